@@ -1,0 +1,58 @@
+"""Human-readable text for `wakescope info`."""
+
+from __future__ import annotations
+
+
+def _ms(ms: int | None) -> str:
+    if ms is None:
+        return "?"
+    s = ms // 1000
+    d, s = divmod(s, 86400)
+    h, s = divmod(s, 3600)
+    m, s = divmod(s, 60)
+    return (f"{d}d " if d else "") + f"{h}h{m:02d}m{s:02d}s"
+
+
+def format_info(summary: dict) -> str:
+    """The `info` text for one capture summary (as built by `Capture.summary()`)."""
+    m = summary["metadata"]
+    src = m.get("sources", {})
+    device = " ".join(x for x in (m.get("manufacturer"), m.get("model")) if x) or "unknown"
+    if m.get("device"):
+        device += f" ({m['device']})"
+    release = m.get("release") or "unknown"
+    sdk = m.get("sdk")
+    rel = f"Android {release}" + (f" (SDK {sdk}" + (f", from {src['sdk']}" if "sdk" in src
+                                                       else "") + ")" if sdk else "")
+    lines = [
+        f"{summary['source']}",
+        f"  kind        {summary['kind']} ({summary['container']}"
+        + (f": {summary['member']}" if summary.get("member") else "") + ")",
+        f"  device      {device}",
+        f"  build       {m.get('fingerprint') or m.get('build_id') or 'unknown'}",
+        f"  release     {rel}",
+    ]
+    if m.get("capture_local") or m.get("capture_utc"):
+        cap = m.get("capture_local") or ""
+        if m.get("capture_utc"):
+            cap += f" local, {m['capture_utc']}"
+        lines.append(f"  captured    {cap}")
+    if m.get("elapsed_realtime_ms") is not None:
+        lines.append(f"  since boot  {_ms(m['elapsed_realtime_ms'])} "
+                     f"(from {src.get('elapsed_realtime_ms', '?')})")
+    lines.append(f"  text        {summary['lines']} lines, {summary['encoding']}, "
+                 f"{summary['line_ends']} line ends")
+    lines.append("  sections")
+    for s in summary["sections"]:
+        lines.append(f"    {s['name']:<22} {s['line_count']:>7} lines from line {s['first_line']}")
+    if not summary["sections"]:
+        lines.append("    none")
+    diags = summary["diagnostics"]
+    if diags:
+        lines.append("  diagnostics")
+        for d in diags[:20]:
+            where = f" (line {d['line']})" if d.get("line") else ""
+            lines.append(f"    {d['level']:<7} {d['section']}: {d['message']}{where}")
+        if len(diags) > 20:
+            lines.append(f"    … {len(diags) - 20} more")
+    return "\n".join(lines)

@@ -1,0 +1,116 @@
+"""wakescope parsers: any Android bug report or dumpsys dump → a `Capture` of Polars tables.
+
+    >>> import parsers
+    >>> cap = parsers.load("bugreport.zip")
+    >>> cap.meta.sdk, sorted(cap.tables)
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+from .capture import Capture
+from .clock import Clock, parse_duration_ms
+from .container import open_text
+from .diagnostics import Diagnostic, Diagnostics
+from .errors import InputError
+from .metadata import (
+    Metadata,
+    build_clock,
+    read_checkin_version,
+    read_fingerprint,
+    read_header,
+    read_properties,
+    read_service_clocks,
+)
+from .section_input import SectionInput
+from .sections import Section
+
+__all__ = [
+    "Capture", "Clock", "Diagnostic", "Diagnostics", "InputError", "Metadata", "Section",
+    "SectionInput", "load", "parse_duration_ms", "parse_section",
+]
+
+# Section name → module whose `parse(SectionInput) -> dict[str, DataFrame]` reads it.
+PARSERS = {
+    "batterystats_checkin": "parsers.batterystats.checkin",
+    "batterystats": "parsers.batterystats.human",
+    "jobscheduler": "parsers.jobscheduler",
+    "alarm": "parsers.alarm",
+}
+# Checkin first: its aggregates win over the human form when a bug report has both.
+_ORDER = ("batterystats_checkin", "batterystats", "jobscheduler", "alarm")
+
+
+def _metadata(cap: Capture, commands) -> None:
+    meta = cap.meta
+    text = cap.text
+    if cap.kind == "bugreport":
+        read_header(meta, text[:20_000])
+    for cmd in commands:
+        if cmd.title.upper() == "SYSTEM PROPERTIES":
+            read_properties(meta, text[cmd.start:cmd.end])
+            break
+    read_fingerprint(meta)
+    checkin = cap.section("batterystats_checkin")
+    if checkin:
+        read_checkin_version(meta, cap.section_text(checkin))
+    alarm = cap.section("alarm")
+    jobs = cap.section("jobscheduler")
+    read_service_clocks(meta, cap.section_text(alarm)[:20_000] if alarm else None,
+                        cap.section_text(jobs) if jobs else None)
+    if meta.sdk is not None and meta.release is None:
+        from .metadata import SDK_TO_RELEASE
+
+        meta.set("release", SDK_TO_RELEASE.get(meta.sdk), meta.sources.get("sdk", "sdk"))
+    cap.clock = build_clock(meta)
+
+
+def open_capture(path: str | os.PathLike) -> Capture:
+    """Container stage only: decode, find sections, read metadata and the clock. Fast."""
+    opened = open_text(path)
+    cap = Capture(
+        source=opened.label, container=opened.raw.container, kind=opened.kind,
+        member=opened.raw.member, encoding=opened.encoding, line_ends=opened.line_ends,
+        text=opened.text, sections=opened.sections, meta=Metadata(), clock=None,
+        diagnostics=opened.diagnostics, text_lines=opened.text.count("\n") + 1,
+    )
+    if opened.raw.zip_version:
+        cap.meta.set("bugreport_format", opened.raw.zip_version, "zip version.txt")
+    _metadata(cap, opened.commands)
+    return cap
+
+
+def parse_section(cap: Capture, name: str, section: Section, redact: bool = True) -> dict:
+    """Run one section's parser; a parser failure becomes a diagnostic, never an exception."""
+    module = importlib.import_module(PARSERS[name])
+    inp = SectionInput(name, cap.section_lines(section), section.first_line, cap.meta,
+                       cap.clock, cap.diagnostics, redact)
+    try:
+        return module.parse(inp)
+    except Exception as exc:  # parsers are total; this is the last line of defence
+        cap.diagnostics.error(name, f"parser failed: {type(exc).__name__}: {exc}",
+                              section.first_line)
+        return {}
+
+
+def load(path: str | os.PathLike, *, parse: bool = True, redact: bool = True) -> Capture:
+    """Open one input and parse every section it holds into tables.
+
+    Raises `InputError` only when the input is not a readable Android dump at all.
+    """
+    import polars as pl
+
+    cap = open_capture(path)
+    if not parse:
+        return cap
+    for name in _ORDER:
+        for section in (s for s in cap.sections if s.name == name):
+            for table, frame in parse_section(cap, name, section, redact).items():
+                if table in cap.tables:
+                    cap.tables[table] = pl.concat([cap.tables[table], frame],
+                                                  how="diagonal_relaxed")
+                else:
+                    cap.tables[table] = frame
+    return cap

@@ -1,0 +1,68 @@
+"""The Capture: one parsed input — metadata, section index, tables and diagnostics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .clock import Clock
+from .diagnostics import Diagnostics
+from .metadata import Metadata
+from .sections import Section
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+@dataclass
+class Capture:
+    """Everything known about one input. `tables` maps table name → Polars frame."""
+
+    source: str
+    container: str
+    kind: str
+    member: str | None
+    encoding: str
+    line_ends: str
+    text: str
+    sections: list[Section]
+    meta: Metadata
+    clock: Clock | None
+    diagnostics: Diagnostics
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    text_lines: int = 0
+
+    def section(self, name: str) -> Section | None:
+        """The main section of that name (the longest, when a dump repeats a service)."""
+        found = [s for s in self.sections if s.name == name]
+        return max(found, key=lambda s: s.line_count) if found else None
+
+    def section_text(self, section: Section) -> str:
+        return self.text[section.start:section.end]
+
+    def section_lines(self, section: Section) -> list[str]:
+        return self.text[section.start:section.end].split("\n")
+
+    def table(self, name: str) -> pl.DataFrame:
+        """A table by name; an empty frame with the declared schema when absent."""
+        from .schemas import empty
+
+        frame = self.tables.get(name)
+        return frame if frame is not None else empty(name)
+
+    def summary(self) -> dict:
+        """Metadata, sections and diagnostics as plain data (for `info --json`, capture.json)."""
+        return {
+            "source": self.source,
+            "container": self.container,
+            "member": self.member,
+            "kind": self.kind,
+            "encoding": self.encoding,
+            "line_ends": self.line_ends,
+            "lines": self.text_lines,
+            "metadata": self.meta.as_dict(),
+            "clock": self.clock.as_dict() if self.clock else None,
+            "sections": [s.as_dict() for s in self.sections],
+            "tables": {k: v.height for k, v in sorted(self.tables.items())},
+            "diagnostics": self.diagnostics.as_list(),
+        }

@@ -1,0 +1,128 @@
+"""Time in one capture: duration tokens, and the elapsed-realtime ↔ UTC mapping.
+
+Android prints relative times two ways (AOSP `TimeUtils.formatDuration`: `+1h0m2s5ms`,
+`--` for never; `BatteryStats.formatTimeMs`: `1h 0m 2s 5ms `). Some OEM builds print a
+decimal comma (`5,0ms`). Each service's relative times are relative to its own "now".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+# Values above ~10^4 days are "never" (Long.MAX_VALUE printed as a duration).
+NEVER_MS = 10_000 * 86_400_000
+
+_UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
+_PART = re.compile(r"(-?\d+(?:[.,]\d+)?)\s*(ms|d|h|m|s)(?![a-z])")
+_DURATION_TOKEN = re.compile(
+    r"^(?P<sign>[+-])?(?:(?P<d>-?\d+)d)?\s*(?:(?P<h>-?\d+)h)?\s*(?:(?P<m>-?\d+)m(?!s))?\s*"
+    r"(?:(?P<s>-?\d+)s)?\s*(?:(?P<ms>-?\d+(?:[.,]\d+)?)ms)$"
+)
+
+
+def parse_duration_ms(token: str | None) -> int | None:
+    """Parse `+1h2m3s4ms`, `-5ms`, `0`, `1h 2m 3s 4ms`, `5,0ms` into ms; `--`/empty → None.
+
+    Values beyond ~27 years (Android's "never") are returned as is; callers compare with
+    `NEVER_MS`.
+    """
+    if token is None:
+        return None
+    t = token.strip()
+    if not t or t in ("--", "-", "never"):
+        return None
+    if t == "0":
+        return 0
+    m = _DURATION_TOKEN.match(t.replace(" ", ""))
+    if not m:
+        # Fallback: any sequence of <n><unit> parts (e.g. "1h 2m", "-7h -39m -29s -531ms").
+        parts = _PART.findall(t)
+        if not parts:
+            try:
+                return int(t)
+            except ValueError:
+                return None
+        total = 0.0
+        for num, unit in parts:
+            total += float(num.replace(",", ".")) * _UNIT_MS[unit]
+        return -int(-total) if t.startswith("-") and total > 0 else int(total)
+    # "-7h -39m -29s -531ms" (Samsung) repeats the sign on every unit.
+    sign = -1 if m.group("sign") == "-" or "-" in t else 1
+    total = 0.0
+    for unit in ("d", "h", "m", "s", "ms"):
+        v = m.group(unit)
+        if v:
+            total += abs(float(v.replace(",", "."))) * _UNIT_MS[unit]
+    return int(round(sign * total))
+
+
+def is_never(ms: int | None) -> bool:
+    return ms is None or abs(ms) >= NEVER_MS
+
+
+_UPTIME_PART = re.compile(r"(\d+)\s+(week|day|hour|minute|second)s?")
+_UPTIME_UNITS = {"week": 604_800_000, "day": 86_400_000, "hour": 3_600_000,
+                 "minute": 60_000, "second": 1000}
+_TOYBOX_UPTIME = re.compile(r"up\s+(?:(\d+)\s+days?,\s+)?(?:(\d+):(\d+)|(\d+)\s+min)")
+
+
+def parse_uptime_ms(text: str) -> int | None:
+    """`up 0 weeks, 0 days, 3 hours, 1 minute` (dumpstate 9+) or toybox `up 2 days, 3:04`."""
+    parts = _UPTIME_PART.findall(text)
+    if parts:
+        return sum(int(n) * _UPTIME_UNITS[u] for n, u in parts)
+    m = _TOYBOX_UPTIME.search(text)
+    if m:
+        days = int(m.group(1) or 0)
+        if m.group(2) is not None:
+            return days * 86_400_000 + int(m.group(2)) * 3_600_000 + int(m.group(3)) * 60_000
+        return days * 86_400_000 + int(m.group(4)) * 60_000
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """Maps elapsed-realtime ms of one capture to UTC, from one anchor pair.
+
+    `anchor_elapsed_ms` and `anchor_utc_ms` are the same instant on both clocks (best source:
+    alarm `nowRTC`/`nowELAPSED`). `utc_offset_min` is the device's local offset where known
+    (local wall times printed by the device minus UTC), used to read local timestamps.
+    """
+
+    anchor_elapsed_ms: int
+    anchor_utc_ms: int
+    source: str
+    utc_offset_min: int | None = None
+
+    def to_utc_ms(self, elapsed_ms: int) -> int:
+        return self.anchor_utc_ms + (elapsed_ms - self.anchor_elapsed_ms)
+
+    def to_datetime(self, elapsed_ms: int) -> datetime:
+        return datetime.fromtimestamp(self.to_utc_ms(elapsed_ms) / 1000, tz=UTC)
+
+    def to_elapsed_ms(self, utc_ms: int) -> int:
+        return self.anchor_elapsed_ms + (utc_ms - self.anchor_utc_ms)
+
+    def local_to_utc_ms(self, local: datetime) -> int | None:
+        """A naive device-local wall time → UTC epoch ms, when the offset is known."""
+        if self.utc_offset_min is None:
+            return None
+        aware = local.replace(tzinfo=UTC) - timedelta(minutes=self.utc_offset_min)
+        return int(aware.timestamp() * 1000)
+
+    def as_dict(self) -> dict:
+        return {
+            "anchor_elapsed_ms": self.anchor_elapsed_ms,
+            "anchor_utc": datetime.fromtimestamp(self.anchor_utc_ms / 1000, tz=UTC).isoformat(),
+            "anchor_utc_ms": self.anchor_utc_ms,
+            "utc_offset_min": self.utc_offset_min,
+            "source": self.source,
+        }
+
+
+def local_offset_minutes(local: datetime, utc_ms: int) -> int:
+    """Device UTC offset from a local wall time and the same instant in UTC, to 15 minutes."""
+    delta = (local.replace(tzinfo=UTC).timestamp() * 1000 - utc_ms) / 60_000
+    return int(round(delta / 15.0) * 15)

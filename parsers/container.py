@@ -1,0 +1,233 @@
+"""Open whatever a user has and know what is in it: zip, gzip, text or stdin, by content.
+
+Only this module may refuse an input, always with one sentence (`InputError`). Memory is
+bounded: one main text at most, zip members checked for absurd sizes and ratios.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import re
+import sys
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .decode import decode
+from .diagnostics import Diagnostics
+from .errors import InputError
+from .sections import CommandSection, Section, find_marked_sections, find_standalone_sections
+
+MAX_TEXT_BYTES = 1 << 30  # 1 GiB of main text, far above any real bug report (10–40 MB)
+MAX_RATIO = 200  # uncompressed/compressed; real bug report text compresses 5–15×
+_CHUNK = 1 << 20
+
+_MAIN_NAME = re.compile(r"^(?:bugreport|dumpstate)[^/]*\.txt$", re.IGNORECASE)
+_DUMPSTATE = re.compile(r"^== dumpstate: ", re.MULTILINE)
+
+
+@dataclass
+class RawInput:
+    """The main text's bytes and where they came from."""
+
+    data: bytes
+    container: str  # text | zip | gzip | gzip+zip | stdin
+    member: str | None = None
+    zip_version: str | None = None
+    zip_members: int | None = None
+
+
+def _read_capped(stream, limit: int, what: str) -> bytes:
+    """Read a stream to its end, refusing it once it passes `limit` bytes."""
+    buf = io.BytesIO()
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            return buf.getvalue()
+        buf.write(chunk)
+        if buf.tell() > limit:
+            raise InputError(
+                f"{what} expands to more than {limit >> 20} MiB; refusing it as a likely zip bomb."
+            )
+
+
+def _pick_member(zf: zipfile.ZipFile, label: str) -> tuple[zipfile.ZipInfo, str | None]:
+    """The main entry: `main_entry.txt` when present, else the bug report text (formats §1.1)."""
+    infos = [i for i in zf.infolist() if not i.is_dir()]
+    by_name = {i.filename: i for i in infos}
+    version = None
+    if "version.txt" in by_name and by_name["version.txt"].file_size < 256:
+        version = zf.read("version.txt").decode("ascii", "replace").strip() or None
+    if "main_entry.txt" in by_name and by_name["main_entry.txt"].file_size < 4096:
+        name = zf.read("main_entry.txt").decode("utf-8", "replace").strip()
+        if name in by_name:
+            return by_name[name], version
+    named = [i for i in infos if "/" not in i.filename and _MAIN_NAME.match(i.filename)]
+    if named:
+        return max(named, key=lambda i: i.file_size), version
+    texts = [i for i in infos if i.filename.lower().endswith((".txt", ".log"))
+             and not i.filename.startswith(("FS/", "lshal-debug/", "proto/"))
+             and PurePosixPath(i.filename).name not in ("version.txt", "main_entry.txt")]
+    if texts:
+        return max(texts, key=lambda i: i.file_size), version
+    raise InputError(
+        f"{label} is a zip archive but holds no bug report text "
+        "(no main_entry.txt, no bugreport-*.txt or dumpstate*.txt member, no .txt file)."
+    )
+
+
+def _read_zip(source, label: str) -> RawInput:
+    try:
+        with zipfile.ZipFile(source) as zf:
+            info, version = _pick_member(zf, label)
+            if info.flag_bits & 0x1:
+                raise InputError(f"{label}: zip member {info.filename} is encrypted.")
+            if info.file_size > MAX_TEXT_BYTES:
+                raise InputError(
+                    f"{label}: zip member {info.filename} declares {info.file_size >> 20} MiB, "
+                    f"above the {MAX_TEXT_BYTES >> 20} MiB limit."
+                )
+            if info.compress_size and info.file_size > 10 << 20 and (
+                info.file_size / info.compress_size > MAX_RATIO
+            ):
+                raise InputError(
+                    f"{label}: zip member {info.filename} has a compression ratio of "
+                    f"{info.file_size // max(info.compress_size, 1)}:1; refusing it as a likely "
+                    "zip bomb."
+                )
+            limit = min(MAX_TEXT_BYTES, max(info.file_size, 0))
+            with zf.open(info) as member:
+                data = _read_capped(member, limit, f"{label}: zip member {info.filename}")
+            return RawInput(data, "zip", info.filename, version, len(zf.infolist()))
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:
+        raise InputError(
+            f"{label} looks like a zip archive but cannot be read (truncated or corrupt: {exc})."
+        ) from exc
+
+
+def _from_bytes(data: bytes, label: str, container: str) -> RawInput:
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        raw = _read_zip(io.BytesIO(data), label)
+        raw.container = f"{container}+zip" if container != "text" else "zip"
+        return raw
+    if data[:2] == b"\x1f\x8b":
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+                inner = _read_capped(gz, MAX_TEXT_BYTES, f"{label} (gzip)")
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"{label} looks like gzip but cannot be read ({exc}).") from exc
+        return _from_bytes(inner, label, "gzip")
+    return RawInput(data, container)
+
+
+def read_raw(path: str | os.PathLike) -> RawInput:
+    """Read one input's main text bytes, by content: zip, gzip or plain text; `-` is stdin."""
+    label = str(path)
+    if label == "-":
+        data = _read_capped(sys.stdin.buffer, MAX_TEXT_BYTES, "standard input")
+        return _from_bytes(data, "standard input", "stdin")
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{label}: no such file.")
+    if p.is_dir():
+        raise InputError(f"{label} is a directory; give a bug report or dump file.")
+    try:
+        with p.open("rb") as fh:
+            magic = fh.read(4)
+            if magic in (b"PK\x03\x04", b"PK\x05\x06"):
+                return _read_zip(p, label)
+            fh.seek(0)
+            size = p.stat().st_size
+            if size > MAX_TEXT_BYTES and magic[:2] != b"\x1f\x8b":
+                raise InputError(
+                    f"{label} is {size >> 20} MiB, above the {MAX_TEXT_BYTES >> 20} MiB limit."
+                )
+            data = _read_capped(fh, MAX_TEXT_BYTES, label)
+    except PermissionError as exc:
+        raise InputError(f"{label}: permission denied.") from exc
+    except IsADirectoryError as exc:  # pragma: no cover - raced with the check above
+        raise InputError(f"{label} is a directory.") from exc
+    return _from_bytes(data, label, "text")
+
+
+def _looks_binary(text: str) -> bool:
+    """Mostly replacement or control characters in the first 64 KiB: not a text dump."""
+    probe = text[:65536]
+    if not probe:
+        return False
+    bad = probe.count("\ufffd") + sum(
+        probe.count(c) for c in ("\x01", "\x02", "\x03", "\x04", "\x05", "\x06", "\x07", "\x08",
+                                 "\x0e", "\x0f", "\x10", "\x11", "\x12", "\x13", "\x14", "\x15",
+                                 "\x16", "\x17", "\x18", "\x19", "\x1a", "\x1b", "\x1c", "\x1d",
+                                 "\x1e", "\x1f", "\x7f")
+    )
+    return bad > 0.05 * len(probe)
+
+
+@dataclass
+class Opened:
+    """The container stage's result: clean text, where the sections are, and what it is."""
+
+    label: str
+    raw: RawInput
+    text: str
+    encoding: str
+    line_ends: str
+    kind: str
+    sections: list[Section]
+    commands: list[CommandSection]
+    diagnostics: Diagnostics
+
+
+def open_text(path: str | os.PathLike) -> Opened:
+    """Read, decode and split one input into sections; raise `InputError` if it is no dump."""
+    label = str(path)
+    raw = read_raw(path)
+    size = len(raw.data)
+    if size == 0:
+        raise InputError(f"{label} is empty; expected an Android bug report or dumpsys output.")
+    dec = decode(raw.data)
+    raw.data = b""  # the decoded text is all we keep
+    diags = Diagnostics()
+    if _looks_binary(dec.text):
+        raise InputError(
+            f"{label} is binary data, not an Android bug report or dumpsys text output."
+        )
+    text = dec.text
+    if dec.replaced:
+        diags.warning("container", f"{dec.replaced} invalid byte sequences replaced (U+FFFD)")
+    if dec.nul_bytes:
+        diags.info("container", f"{dec.nul_bytes} NUL bytes removed")
+    if dec.line_ends not in ("lf",):
+        diags.info("container", f"line ends normalised from {dec.line_ends}")
+    is_bugreport = _DUMPSTATE.search(text, 0, 4096) is not None
+    sections, commands = find_marked_sections(text)
+    has_markers = bool(commands) or "DUMP OF SERVICE " in text[:2_000_000]
+    if is_bugreport:
+        kind = "bugreport"
+    elif sections or (has_markers and re.search(r"^DUMP OF SERVICE ", text, re.MULTILINE)):
+        kind = "dumpsys"
+    else:
+        sections, chatter = find_standalone_sections(text)
+        if not sections:
+            raise InputError(
+                f"{label} is not an Android bug report or dumpsys output: it has no dumpstate "
+                "header, no DUMP OF SERVICE markers and no batterystats, checkin, jobscheduler "
+                "or alarm dump."
+            )
+        if chatter:
+            diags.info("container", f"{chatter} lines before the first dump skipped", 1)
+        names = {s.name for s in sections}
+        kind = sections[0].name if len(names) == 1 and len(sections) == 1 else "concatenated"
+    if kind in ("bugreport", "dumpsys"):
+        found = {s.name for s in sections}
+        for want in ("batterystats", "batterystats_checkin", "jobscheduler", "alarm"):
+            if want not in found and not (kind == "dumpsys" and want == "batterystats_checkin"):
+                diags.warning("container", f"no {want} section found")
+    return Opened(label, raw, text, dec.encoding, dec.line_ends, kind, sections, commands,
+                  diags)

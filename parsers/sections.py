@@ -1,0 +1,192 @@
+"""Find the batterystats, checkin, jobscheduler and alarm text inside any input layout.
+
+Bug reports and `adb shell dumpsys` output carry markers (formats.md §1.3–1.4, AOSP
+`dumpstate.cpp` / `dumpsys.cpp`); standalone and concatenated dumps carry none, so there
+we recognise each dump by the shape of its first lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SERVICES = ("batterystats", "jobscheduler", "alarm")
+SECTION_NAMES = ("batterystats", "batterystats_checkin", "jobscheduler", "alarm")
+
+# One pass over the text finds every marker line we care about.
+_MARKERS = re.compile(
+    r"^(?:"
+    r"(?P<svc>DUMP OF SERVICE (?:(?P<prio>CRITICAL|HIGH|NORMAL) )?(?P<svcname>\S+):)"
+    r"|(?P<svcfoot>--------- [\d.]+s was the duration of dumpsys (?P<footname>\S+?),?(?: .*)?)"
+    r"|(?P<cmdfoot>------ [\d.]+s was the duration of '.*' ------)"
+    r"|(?P<cmd>------ (?P<title>.+?)(?: \((?P<cmdline>.*)\))? ------)"
+    r"|(?P<dashes>-{79})"
+    r")$",
+    re.MULTILINE,
+)
+
+# Standalone dumps: the first line shapes that open each kind of dump (column 0).
+_STARTS = re.compile(
+    r"^(?:"
+    r"(?P<alarm>Current Alarm Manager state:|Alarm Manager dump:)"
+    r"|(?P<checkin>9,0,i,vers,|9,hsp,\d|9,h,\d|9,0,l,)"
+    r"|(?P<batterystats>Battery History \(|Battery History disabled|Per-PID Stats:"
+    r"|Discharge step durations:|Statistics since last charge:|Daily stats:)"
+    r"|(?P<jobscheduler>Settings:$|Registered \d+ jobs?:|Job history:|Started users:"
+    r"|[ \t]*JOB #\S+:)"
+    r")",
+    re.MULTILINE,
+)
+
+# Lines that sit inside one dump and must not be taken as the start of another.
+_CHECKIN_LINE = re.compile(r"^9,", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A slice of the main text holding one service's dump.
+
+    `start`/`end` are character offsets into the capture text; `first_line` is the 1-based
+    line number of the slice's first line in the (normalised) main text.
+    """
+
+    name: str
+    start: int
+    end: int
+    first_line: int
+    line_count: int
+    header: str = ""
+    priority: str | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "first_line": self.first_line,
+            "line_count": self.line_count,
+            "header": self.header,
+            "priority": self.priority,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSection:
+    """A dumpstate command/file section (`------ TITLE (cmd) ------`), by offsets."""
+
+    title: str
+    start: int
+    end: int
+
+
+class _LineCounter:
+    """Turns increasing character offsets into 1-based line numbers in O(total length)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+
+    def at(self, offset: int) -> int:
+        if offset < self.pos:
+            return self.text.count("\n", 0, offset) + 1
+        self.line += self.text.count("\n", self.pos, offset)
+        self.pos = offset
+        return self.line
+
+
+def _make(text: str, counter: _LineCounter, name: str, start: int, end: int, header: str,
+          priority: str | None = None) -> Section | None:
+    # Trim blank lines at both ends so line counts mean something.
+    while start < end and text[start] == "\n":
+        start += 1
+    while end > start and text[end - 1] in "\n ":
+        end -= 1
+    if end <= start:
+        return None
+    first = counter.at(start)
+    count = text.count("\n", start, end) + 1
+    return Section(name, start, end, first, count, header, priority)
+
+
+def find_marked_sections(text: str) -> tuple[list[Section], list[CommandSection]]:
+    """Sections of a bug report or multi-service dumpsys output, found by their markers."""
+    marks = list(_MARKERS.finditer(text))
+    counter = _LineCounter(text)
+    sections: list[Section] = []
+    commands: list[CommandSection] = []
+
+    def boundary(i: int) -> int:
+        """Where the body that follows mark i ends: at the next real marker."""
+        for j in range(i + 1, len(marks)):
+            m = marks[j]
+            if m.group("dashes"):
+                # 79 dashes close a section only when a service header follows at once.
+                nxt = marks[j + 1] if j + 1 < len(marks) else None
+                if nxt is not None and nxt.group("svc") and nxt.start() == m.end() + 1:
+                    return m.start()
+                continue
+            return m.start()
+        return len(text)
+
+    for i, m in enumerate(marks):
+        if m.group("svc"):
+            name = m.group("svcname")
+            if name in SERVICES:
+                sec = _make(text, counter, name, m.end() + 1, boundary(i), m.group(0),
+                            m.group("prio"))
+                if sec:
+                    sections.append(sec)
+        elif m.group("cmd"):
+            title = m.group("title").strip()
+            end = boundary(i)
+            commands.append(CommandSection(title, m.end() + 1, end))
+            upper = title.upper()
+            cmdline = m.group("cmdline") or ""
+            if upper == "CHECKIN BATTERYSTATS" or (
+                "batterystats" in cmdline and " -c" in cmdline and "CHECKIN" in upper
+            ):
+                sec = _make(text, counter, "batterystats_checkin", m.end() + 1, end, m.group(0))
+                if sec:
+                    sections.append(sec)
+            elif upper == "BATTERYSTATS":
+                sec = _make(text, counter, "batterystats", m.end() + 1, end, m.group(0))
+                if sec:
+                    sections.append(sec)
+    sections.sort(key=lambda s: s.start)
+    return sections, commands
+
+
+def find_standalone_sections(text: str) -> tuple[list[Section], int]:
+    """Sections of marker-less dumps (one dump, or several concatenated).
+
+    Returns the sections and the number of lines before the first one (tool chatter).
+    """
+    counter = _LineCounter(text)
+    starts: list[tuple[int, str]] = []
+    current: str | None = None
+    for m in _STARTS.finditer(text):
+        kind = m.lastgroup
+        if kind == current:
+            continue
+        if current == "checkin" and kind != "checkin":
+            pass
+        starts.append((m.start(), kind))
+        current = kind
+    if not starts:
+        return [], 0
+    sections: list[Section] = []
+    for idx, (pos, kind) in enumerate(starts):
+        end = starts[idx + 1][0] if idx + 1 < len(starts) else len(text)
+        name = "batterystats_checkin" if kind == "checkin" else kind
+        if name == "batterystats_checkin":
+            # Checkin output ends at its last 9,… line; anything after it is not checkin.
+            last = None
+            for last in _CHECKIN_LINE.finditer(text, pos, end):
+                pass
+            if last is not None:
+                nl = text.find("\n", last.start(), end)
+                end = end if nl == -1 else nl
+        sec = _make(text, counter, name, pos, end, "")
+        if sec:
+            sections.append(sec)
+    chatter = text.count("\n", 0, starts[0][0])
+    return sections, chatter
