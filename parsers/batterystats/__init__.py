@@ -1,0 +1,7 @@
+"""`dumpsys batterystats` parsers: checkin (`-c`), history, and the human-readable form."""
+
+from __future__ import annotations
+
+from .schema import TABLES
+
+__all__ = ["TABLES"]
