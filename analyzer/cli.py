@@ -99,6 +99,15 @@ def parse(
     typer.echo(f"wrote {len(written)} files to {out}")
 
 
+def _register_commands() -> None:
+    from .commands import register_all
+
+    register_all(app)
+
+
+_register_commands()
+
+
 def main() -> None:
     """Console entry point: input errors are one sentence; --debug shows tracebacks."""
     debug = "--debug" in sys.argv
