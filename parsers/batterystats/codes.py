@@ -98,8 +98,10 @@ BATTERY_FIELDS: dict[str, str] = {
 BATTERY_VALUE_NAMES: dict[str, dict[str, str]] = {
     "Bs": {"?": "unknown", "c": "charging", "d": "discharging", "n": "not-charging",
            "f": "full"},
+    # "l" / "u" are OEM additions seen in a vendor BatteryStats build (over-limit,
+    # under-voltage); AOSP stops at "c".
     "Bh": {"?": "unknown", "g": "good", "h": "overheat", "d": "dead", "v": "over-voltage",
-           "f": "failure", "c": "cold"},
+           "f": "failure", "c": "cold", "l": "over-limit", "u": "under-voltage"},
     "Bp": {"n": "none", "a": "ac", "u": "usb", "w": "wireless", "d": "dock"},
 }
 
@@ -171,6 +173,35 @@ MARKERS: dict[str, str] = {
 # ---------------------------------------------------------------------------------------
 # All history names, short → long, with the row kind they produce.
 # ---------------------------------------------------------------------------------------
+
+
+#: Row conventions both history parsers follow (batterystats_history `kind` / `transition`):
+#: battery field → kind "battery", transition "set", name from BATTERY_FIELDS, value long;
+#: `+x`/`-x` → kind "state", transition start/stop; `x=v` → kind "value", "set";
+#: anything named wake_lock (`+w=`, `w=`, `+w`, `-w`) → kind "wakelock" (start/set/start/stop);
+#: `wr=` → kind "wake_reason", transition "instant"; events → kind "event" with start (+),
+#: stop (-) or instant (no sign); markers → kind "marker", name from MARKERS, "instant";
+#: checkin 14+ extensions: `XE` consumers → kind "energy" (name consumer, value µC),
+#: `XC` → kind "cpu" (uid, value = ms per bracket joined by ",").
+HISTORY_KINDS = ("battery", "state", "value", "wakelock", "wake_reason", "event", "marker",
+                 "energy", "cpu")
+
+
+def history_kind(short: str, has_value: bool) -> str | None:
+    """Row kind of a checkin item code (`Bl` → battery, `+r` → state, `Ejb` → event)."""
+    if short in BATTERY_FIELDS:
+        return "battery"
+    if short == "w":
+        return "wakelock"
+    if short == "wr":
+        return "wake_reason"
+    if short in EVENT_NAMES:
+        return "event"
+    if has_value and short in STATE_VALUES:
+        return "value"
+    if short in STATE_BITS:
+        return "state"
+    return None
 
 
 def history_long_name(short: str) -> str | None:
