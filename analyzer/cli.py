@@ -19,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 _state = {"debug": False}
+_INPUT_HELP = "Bug report zip/txt or dumpsys dump; - for stdin."
 
 
 def _version(value: bool) -> None:
@@ -45,7 +46,7 @@ def fail(message: str, code: int = 2) -> None:
 
 @app.command()
 def info(
-    inputs: Annotated[list[str], typer.Argument(help="Bug report zip/txt or dumpsys dump; - for stdin.")],
+    inputs: Annotated[list[str], typer.Argument(help=_INPUT_HELP)],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """Summarise inputs: kind, device, build, SDK, capture time, sections, diagnostics."""
@@ -76,8 +77,9 @@ def info(
 
 @app.command()
 def parse(
-    input: Annotated[str, typer.Argument(help="Bug report zip/txt or dumpsys dump; - for stdin.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("wakescope-out"),
+    input: Annotated[str, typer.Argument(help=_INPUT_HELP)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "wakescope-out"),
     fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
     no_redact: Annotated[bool, typer.Option("--no-redact",
                                             help="Keep account names and e-mails.")] = False,

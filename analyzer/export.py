@@ -32,7 +32,9 @@ def _csv_ready(df: pl.DataFrame) -> pl.DataFrame:
     return df.select(exprs)
 
 
-def write_tables(tables: dict[str, pl.DataFrame], out_dir: Path, fmt: str = "parquet") -> list[Path]:
+def write_tables(
+    tables: dict[str, pl.DataFrame], out_dir: Path, fmt: str = "parquet"
+) -> list[Path]:
     """One file per table, named after it; returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

@@ -55,7 +55,7 @@ def parse_duration_ms(token: str | None) -> int | None:
         v = m.group(unit)
         if v:
             total += abs(float(v.replace(",", "."))) * _UNIT_MS[unit]
-    return int(round(sign * total))
+    return round(sign * total)
 
 
 def is_never(ms: int | None) -> bool:

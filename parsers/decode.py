@@ -6,10 +6,7 @@ Nothing downstream ever sees a BOM, a NUL or a carriage return.
 from __future__ import annotations
 
 import codecs
-import re
 from dataclasses import dataclass
-
-_CR = re.compile(r"\r+\n?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,34 +39,46 @@ def sniff_encoding(head: bytes) -> tuple[str, int]:
     return "utf-8", 0
 
 
-def _line_ends(text: str) -> str:
-    if "\r" not in text:
+def _line_ends(probe: str | bytes) -> str:
+    """Which line-end convention a text uses (from a probe of its start)."""
+    cr, lf = ("\r", "\n") if isinstance(probe, str) else (b"\r", b"\n")
+    if cr not in probe:
         return "lf"
-    probe = text[:200_000]
-    crcrlf = probe.count("\r\r\n")
-    crlf = probe.count("\r\n") - crcrlf
-    lf = probe.count("\n") - crlf - crcrlf
-    cr = probe.count("\r") - crlf - 2 * crcrlf
-    kinds = [k for k, n in (("crcrlf", crcrlf), ("crlf", crlf), ("lf", lf), ("cr", cr)) if n]
-    if len(kinds) == 1:
-        return kinds[0]
-    best = max((crcrlf, "crcrlf"), (crlf, "crlf"), (lf, "lf"), (cr, "cr"))
-    return best[1] if best[0] > 0.9 * sum((crcrlf, crlf, lf, cr)) else "mixed"
+    crcrlf = probe.count(cr + cr + lf)
+    crlf = probe.count(cr + lf) - crcrlf
+    lfs = probe.count(lf) - crlf - crcrlf
+    crs = probe.count(cr) - crlf - 2 * crcrlf
+    counts = {"crcrlf": crcrlf, "crlf": crlf, "lf": lfs, "cr": crs}
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] > 0.9 * sum(counts.values()) else "mixed"
+
+
+def _normalise(buf, cr, lf, nul, empty):
+    """Drop NULs and fold CR CR LF, CRLF and stray CR into LF (bytes or str alike)."""
+    nuls = buf.count(nul) if nul in buf else 0
+    if nuls:
+        buf = buf.replace(nul, empty)
+    ends = _line_ends(buf[:200_000])
+    if cr in buf:
+        # CR CR LF, CRLF, then stray CRs (LAST KMSG in 8.1 reports) all become one LF.
+        buf = buf.replace(cr + cr + lf, lf).replace(cr + lf, lf).replace(cr, lf)
+    return buf, nuls, ends
 
 
 def decode(data: bytes) -> Decoded:
     """Decode one input's bytes into normalised text (LF line ends, no BOM, no NUL)."""
     codec, bom = sniff_encoding(data[:8192])
     body = data[bom:] if bom else data
-    text = body.decode(codec, errors="replace")
-    replaced = text.count("\ufffd")
+    if codec == "utf-8":
+        # Byte-level clean-up is several times faster than on a (possibly UCS-4) str.
+        body, nul, ends = _normalise(body, b"\r", b"\n", b"\x00", b"")
+        text = body.decode(codec, errors="replace")
+    else:
+        text = body.decode(codec, errors="replace")
+        text, nul, ends = _normalise(text, "\r", "\n", "\x00", "")
+    # `in` is a fast scan; count only when there is something to count.
+    replaced = text.count("\ufffd") if "\ufffd" in text else 0
     if text.startswith("\ufeff"):
         text = text[1:]
-    nul = text.count("\x00")
-    if nul:
-        text = text.replace("\x00", "")
-    ends = _line_ends(text)
-    if "\r" in text:
-        text = _CR.sub("\n", text)
     return Decoded(text=text, encoding=codec + ("-bom" if bom else ""), replaced=replaced,
                    line_ends=ends, nul_bytes=nul)

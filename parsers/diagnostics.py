@@ -94,9 +94,8 @@ class Diagnostics:
             first = min(
                 (v for (s, _), v in self.unknown_first_line.items() if s == sec), default=None
             )
-            out.append(
-                Diagnostic("info", sec, f"{total} unrecognised lines{ratio}: {shapes}", first, total)
-            )
+            message = f"{total} unrecognised lines{ratio}: {shapes}"
+            out.append(Diagnostic("info", sec, message, first, total))
         return out
 
     def as_list(self) -> list[dict]:

@@ -172,8 +172,8 @@ def read_fingerprint(meta: Metadata) -> None:
         return
     try:
         left, right = fp.split(":", 1)
-        brand, product, device = (left.split("/") + [None, None, None])[:3]
-        release, build_id = (right.split("/") + [None, None])[:2]
+        brand, product, device = [*left.split("/"), None, None, None][:3]
+        release, build_id = [*right.split("/"), None, None][:2]
     except ValueError:
         return
     src = "fingerprint"

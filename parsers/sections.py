@@ -25,6 +25,22 @@ _MARKERS = re.compile(
     re.MULTILINE,
 )
 
+# Marker lines all start with "DUMP OF SERVICE " or dashes: find those line starts with a
+# literal-prefix search (several times faster than a MULTILINE `^` scan), then match.
+_CANDIDATE = re.compile(r"\n(?=DUMP OF SERVICE |------)")
+
+
+def _iter_markers(text: str):
+    if text.startswith(("DUMP OF SERVICE ", "------")):
+        m = _MARKERS.match(text, 0)
+        if m:
+            yield m
+    for c in _CANDIDATE.finditer(text):
+        m = _MARKERS.match(text, c.end())
+        if m:
+            yield m
+
+
 # Standalone dumps: the first line shapes that open each kind of dump (column 0).
 _STARTS = re.compile(
     r"^(?:"
@@ -109,7 +125,7 @@ def _make(text: str, counter: _LineCounter, name: str, start: int, end: int, hea
 
 def find_marked_sections(text: str) -> tuple[list[Section], list[CommandSection]]:
     """Sections of a bug report or multi-service dumpsys output, found by their markers."""
-    marks = list(_MARKERS.finditer(text))
+    marks = list(_iter_markers(text))
     counter = _LineCounter(text)
     sections: list[Section] = []
     commands: list[CommandSection] = []
@@ -167,8 +183,6 @@ def find_standalone_sections(text: str) -> tuple[list[Section], int]:
         kind = m.lastgroup
         if kind == current:
             continue
-        if current == "checkin" and kind != "checkin":
-            pass
         starts.append((m.start(), kind))
         current = kind
     if not starts:
@@ -179,11 +193,11 @@ def find_standalone_sections(text: str) -> tuple[list[Section], int]:
         name = "batterystats_checkin" if kind == "checkin" else kind
         if name == "batterystats_checkin":
             # Checkin output ends at its last 9,… line; anything after it is not checkin.
-            last = None
-            for last in _CHECKIN_LINE.finditer(text, pos, end):
-                pass
-            if last is not None:
-                nl = text.find("\n", last.start(), end)
+            last_start = None
+            for m in _CHECKIN_LINE.finditer(text, pos, end):
+                last_start = m.start()
+            if last_start is not None:
+                nl = text.find("\n", last_start, end)
                 end = end if nl == -1 else nl
         sec = _make(text, counter, name, pos, end, "")
         if sec:
