@@ -18,6 +18,7 @@ from .errors import InputError
 from .metadata import (
     Metadata,
     build_clock,
+    read_bugreport_name,
     read_checkin_version,
     read_fingerprint,
     read_header,
@@ -53,6 +54,11 @@ def _metadata(cap: Capture, commands) -> None:
             read_properties(meta, text[cmd.start:cmd.end])
             break
     read_fingerprint(meta)
+    if cap.kind != "bugreport" and cap.sections and cap.sections[0].start > 0:
+        read_bugreport_name(meta, text[:min(cap.sections[0].start, 4096)],
+                            "bug report file name in tool output")
+    if cap.member:
+        read_bugreport_name(meta, cap.member, "zip member name")
     checkin = cap.section("batterystats_checkin")
     if checkin:
         read_checkin_version(meta, cap.section_text(checkin))

@@ -118,6 +118,22 @@ def _short_release(release: str) -> str:
     return parts[0]
 
 
+_BUGREPORT_NAME = re.compile(
+    r"bugreport-([A-Za-z0-9_]+)-([A-Z0-9][A-Za-z0-9._]+)-(\d{4}-\d\d-\d\d)-(\d\d)-(\d\d)-(\d\d)"
+)
+
+
+def read_bugreport_name(meta: Metadata, text: str, source: str) -> None:
+    """`bugreport-<product>-<build id>-<date>` names (8+ zips, unzip chatter) → product, build."""
+    m = _BUGREPORT_NAME.search(text)
+    if not m:
+        return
+    meta.set("product", m.group(1), source)
+    meta.set("device", m.group(1), source)
+    meta.set("build_id", m.group(2), source)
+    meta.set("capture_local", f"{m.group(3)}T{m.group(4)}:{m.group(5)}:{m.group(6)}", source)
+
+
 def read_header(meta: Metadata, head: str) -> None:
     """The dumpstate header block at the top of a bug report (formats.md §1.2)."""
     m = _HEADER_DATE.search(head)
