@@ -149,7 +149,7 @@ def test_empty_file(tmp_path):
 
 def test_binary_garbage(tmp_path):
     garbage = bytes((i * 7919 + 13) % 251 for i in range(20000))
-    with pytest.raises(InputError, match="binary data|not an Android"):
+    with pytest.raises(InputError, match=r"binary data|not an Android"):
         parsers.open_capture(_write(tmp_path, "garbage.bin", garbage))
 
 
