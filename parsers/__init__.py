@@ -108,15 +108,23 @@ def load(path: str | os.PathLike, *, parse: bool = True, redact: bool = True) ->
     """
     import polars as pl
 
+    from .batterystats.merge import merge
+
     cap = open_capture(path)
     if not parse:
         return cap
+    per_section: dict[str, dict[str, pl.DataFrame]] = {}
     for name in _ORDER:
+        tables = per_section.setdefault(name, {})
+        # A dump that repeats a service (concatenated files) yields rows from each copy.
         for section in (s for s in cap.sections if s.name == name):
             for table, frame in parse_section(cap, name, section, redact).items():
-                if table in cap.tables:
-                    cap.tables[table] = pl.concat([cap.tables[table], frame],
-                                                  how="diagonal_relaxed")
+                if table in tables:
+                    tables[table] = pl.concat([tables[table], frame], how="diagonal_relaxed")
                 else:
-                    cap.tables[table] = frame
+                    tables[table] = frame
+    cap.tables.update(merge(per_section.pop("batterystats_checkin"),
+                            per_section.pop("batterystats"), cap.diagnostics))
+    for tables in per_section.values():
+        cap.tables.update(tables)
     return cap

@@ -1,0 +1,61 @@
+"""One set of batterystats tables when a bug report carries both the human form and checkin.
+
+Aggregates come from checkin (exact integers, fields mapped by name per version); the
+history too, since its `TIME:` records carry epoch ms. The human form fills whatever the
+checkin lacks. Where both have a table, large disagreements become diagnostics.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ..diagnostics import Diagnostics
+
+_COMPARE = {  # table → (key columns, value column) compared between the two forms
+    "batterystats_wakelocks": (("uid", "tag", "kind"), "total_ms"),
+    "batterystats_jobs": (("uid", "job"), "count"),
+    "batterystats_wakeup_alarms": (("uid", "tag"), "count"),
+}
+
+
+def _compare(name: str, checkin: pl.DataFrame, human: pl.DataFrame, diags: Diagnostics) -> None:
+    keys, value = _COMPARE[name]
+    if not set(keys) | {value} <= set(checkin.columns) & set(human.columns):
+        return
+    a = checkin.group_by(keys).agg(pl.col(value).sum().alias("c"))
+    b = human.group_by(keys).agg(pl.col(value).sum().alias("h"))
+    joined = a.join(b, on=list(keys), how="inner")
+    if joined.is_empty():
+        return
+    off = joined.filter(
+        (pl.col("c") - pl.col("h")).abs() > (pl.max_horizontal("c", "h") * 0.05 + 1000)
+    )
+    if off.height:
+        diags.info(
+            "batterystats",
+            f"{name}: checkin and human form disagree on {value} for {off.height} of "
+            f"{joined.height} rows (checkin used); e.g. {off.row(0, named=True)}",
+        )
+
+
+def merge(checkin: dict[str, pl.DataFrame], human: dict[str, pl.DataFrame],
+          diags: Diagnostics) -> dict[str, pl.DataFrame]:
+    """Checkin's tables where it has rows, the human form's elsewhere; packages unioned."""
+    out: dict[str, pl.DataFrame] = {}
+    for name in set(checkin) | set(human):
+        c, h = checkin.get(name), human.get(name)
+        if name == "packages":
+            frames = [f for f in (c, h) if f is not None and f.height]
+            if frames:
+                out[name] = pl.concat(frames, how="diagonal_relaxed").unique(
+                    subset=["uid", "package"], keep="first", maintain_order=True)
+            else:
+                out[name] = c if c is not None else h
+            continue
+        if c is not None and c.height:
+            out[name] = c
+            if h is not None and h.height and name in _COMPARE:
+                _compare(name, c, h, diags)
+        else:
+            out[name] = h if h is not None else c
+    return out
