@@ -1,11 +1,215 @@
-"""batterystats checkin parser (being built)."""
+"""`dumpsys batterystats -c` (checkin, `9,…` lines, any version) → batterystats tables.
+
+Line grammar: formats.md §4.4 (aggregates) and §4.5 (history); what real files do: §7.5.
+The history (`9,hsp` / `9,h`, up to ~60k lines) is decoded vectorised in
+`checkin_history`; the few thousand aggregate lines go through `checkin_records`, which maps
+fields by name per checkin version (`checkin_layouts`). Every row has `source="checkin"`.
+
+Package names: checkin `9,0,i,uid,<app id>,<package>` is keyed by app id, so uid 1010123
+(user 10) gets app id 10123's package. Shared app ids (1000 system, 1001 phone, …) list many
+packages: such a uid gets `android` when listed, else the first package printed for it.
+"""
 
 from __future__ import annotations
 
+import polars as pl
+
 from ..section_input import SectionInput
+from ..uid import PER_USER_RANGE
+from .checkin_history import parse_history, read_pool
+from .checkin_records import CheckinRecords
+from .schema import (
+    HISTORY,
+    PACKAGES,
+    SUMMARY,
+    TABLES,
+)
+
+SOURCE = "checkin"
+_HISTORY_PREFIX = "9,h,"
+_POOL_PREFIX = "9,hsp,"
 
 
-def parse(inp: SectionInput) -> dict:
-    """Parse one section into tables (not built yet: returns none)."""
-    inp.diagnostics.info(inp.name, "parser not built yet")
-    return {}
+def _version(lines: list[str], inp: SectionInput) -> int | None:
+    """The checkin version from `9,0,i,vers,<checkin>,…`, else what the container read."""
+    for line in lines[:50]:
+        if line.startswith("9,0,i,vers,"):
+            try:
+                return int(line.split(",")[4])
+            except (IndexError, ValueError):
+                break
+    return inp.meta.checkin_version if inp.meta is not None else None
+
+
+def _package_map(rec: CheckinRecords) -> dict[int, str]:
+    """app id → one package: `android` for shared ids that list it, else the first listed."""
+    out: dict[int, str] = {}
+    for app_id, pkgs in rec.app_packages.items():
+        out[app_id] = "android" if "android" in pkgs else pkgs[0]
+    for uid, pkg in rec.apk_packages:  # apk lines fill ids that have no `i,uid` line
+        out.setdefault(uid % PER_USER_RANGE, pkg)
+    return out
+
+
+def _packages_table(rec: CheckinRecords) -> pl.DataFrame:
+    """`i,uid` rows expanded to the full uids seen in `l` lines, plus `apk` (uid, package)."""
+    by_app: dict[int, list[int]] = {}
+    for uid in sorted(rec.uids):
+        by_app.setdefault(uid % PER_USER_RANGE, []).append(uid)
+    rows = []
+    for app_id, pkgs in rec.app_packages.items():
+        for uid in by_app.get(app_id, [app_id]):
+            rows += [{"uid": uid, "package": p, "source": "checkin uid"} for p in pkgs]
+    seen = {(r["uid"], r["package"]) for r in rows}
+    for uid, pkg in rec.apk_packages:
+        if (uid, pkg) not in seen:
+            seen.add((uid, pkg))
+            rows.append({"uid": uid, "package": pkg, "source": "checkin apk"})
+    if not rows:
+        return PACKAGES.empty()
+    df = pl.DataFrame(rows)
+    return PACKAGES.conform(df.with_columns(
+        (pl.col("uid") % PER_USER_RANGE).alias("app_id"),
+        (pl.col("uid") // PER_USER_RANGE).alias("user_id"),
+    ))
+
+
+def _with_uid_columns(df: pl.DataFrame, packages: dict[int, str]) -> pl.DataFrame:
+    """user_id and package from the integer uid (package by app id)."""
+    if "uid" not in df.columns:
+        return df
+    uid = pl.col("uid")
+    return df.with_columns(
+        pl.when(uid >= 0).then(uid // PER_USER_RANGE).alias("user_id"),
+        (uid % PER_USER_RANGE).replace_strict(packages, default=None, return_dtype=pl.String)
+        .alias("package") if packages else pl.lit(None, pl.String).alias("package"),
+    )
+
+
+def _summary(rec: CheckinRecords, history: pl.DataFrame, version: int | None) -> pl.DataFrame:
+    """One row from `bt`, `m`, `dc` and the history's first / last battery level."""
+    from .checkin_records import _float, _int
+
+    bt, m, dc = (rec.device.get(k, {}) for k in ("bt", "m", "dc"))
+    if not (bt or m or dc or history.height):
+        return SUMMARY.empty()
+    levels = history["battery_level"].drop_nulls() if history.height else pl.Series([])
+    resets = history.filter((pl.col("kind") == "marker") & (pl.col("name") == "reset")) \
+        if history.height else history
+    start_local = resets["local_time"][0] if resets.height and "local_time" in resets.columns \
+        else None
+    start_clock = _int(bt.get("start_clock_ms"))
+    row = {
+        "start_time": start_clock,
+        "start_local": start_local,
+        "battery_realtime_ms": _int(bt.get("battery_realtime_ms")),
+        "battery_uptime_ms": _int(bt.get("battery_uptime_ms")),
+        "screen_off_realtime_ms": _int(bt.get("screen_off_realtime_ms")),
+        "screen_off_uptime_ms": _int(bt.get("screen_off_uptime_ms")),
+        "total_realtime_ms": _int(bt.get("total_realtime_ms")),
+        "screen_on_ms": _int(m.get("screen_on_ms")),
+        "screen_doze_ms": _int(bt.get("screen_doze_ms")),
+        "interactive_ms": _int(m.get("interactive_ms")),
+        "full_wakelock_ms": _int(m.get("full_wakelock_ms")),
+        "partial_wakelock_ms": _int(m.get("partial_wakelock_ms")),
+        "deep_idle_ms": _int(m.get("deep_idle_ms")),
+        "light_idle_ms": _int(m.get("light_idle_ms")),
+        "mobile_radio_active_ms": _int(m.get("mobile_radio_active_ms")),
+        "start_level": int(levels[0]) if len(levels) else None,
+        "end_level": int(levels[-1]) if len(levels) else None,
+        "discharge_pct": _int(dc.get("high_pct")),
+        "discharge_screen_on_pct": _int(dc.get("screen_on_pct")),
+        "discharge_screen_off_pct": _int(dc.get("screen_off_pct")),
+        "discharge_mah": _float(dc.get("discharge_mah")),
+        "discharge_screen_off_mah": _float(dc.get("screen_off_mah")),
+        "estimated_capacity_mah": _float(bt.get("estimated_capacity_mah")),
+        "history_events": history.height,
+        "checkin_version": version,
+        "source": SOURCE,
+    }
+    df = pl.DataFrame([row], schema_overrides={"start_local": pl.Datetime("ms")}, strict=False)
+    df = df.with_columns(pl.from_epoch(pl.col("start_time").cast(pl.Int64), time_unit="ms")
+                         .dt.replace_time_zone("UTC").alias("start_time"))
+    return SUMMARY.conform(df)
+
+
+def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
+    """Parse one checkin section into the batterystats tables (all rows `source="checkin"`)."""
+    lines = inp.lines
+    frame = pl.DataFrame({"text": lines}, schema={"text": pl.String}).with_row_index("i")
+    is_hist = pl.col("text").str.starts_with(_HISTORY_PREFIX)
+    is_pool = pl.col("text").str.starts_with(_POOL_PREFIX)
+    hist_lines = frame.filter(is_hist)
+    pool_lines = frame.filter(is_pool)
+    other = frame.filter(~is_hist & ~is_pool)
+    other_idx = other["i"].to_list()
+    other_text = other["text"].to_list()
+
+    version = _version(other_text, inp)
+    rec = CheckinRecords(version, inp.redact)
+    unknown: list[int] = []
+    prev_dpst = set((hist_lines.filter(pl.col("text").str.starts_with("9,h,0,Dpst="))["i"]
+                     + 1).to_list()) if hist_lines.height else set()
+    for idx, text in zip(other_idx, other_text, strict=True):
+        if not text.strip():
+            continue
+        if not rec.feed(text):
+            # A raw newline inside the Dpst subsystem text continues the line before.
+            if idx in prev_dpst:
+                prev_dpst.add(idx + 1)
+                continue
+            unknown.append(idx)
+
+    # Offsets from the capture clock: local wall time, and elapsed realtime from UTC.
+    clock = inp.clock
+    offset = clock.utc_offset_min if clock is not None and clock.utc_offset_min is not None \
+        else (inp.meta.utc_offset_min if inp.meta is not None else None)
+    elapsed_minus_utc = clock.anchor_elapsed_ms - clock.anchor_utc_ms if clock else None
+
+    pool = read_pool(pool_lines, inp.redact)
+    bad_pool = pool_lines.height - pool.height
+    history, hist_unknown, _n_records = parse_history(
+        hist_lines, pool, redact=inp.redact, utc_offset_min=offset,
+        elapsed_minus_utc=elapsed_minus_utc)
+    unknown += hist_unknown
+    if bad_pool > 0:
+        got = set(pool["idx"].to_list())
+        for idx, text in zip(pool_lines["i"], pool_lines["text"], strict=True):
+            parts = text.split(",", 3)
+            if len(parts) < 3 or not parts[2].isdigit() or int(parts[2]) not in got:
+                unknown.append(idx)
+
+    packages = _package_map(rec)
+    tables: dict[str, pl.DataFrame] = {}
+    history = history.with_columns(pl.lit(SOURCE).alias("source"))
+    tables[HISTORY.name] = HISTORY.conform(_with_uid_columns(history, packages)).drop(
+        [c for c in ("i",) if c in history.columns])
+    for name, rows in rec.rows.items():
+        schema = TABLES[name]
+        df = pl.DataFrame(rows, infer_schema_length=None, strict=False)
+        df = _with_uid_columns(df.with_columns(pl.lit(SOURCE).alias("source")), packages)
+        tables[name] = schema.conform(df)
+    for name in ("batterystats_wakelocks", "batterystats_aggregated_wakelocks",
+                 "batterystats_jobs", "batterystats_job_completions",
+                 "batterystats_job_deferrals", "batterystats_syncs",
+                 "batterystats_wakeup_alarms", "batterystats_kernel_wakelocks",
+                 "batterystats_wakeup_reasons", "batterystats_power_use",
+                 "batterystats_processes", "batterystats_foreground_services"):
+        tables.setdefault(name, TABLES[name].empty())
+    tables[PACKAGES.name] = _packages_table(rec)
+    tables[SUMMARY.name] = _summary(rec, tables[HISTORY.name], version)
+
+    _report(inp, rec, unknown, len(lines))
+    return tables
+
+
+def _report(inp: SectionInput, rec: CheckinRecords, unknown: list[int], n_lines: int) -> None:
+    """Unknown lines and unexpected field counts into the diagnostics."""
+    diags = inp.diagnostics
+    diags.seen(inp.name, n_lines)
+    for idx in sorted(unknown):
+        diags.unknown_line(inp.name, inp.lines[idx], inp.first_line + idx)
+    for (typ, n, expected), count in sorted(rec.shape_notes.items()):
+        diags.info(inp.name, f"checkin v{rec.version} `{typ}`: {count} line(s) with {n} "
+                             f"fields where the version's layout has {expected}; mapped by "
+                             "the layout of that shape")

@@ -152,6 +152,10 @@ POWER_USE = table(
     ("mah", F64, "mAh"),
     ("category", S, "uid, user, device or global"),
     ("source", S, "human or checkin"),
+    ("hidden", B, "checkin `pwi` 8.0+: shouldHide (8.0–12) / hidden-or-system flag (13+)"),
+    ("screen_mah", F64, "checkin `pwi` 8.0+: screen power blamed on this uid, mAh"),
+    ("proportional_mah", F64, "checkin `pwi` 8.0+: proportional smear (hidden/system power "
+                              "spread over apps), mAh"),
 )
 
 PROCESSES = table(
