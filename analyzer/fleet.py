@@ -1,0 +1,509 @@
+"""The fleet summary: captures, failures, top apps and tags, finding prevalence and per-app
+distributions, rebuilt from a batch output folder's records and Parquet dataset alone.
+
+    >>> from analyzer.fleet import fleet_summary
+    >>> s = fleet_summary("out")        # what `wakescope fleet out` writes as index.html
+    >>> s.apps.head()                   # per package, summed over every analysed capture
+
+Device counts use `device_key` (a digest of manufacturer, model and serial number, read from
+the bug report's properties) and count each capture without one as its own device.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from parsers.schema import LOCAL_MS, UTC_MS, table
+
+from . import __version__
+from .batch import load_records
+
+I64, I32, F64, S, B = pl.Int64, pl.Int32, pl.Float64, pl.String, pl.Boolean
+SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2, "info": 3}
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+
+CAPTURES = table(
+    "captures",
+    "One row per batch input: where it came from, what it is, and how processing went.",
+    ("capture_id", S, "stable id: sha1 of resolved path (or URL), size and mtime, 12 hex"),
+    ("name", S, "output name: reports/<name>.html"),
+    ("source", S, "resolved input path or fsspec URL"),
+    ("size_bytes", I64, "input size"),
+    ("mtime", UTC_MS, "input modification time"),
+    ("status", S, "ok; partial (warnings/errors in diagnostics, or a bug report lacking a "
+                  "batterystats/jobscheduler/alarm section); failed (not an Android dump: "
+                  "reason is the one sentence); error (internal error: a wakescope bug)"),
+    ("reason", S, "why partial/failed/error"),
+    ("kind", S, "bugreport, batterystats, batterystats_checkin, jobscheduler, alarm"),
+    ("container", S, "zip, gzip, text"),
+    ("manufacturer", S, ""), ("brand", S, ""), ("model", S, ""),
+    ("device", S, "device code name (ro.product.device)"),
+    ("device_key", S, "digest of manufacturer|model|serial (bug reports with properties)"),
+    ("device_uid", S, "device_key, else capture_id: what device counts count"),
+    ("build", S, "build fingerprint (else display id or build id)"),
+    ("build_id", S, ""), ("release", S, "Android release"), ("sdk", I32, ""),
+    ("capture_local", LOCAL_MS, "capture time, device-local"),
+    ("capture_utc", UTC_MS, "capture time, UTC, when the offset is known"),
+    ("sections", pl.List(S), "sections found"),
+    ("missing_sections", pl.List(S), "sections a bug report lacks"),
+    ("n_errors", I64, "error diagnostics"), ("n_warnings", I64, "warning diagnostics"),
+    ("unknown_lines", I64, "unrecognised lines"),
+    ("n_findings", I64, ""), ("findings_high", I64, ""), ("findings_medium", I64, ""),
+    ("findings_low", I64, ""), ("findings_info", I64, ""),
+    ("worst_severity", S, ""),
+    ("report", S, "report path relative to the output folder"),
+    ("duration_ms", I64, "parse + analyse + report, ms"),
+    ("write_ms", I64, "writing the tables, ms"),
+    ("processed_at", UTC_MS, "when the input was processed"),
+    ("redact", B, ""), ("wakescope_version", S, ""), ("worker", S, "host:pid"),
+    ("table_rows", S, "JSON {table: rows written}"),
+)
+
+APP_METRICS = ("partial_wakelock_ms", "wakeup_alarms", "jobs_run", "job_ms", "jobs_registered",
+               "jobs_deferred", "syncs", "sync_ms", "foreground_service_ms", "power_mah",
+               "findings")
+
+
+def captures_frame(records: list[dict]) -> pl.DataFrame:
+    """The `captures` table from per-input records (what status/*.json hold)."""
+    rows = []
+    for r in records:
+        row = {c.name: r.get(c.name) for c in CAPTURES.columns}
+        for col in ("mtime", "capture_utc", "processed_at"):
+            row[col] = _utc(r.get(col))
+        row["capture_local"] = _local(r.get("capture_local"))
+        row["table_rows"] = json.dumps(r.get("tables") or {}, sort_keys=True)
+        row["device_uid"] = r.get("device_key") or r.get("capture_id")
+        rows.append(row)
+    return CAPTURES.frame(rows) if rows else CAPTURES.empty()
+
+
+def _utc(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _local(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value)).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+def table_files(out_dir: Path, name: str) -> list[str]:
+    folder = Path(out_dir) / "tables" / name
+    return sorted(str(p) for p in folder.glob("*.parquet")) if folder.is_dir() else []
+
+
+def scan_table(out_dir: str | os.PathLike, name: str,
+               schema: dict[str, pl.DataType] | None = None) -> pl.LazyFrame:
+    """One table over the whole fleet (every capture's file), as a LazyFrame.
+
+    With `schema`, exactly those columns (missing ones null, others ignored), so files
+    written by different wakescope versions still read as one dataset.
+    """
+    files = table_files(Path(out_dir), name)
+    if not files:
+        return pl.LazyFrame(schema=schema or {"capture_id": S})
+    if schema is None:
+        return pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore")
+    return pl.scan_parquet(files, schema=schema, missing_columns="insert",
+                           extra_columns="ignore")
+
+
+def _schema(name: str, wanted: tuple[str, ...], extra: dict | None = None) -> dict:
+    from .batch import _declared
+
+    declared = _declared()[name].schema if name in _declared() else {}
+    out = {"capture_id": S}
+    for col in wanted:
+        out[col] = declared.get(col, (extra or {}).get(col, S))
+    return out
+
+
+@dataclass
+class FleetSummary:
+    """Everything index.html shows, as frames (a notebook user gets the same figures)."""
+
+    out_dir: Path
+    captures: pl.DataFrame
+    apps: pl.DataFrame  # per package over the fleet
+    app_values: pl.DataFrame  # per capture × package: the distributions
+    wakelock_tags: pl.DataFrame  # per package × tag: partial wakelock time
+    alarm_tags: pl.DataFrame  # per package × tag: wakeup alarms
+    findings: pl.DataFrame  # per finding kind × package: captures and devices
+    generated_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(
+        timespec="seconds"))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        c = dict(self.captures.group_by("status").len().iter_rows())
+        return {s: c.get(s, 0) for s in ("ok", "partial", "failed", "error")}
+
+    @property
+    def analysed(self) -> pl.DataFrame:
+        """Captures that parsed (ok or partial): the denominator of fleet means."""
+        return self.captures.filter(pl.col("status").is_in(["ok", "partial"]))
+
+    @property
+    def devices(self) -> int:
+        return self.analysed.get_column("device_uid").n_unique()
+
+
+def _analysed_ids(captures: pl.DataFrame) -> pl.DataFrame:
+    return captures.filter(pl.col("status").is_in(["ok", "partial"])).select(
+        "capture_id", "device_uid", "name")
+
+
+def _app_values(out_dir: Path, ids: pl.DataFrame) -> pl.DataFrame:
+    """Per capture × package: the `apps` figures (summed over a package's uids)."""
+    cols = (*APP_METRICS, "partial_wakelock_ms_per_24h", "wakeups_per_hour", "worst_severity")
+    lf = scan_table(out_dir, "apps", _schema("apps", ("package", *cols)))
+    sev = pl.col("worst_severity").replace_strict(SEVERITY_RANK, default=None,
+                                                  return_dtype=pl.Int32)
+    df = (
+        lf.join(ids.lazy(), on="capture_id", how="semi")
+        .filter(pl.col("package").is_not_null())
+        .with_columns(sev.alias("severity_rank"))
+        .group_by("capture_id", "package")
+        .agg(*[pl.col(c).sum() for c in APP_METRICS],
+             pl.col("partial_wakelock_ms_per_24h").sum(),
+             pl.col("wakeups_per_hour").sum(), pl.col("severity_rank").min())
+        .collect()
+    )
+    return df.join(ids, on="capture_id", how="left").sort("package", "capture_id")
+
+
+def _apps(values: pl.DataFrame, n_analysed: int) -> pl.DataFrame:
+    """Per package over the fleet: sums of the per-capture figures, medians, maxima and the
+    fleet mean (sum over captures ÷ analysed captures: an app absent from a capture is 0)."""
+    n = max(n_analysed, 1)
+    rank_to_sev = {v: k for k, v in SEVERITY_RANK.items()}
+    return (
+        values.group_by("package")
+        .agg(
+            pl.col("capture_id").n_unique().alias("captures"),
+            pl.col("device_uid").n_unique().alias("devices"),
+            *[pl.col(c).sum() for c in APP_METRICS],
+            (pl.col("wakeups_per_hour").sum() / n).alias("wakeups_per_hour_fleet_mean"),
+            pl.col("wakeups_per_hour").median().alias("wakeups_per_hour_median"),
+            pl.col("wakeups_per_hour").max().alias("wakeups_per_hour_max"),
+            (pl.col("partial_wakelock_ms_per_24h").sum() / n)
+            .alias("partial_wakelock_ms_per_24h_fleet_mean"),
+            pl.col("partial_wakelock_ms_per_24h").median()
+            .alias("partial_wakelock_ms_per_24h_median"),
+            pl.col("partial_wakelock_ms_per_24h").max().alias("partial_wakelock_ms_per_24h_max"),
+            pl.col("severity_rank").min(),
+        )
+        .with_columns(pl.col("severity_rank").replace_strict(rank_to_sev, default=None,
+                                                             return_dtype=S)
+                      .alias("worst_severity"))
+        .drop("severity_rank")
+        .sort(["partial_wakelock_ms_per_24h_fleet_mean", "wakeups_per_hour_fleet_mean",
+               "package"], descending=[True, True, False], nulls_last=True)
+    )
+
+
+def _periods(out_dir: Path, ids: pl.DataFrame) -> pl.DataFrame:
+    """Per capture: time on battery (ms) from batterystats_summary, for per-hour rates."""
+    lf = scan_table(out_dir, "batterystats_summary",
+                    _schema("batterystats_summary", ("battery_realtime_ms",)))
+    return (lf.join(ids.lazy(), on="capture_id", how="semi").group_by("capture_id")
+            .agg(pl.col("battery_realtime_ms").max().alias("period_ms")).collect())
+
+
+def _per_tag(df: pl.DataFrame, value: str, n_analysed: int) -> pl.DataFrame:
+    """Group per-capture tag rows (capture_id, device_uid, package, tag, api, value, rate)."""
+    n = max(n_analysed, 1)
+    return (
+        df.group_by("package", "tag")
+        .agg(
+            pl.col("capture_id").n_unique().alias("captures"),
+            pl.col("device_uid").n_unique().alias("devices"),
+            pl.col("api").drop_nulls().mode().first().alias("api"),
+            pl.col(value).sum(),
+            (pl.col("rate").sum() / n).alias("rate_fleet_mean"),
+            pl.col("rate").median().alias("rate_median"),
+            pl.col("rate").max().alias("rate_max"),
+        )
+        .sort(["rate_fleet_mean", value, "package", "tag"],
+              descending=[True, True, False, False], nulls_last=True)
+    )
+
+
+def _wakelock_tags(out_dir: Path, ids: pl.DataFrame, periods: pl.DataFrame,
+                   n_analysed: int) -> pl.DataFrame:
+    """Partial wakelock time per package × tag; rate = ms per 24 h on battery."""
+    lf = scan_table(out_dir, "batterystats_wakelocks", _schema(
+        "batterystats_wakelocks", ("package", "uid", "tag", "kind", "total_ms", "api")))
+    df = (
+        lf.filter(pl.col("kind") == "partial")
+        .join(ids.lazy(), on="capture_id", how="inner")
+        .group_by("capture_id", "device_uid", "package", "tag")
+        .agg(pl.col("total_ms").sum(), pl.col("api").drop_nulls().first())
+        .collect()
+        .join(periods, on="capture_id", how="left")
+        .with_columns((pl.col("total_ms") * DAY_MS / pl.col("period_ms"))
+                      .cast(F64).alias("rate"))
+    )
+    return _per_tag(df, "total_ms", n_analysed).rename({
+        "rate_fleet_mean": "ms_per_24h_fleet_mean", "rate_median": "ms_per_24h_median",
+        "rate_max": "ms_per_24h_max"})
+
+
+def _alarm_tags(out_dir: Path, ids: pl.DataFrame, periods: pl.DataFrame,
+                n_analysed: int) -> pl.DataFrame:
+    """Wakeup alarms per package × tag; rate = wakeups per hour on battery.
+
+    From batterystats `Wakeup alarm` counts; a capture without them (a standalone alarm
+    dump) contributes its Alarm Stats wakeups with the rate left null (no period known).
+    """
+    bs = (
+        scan_table(out_dir, "batterystats_wakeup_alarms", _schema(
+            "batterystats_wakeup_alarms", ("package", "tag", "count", "api")))
+        .join(ids.lazy(), on="capture_id", how="inner")
+        .group_by("capture_id", "device_uid", "package", "tag")
+        .agg(pl.col("count").sum().alias("wakeups"), pl.col("api").drop_nulls().first())
+        .collect()
+        .join(periods, on="capture_id", how="left")
+        .with_columns((pl.col("wakeups") * HOUR_MS / pl.col("period_ms")).cast(F64)
+                      .alias("rate"))
+        .drop("period_ms")
+    )
+    have = bs.select("capture_id").unique()
+    alarm = (
+        scan_table(out_dir, "alarm_stats", _schema(
+            "alarm_stats", ("package", "tag", "wakeups", "api")))
+        .join(ids.lazy(), on="capture_id", how="inner")
+        .join(have.lazy(), on="capture_id", how="anti")
+        .filter(pl.col("wakeups") > 0)
+        .group_by("capture_id", "device_uid", "package", "tag")
+        .agg(pl.col("wakeups").sum(), pl.col("api").drop_nulls().first())
+        .with_columns(pl.lit(None, F64).alias("rate"))
+        .collect()
+    )
+    df = pl.concat([bs, alarm.select(bs.columns)], how="vertical_relaxed")
+    return _per_tag(df, "wakeups", n_analysed).rename({
+        "rate_fleet_mean": "wakeups_per_hour_fleet_mean", "rate_median": "wakeups_per_hour_median",
+        "rate_max": "wakeups_per_hour_max"})
+
+
+def _findings(out_dir: Path, ids: pl.DataFrame) -> pl.DataFrame:
+    """Per finding kind × package: on how many captures and devices it appears."""
+    lf = scan_table(out_dir, "findings", _schema(
+        "findings", ("kind", "package", "severity", "api", "value", "unit", "title")))
+    sev = pl.col("severity").replace_strict(SEVERITY_RANK, default=9, return_dtype=pl.Int32)
+    rank_to_sev = {v: k for k, v in SEVERITY_RANK.items()}
+    return (
+        lf.join(ids.lazy(), on="capture_id", how="inner")
+        .with_columns(sev.alias("rank"))
+        .group_by("kind", "package")
+        .agg(
+            pl.col("device_uid").n_unique().alias("devices"),
+            pl.col("capture_id").n_unique().alias("captures"),
+            pl.len().alias("findings"),
+            pl.col("rank").min(),
+            pl.col("api").drop_nulls().mode().first().alias("api"),
+            pl.col("value").max().alias("value_max"),
+            pl.col("unit").drop_nulls().first().alias("unit"),
+            pl.col("title").sort_by("rank").first().alias("example"),
+        )
+        .with_columns(pl.col("rank").replace_strict(rank_to_sev, default=None, return_dtype=S)
+                      .alias("worst_severity"))
+        .sort(["devices", "rank", "captures", "kind", "package"],
+              descending=[True, False, True, False, False], nulls_last=True)
+        .drop("rank")
+        .collect()
+    )
+
+
+def fleet_summary(out_dir: str | os.PathLike) -> FleetSummary:
+    """Rebuild the fleet summary from a batch output folder (records + Parquet tables)."""
+    out = Path(out_dir)
+    captures = captures_frame(load_records(out))
+    ids = _analysed_ids(captures)
+    n = ids.height
+    values = _app_values(out, ids)
+    periods = _periods(out, ids)
+    return FleetSummary(
+        out_dir=out, captures=captures, apps=_apps(values, n), app_values=values,
+        wakelock_tags=_wakelock_tags(out, ids, periods, n),
+        alarm_tags=_alarm_tags(out, ids, periods, n), findings=_findings(out, ids),
+    )
+
+
+def write_fleet_outputs(out_dir: str | os.PathLike) -> Path:
+    """Write captures.parquet, status.json and index.html for a batch folder; returns
+    index.html's path."""
+    from .batch import _atomic_write
+
+    out = Path(out_dir)
+    summary = fleet_summary(out)
+    tmp = out / f".captures.parquet.{os.getpid()}.tmp"
+    summary.captures.write_parquet(tmp)
+    os.replace(tmp, out / "captures.parquet")
+    status = {
+        "generated_at": summary.generated_at, "wakescope_version": __version__,
+        "counts": summary.counts, "captures": summary.captures.height,
+        "devices": summary.devices,
+        "inputs": [
+            {k: r[k] for k in ("capture_id", "name", "source", "status", "reason", "report",
+                               "n_findings", "worst_severity")}
+            for r in summary.captures.iter_rows(named=True)
+        ],
+    }
+    _atomic_write(out / "status.json", json.dumps(status, indent=1, default=str).encode())
+    return write_fleet_index(summary, out / "index.html")
+
+
+# ---------------------------------------------------------------------------- HTML
+
+
+def _esc(text) -> str:
+    """Strings from inputs go into Plotly as HTML-escaped text (Plotly renders a subset of
+    HTML in labels and hover text; escaped, a `<script>` tag shows as text)."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def _json_for_script(obj) -> str:
+    """JSON safe inside a <script> element: no `<`, `>` or `&` can end it early."""
+    return (json.dumps(obj, default=str, allow_nan=False)
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _box_chart(values: pl.DataFrame, packages: list[str], column: str, scale: float,
+               title: str, unit: str) -> dict:
+    """One box+strip trace per app: a point per capture, hover naming the capture."""
+    traces = []
+    for pkg in packages:
+        rows = values.filter((pl.col("package") == pkg) & pl.col(column).is_not_null())
+        ys = [None if v is None else round(v / scale, 3) for v in rows.get_column(column)]
+        traces.append({
+            "type": "box", "name": _esc(pkg), "y": ys, "boxpoints": "all", "jitter": 0.4,
+            "pointpos": 0, "marker": {"size": 5}, "line": {"width": 1},
+            "text": [_esc(n) for n in rows.get_column("name")],
+            "hovertemplate": "%{text}<br>%{y:.2f} " + _esc(unit) + "<extra>"
+                             + _esc(pkg) + "</extra>",
+        })
+    return {
+        "data": traces,
+        "layout": {"title": {"text": _esc(title)}, "showlegend": False,
+                   "yaxis": {"title": {"text": _esc(unit)}, "rangemode": "tozero"},
+                   "xaxis": {"automargin": True, "tickangle": -30},
+                   "margin": {"t": 40, "r": 10}, "height": 420},
+    }
+
+
+def _charts(summary: FleetSummary, top: int) -> list[dict]:
+    apps, values = summary.apps, summary.app_values
+    if apps.height == 0:
+        return []
+    charts = []
+    by_wake = (apps.filter(pl.col("wakeups_per_hour_max") > 0)
+               .sort("wakeups_per_hour_fleet_mean", descending=True).head(top))
+    if by_wake.height:
+        charts.append({"id": "chart-wakeups", **_box_chart(
+            values, by_wake.get_column("package").to_list(), "wakeups_per_hour", 1.0,
+            "Wakeup alarms per hour, per capture", "wakeups/h")})
+    by_wl = (apps.filter(pl.col("partial_wakelock_ms_per_24h_max") > 0)
+             .sort("partial_wakelock_ms_per_24h_fleet_mean", descending=True).head(top))
+    if by_wl.height:
+        charts.append({"id": "chart-wakelocks", **_box_chart(
+            values, by_wl.get_column("package").to_list(), "partial_wakelock_ms_per_24h",
+            HOUR_MS, "Partial wakelock hours per 24 h, per capture", "h per 24 h")})
+    return charts
+
+
+def _fmt_ms(ms) -> str:
+    if ms is None:
+        return "–"
+    ms = float(ms)
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    s = ms / 1000
+    if s < 60:
+        return f"{s:.1f} s"
+    m, s = divmod(int(s), 60)
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
+
+
+def _fmt_num(x, digits: int = 1) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, float):
+        return f"{x:,.{digits}f}"
+    return f"{x:,}"
+
+
+def _script_safe(js: str) -> str:
+    """Plotly's bundle inlined in <script>: only `</script` could end it (it has none today)."""
+    return re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
+
+
+def render_fleet_html(summary: FleetSummary, top: int = 25) -> str:
+    """index.html as a string: self-contained (Plotly embedded), every input string escaped."""
+    import jinja2
+    from plotly.offline import get_plotlyjs
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "report" / "templates"),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+    )
+    env.filters["ms"] = _fmt_ms
+    env.filters["num"] = _fmt_num
+    caps = summary.captures
+    analysed = summary.analysed
+    failures = caps.filter(pl.col("status").is_in(["failed", "error"])).sort("name")
+    partial = caps.filter(pl.col("status") == "partial").sort("name")
+    releases = (analysed.group_by("release").len().sort(["len", "release"],
+                                                        descending=[True, False]))
+    charts = _charts(summary, min(top, 15))
+    apps = summary.apps
+    top_wake = (apps.filter(pl.col("wakeup_alarms") > 0)
+                .sort(["wakeups_per_hour_fleet_mean", "package"], descending=[True, False])
+                .head(top))
+    top_wl = (apps.filter(pl.col("partial_wakelock_ms") > 0)
+              .sort(["partial_wakelock_ms_per_24h_fleet_mean", "package"],
+                    descending=[True, False]).head(top))
+    text = env.get_template("fleet.html.j2").render(
+        s=summary, counts=summary.counts, n_captures=caps.height, n_analysed=analysed.height,
+        n_devices=summary.devices, version=__version__,
+        failures=failures.to_dicts(), partial=partial.to_dicts(),
+        releases=releases.to_dicts(),
+        top_wake=top_wake.to_dicts(), top_wl=top_wl.to_dicts(),
+        wakelock_tags=summary.wakelock_tags.head(top).to_dicts(),
+        alarm_tags=summary.alarm_tags.head(top).to_dicts(),
+        findings=summary.findings.head(4 * top).to_dicts(),
+        n_findings_rows=summary.findings.height,
+        captures=caps.sort("name").to_dicts(),
+        charts_json=_json_for_script(charts) if charts else None,
+        plotly_js=_script_safe(get_plotlyjs()) if charts else None,
+    )
+    return text
+
+
+def write_fleet_index(summary: FleetSummary, path: str | os.PathLike) -> Path:
+    """Write index.html (links to reports are relative to its folder)."""
+    from .batch import _atomic_write
+
+    target = Path(path)
+    _atomic_write(target, render_fleet_html(summary).encode("utf-8"))
+    return target
