@@ -186,8 +186,11 @@ def parse_history(lines: pl.DataFrame, pool: pl.DataFrame, *, redact: bool,
     tag = pl.coalesce(pl.col("pool_str"), pl.col("inl_str").str.replace_all('""', '"',
                                                                              literal=True))
     if redact:
-        tag = pl.when(pl.col("name") == "sync").then(redact_sync_expr(tag)).otherwise(
-            redact_email_expr(tag))
+        # Sync names (and SyncManager jobs / their `*job*/`, `*sync*/` wakelocks) lose the
+        # account part; every other string only its e-mail addresses.
+        sync_like = pl.col("name").is_in(["sync", "job"]) | tag.str.starts_with("*job*/") \
+            | tag.str.starts_with("*sync*/")
+        tag = pl.when(sync_like).then(redact_sync_expr(tag)).otherwise(redact_email_expr(tag))
     items = items.with_columns(
         pl.when(k == "marker").then(pl.col("_epoch"))
         .when(is_ref & not_uid).then(pl.coalesce(pl.col("pool_uid").cast(pl.String),

@@ -130,8 +130,17 @@ class CheckinRecords:
         values = dict(zip(names, nums, strict=False))
         return name.strip(), values
 
+    def _private(self, name: str) -> str:
+        """Sync-shaped names lose the account, others their e-mails (when redacting)."""
+        if not self.redact:
+            return name
+        if name.startswith(("*job*/", "*sync*/")) or name.count("/") >= 2:
+            return redact_sync(name)
+        return redact_text(name)
+
     def _job(self, uid: int, typ: str, rest: str) -> bool:
         name, v = self._named(typ, rest)
+        name = self._private(name)
         self.rows["batterystats_jobs"].append({
             "uid": uid, "job": name, "total_ms": _int(v.get("total_ms")),
             "count": _int(v.get("count")), "background_ms": _ms(v.get("background_ms")),
@@ -143,7 +152,7 @@ class CheckinRecords:
         name, v = self._named(typ, rest)
         authority = split_sync(name)[0]
         self.rows["batterystats_syncs"].append({
-            "uid": uid, "sync": redact_sync(name) if self.redact else name,
+            "uid": uid, "sync": self._private(name),
             "authority": authority, "total_ms": _int(v.get("total_ms")),
             "count": _int(v.get("count")), "background_ms": _ms(v.get("background_ms")),
             "background_count": _ms(v.get("background_count")),
@@ -181,6 +190,7 @@ class CheckinRecords:
 
     def _job_completion(self, uid: int, typ: str, rest: str) -> bool:
         name, nums = split_named(rest, 5)
+        name = self._private(name.strip())
         n = len(nums)
         allowed = next((ok for lo, hi, ok in codes.JBC_COUNTS_BY_VERSION
                         if self.version is not None and lo <= self.version <= hi), ())
@@ -193,7 +203,7 @@ class CheckinRecords:
                 continue
             code = reasons[pos] if reasons else None
             self.rows["batterystats_job_completions"].append({
-                "uid": uid, "job": name.strip(),
+                "uid": uid, "job": name,
                 "reason": codes.STOP_REASON_NAMES.get(code, f"reason_{pos}")
                 if code is not None else f"reason_{pos}",
                 "reason_code": code, "count": count,
@@ -280,8 +290,8 @@ class CheckinRecords:
         else:
             return False
         name = ",".join(fields[:-n])
-        if self.redact:
-            name = redact_text(name)
+        name = self._private(name) if name.startswith(("*job*/", "*sync*/")) else (
+            redact_text(name) if self.redact else name)
         for j, t in enumerate(types):
             g = groups[j * size:(j + 1) * size]
             total, count = _int(g[0]), _int(g[2])

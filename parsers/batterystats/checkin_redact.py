@@ -1,7 +1,9 @@
 """Privacy for checkin strings: sync account names and e-mail addresses (DESIGN principle 8).
 
 SyncManager names a sync `<authority>/<account type>/<account name>` (batterystats `sy`,
-history `Esy`, `*sync*/…` wakelock tags); the account name is often an e-mail address.
+history `Esy`); its job and wakelock carry the same name with a `:<package>` suffix and a
+`*job*/` or `*sync*/` prefix (8.x: `*job*/com.android.contacts/com.whatsapp/WhatsApp:android`).
+The account name is often an e-mail address. Both are replaced by placeholders.
 """
 
 from __future__ import annotations
@@ -12,30 +14,22 @@ import polars as pl
 
 ACCOUNT = "<account>"
 EMAIL = "<email>"
-_EMAIL_RE = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
-_EMAIL = re.compile(_EMAIL_RE)
+# The local part must not follow another `@`: 14+ namespaced job names read
+# `@<namespace>@<package>/…` (e.g. `@androidx.work.systemjobscheduler@com.google…`).
+_LOCAL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+_EMAIL_RE = r"(^|[^@A-Za-z0-9._%+-])" + _LOCAL  # Rust regex: no look-behind
+_EMAIL = re.compile(r"(?<![@A-Za-z0-9._%+-])" + _LOCAL)
+# `[*job*/|*sync*/]<authority>/<type>/<account>[:<package>]`; job battery names
+# (`<pkg>/<class>`, `@ns@<pkg>/<class>`) have one slash and never match.
+_SYNC_RE = r"^((?:\*(?:job|sync)\*/)?[^/*][^/]*/[^/]+/)[^:]+?(:[\w.]+)?$"
+_SYNC = re.compile(_SYNC_RE)
 
 
 def split_sync(name: str) -> tuple[str, str | None, str | None]:
     """`authority/type/account` → (authority, type, account); missing parts are None."""
     parts = name.split("/", 2)
-    authority = parts[0]
-    acc_type = parts[1] if len(parts) > 1 else None
-    account = parts[2] if len(parts) > 2 else None
-    return authority, acc_type, account
-
-
-def redact_sync(name: str) -> str:
-    """Replace the account part of a sync name (and any e-mail elsewhere) by placeholders."""
-    authority, acc_type, account = split_sync(name)
-    if account is None:
-        return redact_text(name)
-    # The history adds `:<suffix>` (e.g. `:android`) after the account; keep the suffix.
-    suffix = ""
-    if ":" in account:
-        account, suffix = account.rsplit(":", 1)
-        suffix = ":" + suffix
-    return f"{redact_text(authority)}/{acc_type}/{ACCOUNT}{suffix}"
+    return parts[0], (parts[1] if len(parts) > 1 else None), (parts[2] if len(parts) > 2
+                                                              else None)
 
 
 def redact_text(text: str) -> str:
@@ -43,13 +37,16 @@ def redact_text(text: str) -> str:
     return _EMAIL.sub(EMAIL, text)
 
 
+def redact_sync(name: str) -> str:
+    """A sync-shaped name loses its account part; any other string only its e-mails."""
+    return redact_text(_SYNC.sub(r"\g<1>" + ACCOUNT + r"\g<2>", name))
+
+
 def redact_email_expr(col: pl.Expr) -> pl.Expr:
     """Vectorised `redact_text` over a String expression."""
-    return col.str.replace_all(_EMAIL_RE, EMAIL)
+    return col.str.replace_all(_EMAIL_RE, "${1}" + EMAIL)
 
 
 def redact_sync_expr(col: pl.Expr) -> pl.Expr:
-    """Vectorised `redact_sync`: the third `/` part (up to an optional `:suffix`) hidden."""
-    return redact_email_expr(
-        col.str.replace(r"^([^/]*/[^/]*/)[^:]*?(:[^:/]*)?$", "${1}" + ACCOUNT + "${2}")
-    )
+    """Vectorised `redact_sync`."""
+    return redact_email_expr(col.str.replace(_SYNC_RE, "${1}" + ACCOUNT + "${2}"))
