@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from .clock import Clock, local_offset_minutes, parse_uptime_ms
+from .clock import Clock, local_offset_minutes, parse_duration_ms, parse_uptime_ms
 
 RELEASE_TO_SDK = {
     "4.4": 19, "5.0": 21, "5.1": 22, "6.0": 23, "6": 23, "7.0": 24, "7": 24, "7.1": 25,
@@ -45,7 +45,7 @@ _WANTED_PROPS = {
 }
 _VERS = re.compile(r"^9,0,i,vers,(\d+),(\d+),([^,\n]*),([^,\n]*)$", re.MULTILINE)
 _NOW_RTC = re.compile(
-    r"nowRTC=(\d+)=(\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)? nowELAPSED=(-?\d+)"
+    r"nowRTC=(\d+)=(\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)? nowELAPSED=(-?\d+|\+[\ddhms]+ms)"
 )
 _JOB_CLOCKS = re.compile(
     r"^\s*(?:Elapsed clock: (\d+)|Current elapsed time: (\d+)|Alarms: now=(\d+))", re.MULTILINE
@@ -229,7 +229,10 @@ def read_service_clocks(meta: Metadata, alarm_text: str | None, job_text: str | 
     if alarm_text:
         m = _NOW_RTC.search(alarm_text[:20_000])
         if m:
-            rtc, local, elapsed = int(m.group(1)), m.group(2), int(m.group(3))
+            # 7.x (Meizu 7.1.1) prints nowELAPSED as a duration (formats.md §2.2).
+            raw = m.group(3)
+            elapsed = int(raw) if raw.lstrip("-").isdigit() else parse_duration_ms(raw)
+            rtc, local = int(m.group(1)), m.group(2)
             meta.service_now["alarm"] = {"now_rtc_ms": rtc, "now_elapsed_ms": elapsed,
                                          "now_local": local.replace(" ", "T")}
     if job_text:
