@@ -1,0 +1,73 @@
+"""`wakescope report INPUT`: the HTML report, plus Markdown and JSON on request."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+SEVERITY_CHOICES = ("high", "medium", "low")
+
+
+def default_output(input_path: str) -> Path:
+    """`bugreport-x.zip` → `./bugreport-x.html` (in the current folder); stdin → report.html."""
+    if input_path in ("-", ""):
+        return Path("wakescope-report.html")
+    name = Path(input_path).name
+    stem = re.sub(r"(\.(zip|txt|gz|log|dump|out))+$", "", name, flags=re.IGNORECASE) or name
+    return Path(f"{stem}.html")
+
+
+def report(
+    input: Annotated[str, typer.Argument(help="Bug report zip/txt or dumpsys dump; - for stdin.")],
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="HTML file to write (default: the input's name, .html, here).")
+    ] = None,
+    md: Annotated[Path | None, typer.Option("--md", help="Also write a Markdown summary.")] = None,
+    json_path: Annotated[Path | None, typer.Option(
+        "--json", help="Also write findings, apps and metadata as JSON.")] = None,
+    fail_on: Annotated[str | None, typer.Option(
+        "--fail-on", help="Exit 1 when a finding at or above this severity exists "
+                          "(high, medium or low).")] = None,
+    no_redact: Annotated[bool, typer.Option(
+        "--no-redact", help="Keep account names and e-mails.")] = False,
+    rules: Annotated[Path | None, typer.Option("--rules", help="Extra rules TOML.")] = None,
+) -> None:
+    """Write the HTML report for one input (findings, apps, timeline, jobs, alarms)."""
+    from parsers import InputError
+
+    from ..cli import _state, fail
+    from ..pipeline import run_one
+    from ..report.facts import SEVERITIES, severity_at_least
+
+    if fail_on is not None and fail_on.lower() not in SEVERITY_CHOICES:
+        fail(f"--fail-on must be one of high, medium or low, not {fail_on!r}.")
+    if rules is not None and not rules.is_file():
+        fail(f"rules file {str(rules)!r} not found.")
+    html = output or default_output(input)
+    try:
+        result = run_one(input, html=html, markdown=md, json_path=json_path,
+                         redact=not no_redact, rules=rules)
+    except InputError as exc:
+        if _state["debug"]:
+            raise
+        fail(str(exc))
+    findings = getattr(result, "findings", None)
+    counts = {s: 0 for s in SEVERITIES}
+    if findings is not None and findings.height and "severity" in findings.columns:
+        for sev in findings.get_column("severity").to_list():
+            counts[sev if sev in counts else "info"] += 1
+    total = sum(counts.values())
+    parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    wrote = [str(p) for p in (html, md, json_path) if p is not None]
+    typer.echo(f"wrote {', '.join(wrote)}: {total} finding{'s' if total != 1 else ''}"
+               + (f" ({parts})" if parts else ""))
+    if fail_on is not None and findings is not None and severity_at_least(findings,
+                                                                          fail_on.lower()):
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)

@@ -1,0 +1,288 @@
+"""The facts every output shares (header figures, sorted findings, top apps), computed once
+from an Analysis so HTML, Markdown and JSON never disagree.
+
+Works on any object shaped like `analyzer.analysis.Analysis` (duck-typed: `.capture`,
+`.tables`, `.findings`, `.apps`, `.period_ms`, `.coverage`); every table may be missing or
+empty, so a standalone dump still gets the parts it can.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+SEVERITIES = ("high", "medium", "low", "info")
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # 0 = worst
+
+
+def table(analysis: Any, name: str) -> pl.DataFrame:
+    """A table of the analysis (attributed where the analysis did so), else the capture's."""
+    tables = getattr(analysis, "tables", None) or {}
+    frame = tables.get(name)
+    if frame is None:
+        cap = getattr(analysis, "capture", None)
+        frame = (getattr(cap, "tables", None) or {}).get(name) if cap is not None else None
+    return frame if isinstance(frame, pl.DataFrame) else pl.DataFrame()
+
+
+def findings_frame(analysis: Any) -> pl.DataFrame:
+    f = getattr(analysis, "findings", None)
+    if not isinstance(f, pl.DataFrame):
+        f = table(analysis, "findings")
+    return f
+
+
+def apps_frame(analysis: Any) -> pl.DataFrame:
+    a = getattr(analysis, "apps", None)
+    if not isinstance(a, pl.DataFrame):
+        a = table(analysis, "apps")
+    return a
+
+
+# ---------------------------------------------------------------------------------------
+# Formatting (plain text; the templates escape).
+# ---------------------------------------------------------------------------------------
+
+
+def fmt_ms(ms: float | int | None) -> str:
+    """A duration for humans: `2d 3h`, `1h 05m`, `4m 10s`, `12.5 s`, `340 ms`; None → `—`."""
+    if ms is None or (isinstance(ms, float) and math.isnan(ms)):
+        return "—"
+    neg = ms < 0
+    ms = abs(ms)
+    if ms < 1000:
+        out = f"{ms:.0f} ms"
+    elif ms < 60_000:
+        out = f"{ms / 1000:.1f} s"
+    else:
+        s = int(ms // 1000)
+        d, s = divmod(s, 86_400)
+        h, s = divmod(s, 3600)
+        m, s = divmod(s, 60)
+        if d:
+            out = f"{d}d {h}h"
+        elif h:
+            out = f"{h}h {m:02d}m"
+        else:
+            out = f"{m}m {s:02d}s"
+    return f"-{out}" if neg else out
+
+
+def fmt_num(x: float | int | None, digits: int = 1) -> str:
+    """Numbers for tables: thousands separators, `digits` decimals for floats; None → `—`."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    if isinstance(x, int) or (float(x).is_integer() and abs(x) >= 100):
+        return f"{int(x):,}"
+    return f"{x:,.{digits}f}"
+
+
+def fmt_value(value: float | None, unit: str | None) -> str:
+    """A finding's figure with its unit (`ms` values shown as durations)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    unit = (unit or "").strip()
+    if unit in ("ms", "milliseconds"):
+        return fmt_ms(value)
+    if unit in ("%", "percent"):
+        return f"{fmt_num(value)} %"
+    if unit in ("share", "fraction"):
+        return f"{100 * value:.1f} %"
+    text = fmt_num(value, 1 if not float(value).is_integer() else 0)
+    return f"{text} {unit}" if unit else text
+
+
+def fmt_offset(minutes: int | None) -> str:
+    if minutes is None:
+        return ""
+    sign = "+" if minutes >= 0 else "-"
+    h, m = divmod(abs(minutes), 60)
+    return f"UTC{sign}{h:02d}:{m:02d}"
+
+
+def app_label(package: str | None, uid: int | None) -> str:
+    """A row's owner for humans: the package, else `uid N`, else `device`."""
+    if package:
+        return package
+    if uid is not None:
+        return f"uid {uid}"
+    return "device"
+
+
+# ---------------------------------------------------------------------------------------
+# Header facts.
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Header:
+    """What the report's first lines say about the device and the stats period."""
+
+    title: str
+    device: str
+    manufacturer: str | None
+    model: str | None
+    build: str | None
+    fingerprint: str | None
+    release: str | None
+    sdk: int | None
+    capture_local: str | None
+    utc_offset: str
+    capture_utc: str | None
+    source: str | None
+    kind: str | None
+    period_ms: int | None
+    period_start_local: str | None
+    start_level: int | None
+    end_level: int | None
+    drop_pct: int | None
+    screen_on_ms: int | None
+    screen_off_ms: int | None
+    screen_on_drop_pct: int | None
+    screen_off_drop_pct: int | None
+    screen_on_rate: float | None   # % per hour
+    screen_off_rate: float | None  # % per hour
+    discharge_mah: float | None
+    severity_counts: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+
+def _first(df: pl.DataFrame, col: str):
+    """First non-null value of a column (summary tables may hold a checkin and a human row)."""
+    if df.is_empty() or col not in df.columns:
+        return None
+    s = df.get_column(col).drop_nulls()
+    return s[0] if len(s) else None
+
+
+def _rate(pct: int | None, ms: int | None) -> float | None:
+    if pct is None or not ms or ms < 60_000:
+        return None
+    return pct / (ms / 3_600_000)
+
+
+def header(analysis: Any) -> Header:
+    """Device, build, capture time, stats period, battery drop and drain rates."""
+    cap = getattr(analysis, "capture", None)
+    meta = getattr(cap, "meta", None)
+
+    def m(key: str):
+        return getattr(meta, key, None) if meta is not None else None
+
+    summary = table(analysis, "batterystats_summary")
+    # Prefer the human row (it carries the levels) but fill gaps from any row.
+    if not summary.is_empty() and "source" in summary.columns:
+        summary = summary.sort(pl.col("source") != "human")
+    g = lambda col: _first(summary, col)  # noqa: E731
+
+    manufacturer, model, device = m("manufacturer"), m("model"), m("device")
+    name = " ".join(x for x in (manufacturer, model) if x) or device or "Unknown device"
+    if device and device not in name:
+        name += f" ({device})"
+
+    period = getattr(analysis, "period_ms", None)
+    if period is None:
+        period = g("battery_realtime_ms") or g("total_realtime_ms")
+    battery_ms = g("battery_realtime_ms")
+    off_ms = g("screen_off_realtime_ms")
+    on_ms = battery_ms - off_ms if battery_ms is not None and off_ms is not None else None
+    start, end = g("start_level"), g("end_level")
+    drop = start - end if start is not None and end is not None else g("discharge_pct")
+    on_pct, off_pct = g("discharge_screen_on_pct"), g("discharge_screen_off_pct")
+
+    findings = findings_frame(analysis)
+    counts = {s: 0 for s in SEVERITIES}
+    if not findings.is_empty() and "severity" in findings.columns:
+        for sev, n in findings.group_by("severity").len().iter_rows():
+            counts[sev if sev in counts else "info"] = counts.get(sev, 0) + n
+
+    start_local = g("start_local")
+    capture_local = m("capture_local")
+    return Header(
+        title=f"Battery report: {name}",
+        device=name,
+        manufacturer=manufacturer,
+        model=model,
+        build=m("build_id") or m("build_display"),
+        fingerprint=m("fingerprint"),
+        release=m("release"),
+        sdk=m("sdk"),
+        capture_local=capture_local.replace("T", " ") if capture_local else None,
+        utc_offset=fmt_offset(m("utc_offset_min")),
+        capture_utc=m("capture_utc"),
+        source=getattr(cap, "source", None),
+        kind=getattr(cap, "kind", None),
+        period_ms=period,
+        period_start_local=str(start_local)[:19] if start_local is not None else None,
+        start_level=start,
+        end_level=end,
+        drop_pct=drop,
+        screen_on_ms=on_ms,
+        screen_off_ms=off_ms,
+        screen_on_drop_pct=on_pct,
+        screen_off_drop_pct=off_pct,
+        screen_on_rate=_rate(on_pct, on_ms),
+        screen_off_rate=_rate(off_pct, off_ms),
+        discharge_mah=g("discharge_mah"),
+        severity_counts=counts,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Findings and apps, ordered for reading.
+# ---------------------------------------------------------------------------------------
+
+
+def sorted_findings(analysis: Any) -> pl.DataFrame:
+    """Findings worst first (severity, then the larger figure relative to its threshold)."""
+    f = findings_frame(analysis)
+    if f.is_empty():
+        return f
+    cols = f.columns
+    rank = pl.col("severity").replace_strict(SEVERITY_RANK, default=len(SEVERITIES),
+                                             return_dtype=pl.Int32)
+    if "value" in cols and "threshold" in cols:
+        ratio = (pl.col("value") / pl.col("threshold")).fill_nan(None)
+    elif "value" in cols:
+        ratio = pl.col("value")
+    else:
+        ratio = pl.lit(0.0)
+    return (f.with_columns(_rank=rank, _ratio=ratio.cast(pl.Float64))
+             .sort(["_rank", "_ratio"], descending=[False, True], nulls_last=True)
+             .drop("_rank", "_ratio"))
+
+
+def sorted_apps(analysis: Any) -> pl.DataFrame:
+    """Apps with findings first (worst severity), then by power share and wakelock time."""
+    a = apps_frame(analysis)
+    if a.is_empty():
+        return a
+    keys, desc = [], []
+    if "worst_severity" in a.columns:
+        a = a.with_columns(_rank=pl.col("worst_severity").replace_strict(
+            SEVERITY_RANK, default=len(SEVERITIES), return_dtype=pl.Int32))
+        keys.append("_rank")
+        desc.append(False)
+    for col in ("power_mah", "partial_wakelock_ms", "wakeup_alarms", "job_ms"):
+        if col in a.columns:
+            keys.append(col)
+            desc.append(True)
+    if keys:
+        a = a.sort(keys, descending=desc, nulls_last=True)
+    return a.drop("_rank") if "_rank" in a.columns else a
+
+
+def severity_at_least(findings: pl.DataFrame, level: str) -> int:
+    """How many findings are at `level` or worse (for `--fail-on`)."""
+    if findings.is_empty() or "severity" not in findings.columns:
+        return 0
+    limit = SEVERITY_RANK[level]
+    return sum(1 for s in findings.get_column("severity").to_list()
+               if SEVERITY_RANK.get(s, len(SEVERITIES)) <= limit)

@@ -1,0 +1,602 @@
+"""The self-contained HTML report: one file, Plotly's JS embedded, no network request.
+
+`render_html(analysis)` builds plain view objects (cells already formatted) from the
+analysis tables and renders `templates/report.html.j2` with autoescaping on, so every
+string from the input reaches the page as text.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import polars as pl
+
+from . import facts
+from .facts import SEVERITY_RANK, app_label, fmt_ms, fmt_num, fmt_value
+
+ROW_LIMIT = 200        # rows shown per table; the rest is counted and said
+SMALL_LIMIT = 50       # secondary tables (kernel wakelocks, wakeup reasons, ...)
+FINDING_LIMIT = 150    # findings shown with full detail (info notes are listed apart)
+
+# Plain words for job constraints (platform-rules.md §2.10, AOSP JobStatus).
+CONSTRAINT_WORDS = {
+    "CHARGING": "waiting for the charger",
+    "BATTERY_NOT_LOW": "battery is low",
+    "IDLE": "waiting for the device to be idle",
+    "STORAGE_NOT_LOW": "storage is low",
+    "FLEXIBILITY": "flexible scheduling: waiting for better conditions",
+    "BACKGROUND_NOT_RESTRICTED": "app background use is restricted",
+    "PREFETCH": "prefetch: waits for the predicted launch",
+    "WITHIN_QUOTA": "out of standby-bucket job quota",
+    "WITHIN_EXPEDITED_QUOTA": "out of expedited-job quota",
+    "DEVICE_NOT_DOZING": "device is in Doze",
+    "CONTENT_TRIGGER": "waiting for a content URI change",
+    "TARE_WEALTH": "TARE credit exhausted",
+    "CONNECTIVITY": "required network not available",
+    "DEADLINE": "deadline not reached",
+    "TIMING_DELAY": "minimum latency not reached",
+}
+
+
+@dataclass(slots=True)
+class Cell:
+    """One table cell: display text, an optional sort key, and how to draw it."""
+
+    text: str = ""
+    sort: Any = None
+    kind: str = ""          # "", num, sev, api, apis, mono, chips, app
+    title: str | None = None
+    extra: Any = None
+
+
+@dataclass
+class TableView:
+    id: str
+    title: str
+    columns: list[tuple[str, str]]   # (label, css class: "" or "num")
+    rows: list[list[Cell]] = field(default_factory=list)
+    total: int = 0
+    note: str = ""
+    empty: str = "Nothing in this input."
+    open: bool = True
+
+    @property
+    def shown(self) -> int:
+        return len(self.rows)
+
+
+# ---------------------------------------------------------------------------------------
+# Cells.
+# ---------------------------------------------------------------------------------------
+
+
+def _num(x, digits: int = 1) -> Cell:
+    return Cell(fmt_num(x, digits), x if x is not None else "", "num")
+
+
+def _dur(ms) -> Cell:
+    return Cell(fmt_ms(ms), ms if ms is not None else "", "num")
+
+
+def _app(package, uid) -> Cell:
+    return Cell(app_label(package, uid), app_label(package, uid), "app",
+                extra=uid if package and uid is not None else None)
+
+
+def _api(api) -> Cell:
+    from .charts import api_color, api_label
+
+    if not api:
+        return Cell("—", "")
+    return Cell(api_label(api), api, "api", extra=api_color(api))
+
+
+def _text(x, limit: int = 160) -> Cell:
+    if x is None:
+        return Cell("—", "")
+    s = str(x)
+    return Cell(s if len(s) <= limit else s[:limit] + "…", s, "mono" if " " not in s else "",
+                title=s if len(s) > limit else None)
+
+
+def _chips(items) -> Cell:
+    items = [str(i) for i in (items or []) if i]
+    return Cell(", ".join(items), ", ".join(items), "chips", extra=items)
+
+
+def _get(row: dict, key: str, default=None):
+    v = row.get(key, default)
+    return default if v is None else v
+
+
+def _limit(df: pl.DataFrame, sort: list[str], limit: int = ROW_LIMIT) -> tuple[pl.DataFrame, int]:
+    """Sort by the columns that exist (descending) and keep the top `limit` rows."""
+    keys = [c for c in sort if c in df.columns]
+    if keys:
+        df = df.sort(keys, descending=True, nulls_last=True)
+    return df.head(limit), df.height
+
+
+def _safe_url(url: str | None) -> str | None:
+    """Only http(s) links are rendered as links (rules files may come from users)."""
+    if not url:
+        return None
+    try:
+        parts = urlparse(url.strip())
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+# ---------------------------------------------------------------------------------------
+# Findings.
+# ---------------------------------------------------------------------------------------
+
+
+def _evidence(raw: str | None) -> list[dict]:
+    """The finding's evidence JSON as a list of {table, filter, rows} for display."""
+    if not raw:
+        return []
+    try:
+        data = json.loads(raw)
+    except (TypeError, ValueError):
+        return [{"table": "", "filter": str(raw), "rows": ""}]
+    if isinstance(data, dict):
+        data = [data]
+    out = []
+    for item in data if isinstance(data, list) else []:
+        if not isinstance(item, dict):
+            out.append({"table": "", "filter": str(item), "rows": ""})
+            continue
+        rows = item.get("rows", "")
+        if isinstance(rows, list):
+            shown = ", ".join(str(r) for r in rows[:20]) + (" …" if len(rows) > 20 else "")
+            rows = f"{len(rows)} row{'s' if len(rows) != 1 else ''}: {shown}" if rows else ""
+        rest = {k: v for k, v in item.items() if k not in ("table", "filter", "rows")}
+        filt = item.get("filter", "")
+        if not isinstance(filt, str):
+            filt = json.dumps(filt, default=str)
+        if rest:
+            filt = (filt + " " if filt else "") + json.dumps(rest, default=str)
+        out.append({"table": str(item.get("table", "")), "filter": filt, "rows": str(rows)})
+    return out
+
+
+def findings_view(analysis: Any) -> dict:
+    f = facts.sorted_findings(analysis)
+    items, notes = [], []
+    for row in f.iter_rows(named=True):
+        sev = row.get("severity") or "info"
+        item = {
+            "severity": sev,
+            "kind": (row.get("kind") or "").replace("_", " "),
+            "title": row.get("title") or (row.get("kind") or "finding").replace("_", " "),
+            "app": app_label(row.get("package"), row.get("uid")),
+            "uid": row.get("uid"),
+            "api": _api(row.get("api")),
+            "metric": (row.get("metric") or "").replace("_", " "),
+            "value": fmt_value(row.get("value"), row.get("unit")),
+            "threshold": fmt_value(row.get("threshold"), row.get("unit"))
+            if row.get("threshold") is not None else None,
+            "source": row.get("threshold_source"),
+            "basis": row.get("basis"),
+            "detail": row.get("detail"),
+            "evidence": _evidence(row.get("evidence")),
+            "rec": row.get("recommendation"),
+            "rec_id": row.get("recommendation_id"),
+            "url": _safe_url(row.get("doc_url")),
+        }
+        (notes if sev == "info" else items).append(item)
+    kinds: dict[str, int] = {}
+    for it in items:
+        kinds[it["kind"]] = kinds.get(it["kind"], 0) + 1
+    return {"items": items[:FINDING_LIMIT], "total": len(items), "notes": notes[:100],
+            "notes_total": len(notes), "kinds": sorted(kinds.items(), key=lambda kv: -kv[1])}
+
+
+# ---------------------------------------------------------------------------------------
+# Apps.
+# ---------------------------------------------------------------------------------------
+
+
+def _api_breakdown(analysis: Any) -> dict[str, list[tuple[str, int]]]:
+    """Partial wakelock time per package and API (attributed wakelocks), most time first."""
+    wl = facts.table(analysis, "batterystats_wakelocks")
+    need = {"package", "api", "total_ms"}
+    if wl.is_empty() or not need <= set(wl.columns):
+        return {}
+    if "kind" in wl.columns:
+        wl = wl.filter(pl.col("kind") == "partial")
+    g = (wl.filter(pl.col("package").is_not_null())
+           .group_by("package", "api").agg(pl.col("total_ms").sum())
+           .filter(pl.col("total_ms") > 0)
+           .sort(["package", "total_ms"], descending=[False, True]))
+    out: dict[str, list[tuple[str, int]]] = {}
+    for pkg, api, ms in g.iter_rows():
+        out.setdefault(pkg, []).append((api or "unknown", int(ms)))
+    return out
+
+
+def apps_view(analysis: Any) -> TableView:
+    a = facts.sorted_apps(analysis)
+    total = a.height
+    a = a.head(ROW_LIMIT)
+    breakdown = _api_breakdown(analysis)
+    view = TableView(
+        "apps-table", "Apps",
+        [("App", ""), ("Worst", ""), ("Findings", "num"), ("Partial wakelock", "num"),
+         ("per 24 h", "num"), ("Wakeup alarms", "num"), ("per hour", "num"),
+         ("Jobs run", "num"), ("Job time", "num"), ("Deferred / registered", "num"),
+         ("Syncs", "num"), ("FGS time", "num"), ("Power mAh", "num"), ("Share", "num"),
+         ("APIs (wakelock time by API)", "")],
+        total=total, empty="No per-app figures in this input.")
+    for r in a.iter_rows(named=True):
+        sev = r.get("worst_severity")
+        deferred, registered = r.get("jobs_deferred"), r.get("jobs_registered")
+        dr = ("—" if registered is None and deferred is None
+              else f"{fmt_num(deferred or 0)} / {fmt_num(registered or 0)}")
+        share = r.get("power_share")
+        apis_cell = Cell(r.get("apis") or "", r.get("apis") or "", "apis")
+        parts = breakdown.get(r.get("package") or "", [])
+        names = [x.strip() for x in (r.get("apis") or "").split(",") if x.strip()]
+        total_ms = sum(ms for _, ms in parts)
+        apis_cell.extra = {
+            "bar": [(api, ms, 100 * ms / total_ms) for api, ms in parts] if total_ms else [],
+            "chips": [_api(n) for n in (names or [api for api, _ in parts])],
+        }
+        view.rows.append([
+            _app(r.get("package"), r.get("uid")),
+            Cell(sev or "—", SEVERITY_RANK.get(sev, 9) if sev else 9, "sev" if sev else ""),
+            _num(r.get("findings")),
+            _dur(r.get("partial_wakelock_ms")),
+            _dur(r.get("partial_wakelock_ms_per_24h")),
+            _num(r.get("wakeup_alarms")),
+            _num(r.get("wakeups_per_hour")),
+            _num(r.get("jobs_run")),
+            _dur(r.get("job_ms")),
+            Cell(dr, deferred if deferred is not None else "", "num"),
+            _num(r.get("syncs")),
+            _dur(r.get("foreground_service_ms")),
+            _num(r.get("power_mah")),
+            Cell("—" if share is None else f"{100 * share:.1f} %",
+                 share if share is not None else "", "num"),
+            apis_cell,
+        ])
+    return view
+
+
+# ---------------------------------------------------------------------------------------
+# Wakelocks, alarms, jobs.
+# ---------------------------------------------------------------------------------------
+
+
+def wakelock_views(analysis: Any) -> list[TableView]:
+    wl = facts.table(analysis, "batterystats_wakelocks")
+    if "kind" in wl.columns:
+        wl = wl.filter(pl.col("kind") == "partial")
+    top, total = _limit(wl, ["total_ms", "count"])
+    v = TableView("wakelocks-table", "Partial wakelocks (since last charge)",
+                  [("App", ""), ("Tag", ""), ("API", ""), ("Total", "num"), ("Count", "num"),
+                   ("Longest", "num"), ("Actual", "num"), ("Held now", "num")], total=total,
+                  empty="No per-app wakelock totals in this input.")
+    for r in top.iter_rows(named=True):
+        v.rows.append([_app(r.get("package"), r.get("uid")), _text(r.get("tag")),
+                       _api(r.get("api")), _dur(r.get("total_ms")), _num(r.get("count")),
+                       _dur(r.get("max_ms")), _dur(r.get("actual_ms")),
+                       _dur(r.get("current_ms"))])
+    views = [v]
+    kw, total = _limit(facts.table(analysis, "batterystats_kernel_wakelocks"),
+                       ["total_ms", "count"], SMALL_LIMIT)
+    k = TableView("kernel-wakelocks-table", "Kernel wakelocks / wakeup sources",
+                  [("Name", ""), ("Total", "num"), ("Count", "num")], total=total, open=False,
+                  empty="No kernel wakelocks in this input.")
+    k.rows = [[_text(r.get("name")), _dur(r.get("total_ms")), _num(r.get("count"))]
+              for r in kw.iter_rows(named=True)]
+    views.append(k)
+    wr, total = _limit(facts.table(analysis, "batterystats_wakeup_reasons"),
+                       ["count", "total_ms"], SMALL_LIMIT)
+    w = TableView("wakeup-reasons-table", "Kernel wakeup reasons",
+                  [("Reason", ""), ("Count", "num"), ("Total", "num")], total=total, open=False,
+                  empty="No kernel wakeup reasons in this input.")
+    w.rows = [[_text(r.get("reason")), _num(r.get("count")), _dur(r.get("total_ms"))]
+              for r in wr.iter_rows(named=True)]
+    views.append(w)
+    return views
+
+
+def alarm_views(analysis: Any) -> list[TableView]:
+    views = []
+    st, total = _limit(facts.table(analysis, "alarm_stats"), ["wakeups", "alarms", "running_ms"])
+    v = TableView("alarm-stats-table", "Alarm stats by tag (dumpsys alarm)",
+                  [("App", ""), ("Tag", ""), ("API", ""), ("Wakeups", "num"),
+                   ("Alarms", "num"), ("Running", "num")], total=total,
+                  empty="No `dumpsys alarm` statistics in this input.")
+    for r in st.iter_rows(named=True):
+        v.rows.append([_app(r.get("package"), r.get("uid")), _text(r.get("tag")),
+                       _api(r.get("api")), _num(r.get("wakeups")), _num(r.get("alarms")),
+                       _dur(r.get("running_ms"))])
+    views.append(v)
+    wa, total = _limit(facts.table(analysis, "batterystats_wakeup_alarms"), ["count"])
+    b = TableView("wakeup-alarms-table", "Wakeup alarms by tag (batterystats)",
+                  [("App", ""), ("Tag", ""), ("API", ""), ("Wakeups", "num")], total=total,
+                  open=not views[0].total,
+                  empty="No batterystats wakeup-alarm counts in this input.")
+    for r in wa.iter_rows(named=True):
+        b.rows.append([_app(r.get("package"), r.get("uid")), _text(r.get("tag")),
+                       _api(r.get("api")), _num(r.get("count"))])
+    views.append(b)
+    pend = facts.table(analysis, "alarm_pending")
+    if "when_relative_ms" in pend.columns:
+        pend = pend.sort("when_relative_ms", nulls_last=True)
+    total = pend.height
+    p = TableView("alarm-pending-table", "Pending alarms",
+                  [("Due in", "num"), ("App", ""), ("Tag", ""), ("API", ""), ("Type", ""),
+                   ("Exact", ""), ("Repeats every", "num"), ("Deferred by", ""),
+                   ("Flags", "")], total=total,
+                  empty="No pending alarms listed in this input.")
+    for r in pend.head(ROW_LIMIT).iter_rows(named=True):
+        exact = r.get("exact")
+        rep = r.get("repeat_interval_ms")
+        p.rows.append([
+            _dur(r.get("when_relative_ms")),
+            _app(r.get("package") or r.get("target_package"), r.get("uid")),
+            _text(r.get("tag")), _api(r.get("api")),
+            Cell(r.get("type") or "—", r.get("type") or ""),
+            Cell("exact" if exact else ("inexact" if exact is False else "—"),
+                 "1" if exact else "0"),
+            _dur(rep) if rep else Cell("one-shot", 0, "num"),
+            Cell((r.get("deferred_by") or "").replace("_", " ") or "—", r.get("deferred_by")),
+            _chips(r.get("flag_names")),
+        ])
+    views.append(p)
+    return views
+
+
+def _reasons(row: dict) -> list[str]:
+    """Why a registered job is waiting, in plain words."""
+    words = []
+    for c in row.get("unsatisfied") or []:
+        words.append(CONSTRAINT_WORDS.get(str(c).upper(), str(c).lower().replace("_", " ")))
+    for c in row.get("restricted_reasons") or []:
+        words.append(f"restricted: {str(c).lower().replace('_', ' ')}")
+    bucket = row.get("standby_bucket")
+    if bucket and str(bucket).upper() in ("RARE", "RESTRICTED", "NEVER"):
+        words.append(f"standby bucket {str(bucket).lower()}")
+    return words
+
+
+def job_views(analysis: Any) -> list[TableView]:
+    views = []
+    jobs = facts.table(analysis, "jobscheduler_jobs")
+    if jobs.height:
+        running = pl.col("running").fill_null(False) if "running" in jobs.columns \
+            else pl.lit(False)
+        ready = pl.col("ready") if "ready" in jobs.columns else pl.lit(None, dtype=pl.Boolean)
+        uns = (pl.col("unsatisfied").list.len().fill_null(0) > 0) \
+            if "unsatisfied" in jobs.columns else pl.lit(False)
+        waiting = jobs.filter(~running & ((ready == False) | uns))  # noqa: E712
+        if "enqueue_ms" in waiting.columns:
+            waiting = waiting.sort("enqueue_ms", nulls_last=True)
+    else:
+        waiting = jobs
+    d = TableView("jobs-deferred-table", "Deferred jobs (registered, not running, waiting)",
+                  [("App", ""), ("Job", ""), ("API", ""), ("Waiting for", "num"),
+                   ("Why it waits", ""), ("Bucket", ""), ("Work spec", "")],
+                  total=waiting.height, empty="No waiting jobs in this input.")
+    for r in waiting.head(ROW_LIMIT).iter_rows(named=True):
+        enq = r.get("enqueue_ms")
+        d.rows.append([
+            _app(r.get("source_package") or r.get("package"), r.get("source_uid") or r.get("uid")),
+            _text(f"#{r.get('job_id')} {r.get('service') or r.get('tag') or ''}".strip()),
+            _api(r.get("api") or r.get("scheduler")),
+            _dur(-enq if enq is not None and enq <= 0 else None),
+            _chips(_reasons(r)),
+            Cell((r.get("standby_bucket") or "—").lower(), r.get("standby_bucket") or ""),
+            _text(r.get("work_spec_id")),
+        ])
+    views.append(d)
+
+    reg, total = jobs, jobs.height
+    g = TableView("jobs-registered-table", "Registered jobs",
+                  [("App", ""), ("Job", ""), ("API", ""), ("Periodic", "num"),
+                   ("Requires", ""), ("State", ""), ("Last success", "num")], total=total,
+                  open=False, empty="No `dumpsys jobscheduler` job list in this input.")
+    for r in reg.head(ROW_LIMIT).iter_rows(named=True):
+        state = ("running" if r.get("running") else "ready" if r.get("ready")
+                 else "pending" if r.get("pending") else "waiting"
+                 if r.get("ready") is False else "—")
+        last = r.get("last_success_ms")
+        g.rows.append([
+            _app(r.get("source_package") or r.get("package"), r.get("source_uid") or r.get("uid")),
+            _text(f"#{r.get('job_id')} {r.get('service') or r.get('tag') or ''}".strip()),
+            _api(r.get("api") or r.get("scheduler")),
+            _dur(r.get("interval_ms")) if r.get("periodic") else Cell("no", 0, "num"),
+            _chips(r.get("required")), Cell(state, state),
+            Cell(f"{fmt_ms(-last)} ago" if last is not None and last <= 0 else "—",
+                 last if last is not None else "", "num"),
+        ])
+    views.append(g)
+
+    hist = facts.table(analysis, "jobscheduler_history")
+    if "offset_ms" in hist.columns:
+        hist = hist.sort("offset_ms", descending=True, nulls_last=True)
+    h = TableView("jobs-history-table", "Job history (most recent first)",
+                  [("When", "num"), ("Event", ""), ("App", ""), ("Job", ""), ("API", ""),
+                   ("Stop reason", "")], total=hist.height, open=False,
+                  empty="No job history in this input.")
+    for r in hist.head(ROW_LIMIT).iter_rows(named=True):
+        off = r.get("offset_ms")
+        t = r.get("time")
+        h.rows.append([
+            Cell(f"{fmt_ms(-off)} ago" if off is not None and off <= 0 else str(t or "—"),
+                 off if off is not None else "", "num"),
+            Cell(r.get("event") or "—", r.get("event") or ""),
+            _app(r.get("package"), r.get("uid")),
+            _text(f"#{r.get('job_id')} {r.get('tag') or ''}".strip()),
+            _api(r.get("api")),
+            Cell(r.get("stop_reason") or "", r.get("stop_reason") or ""),
+        ])
+    views.append(h)
+
+    bj, total = _limit(facts.table(analysis, "batterystats_jobs"), ["total_ms", "count"])
+    t = TableView("jobs-totals-table", "Job run totals (batterystats, since last charge)",
+                  [("App", ""), ("Job", ""), ("API", ""), ("Runs", "num"), ("Time", "num"),
+                   ("Background", "num")], total=total, open=not jobs.height,
+                  empty="No batterystats job totals in this input.")
+    for r in bj.iter_rows(named=True):
+        t.rows.append([_app(r.get("package"), r.get("uid")), _text(r.get("job")),
+                       _api(r.get("api")), _num(r.get("count")), _dur(r.get("total_ms")),
+                       _dur(r.get("background_ms"))])
+    views.append(t)
+
+    jc, total = _limit(facts.table(analysis, "batterystats_job_completions"), ["count"])
+    c = TableView("jobs-completions-table", "How jobs ended (stop reasons)",
+                  [("App", ""), ("Job", ""), ("Reason", ""), ("Count", "num")], total=total,
+                  open=False, empty="No job completion reasons in this input.")
+    c.rows = [[_app(r.get("package"), r.get("uid")), _text(r.get("job")),
+               Cell(r.get("reason") or "—", r.get("reason") or ""), _num(r.get("count"))]
+              for r in jc.iter_rows(named=True)]
+    views.append(c)
+
+    sy, total = _limit(facts.table(analysis, "batterystats_syncs"), ["total_ms", "count"])
+    s = TableView("syncs-table", "Syncs (batterystats, since last charge)",
+                  [("App", ""), ("Sync", ""), ("API", ""), ("Runs", "num"), ("Time", "num")],
+                  total=total, open=False, empty="No sync totals in this input.")
+    s.rows = [[_app(r.get("package"), r.get("uid")), _text(r.get("sync")), _api(r.get("api")),
+               _num(r.get("count")), _dur(r.get("total_ms"))] for r in sy.iter_rows(named=True)]
+    views.append(s)
+    return views
+
+
+# ---------------------------------------------------------------------------------------
+# Diagnostics: what the report does not cover.
+# ---------------------------------------------------------------------------------------
+
+EXPECTED_SECTIONS = {
+    "batterystats": "battery history, wakelocks, wakeup alarms, job and sync totals, power",
+    "batterystats_checkin": "checkin aggregates (batterystats -c)",
+    "jobscheduler": "registered jobs, constraints, deferral reasons, job history",
+    "alarm": "pending alarms, alarm stats, wakeup history",
+}
+
+
+def diagnostics_view(analysis: Any) -> dict:
+    cap = getattr(analysis, "capture", None)
+    sections = list(getattr(cap, "sections", None) or [])
+    found = []
+    for s in sections:
+        found.append({"name": getattr(s, "name", "?"),
+                      "lines": getattr(s, "line_count", None),
+                      "first_line": getattr(s, "first_line", None)})
+    names = {f["name"] for f in found}
+    missing = [(n, what) for n, what in EXPECTED_SECTIONS.items() if n not in names]
+    if "batterystats" in names or "batterystats_checkin" in names:
+        # Either batterystats form covers the aggregates; name only the absent extras.
+        missing = [(n, w) for n, w in missing if n not in ("batterystats",
+                                                           "batterystats_checkin")]
+    diags = []
+    d = getattr(cap, "diagnostics", None)
+    if d is not None:
+        try:
+            items = d.summary()
+        except Exception:  # a report must render even with odd diagnostics
+            items = []
+        for it in items:
+            diags.append({"level": getattr(it, "level", "info"),
+                          "section": getattr(it, "section", ""),
+                          "message": getattr(it, "message", str(it)),
+                          "line": getattr(it, "line", None),
+                          "count": getattr(it, "count", 1)})
+    order = {"error": 0, "warning": 1, "info": 2}
+    diags.sort(key=lambda x: order.get(x["level"], 3))
+    coverage = getattr(analysis, "coverage", None) or {}
+    cov_rows = []
+    for k, v in coverage.items():
+        if isinstance(v, float):
+            v = f"{100 * v:.1f} %" if 0 <= v <= 1 and ("share" in k or "ratio" in k
+                                                       or "attributed" in k) else f"{v:,.2f}"
+        elif isinstance(v, dict | list):
+            v = json.dumps(v, default=str)
+        cov_rows.append((str(k).replace("_", " "), str(v)))
+    tables = []
+    for name, frame in sorted((getattr(analysis, "tables", None) or {}).items()):
+        if isinstance(frame, pl.DataFrame):
+            tables.append((name, frame.height))
+    return {
+        "source": getattr(cap, "source", None), "kind": getattr(cap, "kind", None),
+        "container": getattr(cap, "container", None), "member": getattr(cap, "member", None),
+        "encoding": getattr(cap, "encoding", None), "lines": getattr(cap, "text_lines", None),
+        "sections": found, "missing": missing, "items": diags[:200],
+        "items_total": len(diags), "coverage": cov_rows, "tables": tables,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Rendering.
+# ---------------------------------------------------------------------------------------
+
+_ENV = None
+
+
+def _env():
+    global _ENV
+    if _ENV is None:
+        from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+        _ENV = Environment(
+            loader=FileSystemLoader(str(Path(__file__).with_name("templates"))),
+            autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        )
+    return _ENV
+
+
+def context(analysis: Any) -> dict:
+    """Everything the template shows, as plain values."""
+    from analyzer import __version__
+
+    from . import charts, intervals
+
+    head = facts.header(analysis)
+    tl = intervals.build(analysis)
+    meta = getattr(getattr(analysis, "capture", None), "meta", None)
+    spec = charts.timeline_spec(tl, getattr(meta, "utc_offset_min", None))
+    views = {
+        "wakelocks": wakelock_views(analysis),
+        "alarms": alarm_views(analysis),
+        "jobs": job_views(analysis),
+    }
+    return {
+        "h": head,
+        "version": __version__,
+        "findings": findings_view(analysis),
+        "apps": apps_view(analysis),
+        "timeline": tl,
+        "timeline_json": charts.script_json(spec) if spec else None,
+        "views": views,
+        "diag": diagnostics_view(analysis),
+        "api_colors": charts.API_COLORS,
+        "fmt_ms": fmt_ms,
+        "fmt_num": fmt_num,
+        "row_limit": ROW_LIMIT,
+    }
+
+
+def render_html(analysis: Any) -> str:
+    """The whole report as one HTML string."""
+    from markupsafe import Markup
+    from plotly.offline import get_plotlyjs
+
+    ctx = context(analysis)
+    ctx["timeline_json"] = Markup(ctx["timeline_json"]) if ctx["timeline_json"] else None
+    plotly_js = get_plotlyjs() if ctx["timeline_json"] else ""
+    # Plotly's bundle holds no "</script"; it is inserted raw, once, when a chart exists.
+    ctx["plotly_js"] = Markup(plotly_js.replace("</script", "<\\/script"))
+    return _env().get_template("report.html.j2").render(**ctx)
+
+
+def write_html(analysis: Any, path: Path) -> None:
+    Path(path).write_text(render_html(analysis), encoding="utf-8")

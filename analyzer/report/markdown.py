@@ -1,0 +1,128 @@
+"""The Markdown summary for tickets: at most 60 lines that paste cleanly into GitHub or Jira
+(device, period, top findings, top apps). Input strings are escaped: a pasted report must
+not inject markup into the ticket."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from . import facts
+from .facts import fmt_ms, fmt_num, fmt_value
+
+MAX_LINES = 60
+TOP_FINDINGS = 10
+TOP_APPS = 10
+TOP_RECOMMENDATIONS = 4
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
+
+
+def md(text: Any, limit: int = 80) -> str:
+    """Plain text for a Markdown table cell: specials backslash-escaped, `<>&` as entities."""
+    s = " ".join(str(text).split())
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", s)
+
+
+def code(text: Any, limit: int = 60) -> str:
+    """A code span for package names and file names: backticks, pipes and angle brackets
+    (never part of a real package name) neutralised so no renderer sees markup."""
+    s = " ".join(str(text).split()).replace("`", "'").replace("<", "‹").replace(">", "›")
+    if len(s) > limit:
+        s = "…" + s[-(limit - 1):]
+    return f"`{s.replace('|', '¦')}`"
+
+
+def _api(api: str | None) -> str:
+    from .charts import api_label
+
+    return api_label(api) if api else "—"
+
+
+def render_markdown(analysis: Any) -> str:
+    h = facts.header(analysis)
+    out: list[str] = [f"### Battery report: {md(h.device)}", ""]
+    rel = f"Android {md(h.release)}" if h.release else "Android (release unknown)"
+    if h.sdk:
+        rel += f" (API {h.sdk})"
+    line = f"**{rel}**"
+    if h.build:
+        line += f" · build {code(h.build)}"
+    if h.capture_local:
+        line += f" · captured {md(h.capture_local)}" + (f" {h.utc_offset}" if h.utc_offset else "")
+    out.append(line + "  ")
+    battery = "—"
+    if h.start_level is not None and h.end_level is not None:
+        battery = f"{h.start_level}% → {h.end_level}% (−{h.drop_pct} points)"
+    elif h.drop_pct is not None:
+        battery = f"−{h.drop_pct} points"
+    on = f"{h.screen_on_rate:.1f} %/h" if h.screen_on_rate is not None else "—"
+    off = f"{h.screen_off_rate:.1f} %/h" if h.screen_off_rate is not None else "—"
+    out.append(f"**Stats period** {fmt_ms(h.period_ms)} · **battery** {battery} · "
+               f"**drain** screen on {on}, screen off {off}  ")
+    c = h.severity_counts
+    out.append(f"**Findings** {c['high']} high · {c['medium']} medium · {c['low']} low · "
+               f"{c['info']} info")
+    out.append("")
+
+    findings = facts.sorted_findings(analysis)
+    serious = findings.filter(findings["severity"] != "info") if findings.height else findings
+    if serious.height:
+        out += ["#### Top findings", "",
+                "| Severity | App | API | Finding | Measured | Threshold |",
+                "|---|---|---|---|---|---|"]
+        for r in serious.head(TOP_FINDINGS).iter_rows(named=True):
+            thr = "—"
+            if r.get("threshold") is not None:
+                thr = fmt_value(r["threshold"], r.get("unit"))
+                if r.get("threshold_source"):
+                    thr += f" ({md(r['threshold_source'], 40)})"
+            out.append(
+                f"| **{md((r.get('severity') or '').upper())}** "
+                f"| {code(facts.app_label(r.get('package'), r.get('uid')))} "
+                f"| {_api(r.get('api'))} | {md(r.get('title') or r.get('kind') or '', 70)} "
+                f"| {md(fmt_value(r.get('value'), r.get('unit')))} | {thr} |")
+        if serious.height > TOP_FINDINGS:
+            out.append(f"\n_…and {serious.height - TOP_FINDINGS} more in the HTML/JSON report._")
+        recs, seen = [], set()
+        for r in serious.iter_rows(named=True):
+            key = r.get("recommendation_id") or r.get("recommendation")
+            if not r.get("recommendation") or key in seen:
+                continue
+            seen.add(key)
+            link = r.get("doc_url") or ""
+            link = f" ([docs]({link}))" if link.startswith(("https://", "http://")) else ""
+            recs.append(f"- {md(r['recommendation'], 160)}{link}")
+            if len(recs) == TOP_RECOMMENDATIONS:
+                break
+        if recs:
+            out += ["", "**What to change**", "", *recs]
+    else:
+        out.append("**No findings**: nothing in this input crossed a threshold.")
+    out.append("")
+
+    apps = facts.sorted_apps(analysis)
+    if apps.height:
+        out += ["#### Top apps", "",
+                "| App | Worst | Partial wakelock /24 h | Wakeups/h | Jobs run | Deferred | "
+                "Power |", "|---|---|---|---|---|---|---|"]
+        for r in apps.head(TOP_APPS).iter_rows(named=True):
+            share = r.get("power_share")
+            power = "—" if share is None else f"{100 * share:.1f} %"
+            out.append(
+                f"| {code(facts.app_label(r.get('package'), r.get('uid')))} "
+                f"| {md(r.get('worst_severity') or '—')} "
+                f"| {fmt_ms(r.get('partial_wakelock_ms_per_24h'))} "
+                f"| {fmt_num(r.get('wakeups_per_hour'))} | {fmt_num(r.get('jobs_run'))} "
+                f"| {fmt_num(r.get('jobs_deferred'))} | {power} |")
+        out.append("")
+    src = f" from {code(h.source, 70)}" if h.source else ""
+    from analyzer import __version__
+
+    out.append(f"_wakescope {__version__}{src}; full detail in the HTML report._")
+    if len(out) > MAX_LINES:  # never longer than a ticket comment should be
+        out = [*out[: MAX_LINES - 1], "_(summary truncated)_"]
+    return "\n".join(out) + "\n"
