@@ -7,7 +7,9 @@ fields by name per checkin version (`checkin_layouts`). Every row has `source="c
 
 Package names: checkin `9,0,i,uid,<app id>,<package>` is keyed by app id, so uid 1010123
 (user 10) gets app id 10123's package. Shared app ids (1000 system, 1001 phone, …) list many
-packages: such a uid gets `android` when listed, else the first package printed for it.
+packages: such a uid gets `android` when listed, else the first package printed for it —
+except history rows whose string is one of that uid's packages (`top`, `fg`, `pkginst`
+events), which get that package.
 """
 
 from __future__ import annotations
@@ -84,6 +86,21 @@ def _with_uid_columns(df: pl.DataFrame, packages: dict[int, str]) -> pl.DataFram
         (uid % PER_USER_RANGE).replace_strict(packages, default=None, return_dtype=pl.String)
         .alias("package") if packages else pl.lit(None, pl.String).alias("package"),
     )
+
+
+def _history_packages(history: pl.DataFrame, rec: CheckinRecords) -> pl.DataFrame:
+    """A history string that names one of its shared uid's packages (top, fg, pkginst…)
+    is the package: `top` of com.android.settings under uid 1000 is not `android`."""
+    pairs = [(app, p) for app, pkgs in rec.app_packages.items() if len(pkgs) > 1 for p in pkgs]
+    if not pairs or not history.height:
+        return history
+    shared = pl.DataFrame(pairs, schema={"_app": pl.Int64, "tag": pl.String},
+                          orient="row").with_columns(pl.lit(True).alias("_own"))
+    out = history.with_columns((pl.col("uid") % PER_USER_RANGE).alias("_app")).join(
+        shared, on=["_app", "tag"], how="left", maintain_order="left")
+    return out.with_columns(
+        pl.when(pl.col("_own")).then(pl.col("tag")).otherwise(pl.col("package")).alias("package")
+    ).drop("_app", "_own")
 
 
 def _summary(rec: CheckinRecords, history: pl.DataFrame, version: int | None) -> pl.DataFrame:
@@ -181,8 +198,8 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
 
     packages = _package_map(rec)
     tables: dict[str, pl.DataFrame] = {}
-    history = history.with_columns(pl.lit(SOURCE).alias("source"))
-    tables[HISTORY.name] = HISTORY.conform(_with_uid_columns(history, packages)).drop(
+    history = _with_uid_columns(history.with_columns(pl.lit(SOURCE).alias("source")), packages)
+    tables[HISTORY.name] = HISTORY.conform(_history_packages(history, rec)).drop(
         [c for c in ("i",) if c in history.columns])
     for name, rows in rec.rows.items():
         schema = TABLES[name]
