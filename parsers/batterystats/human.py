@@ -1,11 +1,230 @@
-"""batterystats human parser (being built)."""
+"""`dumpsys batterystats` in the human-readable form (with or without `-a`) → tables.
+
+The dump is a sequence of column-0 blocks (AOSP `BatteryStats.dump`, formats.md §4.1–4.2):
+`Battery History (…):` (vectorised, `human_history`), `Per-PID Stats:`, `Discharge step
+durations:`, `Charge step durations:`, `Daily stats:`, `Statistics since last charge:`
+(`human_summary`), and in old releases a second `Statistics since last unplugged:` block
+that counts from another reset and must not be mixed in; 14+ dumps end with `CPU wakeup
+stats:` and other trailers. Only the history and the since-charge statistics are tabulated;
+the other blocks are recognised and skipped.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
+import polars as pl
+
 from ..section_input import SectionInput
+from ..uid import PER_USER_RANGE
+from . import schema as S
+
+SOURCE = "human"
+# Column-0 lines that open a block of their own. Anything else at column 0 inside the
+# history is a wrapped continuation; inside the statistics, Samsung's `Memory Stats`.
+_TOP = re.compile(r"^[A-Za-z*]", re.MULTILINE)
+_HISTORY = re.compile(r"^Battery History\b")
+_SINCE_CHARGE = "Statistics since last charge:"
+_STAYS_IN_STATS = ("Memory Stats",)
 
 
-def parse(inp: SectionInput) -> dict:
-    """Parse one section into tables (not built yet: returns none)."""
-    inp.diagnostics.info(inp.name, "parser not built yet")
-    return {}
+def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
+    """Parse one human-form batterystats section into the batterystats tables."""
+    from .human_history import parse_history
+    from .human_summary import parse_summary
+
+    lines = inp.lines
+    inp.diagnostics.seen(inp.name, len(lines))
+    blocks = _blocks(lines)
+    meta_year = _year_hint(inp)
+
+    hist = None
+    if "history" in blocks:
+        start, end = blocks["history"]
+        hist = parse_history(lines[start + 1:end], inp.first_line + start + 1, inp.name,
+                             inp.clock, inp.diagnostics, inp.redact, meta_year)
+    summ = None
+    if "stats" in blocks:
+        start, end = blocks["stats"]
+        summ = parse_summary(lines[start + 1:end], inp.first_line + start + 1, inp.name,
+                             inp.diagnostics, inp.redact)
+    if hist is None and summ is None:
+        inp.diagnostics.warning(inp.name, "no Battery History or Statistics block found",
+                                inp.first_line)
+        return {}
+    if hist is not None:
+        inp.diagnostics.info(
+            inp.name, f"history: {hist.records} records ({hist.format} format), "
+            f"{hist.unknown} of {hist.lines} lines unrecognised", inp.first_line)
+    return _tables(inp, hist, summ)
+
+
+def _blocks(lines: list[str]) -> dict[str, tuple[int, int]]:
+    """Line ranges [start, end) of the history and since-charge statistics blocks."""
+    text = "\n".join(lines)
+    tops: list[tuple[int, str]] = []
+    pos, line_no = 0, 0
+    for m in _TOP.finditer(text):
+        line_no += text.count("\n", pos, m.start())
+        pos = m.start()
+        end = text.find("\n", pos)
+        tops.append((line_no, text[pos:end if end >= 0 else len(text)]))
+    out: dict[str, tuple[int, int]] = {}
+    for k, (n, head) in enumerate(tops):
+        if "history" not in out and _HISTORY.match(head):
+            out["history"] = (n, tops[k + 1][0] if k + 1 < len(tops) else len(lines))
+        elif "stats" not in out and head.startswith(_SINCE_CHARGE):
+            nxt = next((m for m, h in tops[k + 1:] if not h.startswith(_STAYS_IN_STATS)),
+                       len(lines))
+            out["stats"] = (n, nxt)
+    return out
+
+
+def _year_hint(inp: SectionInput) -> int | None:
+    cap = getattr(inp.meta, "capture_local", None)
+    if cap and cap[:4].isdigit():
+        return int(cap[:4])
+    return None
+
+
+def _package_map(summ, hist) -> tuple[dict[int, str], pl.DataFrame]:
+    """uid → its package, and the `packages` rows (the chosen package first per uid).
+
+    `Apk <pkg>` lines under a uid name every package that did work for it, not only its
+    own: JobScheduler's `*job.delay*` alarms appear as `Apk android` under the app's uid,
+    WebView sandboxes as `Apk com.android.chrome`. So each candidate (Apk lines, history
+    `top`/`pkginactive`/… strings) is scored by the uid's own process names (`Proc <pkg>`,
+    `<pkg>:<suffix>`), job names (`<pkg>/<service>`) and history mentions; `android` only
+    wins for system uids or when nothing else is known.
+    """
+    cands: dict[int, dict[str, list]] = {}   # uid → package → [score, first seen, source]
+    order = 0
+
+    def add(uid: int, pkg: str, source: str, score: int = 0) -> None:
+        nonlocal order
+        entry = cands.setdefault(uid, {}).get(pkg)
+        if entry is None:
+            order += 1
+            cands[uid][pkg] = [score, order, source]
+        else:
+            entry[0] += score
+
+    if summ is not None:
+        for uid, pkg in summ.uid.apks:
+            add(uid, pkg, SOURCE)
+    if hist is not None:
+        for uid, pkg in hist.packages:
+            add(uid, pkg, f"{SOURCE}_history", 2)
+    if summ is not None:
+        for row in summ.uid.processes:
+            pk = cands.get(row["uid"])
+            if pk:
+                name = row["process"].split(":", 1)[0]
+                if name in pk:
+                    pk[name][0] += 2
+        for row in summ.uid.jobs:
+            pk = cands.get(row["uid"])
+            if pk:
+                name = row["job"].split("/", 1)[0]
+                if name in pk:
+                    pk[name][0] += 1
+    chosen: dict[int, str] = {}
+    rows: list[dict] = []
+    for uid, pk in cands.items():
+        system = uid % PER_USER_RANGE < 10_000
+
+        def rank(item, system=system, core=uid % PER_USER_RANGE == 1000):
+            pkg, (score, seen, _) = item
+            if pkg == "android":   # the system server's own uid; elsewhere a stand-in
+                return (-1_000_000, seen) if core else (-(score + (3 if system else -1)), seen)
+            return (-score, seen)
+
+        ranked = sorted(pk.items(), key=rank)
+        chosen[uid] = ranked[0][0]
+        rows += [{"uid": uid, "package": pkg, "source": src} for pkg, (_, _, src) in ranked]
+    frame = S.PACKAGES.frame(rows).with_columns(
+        app_id=pl.col("uid") % PER_USER_RANGE,
+        user_id=(pl.col("uid") // PER_USER_RANGE).cast(pl.Int32),
+    )
+    return chosen, frame
+
+
+def _with_uid(frame: pl.DataFrame, packages: dict[int, str]) -> pl.DataFrame:
+    """Fill user_id and package from uid (exact uid first, then the same app id)."""
+    if frame.height == 0 or "uid" not in frame.columns:
+        return frame
+    by_app: dict[int, str] = {}
+    for uid, pkg in sorted(packages.items()):
+        by_app.setdefault(uid % PER_USER_RANGE, pkg)
+    m = pl.DataFrame({"uid": list(packages), "_pkg": list(packages.values())},
+                     schema={"uid": pl.Int64, "_pkg": pl.String})
+    a = pl.DataFrame({"_app": list(by_app), "_apkg": list(by_app.values())},
+                     schema={"_app": pl.Int64, "_apkg": pl.String})
+    uid = pl.col("uid")
+    out = frame.with_columns(_app=pl.when(uid >= 10_000).then(uid % PER_USER_RANGE))
+    out = out.join(m, on="uid", how="left").join(a, on="_app", how="left")
+    return out.with_columns(
+        user_id=pl.when(uid >= 0).then(uid // PER_USER_RANGE).cast(pl.Int32)
+        if "user_id" not in frame.columns
+        else pl.coalesce(pl.col("user_id"),
+                         pl.when(uid >= 0).then(uid // PER_USER_RANGE)).cast(pl.Int32),
+        package=pl.coalesce("_pkg", "_apkg"),
+    ).drop("_pkg", "_apkg", "_app")
+
+
+def _tables(inp: SectionInput, hist, summ) -> dict[str, pl.DataFrame]:
+    packages, pk_frame = _package_map(summ, hist)
+    out: dict[str, pl.DataFrame] = {"packages": pk_frame}
+
+    def put(schema, rows: list[dict] | pl.DataFrame) -> None:
+        frame = rows if isinstance(rows, pl.DataFrame) else schema.frame(rows)
+        frame = frame.with_columns(source=pl.lit(SOURCE))
+        if "uid" in schema.schema:
+            frame = _with_uid(frame.cast({"uid": pl.Int64}), packages)
+        out[schema.name] = schema.conform(frame)
+
+    if hist is not None:
+        put(S.HISTORY, hist.frame)
+    if summ is not None:
+        u = summ.uid
+        put(S.WAKELOCKS, u.wakelocks)
+        put(S.JOBS, u.jobs)
+        put(S.JOB_COMPLETIONS, u.completions)
+        put(S.JOB_DEFERRALS, u.deferrals)
+        put(S.SYNCS, u.syncs)
+        put(S.WAKEUP_ALARMS, u.alarms)
+        put(S.PROCESSES, u.processes)
+        put(S.FOREGROUND_SERVICES, u.fgs)
+        put(S.KERNEL_WAKELOCKS, summ.kernel_wakelocks)
+        put(S.WAKEUP_REASONS, summ.wakeup_reasons)
+        put(S.POWER_USE, summ.power.rows)
+    out[S.SUMMARY.name] = _summary(inp, hist, summ, out)
+    return out
+
+
+def _summary(inp: SectionInput, hist, summ, out: dict) -> pl.DataFrame:
+    f = dict(summ.fields) if summ is not None else {}
+    row = {k: f.get(k) for k in (
+        "battery_realtime_ms", "battery_uptime_ms", "screen_off_realtime_ms",
+        "screen_off_uptime_ms", "total_realtime_ms", "screen_on_ms", "screen_doze_ms",
+        "interactive_ms", "full_wakelock_ms", "partial_wakelock_ms", "mobile_radio_active_ms",
+        "discharge_pct", "discharge_screen_on_pct", "discharge_screen_off_pct", "discharge_mah",
+        "discharge_screen_off_mah", "estimated_capacity_mah")}
+    row["deep_idle_ms"] = f.get("deep_idle_ms", f.get("deep_idling_ms"))
+    row["light_idle_ms"] = f.get("light_idle_ms", f.get("light_idling_ms"))
+    if row["estimated_capacity_mah"] is None and summ is not None:
+        row["estimated_capacity_mah"] = summ.power.capacity
+    start_clock: datetime | None = f.get("start_clock")
+    row["start_local"] = (hist.start_local if hist is not None and hist.start_local
+                          else start_clock)
+    clock = inp.clock
+    if start_clock is not None and clock is not None and clock.utc_offset_min is not None:
+        row["start_time"] = datetime.fromtimestamp(
+            clock.local_to_utc_ms(start_clock) / 1000, tz=UTC)
+    if hist is not None:
+        row["start_level"] = hist.start_level
+        row["end_level"] = hist.end_level
+        row["history_events"] = out[S.HISTORY.name].height
+    row["source"] = SOURCE
+    return S.SUMMARY.frame([row])

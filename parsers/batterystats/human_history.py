@@ -1,0 +1,392 @@
+"""The human-readable `Battery History` block → `batterystats_history` rows, vectorised.
+
+Record layout (AOSP `BatteryStats.HistoryPrinter.printNextItem`, formats.md §4.3):
+
+- legacy (≤ 15): `  <formatDuration, 19 wide> (<numReadInts>) <body>`;
+- format v2 (16, `FORMAT_VERSION = 2`): `  <MM-dd HH:mm:ss.SSS> <body>`, the record's wall
+  clock in the device time zone (`HistoryLogTimeFormatter`), no `(n)` column;
+- body: `RESET:TIME: <yyyy-MM-dd-HH-mm-ss>`, `TIME: …`, `START`, `SHUTDOWN`, `*OVERFLOW*`,
+  or `<level 3 digits>[ <8-hex states word, with -a>]` then ` [+-]name[=value]` tokens;
+- 14+ `ext=energy:…` / `ext=cpu-bracket:…` / `ext=cpu:…` at the end of a record, later ones
+  on their own lines indented 17;
+- step details under a record: `Details: cpu=…` (17 spaces), `/proc/stat=…` (26), whose
+  platform idle text may hold a raw newline, so a column-0 `, SubsystemPowerState …` line
+  follows (8.1, 10, emulator; formats.md §7.4); 16 verbose adds `Stats: …`/`procstate: …`.
+
+Everything runs as Polars string expressions over the whole block: one regex splits each
+line into time/count/body, `str.extract_all` + `explode` tokenises the bodies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import polars as pl
+
+from ..clock import Clock
+from ..uid import PER_USER_RANGE, uid_expr
+from .codes import BATTERY_FIELDS, HUMAN_EVENT_ALIASES, STATE_VALUES
+from .human_text import EMAIL_RUST, REDACTED
+
+# Record line shapes, tested with `str.contains` (DFA, fast); fields are then cut with splitn.
+_LEGACY = r"^ +(?:0|[+-](?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?\d+ms) \(\d+\)(?: |$)"
+_V2 = r"^ +\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}(?: |$)"
+_DETAIL = r"^ +(?:Details: |/proc/stat=|Stats: |procstate: )"
+_EXT_LINE = r"^ +ext="
+_LEVEL = r"^\d{3}(?: |$)"
+_LEVEL_HEX = r"^\d{3} [0-9a-f]{8}(?: |$)"
+# One state token: `+running`, `brightness=dim`, `+job=u0a12:"com.x/.Svc"` (quoted strings
+# may hold spaces and `: `; HistoryPrinter does not escape them).
+_TOKEN = r'[+-]?[^\s="]+(?:=(?:-?\w+:"[^"]*"|[^\s"]*))?'
+
+# Value fields that are device state, not battery (§4.3 table); everything else printed
+# as `name=<int>` without a uid string is a battery field (AOSP: status … charge, rails;
+# OEM: Samsung `current=`/`ap_temp=`…, Meizu `cputemp=`/`boardtemp=` between volt and charge).
+_STATE_VALUE_NAMES = sorted(set(STATE_VALUES.values()))
+_BATTERY_NAMES = sorted(set(BATTERY_FIELDS.values()) - {"level"})
+_MARKER_NAMES = {"START": "start", "SHUTDOWN": "shutdown", "*OVERFLOW*": "overflow"}
+# Events whose string names the uid's package (top app, app standby, uninstall).
+_PACKAGE_EVENTS = ["top", "pkginactive", "pkgactive", "pkgunin"]
+_PACKAGE_RE = r"^[A-Za-z][\w]*(?:\.[\w]+)+$"
+
+_OUT_COLS = ["seq", "offset_ms", "elapsed_ms", "time", "local_time", "battery_level", "kind",
+             "transition", "name", "value", "tag", "uid"]
+
+
+@dataclass
+class HistoryResult:
+    """History rows (without package/user columns) and what the summary needs from them."""
+
+    frame: pl.DataFrame
+    records: int = 0
+    lines: int = 0
+    unknown: int = 0
+    start_level: int | None = None
+    end_level: int | None = None
+    start_local: datetime | None = None
+    packages: list[tuple[int, str]] = field(default_factory=list)
+    format: str = "legacy"
+
+
+def _duration_ms(col: pl.Expr) -> pl.Expr:
+    """`+1h02m10s975ms` / `0` (TimeUtils.formatDuration) → signed ms.
+
+    Units are contiguous, so one short extract per unit is enough (and much faster in
+    Polars than one regex with five optional groups)."""
+    def unit(pattern: str, ms: int) -> pl.Expr:
+        return col.str.extract(pattern).cast(pl.Int64).fill_null(0) * ms
+
+    total = (unit(r"(\d+)d", 86_400_000) + unit(r"(\d+)h", 3_600_000)
+             + unit(r"(\d+)m\d", 60_000) + unit(r"(\d+)s\d", 1000) + unit(r"(\d+)ms$", 1))
+    return pl.when(col.str.starts_with("-")).then(-total).otherwise(total)
+
+
+def _wall(col: pl.Expr) -> pl.Expr:
+    """`yyyy-MM-dd-HH-mm-ss` → naive Datetime(ms)."""
+    return col.str.strptime(pl.Datetime("ms"), "%Y-%m-%d-%H-%M-%S", strict=False)
+
+
+def parse_history(lines: list[str], first_line: int, section: str, clock: Clock | None,
+                  diagnostics, redact: bool, year_hint: int | None = None) -> HistoryResult:
+    """Parse the lines after the `Battery History (…)` header (the block only)."""
+    if not lines:
+        return HistoryResult(_empty())
+    df = pl.DataFrame({"line": lines}, schema={"line": pl.String}).with_row_index("i")
+    line = pl.col("line")
+    df = df.with_columns(
+        is_legacy=line.str.contains(_LEGACY), is_v2=line.str.contains(_V2),
+        is_detail=line.str.contains(_DETAIL), is_ext=line.str.contains(_EXT_LINE),
+        is_blank=line.str.strip_chars() == "",
+    ).with_columns(is_rec=pl.col("is_legacy") | pl.col("is_v2"))
+    # A line that is neither a record nor a detail continues the step detail above it
+    # (raw newline inside /proc/stat's platform idle text); elsewhere it is unknown.
+    anchor = (
+        pl.when(pl.col("is_rec")).then(pl.lit("rec"))
+        .when(pl.col("is_detail")).then(pl.lit("detail"))
+        .when(pl.col("is_ext")).then(pl.lit("rec"))
+    ).forward_fill().shift(1)
+    df = df.with_columns(
+        is_unknown_line=~(pl.col("is_rec") | pl.col("is_detail") | pl.col("is_ext")
+                          | pl.col("is_blank")) & (anchor.fill_null("") != "detail"),
+        seq=(pl.col("is_rec").cast(pl.Int64).cum_sum() - 1),
+    )
+    unknown_lines = df.filter(pl.col("is_unknown_line"))
+
+    recs = df.filter(pl.col("is_rec")).select("i", "seq", "line", "is_v2")
+    n_rec = recs.height
+    if n_rec == 0:
+        _report_unknown(unknown_lines, first_line, section, diagnostics)
+        return HistoryResult(_empty(), lines=len(lines), unknown=unknown_lines.height)
+
+    # legacy: `<time> (<n>) <body>`; v2: `<MM-dd HH:mm:ss.SSS> <body>` (18 characters).
+    stripped = pl.col("line").str.strip_chars_start(" ")
+    f = stripped.str.splitn(" ", 3)
+    recs = recs.with_columns(
+        t=pl.when(~pl.col("is_v2")).then(f.struct.field("field_0")),
+        wall=pl.when(pl.col("is_v2")).then(stripped.str.slice(0, 18)),
+        body=pl.when(pl.col("is_v2")).then(stripped.str.slice(19))
+        .otherwise(f.struct.field("field_2")).fill_null("").str.strip_chars_end(" "),
+    )
+    body = pl.col("body")
+    recs = recs.with_columns(
+        is_time=body.str.starts_with("TIME: ") | body.str.starts_with("RESET:TIME: "),
+        reset=body.str.starts_with("RESET:"),
+        cmd=pl.when(body.is_in(list(_MARKER_NAMES))).then(body),
+        has_lvl=body.str.contains(_LEVEL), has_hex=body.str.contains(_LEVEL_HEX),
+    ).with_columns(
+        date=pl.when(pl.col("is_time")).then(
+            body.str.extract(r"TIME: (\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)")),
+        msec=pl.when(pl.col("is_time")).then(body.str.extract(r"TIME: [\d-]{19}(-\d{3})$")),
+        is_marker=pl.col("is_time") | pl.col("cmd").is_not_null(),
+        lvl=pl.when(pl.col("has_lvl")).then(body.str.slice(0, 3).cast(pl.Int32)),
+        rest=pl.when(pl.col("has_hex")).then(body.str.slice(12))
+        .when(pl.col("has_lvl")).then(body.str.slice(3)),
+    )
+    recs = recs.with_columns(is_time=pl.col("is_time") & pl.col("date").is_not_null())
+    v2 = bool(recs["wall"].is_not_null().any())
+    recs = _times(recs, v2, year_hint)
+    recs = recs.with_columns(
+        battery_level=pl.col("lvl").forward_fill().backward_fill(),
+    )
+    # Bodies: main tokens, then the 14+ `ext=` tail.
+    recs = recs.with_columns(
+        main=pl.col("rest").str.replace(r" ext=.*$", ""),
+        ext=pl.col("rest").str.extract(r" (ext=.*)$"),
+    ).with_columns(
+        leftover=pl.col("main").str.replace_all(" " + _TOKEN, "").str.strip_chars(),
+    )
+    bad = recs.filter(
+        (pl.col("lvl").is_null() & ~pl.col("is_marker")) | (pl.col("leftover") != "")
+    )
+    n_unknown = unknown_lines.height + bad.height
+    _report_unknown(unknown_lines, first_line, section, diagnostics)
+    for i, line in zip(bad["i"].to_list(), bad["body"].to_list(), strict=True):
+        diagnostics.unknown_line(section, line, first_line + i)
+
+    keep = ["seq", "offset_ms", "local_time", "battery_level"]
+    # Level rows: the 3-digit level is in every update record; emit a row when it changes.
+    updates = recs.filter(pl.col("lvl").is_not_null())
+    level_rows = updates.filter(
+        pl.col("lvl") != pl.col("lvl").shift(1)).select(
+        *keep, kind=pl.lit("battery"), transition=pl.lit("set"), name=pl.lit("level"),
+        value=pl.col("lvl").cast(pl.String), tag=pl.lit(None, pl.String),
+        uid_text=pl.lit(None, pl.String), part=pl.lit(0), idx=pl.lit(0, pl.UInt32),
+    )
+    markers = recs.filter(pl.col("is_marker")).select(
+        *keep, kind=pl.lit("marker"), transition=pl.lit("instant"),
+        name=pl.when(pl.col("is_time") & pl.col("reset")).then(pl.lit("reset"))
+        .when(pl.col("is_time")).then(pl.lit("time"))
+        .otherwise(pl.col("cmd").replace_strict(_MARKER_NAMES, default=None)),
+        value=pl.when(pl.col("is_time")).then(pl.col("date") + pl.col("msec").fill_null("")),
+        tag=pl.lit(None, pl.String), uid_text=pl.lit(None, pl.String),
+        part=pl.lit(0), idx=pl.lit(0, pl.UInt32),
+    )
+    tokens = _tokens(updates, keep)
+    ext = _ext_rows(recs, df, keep)
+    rows = pl.concat([level_rows, markers, tokens, ext], how="vertical_relaxed").sort(
+        ["seq", "part", "idx"], maintain_order=True)
+    rows = rows.with_columns(uid=uid_expr(pl.col("uid_text")))
+    rows = rows.with_columns(
+        uid=pl.when(pl.col("name") == "pkginst").then(None).otherwise(pl.col("uid")))
+    if redact:
+        rows = rows.with_columns(tag=_redact_expr())
+    rows = _absolute(rows, clock)
+
+    levels = updates["lvl"]
+    start_local = None
+    resets = recs.filter(pl.col("is_time") & pl.col("reset"))
+    if resets.height == 0:
+        resets = recs.filter(pl.col("is_time"))
+    if resets.height:
+        start_local = resets.select(_wall(pl.col("date"))).item(0, 0)
+    pk = rows.filter(
+        (pl.col("kind") == "event") & pl.col("name").is_in(_PACKAGE_EVENTS)
+        & pl.col("uid").is_not_null() & pl.col("tag").str.contains(_PACKAGE_RE)
+    ).group_by("uid", "tag").len().sort(["uid", "len", "tag"], descending=[False, True, False])
+    return HistoryResult(
+        frame=rows.select(_OUT_COLS), records=n_rec, lines=len(lines), unknown=n_unknown,
+        start_level=levels[0] if levels.len() else None,
+        end_level=levels[-1] if levels.len() else None,
+        start_local=start_local,
+        packages=list(zip(pk["uid"].to_list(), pk["tag"].to_list(), strict=True)),
+        format="v2" if v2 else "legacy",
+    )
+
+
+def _times(recs: pl.DataFrame, v2: bool, year_hint: int | None) -> pl.DataFrame:
+    """offset_ms and local_time per record, from the time column and TIME markers."""
+    marker_local = _wall(pl.col("date"))
+    if not v2:
+        recs = recs.with_columns(offset_ms=_duration_ms(pl.col("t")))
+        # local = wall clock of the last RESET:TIME/TIME record + time since it (the first
+        # one for records before any; the time column can step back after TIME:, §7.4).
+        recs = recs.with_columns(
+            a_local=pl.when(pl.col("is_time")).then(marker_local),
+            a_off=pl.when(pl.col("is_time")).then(pl.col("offset_ms")),
+        ).with_columns(
+            pl.col("a_local").forward_fill().backward_fill(),
+            pl.col("a_off").forward_fill().backward_fill(),
+        )
+        return recs.with_columns(
+            local_time=pl.col("a_local") + pl.duration(
+                milliseconds=pl.col("offset_ms") - pl.col("a_off")),
+        )
+    # v2: the prefix is the record's own wall clock without a year. Take the year from the
+    # first RESET:TIME/TIME record (or the capture), and add one whenever the month wraps.
+    years = recs.filter(pl.col("is_time")).select(pl.col("date").str.slice(0, 4))
+    year = int(years.item(0, 0)) if years.height else (year_hint or 1970)
+    month = pl.col("wall").str.slice(0, 2).cast(pl.Int32)
+    prev = month.forward_fill().shift(1)
+    wrap = ((month < prev - 6).fill_null(False)).cast(pl.Int32).cum_sum()
+    recs = recs.with_columns(
+        local_time=(
+            (pl.lit(year) + wrap).cast(pl.String) + "-" + pl.col("wall")
+        ).str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S%.3f", strict=False),
+    )
+    recs = recs.with_columns(local_time=pl.col("local_time").forward_fill().backward_fill())
+    first = recs["local_time"].drop_nulls()
+    t0 = first[0] if first.len() else None
+    return recs.with_columns(
+        offset_ms=(pl.col("local_time") - pl.lit(t0)).dt.total_milliseconds()
+        if t0 is not None else pl.lit(None, pl.Int64),
+    )
+
+
+def _tokens(updates: pl.DataFrame, keep: list[str]) -> pl.DataFrame:
+    """Explode update bodies into one row per ` [+-]name[=value]` token and classify it."""
+    t = updates.select(*keep, tok=pl.col("main").str.extract_all(_TOKEN)).explode("tok")
+    t = t.filter(pl.col("tok").is_not_null())
+    # Global position keeps token order within a record after the final sort.
+    t = t.with_columns(idx=pl.int_range(pl.len(), dtype=pl.UInt32))
+    first = pl.col("tok").str.slice(0, 1)
+    signed_tok = first.is_in(["+", "-"])
+    kv = pl.when(signed_tok).then(pl.col("tok").str.slice(1)).otherwise(pl.col("tok")) \
+        .str.splitn("=", 2)
+    t = t.with_columns(sign=pl.when(signed_tok).then(first).otherwise(pl.lit("")),
+                       raw=kv.struct.field("field_0"), val=kv.struct.field("field_1"))
+    # `<uid>:"<string>"` values (events, wake_lock, wake_reason).
+    is_tagged = pl.col("val").str.ends_with('"') & pl.col("val").str.contains(':"', literal=True)
+    q = pl.col("val").str.splitn(':"', 2)
+    t = t.with_columns(
+        uid_text=pl.when(is_tagged).then(q.struct.field("field_0")),
+        tag=pl.when(is_tagged).then(q.struct.field("field_1").str.strip_suffix('"')),
+    )
+    name = pl.col("raw").replace(HUMAN_EVENT_ALIASES)
+    tagged = pl.col("tag").is_not_null()
+    signed = pl.col("sign") != ""
+    has_val = pl.col("val").is_not_null()
+    kind = (
+        pl.when(pl.col("raw") == "wake_lock").then(pl.lit("wakelock"))
+        .when(pl.col("raw") == "wake_reason").then(pl.lit("wake_reason"))
+        .when(tagged).then(pl.lit("event"))
+        .when(~has_val).then(pl.lit("state"))
+        .when(pl.col("raw").is_in(_STATE_VALUE_NAMES)).then(pl.lit("value"))
+        .when(pl.col("raw").is_in(_BATTERY_NAMES)
+              | pl.col("val").str.contains(r"^-?\d+(?:\.\d+)?$")).then(pl.lit("battery"))
+        .otherwise(pl.lit("value"))
+    )
+    transition = (
+        pl.when(pl.col("sign") == "+").then(pl.lit("start"))
+        .when(pl.col("sign") == "-").then(pl.lit("stop"))
+        .when(pl.col("raw") == "wake_reason").then(pl.lit("instant"))
+        .when(tagged & (pl.col("raw") != "wake_lock")).then(pl.lit("instant"))
+        .otherwise(pl.lit("set"))
+    )
+    value = (
+        pl.when(tagged).then(pl.col("uid_text"))
+        .when(has_val).then(pl.col("val"))
+    )
+    return t.select(
+        *keep, kind=kind, transition=transition,
+        name=pl.when(signed | tagged).then(name).otherwise(pl.col("raw")),
+        value=pl.when(pl.col("raw").is_in(["wake_lock", "wake_reason"]) & tagged)
+        .then(pl.lit(None, pl.String)).otherwise(value),
+        tag="tag", uid_text="uid_text", part=pl.lit(1), idx="idx",
+    )
+
+
+def _ext_rows(recs: pl.DataFrame, df: pl.DataFrame, keep: list[str]) -> pl.DataFrame:
+    """14+ history extensions: `ext=energy:<name>=<µC> …`, `ext=cpu:<uid>: <ms>, …`,
+    `ext=cpu-bracket:<i>:<description>`; inline or on their own indented lines."""
+    inline = recs.filter(pl.col("ext").is_not_null()).select(
+        *keep, "i", text=pl.col("ext"))
+    own = df.filter(pl.col("is_ext")).select("i", "seq", text=pl.col("line").str.strip_chars())
+    if inline.height == 0 and own.height == 0:
+        return _empty_parts(keep)
+    own = own.join(recs.select(keep), on="seq", how="left").select(*keep, "i", "text")
+    e = pl.concat([inline, own], how="vertical_relaxed")
+    e = e.with_columns(text=pl.col("text").str.split(" ext=")).explode("text").with_columns(
+        text=pl.col("text").str.strip_prefix("ext=").str.strip_chars())
+    g = pl.col("text").str.extract_groups(r"^(?P<kind>[\w-]+):(?P<payload>.*)$")
+    e = e.with_columns(ek=g.struct.field("kind"), payload=g.struct.field("payload"))
+    energy = e.filter(pl.col("ek") == "energy").with_columns(
+        payload=pl.col("payload").str.split(" ")).explode("payload").filter(
+        pl.col("payload") != "")
+    en = pl.col("payload").str.extract_groups(r"^(?P<n>[^=]+)=(?P<v>.*)$")
+    energy = energy.select(
+        *keep, kind=pl.lit("energy"), transition=pl.lit("set"), name=en.struct.field("n"),
+        value=en.struct.field("v"), tag=pl.lit(None, pl.String),
+        uid_text=pl.lit(None, pl.String), part=pl.lit(2), idx=pl.col("i").cast(pl.UInt32))
+    cu = pl.col("payload").str.extract_groups(r"^(?P<u>-?\w+): (?P<v>.*)$")
+    cpu = e.filter(pl.col("ek") == "cpu").select(
+        *keep, kind=pl.lit("cpu"), transition=pl.lit("set"), name=pl.lit("cpu"),
+        value=cu.struct.field("v").str.replace_all(" ", ""), tag=pl.lit(None, pl.String),
+        uid_text=cu.struct.field("u"), part=pl.lit(2), idx=pl.col("i").cast(pl.UInt32))
+    br = pl.col("payload").str.extract_groups(r"^(?P<n>\d+):(?P<d>.*)$")
+    bracket = e.filter(pl.col("ek") == "cpu-bracket").select(
+        *keep, kind=pl.lit("cpu"), transition=pl.lit("set"), name=pl.lit("bracket"),
+        value=br.struct.field("n"), tag=br.struct.field("d"),
+        uid_text=pl.lit(None, pl.String), part=pl.lit(2), idx=pl.col("i").cast(pl.UInt32))
+    return pl.concat([bracket, energy, cpu], how="vertical_relaxed")
+
+
+def _empty_parts(keep: list[str]) -> pl.DataFrame:
+    schema = {"seq": pl.Int64, "offset_ms": pl.Int64, "local_time": pl.Datetime("ms"),
+              "battery_level": pl.Int32, "kind": pl.String, "transition": pl.String,
+              "name": pl.String, "value": pl.String, "tag": pl.String, "uid_text": pl.String,
+              "part": pl.Int32, "idx": pl.UInt32}
+    return pl.DataFrame(schema={k: schema[k] for k in [*keep, *list(schema)[4:]]})
+
+
+def _redact_expr() -> pl.Expr:
+    """Sync strings lose the account (`<authority>/<type>/<account>`), every tag its e-mails."""
+    tag = pl.col("tag")
+    sync = pl.col("name") == "sync"
+    tag = (
+        pl.when(sync).then(tag.str.replace(r"^([^/]*/[^/]*/).+$", "${1}" + REDACTED))
+        .when(tag.str.starts_with("*sync*/"))
+        .then(tag.str.replace(r"^(\*sync\*/[^/]*/[^/]*/).+$", "${1}" + REDACTED))
+        .otherwise(tag)
+    )
+    return tag.str.replace_all(EMAIL_RUST, REDACTED)
+
+
+def _absolute(rows: pl.DataFrame, clock: Clock | None) -> pl.DataFrame:
+    """UTC time from the device-local time and the capture's UTC offset; elapsed via clock."""
+    if clock is None or clock.utc_offset_min is None:
+        return rows.with_columns(
+            time=pl.lit(None, pl.Datetime("ms", "UTC")), elapsed_ms=pl.lit(None, pl.Int64))
+    utc = (pl.col("local_time") - pl.duration(minutes=clock.utc_offset_min)).dt.replace_time_zone(
+        "UTC")
+    rows = rows.with_columns(time=utc)
+    elapsed = clock.anchor_elapsed_ms + (
+        pl.col("time").dt.epoch("ms") - clock.anchor_utc_ms)
+    return rows.with_columns(
+        elapsed_ms=pl.when(elapsed >= 0).then(elapsed).otherwise(None).cast(pl.Int64))
+
+
+def _report_unknown(frame: pl.DataFrame, first_line: int, section: str, diagnostics) -> None:
+    if frame.height:
+        for i, line in zip(frame["i"].to_list(), frame["line"].to_list(), strict=True):
+            diagnostics.unknown_line(section, line, first_line + i)
+
+
+def _empty() -> pl.DataFrame:
+    from .schema import HISTORY
+
+    return HISTORY.empty().select(_OUT_COLS)
+
+
+def user_of(uid: pl.Expr) -> pl.Expr:
+    return pl.when(uid >= 0).then(uid // PER_USER_RANGE).cast(pl.Int32)

@@ -1,0 +1,99 @@
+"""`Estimated power use (mAh):` in both forms (formats.md §4.2.2).
+
+- 7.0 – 11 (`BatteryStatsHelper` sippers): `Uid <uid>: <mAh>[ ( cpu=… wake=… )]
+  [ Including smearing: …][ Excluded from smearing]` and device items (`Screen: …`,
+  `Cell standby: …`, `Idle: …`, `Unaccounted: …`, `Over-counted: …`, `User <n>: …`).
+- 12+ (`BatteryUsageStats.dump`): `Global`, then `<component>[(<state>)]: <mAh> apps: <mAh>
+  [duration: …]`, then consumers `UID <uid>: <mAh>[ fg: … bg: …] ( <component>=<mAh>
+  [(<duration>)] … )` and `User <n>: …`.
+
+Rows: a uid's total is component `total`; the parenthesised breakdown gives one row per
+component (12+ per-process-state splits such as `cpu:fg=` are left out so components sum).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..uid import parse_uid
+from .human_text import to_float
+
+_NUM = r"-?\d+(?:[.,]\d+)?(?:E-?\d+)?"
+_CAPACITY = re.compile(
+    rf"^Capacity: (?P<cap>{_NUM}), Computed drain: (?P<drain>{_NUM}), "
+    rf"actual drain: (?P<lo>{_NUM})(?:-(?P<hi>{_NUM}))?")
+_UID = re.compile(
+    rf"^(?:Uid|UID) (?P<uid>-?\d+|u\d+(?:a|s|i|ai)\d+): (?P<mah>{_NUM})(?P<rest>.*)$")
+_USER = re.compile(rf"^User (?P<user>\d+): (?P<mah>{_NUM})(?P<rest>.*)$")
+_GLOBAL_COMPONENT = re.compile(
+    rf"^(?P<name>[\w:.-]+)(?:\((?P<state>[\w ]+)\))?: (?P<mah>{_NUM})(?: \[[^\]]*\])?"
+    rf"(?: apps: (?P<apps>{_NUM}))?(?: duration: .*)?$")
+_DEVICE_ITEM = re.compile(rf"^(?P<label>[A-Za-z][A-Za-z -]*): (?P<mah>{_NUM})(?P<rest>.*)$")
+_BREAKDOWN = re.compile(rf"(?:^|\s)(?P<k>[\w-]+)=(?P<v>{_NUM})")
+# BatteryStatsHelper DrainType labels → the component names codes.PWI_LABELS uses.
+_LABELS = {
+    "screen": "screen", "cell standby": "cell", "idle": "idle", "wifi": "wifi",
+    "bluetooth": "bluetooth", "phone calls": "phone", "flashlight": "flashlight",
+    "camera": "camera", "ambient display": "ambient_display", "unaccounted": "unaccounted",
+    "over-counted": "overcounted", "memory": "memory", "aod": "ambient_display",
+}
+
+
+class PowerBlock:
+    """Collects `batterystats_power_use` rows and the `Capacity:` line of one block."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+        self.capacity: float | None = None
+        self.computed_drain: float | None = None
+        self.in_global = False
+
+    def line(self, indent: int, s: str) -> bool:
+        m = _CAPACITY.match(s)
+        if m:
+            self.capacity = to_float(m.group("cap"))
+            self.computed_drain = to_float(m.group("drain"))
+            return True
+        if s == "Global":
+            self.in_global = True
+            return True
+        if self.in_global and indent >= 6:
+            m = _GLOBAL_COMPONENT.match(s)
+            if m:
+                if m.group("state") is None:   # per-process-state rows would double count
+                    self.rows.append({"uid": None, "component": m.group("name"),
+                                      "mah": to_float(m.group("mah")), "category": "global"})
+                return True
+            return False
+        self.in_global = False
+        m = _UID.match(s)
+        if m:
+            uid = parse_uid(m.group("uid"))
+            self._consumer(uid, None, "uid", m.group("mah"), m.group("rest"))
+            return True
+        m = _USER.match(s)
+        if m:
+            self._consumer(None, int(m.group("user")), "user", m.group("mah"), m.group("rest"))
+            return True
+        m = _DEVICE_ITEM.match(s)
+        if m:
+            label = m.group("label").strip().lower()
+            component = _LABELS.get(label, label.replace(" ", "_").replace("-", ""))
+            self.rows.append({"uid": None, "component": component,
+                              "mah": to_float(m.group("mah")), "category": "device"})
+            return True
+        return False
+
+    def _consumer(self, uid: int | None, user: int | None, category: str, mah: str,
+                  rest: str) -> None:
+        base = {"uid": uid, "category": category}
+        if user is not None:
+            base["user_id"] = user
+        self.rows.append({**base, "component": "total", "mah": to_float(mah)})
+        # The breakdown sits in the first `( … )`; `Including smearing: x ( … )` follows.
+        start = rest.find("(")
+        end = rest.find(" )", start)
+        if start < 0 or end < 0:
+            return
+        for b in _BREAKDOWN.finditer(rest[start + 1:end]):
+            self.rows.append({**base, "component": b.group("k"), "mah": to_float(b.group("v"))})

@@ -1,0 +1,254 @@
+"""Per-uid lines of `Statistics since last charge` (BatteryStats.dumpLocked, formats.md §4.2.1).
+
+A uid block opens with `  <formatUid>:` and holds lines indented 4 (`Wake lock`, `Job`,
+`Sync`, `Job Completions`, `Jobs deferred on launch`, `Foreground services`, `Proc <name>:`,
+`Apk <pkg>:`, …); `Proc` children (indent 6: `CPU: …`, `<n> starts`) and `Apk` children
+(`Wakeup alarm <tag>: <n> times`, `Service <name>:` with indent-8 lines) follow.
+The block is small, so this is per-line Python with anchored regexes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .codes import stop_reason_name
+from .human_text import TIME, redact_sync, redact_tag, redact_text, time_ms, to_int
+
+_WL_TYPES = "background partial|partial|full|window|draw"
+_SEGMENT = (
+    rf"(?:: |, )(?P<t>{TIME}) (?P<kind>{_WL_TYPES}) \((?P<n>-?\d+) times\)"
+    r"(?: max=(?P<max>-?\d+))?(?: actual=(?P<actual>-?\d+))?"
+    r"(?: \(running(?: for (?P<cur>-?\d+)ms)?\))?"
+)
+_SEGMENT_RE = re.compile(_SEGMENT)
+# `Wake lock <name><segments> realtime`; the name may contain `: ` (so the first segment is
+# found lazily), and a wakelock whose timers are all zero prints no segment at all.
+_WAKELOCK = re.compile(rf"^Wake lock (?P<name>.*?)(?P<segs>(?:{_SEGMENT})+) realtime$")
+_WAKELOCK_BARE = re.compile(r"^Wake lock (?P<name>.+?) ?realtime$")
+_RUNNING = r"(?: max=-?\d+)?(?: \(running(?: for -?\d+ms)?\))?"
+# `Sync|Job <name>: <t>realtime (<n> times)[, <t>background (<n> times)]` or `(not used)`;
+# formatTimeMs ends with a space, so there is none of our own before `realtime`.
+_SYNC_JOB = re.compile(
+    rf"^(?P<what>Sync|Job) (?P<name>.+?): (?:(?P<t>{TIME}) realtime \((?P<n>-?\d+) times\)"
+    rf"{_RUNNING}(?:, (?P<bt>{TIME}) background \((?P<bn>-?\d+) times\){_RUNNING})?"
+    r"|\(not used\))$"
+)
+# Reason names are `getReasonName` words, 12+ internal names, `unknown:-1` (Xiaomi 15).
+_COMPLETIONS = re.compile(r"^Job Completions (?P<name>.+?): (?P<r>(?:\S+\(\d+x\) ?)+)$")
+_REASON = re.compile(r"(\S+?)\((\d+)x\)")
+_DEFERRED = re.compile(
+    r"^Jobs deferred on launch times=(?P<times>\d+), count=(?P<count>\d+), "
+    r"totalLatencyMs=(?P<lat>-?\d+),?(?P<buckets>.*)$")
+_BUCKET = re.compile(r"<(\d+)ms=(\d+)")
+# JOB_FRESHNESS_BUCKETS (BatteryStatsImpl): 1 h, 2 h, 4 h, 8 h, Long.MAX.
+_BUCKET_COLS = {3_600_000: "under_1h", 7_200_000: "h1_2", 14_400_000: "h2_4",
+                28_800_000: "h4_8", 9_223_372_036_854_775_807: "over_8h"}
+_FGS = re.compile(rf"^Foreground services: (?P<t>{TIME}) realtime \((?P<n>-?\d+) times\)")
+_PROC = re.compile(r"^Proc (?P<name>.+):$")
+_APK = re.compile(r"^Apk (?P<pkg>.+):$")
+_CPU = re.compile(rf"^CPU: (?P<u>{TIME}) usr \+ (?P<s>{TIME}) krn ; (?P<fg>{TIME}) fg$")
+_STARTS = re.compile(
+    r"^(?P<starts>\d+) (?:proc )?starts(?:, (?P<crashes>\d+) crashes)?(?:, (?P<anrs>\d+) anrs)?$")
+_WAKEUP_ALARM = re.compile(r"^Wakeup alarm (?P<tag>.+): (?P<n>-?\d+) times$")
+# Android 5/6 (before per-tag counts): `<n> wakeup alarms` under the Apk.
+_OLD_WAKEUPS = re.compile(r"^(?P<n>\d+) wakeup alarms$")
+_SERVICE = re.compile(r"^Service .+:$")
+
+# Per-uid lines we recognise but do not tabulate (network, radio, sensors, process states,
+# CPU times; OEM extras such as Samsung's GPU and Bluetooth duty lines).
+_UID_KNOWN = re.compile(
+    r"^(?:TOTAL wake:|\(nothing executed\)"
+    r"|(?:Mobile|Wi-Fi|Wifi|WiFi|Bluetooth|Modem|Radio|Cellular|GPS|Unoptimized Bluetooth)"
+    r"\b[^:]*:"
+    r"|Mobile radio active|Wifi (?:Scan|Running|Multicast)|Background Wifi Scan|Full Wifi Lock"
+    r"|WiFi (?:AP wakeups|Multicast)|User activity:|Sensor [^:]+:|(?:Audio|Video|Camera"
+    r"|Flashlight|Vibrator|Foreground activities|Total running|Active for|Running for):"
+    r"|[A-Z][\w ]* for:|Total (?:cpu time|screen-off cpu time|GPU time)|Cpu times per freq"
+    r"|Screen-off cpu time|#\d+ GPU time|Proc state|Excessive )"
+)
+_PROC_KNOWN = re.compile(r"^(?:\* Killed |Excessive |Stopped |Total |(?:\d+) (?:proc )?starts)")
+_SERVICE_KNOWN = re.compile(r"^(?:Created for:|Starts: |Launches: |Service )")
+
+
+@dataclass
+class UidTables:
+    """Rows collected from every uid block, one list per table (dicts, schema names)."""
+
+    wakelocks: list[dict] = field(default_factory=list)
+    jobs: list[dict] = field(default_factory=list)
+    completions: list[dict] = field(default_factory=list)
+    deferrals: list[dict] = field(default_factory=list)
+    syncs: list[dict] = field(default_factory=list)
+    alarms: list[dict] = field(default_factory=list)
+    processes: list[dict] = field(default_factory=list)
+    fgs: list[dict] = field(default_factory=list)
+    apks: list[tuple[int, str]] = field(default_factory=list)
+    wakelock_lines: int = 0   # `Wake lock` lines recognised, with or without segments
+
+
+class UidBlock:
+    """State of the uid block being read: which uid, and the open `Proc`/`Apk` child."""
+
+    def __init__(self, out: UidTables, redact: bool) -> None:
+        self.out = out
+        self.redact = redact
+        self.uid: int | None = None
+        self.proc: dict | None = None
+        self.apk: str | None = None
+        self.in_service = False
+        self.child_of_other = 0   # indent of a recognised line whose children we skip
+
+    def start(self, uid: int) -> None:
+        self.uid = uid
+        self._close_children()
+        self.child_of_other = 0
+
+    def _close_children(self) -> None:
+        self.proc = None
+        self.apk = None
+        self.in_service = False
+
+    def line(self, indent: int, text: str) -> bool:
+        """Handle one line inside the uid block; False when its shape is unknown."""
+        # Deeper detail under a recognised line (e.g. `Modem Tx time:` power levels).
+        if self.child_of_other and indent > self.child_of_other:
+            return True
+        self.child_of_other = 0
+        if indent <= 4:
+            self._close_children()
+            return self._uid_line(indent, text)
+        if self.proc is not None:
+            return self._proc_line(text)
+        if self.apk is not None:
+            return self._apk_line(indent, text)
+        return False
+
+    # -- indent 4 ------------------------------------------------------------------------
+
+    def _uid_line(self, indent: int, s: str) -> bool:
+        out, uid = self.out, self.uid
+        if s.startswith("Wake lock "):
+            return self._wakelock(s)
+        if s.startswith("Job Completions "):
+            m = _COMPLETIONS.match(s)
+            if not m:
+                return False
+            job = self._name(m.group("name"))
+            for reason, n in _REASON.findall(m.group("r")):
+                name, code = stop_reason_name(reason)
+                out.completions.append({"uid": uid, "job": job, "reason": name,
+                                        "reason_code": code, "count": int(n)})
+            return True
+        if s.startswith("Jobs deferred on launch "):
+            m = _DEFERRED.match(s)
+            if not m:
+                return False
+            row = {"uid": uid, "deferred_events": int(m.group("times")),
+                   "deferred_count": int(m.group("count")),
+                   "total_latency_ms": int(m.group("lat"))}
+            for bound, n in _BUCKET.findall(m.group("buckets")):
+                col = _BUCKET_COLS.get(int(bound))
+                if col:
+                    row[col] = int(n)
+            out.deferrals.append(row)
+            return True
+        if s.startswith(("Job ", "Sync ")):
+            m = _SYNC_JOB.match(s)
+            if not m:
+                return False
+            row = {"uid": uid, "total_ms": time_ms(m.group("t")) or 0,
+                   "count": to_int(m.group("n")) or 0, "background_ms": time_ms(m.group("bt")),
+                   "background_count": to_int(m.group("bn"))}
+            if m.group("what") == "Job":
+                out.jobs.append({**row, "job": self._name(m.group("name"))})
+            else:
+                raw = m.group("name")
+                row["authority"] = raw.split("/", 1)[0]
+                row["sync"] = redact_sync(raw) if self.redact else raw
+                out.syncs.append(row)
+            return True
+        if s.startswith("Foreground services:"):
+            m = _FGS.match(s)
+            if not m:
+                return False
+            out.fgs.append({"uid": uid, "total_ms": time_ms(m.group("t")),
+                            "count": int(m.group("n"))})
+            return True
+        if s.startswith("Proc "):
+            m = _PROC.match(s)
+            if not m:
+                return False
+            self.proc = {"uid": uid, "process": m.group("name")}
+            out.processes.append(self.proc)
+            return True
+        if s.startswith("Apk "):
+            m = _APK.match(s)
+            if not m:
+                return False
+            self.apk = m.group("pkg")
+            if uid is not None:
+                out.apks.append((uid, self.apk))
+            return True
+        if _UID_KNOWN.match(s):
+            self.child_of_other = max(indent, 4)
+            return True
+        return False
+
+    def _wakelock(self, s: str) -> bool:
+        m = _WAKELOCK.match(s)
+        if m is None:
+            if _WAKELOCK_BARE.match(s):
+                self.out.wakelock_lines += 1   # all timers zero: recognised, no rows
+                return True
+            return False
+        self.out.wakelock_lines += 1
+        tag = m.group("name")
+        if self.redact:
+            tag = redact_tag(tag)
+        for seg in _SEGMENT_RE.finditer(m.group("segs")):
+            self.out.wakelocks.append({
+                "uid": self.uid, "tag": tag, "kind": seg.group("kind").replace(" ", "_"),
+                "total_ms": time_ms(seg.group("t")), "count": int(seg.group("n")),
+                "max_ms": to_int(seg.group("max")), "actual_ms": to_int(seg.group("actual")),
+                "current_ms": to_int(seg.group("cur")),
+            })
+        return True
+
+    def _name(self, name: str) -> str:
+        return redact_text(name) if self.redact else name
+
+    # -- children ------------------------------------------------------------------------
+
+    def _proc_line(self, s: str) -> bool:
+        proc = self.proc
+        assert proc is not None
+        m = _CPU.match(s)
+        if m:
+            proc.update(user_ms=time_ms(m.group("u")), system_ms=time_ms(m.group("s")),
+                        foreground_ms=time_ms(m.group("fg")))
+            return True
+        m = _STARTS.match(s)
+        if m:
+            proc.update(starts=int(m.group("starts")), crashes=to_int(m.group("crashes")) or 0,
+                        anrs=to_int(m.group("anrs")) or 0)
+            return True
+        return bool(_PROC_KNOWN.match(s))
+
+    def _apk_line(self, indent: int, s: str) -> bool:
+        if indent >= 8 and self.in_service:
+            return bool(_SERVICE_KNOWN.match(s))
+        self.in_service = False
+        m = _WAKEUP_ALARM.match(s)
+        if m:
+            self.out.alarms.append({"uid": self.uid, "tag": self._name(m.group("tag")),
+                                    "count": int(m.group("n"))})
+            return True
+        m = _OLD_WAKEUPS.match(s)
+        if m:
+            self.out.alarms.append({"uid": self.uid, "tag": None, "count": int(m.group("n"))})
+            return True
+        if _SERVICE.match(s):
+            self.in_service = True
+            return True
+        return s == "(nothing executed)"
