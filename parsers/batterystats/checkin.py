@@ -19,13 +19,8 @@ import polars as pl
 from ..section_input import SectionInput
 from ..uid import PER_USER_RANGE
 from .checkin_history import parse_history, read_pool
-from .checkin_records import CheckinRecords
-from .schema import (
-    HISTORY,
-    PACKAGES,
-    SUMMARY,
-    TABLES,
-)
+from .checkin_records import CheckinRecords, to_float, to_int
+from .schema import HISTORY, PACKAGES, SUMMARY, TABLES
 
 SOURCE = "checkin"
 _HISTORY_PREFIX = "9,h,"
@@ -105,8 +100,6 @@ def _history_packages(history: pl.DataFrame, rec: CheckinRecords) -> pl.DataFram
 
 def _summary(rec: CheckinRecords, history: pl.DataFrame, version: int | None) -> pl.DataFrame:
     """One row from `bt`, `m`, `dc` and the history's first / last battery level."""
-    from .checkin_records import _float, _int
-
     bt, m, dc = (rec.device.get(k, {}) for k in ("bt", "m", "dc"))
     if not (bt or m or dc or history.height):
         return SUMMARY.empty()
@@ -115,31 +108,31 @@ def _summary(rec: CheckinRecords, history: pl.DataFrame, version: int | None) ->
         if history.height else history
     start_local = resets["local_time"][0] if resets.height and "local_time" in resets.columns \
         else None
-    start_clock = _int(bt.get("start_clock_ms"))
+    start_clock = to_int(bt.get("start_clock_ms"))
     row = {
         "start_time": start_clock,
         "start_local": start_local,
-        "battery_realtime_ms": _int(bt.get("battery_realtime_ms")),
-        "battery_uptime_ms": _int(bt.get("battery_uptime_ms")),
-        "screen_off_realtime_ms": _int(bt.get("screen_off_realtime_ms")),
-        "screen_off_uptime_ms": _int(bt.get("screen_off_uptime_ms")),
-        "total_realtime_ms": _int(bt.get("total_realtime_ms")),
-        "screen_on_ms": _int(m.get("screen_on_ms")),
-        "screen_doze_ms": _int(bt.get("screen_doze_ms")),
-        "interactive_ms": _int(m.get("interactive_ms")),
-        "full_wakelock_ms": _int(m.get("full_wakelock_ms")),
-        "partial_wakelock_ms": _int(m.get("partial_wakelock_ms")),
-        "deep_idle_ms": _int(m.get("deep_idle_ms")),
-        "light_idle_ms": _int(m.get("light_idle_ms")),
-        "mobile_radio_active_ms": _int(m.get("mobile_radio_active_ms")),
+        "battery_realtime_ms": to_int(bt.get("battery_realtime_ms")),
+        "battery_uptime_ms": to_int(bt.get("battery_uptime_ms")),
+        "screen_off_realtime_ms": to_int(bt.get("screen_off_realtime_ms")),
+        "screen_off_uptime_ms": to_int(bt.get("screen_off_uptime_ms")),
+        "total_realtime_ms": to_int(bt.get("total_realtime_ms")),
+        "screen_on_ms": to_int(m.get("screen_on_ms")),
+        "screen_doze_ms": to_int(bt.get("screen_doze_ms")),
+        "interactive_ms": to_int(m.get("interactive_ms")),
+        "full_wakelock_ms": to_int(m.get("full_wakelock_ms")),
+        "partial_wakelock_ms": to_int(m.get("partial_wakelock_ms")),
+        "deep_idle_ms": to_int(m.get("deep_idle_ms")),
+        "light_idle_ms": to_int(m.get("light_idle_ms")),
+        "mobile_radio_active_ms": to_int(m.get("mobile_radio_active_ms")),
         "start_level": int(levels[0]) if len(levels) else None,
         "end_level": int(levels[-1]) if len(levels) else None,
-        "discharge_pct": _int(dc.get("high_pct")),
-        "discharge_screen_on_pct": _int(dc.get("screen_on_pct")),
-        "discharge_screen_off_pct": _int(dc.get("screen_off_pct")),
-        "discharge_mah": _float(dc.get("discharge_mah")),
-        "discharge_screen_off_mah": _float(dc.get("screen_off_mah")),
-        "estimated_capacity_mah": _float(bt.get("estimated_capacity_mah")),
+        "discharge_pct": to_int(dc.get("high_pct")),
+        "discharge_screen_on_pct": to_int(dc.get("screen_on_pct")),
+        "discharge_screen_off_pct": to_int(dc.get("screen_off_pct")),
+        "discharge_mah": to_float(dc.get("discharge_mah")),
+        "discharge_screen_off_mah": to_float(dc.get("screen_off_mah")),
+        "estimated_capacity_mah": to_float(bt.get("estimated_capacity_mah")),
         "history_events": history.height,
         "checkin_version": version,
         "source": SOURCE,

@@ -23,7 +23,7 @@ from .checkin_layouts import (
 from .checkin_redact import redact_sync, redact_text, split_sync
 
 
-def _int(text: str | None) -> int | None:
+def to_int(text: str | None) -> int | None:
     if text is None:
         return None
     try:
@@ -35,7 +35,7 @@ def _int(text: str | None) -> int | None:
             return None
 
 
-def _float(text: str | None) -> float | None:
+def to_float(text: str | None) -> float | None:
     try:
         return float(text) if text is not None else None
     except ValueError:
@@ -44,7 +44,7 @@ def _float(text: str | None) -> float | None:
 
 def _ms(text: str | None) -> int | None:
     """A duration field; -1 means "not tracked" (wl current/max, kwl current/max)."""
-    v = _int(text)
+    v = to_int(text)
     return None if v is None or v < 0 else v
 
 
@@ -83,7 +83,7 @@ class CheckinRecords:
         parts = line.split(",", 4)
         if len(parts) < 4 or parts[0] != "9":
             return False
-        uid = _int(parts[1])
+        uid = to_int(parts[1])
         cat, typ = parts[2], parts[3]
         rest = parts[4] if len(parts) > 4 else ""
         if uid is None:
@@ -113,7 +113,7 @@ class CheckinRecords:
     # -- `i` lines -------------------------------------------------------------------------
     def _uid_info(self, rest: str) -> bool:
         app, _, pkg = rest.partition(",")
-        app_id = _int(app)
+        app_id = to_int(app)
         if app_id is None or not pkg:
             return False
         self.app_packages.setdefault(app_id, [])
@@ -142,8 +142,8 @@ class CheckinRecords:
         name, v = self._named(typ, rest)
         name = self._private(name)
         self.rows["batterystats_jobs"].append({
-            "uid": uid, "job": name, "total_ms": _int(v.get("total_ms")),
-            "count": _int(v.get("count")), "background_ms": _ms(v.get("background_ms")),
+            "uid": uid, "job": name, "total_ms": to_int(v.get("total_ms")),
+            "count": to_int(v.get("count")), "background_ms": _ms(v.get("background_ms")),
             "background_count": _ms(v.get("background_count")),
         })
         return True
@@ -153,8 +153,8 @@ class CheckinRecords:
         authority = split_sync(name)[0]
         self.rows["batterystats_syncs"].append({
             "uid": uid, "sync": self._private(name),
-            "authority": authority, "total_ms": _int(v.get("total_ms")),
-            "count": _int(v.get("count")), "background_ms": _ms(v.get("background_ms")),
+            "authority": authority, "total_ms": to_int(v.get("total_ms")),
+            "count": to_int(v.get("count")), "background_ms": _ms(v.get("background_ms")),
             "background_count": _ms(v.get("background_count")),
         })
         return True
@@ -162,21 +162,21 @@ class CheckinRecords:
     def _kernel_wakelock(self, uid: int, typ: str, rest: str) -> bool:
         name, v = self._named(typ, rest)
         self.rows["batterystats_kernel_wakelocks"].append({
-            "name": name, "total_ms": _int(v.get("total_ms")), "count": _int(v.get("count")),
+            "name": name, "total_ms": to_int(v.get("total_ms")), "count": to_int(v.get("count")),
         })
         return True
 
     def _wakeup_reason(self, uid: int, typ: str, rest: str) -> bool:
         name, v = self._named(typ, rest)
         self.rows["batterystats_wakeup_reasons"].append({
-            "reason": name, "total_ms": _int(v.get("total_ms")), "count": _int(v.get("count")),
+            "reason": name, "total_ms": to_int(v.get("total_ms")), "count": to_int(v.get("count")),
         })
         return True
 
     def _process(self, uid: int, typ: str, rest: str) -> bool:
         name, v = self._named(typ, rest)
         self.rows["batterystats_processes"].append({
-            "uid": uid, "process": name, **{k: _int(v.get(k)) for k in (
+            "uid": uid, "process": name, **{k: to_int(v.get(k)) for k in (
                 "user_ms", "system_ms", "foreground_ms", "starts", "anrs", "crashes")},
         })
         return True
@@ -185,7 +185,7 @@ class CheckinRecords:
         name, v = self._named(typ, rest)
         tag = redact_text(name) if self.redact else name
         self.rows["batterystats_wakeup_alarms"].append(
-            {"uid": uid, "tag": tag, "count": _int(v.get("count"))})
+            {"uid": uid, "tag": tag, "count": to_int(v.get("count"))})
         return True
 
     def _job_completion(self, uid: int, typ: str, rest: str) -> bool:
@@ -198,7 +198,7 @@ class CheckinRecords:
         if n not in allowed:
             self._note("jbc", n, allowed[0] if allowed else 0)
         for pos, text in enumerate(nums):
-            count = _int(text)
+            count = to_int(text)
             if not count:
                 continue
             code = reasons[pos] if reasons else None
@@ -219,27 +219,27 @@ class CheckinRecords:
     def _aggregated(self, uid: int, typ: str, rest: str) -> bool:
         v = self._fields(typ, rest)
         self.rows["batterystats_aggregated_wakelocks"].append(
-            {"uid": uid, "total_ms": _int(v.get("total_ms")),
-             "background_ms": _int(v.get("background_ms"))})
+            {"uid": uid, "total_ms": to_int(v.get("total_ms")),
+             "background_ms": to_int(v.get("background_ms"))})
         return True
 
     def _fgs(self, uid: int, typ: str, rest: str) -> bool:
         v = self._fields(typ, rest)
         self.rows["batterystats_foreground_services"].append(
-            {"uid": uid, "total_ms": _int(v.get("total_ms")), "count": _int(v.get("count"))})
+            {"uid": uid, "total_ms": to_int(v.get("total_ms")), "count": to_int(v.get("count"))})
         return True
 
     def _deferrals(self, uid: int, typ: str, rest: str) -> bool:
         v = self._fields(typ, rest)
         self.rows["batterystats_job_deferrals"].append(
-            {"uid": uid, **{k: _int(x) for k, x in v.items()}})
+            {"uid": uid, **{k: to_int(x) for k, x in v.items()}})
         return True
 
     def _power_summary(self, uid: int, typ: str, rest: str) -> bool:
         v = self._fields(typ, rest)
         for key in ("capacity", "computed_drain", "min_drained", "max_drained"):
             self.rows["batterystats_power_use"].append(
-                {"uid": None, "component": key, "mah": _float(v.get(key)),
+                {"uid": None, "component": key, "mah": to_float(v.get(key)),
                  "category": "global"})
         return True
 
@@ -253,12 +253,12 @@ class CheckinRecords:
         else:
             row_uid = uid or None
             component, category = codes.PWI_LABELS.get(label, label), "device"
-        hidden = _int(v.get("hidden"))
+        hidden = to_int(v.get("hidden"))
         self.rows["batterystats_power_use"].append({
-            "uid": row_uid, "component": component, "mah": _float(v.get("mah")),
+            "uid": row_uid, "component": component, "mah": to_float(v.get("mah")),
             "category": category, "hidden": None if hidden is None else hidden != 0,
-            "screen_mah": _float(v.get("screen_mah")),
-            "proportional_mah": _float(v.get("proportional_mah")),
+            "screen_mah": to_float(v.get("screen_mah")),
+            "proportional_mah": to_float(v.get("proportional_mah")),
         })
         return True
 
@@ -294,7 +294,7 @@ class CheckinRecords:
             redact_text(name) if self.redact else name)
         for j, t in enumerate(types):
             g = groups[j * size:(j + 1) * size]
-            total, count = _int(g[0]), _int(g[2])
+            total, count = to_int(g[0]), to_int(g[2])
             if not total and not count:
                 continue
             self.rows["batterystats_wakelocks"].append({
