@@ -38,7 +38,6 @@ _VALUE_NAMES = {
     for code, names in table.items()
     for short, long in names.items()
 }
-_MARKER_NAMES = {_MARKER + k: v for k, v in codes.MARKERS.items()}
 
 
 def read_pool(lines: pl.DataFrame, redact: bool) -> pl.DataFrame:
@@ -154,8 +153,7 @@ def parse_history(lines: pl.DataFrame, pool: pl.DataFrame, *, redact: bool,
 
     name = (
         pl.when(k == "marker").then(pl.col("_cmd").replace_strict(
-            {k2.lstrip(_MARKER): v for k2, v in _MARKER_NAMES.items()}, default=None,
-            return_dtype=pl.String))
+            codes.MARKERS, default=None, return_dtype=pl.String))
         .when(code.str.contains(r"^Ev\d+$")).then(pl.lit("event") + code.str.slice(2))
         .otherwise(code.replace_strict(_LONG, default=None, return_dtype=pl.String))
     )
