@@ -111,7 +111,7 @@ def timeline_spec(tl: Timeline, offset_min: int | None = None) -> dict | None:
         traces.append({"name": esc(name), "color": color, "segs": flat,
                        "device": key in DEVICE_TRACES or key.startswith("doze_")})
     lanes = len(tl.lanes)
-    battery_h = 170 if tl.battery else 0
+    battery_h = 120 if tl.battery else 0
     lane_h = 22
     height = battery_h + max(1, lanes) * lane_h + 120
     gap = 30
@@ -125,7 +125,7 @@ def timeline_spec(tl: Timeline, offset_min: int | None = None) -> dict | None:
                            "line": {"color": "#cbd5e1", "width": 1}})
     layout = {
         "height": height,
-        "margin": {"l": 230, "r": 16, "t": 40, "b": 48},
+        "margin": {"l": 80, "r": 16, "t": 40, "b": 48},
         "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
                  "size": 12, "color": "#1e293b"},
         "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
@@ -143,6 +143,7 @@ def timeline_spec(tl: Timeline, offset_min: int | None = None) -> dict | None:
                    "tickvals": list(range(lanes)),
                    "ticktext": [esc(x) for x in tl.lanes], "range": [lanes - 0.5, -0.5],
                    "fixedrange": True, "showgrid": False, "tickfont": {"size": 11},
+                   "automargin": True,
                    "zeroline": False},
         "shapes": shapes,
     }

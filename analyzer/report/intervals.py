@@ -166,27 +166,37 @@ def _wakelock_spans(h: pl.DataFrame, end: int) -> pl.DataFrame:
 
 
 def _event_spans(ev: pl.DataFrame, start: int, end: int) -> pl.DataFrame:
-    """Start/stop events paired per (name, uid, tag); unmatched ends clipped to the history."""
+    """Start/stop events paired per (name, uid, tag), first in first out.
+
+    The k-th start of a key pairs with its k-th stop that is not an orphan; a stop is an
+    orphan (its start predates the history) when stops so far outnumber starts by a new
+    maximum. Overlapping runs of one key happen: redacted sync names make two accounts'
+    syncs one key. Unpaired starts run to the end of the history.
+    """
     if ev.is_empty():
         return pl.DataFrame()
     key = ["name", "uid", "tag"]
     ev = ev.sort("_i").with_columns(
-        next_x=pl.col("x").shift(-1).over(key),
-        next_t=pl.col("transition").shift(-1).over(key),
-        prev_t=pl.col("transition").shift(1).over(key),
+        _s=(pl.col("transition") == "stop").cast(pl.Int64),
+        _t=(pl.col("transition") == "start").cast(pl.Int64),
         group=pl.col("name").replace_strict(EVENT_GROUP, default="other"),
-    )
+    ).with_columns(S=pl.col("_s").cum_sum().over(key), T=pl.col("_t").cum_sum().over(key))
+    ev = ev.with_columns(O=(pl.col("S") - pl.col("T")).cum_max().over(key).clip(lower_bound=0))
+    ev = ev.with_columns(orphan=(pl.col("_s") == 1)
+                         & (pl.col("O") > pl.col("O").shift(1).over(key).fill_null(0)))
     base = dict(group=pl.col("group"), owner=pl.col("owner"), uid=pl.col("uid"),
                 tag=pl.col("tag"), api=pl.col("api"), label=pl.lit(""))
-    starts = ev.filter(pl.col("transition") == "start").select(
-        **base, start=pl.col("x"),
-        end=pl.when(pl.col("next_t") == "stop").then(pl.col("next_x")).otherwise(pl.lit(end)))
-    stops = ev.filter((pl.col("transition") == "stop")
-                      & (pl.col("prev_t").is_null() | (pl.col("prev_t") != "start")))
-    stops = stops.select(**base, start=pl.lit(start, dtype=pl.Int64), end=pl.col("x"))
+    starts = ev.filter(pl.col("_t") == 1).select("name", **base, k=pl.col("T"),
+                                                 start=pl.col("x"))
+    ends = ev.filter((pl.col("_s") == 1) & ~pl.col("orphan")).select(
+        *key, k=pl.col("S") - pl.col("O"), end=pl.col("x"))
+    paired = starts.join(ends, on=[*key, "k"], how="left", nulls_equal=True).select(
+        *base, start=pl.col("start"), end=pl.col("end").fill_null(end))
+    orphans = ev.filter(pl.col("orphan")).select(**base, start=pl.lit(start, dtype=pl.Int64),
+                                                 end=pl.col("x"))
     instants = ev.filter(pl.col("transition") == "instant").select(
         **base, start=pl.col("x"), end=pl.col("x"))
-    return pl.concat([starts, stops, instants], how="diagonal_relaxed")
+    return pl.concat([paired, orphans, instants], how="diagonal_relaxed")
 
 
 def _owner_expr(df: pl.DataFrame) -> pl.Expr:
