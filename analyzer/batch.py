@@ -27,6 +27,7 @@ import os
 import re
 import shutil
 import socket
+import sys
 import tempfile
 import time
 import traceback
@@ -359,7 +360,11 @@ def _local_copy(task: dict) -> Iterator[str]:
 
 
 def _tables_and_capture(local: str, html: Path, redact: bool, rules: str | None):
-    """Run the one-input pipeline; returns (tables, capture summary, findings frame)."""
+    """Run the one-input pipeline; returns (every table, the Capture, the stats period ms).
+
+    Tables: the capture's parsed tables, replaced by the analysis' attributed versions, plus
+    `findings` and `apps`.
+    """
     from .pipeline import run_one
 
     try:
@@ -368,10 +373,16 @@ def _tables_and_capture(local: str, html: Path, redact: bool, rules: str | None)
         import parsers
 
         cap = parsers.load(local, redact=redact)
-        return dict(cap.tables), cap
+        return dict(cap.tables), cap, None
     result = run_one(local, html=html, redact=redact, rules=Path(rules) if rules else None)
-    cap = getattr(result, "capture", None) or getattr(result, "cap", None)
-    return result.tables, cap
+    cap = result.capture
+    tables = dict(cap.tables)
+    tables.update(result.tables or {})
+    for name in ("findings", "apps"):
+        frame = getattr(result, name, None)
+        if name not in tables and frame is not None and hasattr(frame, "height"):
+            tables[name] = frame
+    return tables, cap, getattr(result, "period_ms", None)
 
 
 def _serial_key(text: str, meta: dict) -> str | None:
@@ -500,16 +511,18 @@ def process_one(task: dict) -> dict:
     try:
         with _local_copy(task) as local:
             try:
-                tables, cap = _tables_and_capture(local, html, task["redact"], task["rules"])
+                tables, cap, period_ms = _tables_and_capture(local, html, task["redact"],
+                                                             task["rules"])
             except InputError as exc:
                 reason = str(exc).replace(local, task["source"])
                 record.update(status="failed", reason=reason)
-                tables = cap = None
+                tables = cap = period_ms = None
         record["duration_ms"] = round((time.perf_counter() - started) * 1000)
         if cap is not None:
             summary = cap.summary()
             record.update(_describe(summary))
             record["device_key"] = _serial_key(cap.text, summary["metadata"])
+            record["period_ms"] = period_ms
             status, reason, missing = _status_of(summary)
             record.update(status=status, reason=reason, missing_sections=missing)
             t = time.perf_counter()
@@ -571,6 +584,12 @@ def _run_local(tasks: list[dict], jobs: int, on_done: Callable[[dict], None]) ->
     A worker that dies (out of memory, killed) breaks the pool: its in-flight inputs are
     retried once on a fresh pool, then recorded as `error`.
     """
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if jobs > 1 and main_file and not os.path.exists(main_file):
+        # A script read from stdin: spawned workers would die re-importing `<stdin>`.
+        print("wakescope: running in one process (the main script is not a file)",
+              file=sys.stderr)
+        jobs = 1
     if jobs <= 1:
         for task in tasks:
             on_done(process_one(task))

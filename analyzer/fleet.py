@@ -53,6 +53,7 @@ CAPTURES = table(
     ("build_id", S, ""), ("release", S, "Android release"), ("sdk", I32, ""),
     ("capture_local", LOCAL_MS, "capture time, device-local"),
     ("capture_utc", UTC_MS, "capture time, UTC, when the offset is known"),
+    ("period_ms", I64, "the stats period the analysis normalised by, ms"),
     ("sections", pl.List(S), "sections found"),
     ("missing_sections", pl.List(S), "sections a bug report lacks"),
     ("n_errors", I64, "error diagnostics"), ("n_warnings", I64, "warning diagnostics"),

@@ -45,7 +45,8 @@ def test_local_cluster_matches_process_pool(corpus, tmp_path: Path):
     for name in a:
         ra = {k: v for k, v in a[name].items() if k not in VOLATILE}
         rb = {k: v for k, v in b[name].items() if k not in VOLATILE}
-        assert ra == rb, name
+        assert ra == rb, (name, {k: (ra.get(k), rb.get(k)) for k in ra.keys() | rb.keys()
+                             if ra.get(k) != rb.get(k)})
         assert a[name].get("tables") == b[name].get("tables"), name
         ta = _tables(tmp_path / "local", a[name]["capture_id"])
         tb = _tables(tmp_path / "dask", b[name]["capture_id"])
