@@ -1,14 +1,245 @@
-"""`dumpsys jobscheduler` parser (being built): tables declared in `schema.py`."""
+"""`dumpsys jobscheduler` parser, Android 7–16 and OEM builds → the tables in `schema.py`.
+
+The dump is split into top-level blocks by the shape of their headers (`layout.py`); each
+block has a small reader (jobs, history, queues, quota, settings, stats, controllers). The
+readers are per-line Python: a jobscheduler section is at most a few thousand lines (8.1
+corpus: 3,590), and the history buffer holds 100 events. Cross-links come last: pending /
+running flags from the queues, 7.x tracking from the controller blocks, history and quota
+packages from the registered jobs, and stop reasons of recently completed jobs from history.
+"""
 
 from __future__ import annotations
 
+import re
+
 from ..section_input import SectionInput
-from .schema import TABLES
+from .controllers import parse_controller
+from .history import component_package, parse_history
+from .jobs import parse_registered
+from .layout import Block, split_blocks
+from .queues import parse_active, parse_pending, parse_recent
+from .quota import parse_quota_controller
+from .schema import (
+    ACTIVE,
+    COMPLETED,
+    HISTORY,
+    JOBS,
+    PACKAGE_STATS,
+    PENDING,
+    QUOTA,
+    SETTINGS,
+    TABLES,
+)
+from .settings import parse_heartbeat, parse_kv_block, parse_settings, state_row
+from .stats import parse_stats
+from .stop_reasons import classify
+from .times import Timebase, find_now
 
 __all__ = ["TABLES", "parse"]
 
+_READY_TO_ROCK = re.compile(r"^mReadyToRock=")
+_PERSIST = re.compile(r"^PersistStats: ")
+
 
 def parse(inp: SectionInput) -> dict:
-    """Parse one jobscheduler section into tables (not built yet: returns none)."""
-    inp.diagnostics.info(inp.name, "parser not built yet")
-    return {}
+    """Parse one jobscheduler section into its tables (never raises on content)."""
+    lines = inp.lines
+    section, first = inp.name, inp.first_line
+    diag = inp.diagnostics
+
+    def unknown(i: int) -> None:
+        diag.unknown_line(section, lines[i], first + i)
+
+    sdk = getattr(inp.meta, "sdk", None)
+    tb = Timebase(inp.clock, find_now(inp.meta, lines))
+    blocks = split_blocks(lines)
+
+    out: dict[str, list[dict]] = {k: [] for k in ("jobs", "history", "pending", "active",
+                                                   "completed", "quota", "settings", "stats")}
+    tracked: dict[tuple, set[str]] = {}
+    registered: list[int] = []
+    job_blocks = 0
+
+    # Pass 1: constants (the quota reader needs them) and registered jobs (history names).
+    for b in blocks:
+        if b.kind == "settings":
+            out["settings"] += parse_settings(lines, b.start, b.end, first, unknown)
+        elif b.kind == "heartbeat":
+            out["settings"] += parse_heartbeat(lines, b.start, b.end, first, unknown)
+        elif b.kind == "registered":
+            count, rows, _ = parse_registered(lines, b.start, b.end, first, tb, inp.redact,
+                                              unknown)
+            if count is not None:
+                registered.append(count)
+                out["settings"].append({"group": "state", "key": "Registered jobs",
+                                        "value": str(count), "line": first + b.start})
+            out["jobs"] += rows
+            job_blocks += len(rows)
+    constants = {r["key"]: r["value"] for r in out["settings"]}
+    known_names = {r["_name"] for r in out["jobs"] if r.get("_name")}
+
+    # Pass 2: everything else.
+    for b in blocks:
+        _read_block(b, lines, first, inp, tb, sdk, constants, known_names, tracked, out,
+                    unknown)
+
+    _link(out, tracked, sdk)
+    _diagnose(inp, lines, registered, job_blocks)
+    diag.seen(section, len(lines))
+
+    return {
+        JOBS.name: JOBS.frame(_public(out["jobs"])),
+        HISTORY.name: HISTORY.frame(_public(out["history"])),
+        PENDING.name: PENDING.frame(_public(out["pending"])),
+        ACTIVE.name: ACTIVE.frame(_public(out["active"])),
+        COMPLETED.name: COMPLETED.frame(_public(out["completed"])),
+        QUOTA.name: QUOTA.frame(_public(out["quota"])),
+        SETTINGS.name: SETTINGS.frame(out["settings"]),
+        PACKAGE_STATS.name: PACKAGE_STATS.frame(out["stats"]),
+    }
+
+
+def _read_block(b: Block, lines, first, inp, tb, sdk, constants, known_names, tracked, out,
+                unknown) -> None:
+    kind = b.kind
+    if kind in ("settings", "heartbeat", "registered"):
+        return
+    if kind == "history":
+        out["history"] += parse_history(lines, b.start + 1, b.end, first, tb, sdk, inp.redact,
+                                        known_names, unknown)
+    elif kind == "pending":
+        out["pending"] += parse_pending(lines, b.start + 1, b.end, first, inp.redact, unknown)
+    elif kind in ("active", "idle"):
+        out["active"] += parse_active(lines, b.start + 1, b.end, first, tb, sdk, inp.redact,
+                                      unknown)
+    elif kind in ("completed", "cancelled"):
+        status = "completed" if kind == "completed" else "cancelled"
+        out["completed"] += parse_recent(lines, b.start + 1, b.end, first, status, tb,
+                                         inp.redact, unknown)
+    elif kind == "stats":
+        out["stats"] += parse_stats(lines, b.start, b.end, first, unknown)
+    elif kind == "controller":
+        if b.name == "QuotaController":
+            quota, state = parse_quota_controller(lines, b.start, b.end, first, b.name, tracked,
+                                                  constants, unknown)
+            out["quota"] += quota
+            out["settings"] += state
+        else:
+            out["settings"] += parse_controller(lines, b.start, b.end, first, b.name, tracked,
+                                                unknown)
+    elif kind in ("kv", "oem"):
+        out["settings"] += parse_kv_block(lines, b.start, b.end, first, b.name, unknown)
+    elif kind == "state":
+        row = state_row(lines[b.start].strip(), first + b.start)
+        if row is None:
+            unknown(b.start)
+        else:
+            out["settings"].append(row)
+        for i in range(b.start + 1, b.end):
+            if lines[i].strip():
+                unknown(i)
+    else:
+        for i in range(b.start, b.end):
+            if lines[i].strip():
+                unknown(i)
+
+
+def _link(out: dict[str, list[dict]], tracked: dict[tuple, set[str]], sdk: int | None) -> None:
+    jobs = out["jobs"]
+    by_key = {(j["uid"], j["namespace"], j["job_id"]): j for j in jobs}
+
+    # 7.x print no `Tracking:` line: take the controllers that list the job.
+    if jobs and not any(j.get("tracking") for j in jobs) and tracked:
+        for key, job in by_key.items():
+            names = tracked.get(key) or tracked.get((key[0], None, key[2]))
+            if names:
+                job["tracking"] = sorted(names)
+
+    for row in out["pending"]:
+        job = by_key.get((row.get("uid"), row.get("namespace"), row.get("job_id")))
+        if job is not None:
+            job["pending"] = True
+            if row.get("evaluated_bias") is not None:
+                job["evaluated_bias"] = row["evaluated_bias"]
+    for row in out["active"]:
+        if row.get("job_id") is None:
+            continue
+        job = by_key.get((row.get("uid"), row.get("namespace"), row.get("job_id")))
+        if job is not None:
+            job["running"] = True
+            if row.get("evaluated_bias") is not None:
+                job["evaluated_bias"] = row["evaluated_bias"]
+
+    # History: the uid is the source uid; the package is the registered job's source package.
+    by_name = {}
+    by_source = {}
+    for j in jobs:
+        raw = _raw_name(j)
+        by_name[(j["job_id"], raw)] = j
+        by_source[(j["source_uid"], j["job_id"])] = j
+    by_uid_name = {(j["source_uid"], _raw_name(j)): j for j in jobs}
+    for row in out["history"]:
+        name = row.get("_name")
+        job = (by_name.get((row["job_id"], name)) or by_source.get((row["uid"], row["job_id"]))
+               if row["job_id"] is not None else by_uid_name.get((row["uid"], name)))
+        if job is not None and job.get("source_package"):
+            row["package"] = job["source_package"]
+        elif row.get("package") is None and name:
+            row["package"] = component_package(name)
+
+    for row in out["quota"]:
+        if row.get("source") != "job":
+            continue
+        job = by_key.get((row.get("_calling"), row.get("namespace"), row.get("job_id")))
+        if job is not None:
+            row["package"] = job.get("source_package")
+            row["user_id"] = job.get("source_user_id", row.get("user_id"))
+
+    # Recently completed/cancelled: the reason is the closest matching STOP in history.
+    stops = [h for h in out["history"] if h["event"] == "STOP" and h.get("offset_ms") is not None]
+    for row in out["completed"]:
+        ended = row.get("ended_ms")
+        if ended is None:
+            continue
+        best = None
+        for h in stops:
+            if row.get("job_id") is not None and h["job_id"] != row["job_id"]:
+                continue
+            if row.get("_name") and h.get("_name") and h["_name"] != row["_name"]:
+                continue
+            gap = abs(h["offset_ms"] - ended)
+            if gap <= 1000 and (best is None or gap < best[0]):
+                best = (gap, h)
+        if best is not None:
+            row["stop_reason"] = best[1].get("stop_reason")
+            row["stop_reason_code"] = classify(best[1].get("stop_reason"), sdk)[0]
+
+
+def _diagnose(inp: SectionInput, lines: list[str], registered: list[int], job_blocks: int) -> None:
+    diag, section = inp.diagnostics, inp.name
+    if not registered:
+        return
+    count = registered[-1]
+    if count > 0 and job_blocks == 0:
+        has_persist = any(_PERSIST.match(line) for line in lines)
+        has_rock = any(_READY_TO_ROCK.match(line) for line in lines)
+        why = "OEM build hides job details"
+        if has_persist and not has_rock:
+            # JobSchedulerService prints mReadyToRock only for an unfiltered dump, and a
+            # package-filtered dump prints only that package's jobs (16: `None.` if it has none).
+            why += ", or the dump was filtered to one package (no `mReadyToRock=` line)"
+        diag.warning(section, f"Registered {count} jobs but the dump lists none ({why})")
+    elif job_blocks < count:
+        diag.warning(section, f"Registered {count} jobs but only {job_blocks} job blocks are "
+                              "printed (input truncated or filtered)")
+    elif job_blocks > count:
+        diag.info(section, f"Registered {count} jobs but {job_blocks} job blocks are printed")
+
+
+def _raw_name(job: dict) -> str | None:
+    return job.get("_name")
+
+
+def _public(rows: list[dict]) -> list[dict]:
+    """Rows without the private `_…` keys used for linking."""
+    return [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..schema import UTC_MS, table
+from ..schema import LOCAL_MS, UTC_MS, table
 
 I64, I32, F64, S, B = pl.Int64, pl.Int32, pl.Float64, pl.String, pl.Boolean
 LS = pl.List(pl.String)
@@ -22,12 +22,13 @@ JOBS = table(
     ("source_uid", I64, "uid the job runs for (`Source: uid=`)"),
     ("source_user_id", I32, ""),
     ("source_package", S, "package the job runs for"),
-    ("tag", S, "wakelock tag / battery name (`*job*/…`, 16: `*job*[e|u|r]/…`)"),
+    ("tag", S, "wakelock tag from the `<uid> tag=` line (`*job*/<battery name>`; 14: `#<jobId>` "
+                "suffix; 16: `*job*[e|u|r]/…`); account names redacted like `battery_name`"),
     ("scheduler", S, "work_manager, sync_manager, firebase_jobdispatcher, gcm_network_manager, "
                      "app (own JobService) or system"),
     ("work_spec_id", S, "WorkManager work spec id from the extras, when present"),
     ("sync_authority", S, "SyncManager authority, when a sync job"),
-    ("sync_account", S, "SyncManager account (redacted by default)"),
+    ("sync_account", S, "SyncManager account name (`<account>` when redacted, the default)"),
     ("periodic", B, "periodic job"),
     ("interval_ms", I64, "period, ms"),
     ("flex_ms", I64, "flex, ms"),
@@ -59,11 +60,35 @@ JOBS = table(
     ("backoff_ms", I64, "initial backoff, ms"),
     ("restricted_reasons", LS, "`Restricted due to:` reasons (11+)"),
     ("ready", B, "overall readiness (`Ready: true/false` or all ready parts true)"),
-    ("ready_parts", S, "JSON of the `Ready:` decomposition (job/user/pending/active/...)"),
-    ("tracking", LS, "controllers tracking the job (TIME, CONNECTIVITY, QUOTA, ...)"),
+    ("ready_parts", S, "JSON of the `Ready:` decomposition with plain meanings whatever the "
+                       "release printed (`!pending=true` → `\"pending\": false`): job, user, "
+                       "pending, active, backing_up, restricted (11+), component (8+)"),
+    ("tracking", LS, "controllers tracking the job (TIME, CONNECTIVITY, QUOTA, ...); 7.x has no "
+                     "`Tracking:` line, so it is read from the controller blocks"),
     ("pending", B, "in the pending queue"),
     ("running", B, "active (running) now"),
     ("line", I64, "1-based input line of the `JOB` line"),
+    # Added by the jobscheduler parser (documented here, read by the analyzer):
+    ("battery_name", S, "name on the JOB line (= batterystats `Job <name>`); 14+ `@ns@` and 16 "
+                        "`#trace#` prefixes kept; sync account names redacted when asked"),
+    ("hash", S, "JobStatus identity hash (only unique within one dump)"),
+    ("sync_account_type", S, "SyncManager account type (e.g. com.google)"),
+    ("flags", I64, "JobInfo flags (hex in the dump): 1 WILL_BE_FOREGROUND, 2 "
+                   "IMPORTANT_WHILE_FOREGROUND, 4 PREFETCH, 8 EXEMPT_FROM_APP_STANDBY, "
+                   "0x10 EXPEDITED, 0x20 USER_INITIATED"),
+    ("effective_priority", S, "13+ `Priority: … effective=<name>` when the system lowered it"),
+    ("network_type", S, "none / any / unmetered / not_roaming / cellular, from the 7–8.1 "
+                        "integer or the 9+ NetworkRequest capabilities"),
+    ("enqueue_time", UTC_MS, "absolute enqueue time, UTC"),
+    ("deferred_since_ms", I64, "11+ `Deferred since:` (standby deferral) relative to now, ms"),
+    ("last_success_local", LOCAL_MS, "`Last successful run:` as printed (device-local wall time)"),
+    ("last_failure_local", LOCAL_MS, "`Last failed run:` as printed (device-local wall time)"),
+    ("last_success_time", UTC_MS, "last successful run, UTC (needs the capture's UTC offset)"),
+    ("last_failure_time", UTC_MS, "last failed run, UTC"),
+    ("num_system_stops", I64, "14+ `Num system stops:`"),
+    ("doze_whitelisted", B, "`Doze whitelisted: true` printed"),
+    ("uid_active", B, "`Uid: active` printed (9+)"),
+    ("evaluated_bias", I32, "`Evaluated priority/bias:` from the pending queue or active slot"),
 )
 
 HISTORY = table(
@@ -82,6 +107,12 @@ HISTORY = table(
     ("stop_reason", S, "stop reason text (STOP lines)"),
     ("stop_reason_code", I32, "public STOP_REASON_* code where known"),
     ("line", I64, "1-based input line"),
+    ("stop_reason_name", S, "public STOP_REASON_* name for `stop_reason_code`"),
+    ("stop_reason_internal_code", I32, "internal stop reason code (INTERNAL_STOP_REASON_*) "
+                                       "when the text is an internal reason name"),
+    ("periodic", B, "job is periodic, from the START line's `-P` (the STOP suffix is inverted "
+                    "in real captures, formats.md §3.6); STOP rows take their START's value"),
+    ("duration_ms", I64, "STOP rows: time since the matching START of the same uid/job, ms"),
 )
 
 PENDING = table(
@@ -90,8 +121,11 @@ PENDING = table(
     ("position", I32, "1-based queue position"),
     ("uid", I64, ""), ("job_id", I64, ""), ("namespace", S, ""), ("package", S, ""),
     ("tag", S, ""),
-    ("waiting_ms", I64, "time in the queue, ms (enqueue/ready time relative to now)"),
+    ("waiting_ms", I64, "time in the queue so far, ms (from `Enq:`, positive; 8+)"),
     ("line", I64, ""),
+    ("hash", S, "JobStatus identity hash"),
+    ("source_uid", I64, ""), ("source_package", S, ""),
+    ("evaluated_bias", I32, "`Evaluated priority:` (≤12) / `Evaluated bias:` (13+)"),
 )
 
 ACTIVE = table(
@@ -105,6 +139,12 @@ ACTIVE = table(
     ("inactive_since_ms", I64, "for idle slots: inactive since, ms relative to now"),
     ("stopped_because", S, "for idle slots: why the last job stopped"),
     ("line", I64, ""),
+    ("context_id", I64, "13+ JobServiceContext id (`Slot #i(ID=n)`, `Idle contexts` `ID=n`)"),
+    ("timeout_ms", I64, "running slots: `timeout at` relative to now, ms"),
+    ("pending_stop_reason_code", I32, "public STOP_REASON_* of `Pending stop because`"),
+    ("stopped_because_code", I32, "public STOP_REASON_* for `stopped_because`, where known"),
+    ("source_uid", I64, ""), ("source_package", S, ""),
+    ("evaluated_bias", I32, ""),
 )
 
 COMPLETED = table(
@@ -114,8 +154,11 @@ COMPLETED = table(
     ("uid", I64, ""), ("job_id", I64, ""), ("namespace", S, ""), ("package", S, ""),
     ("tag", S, ""),
     ("ended_ms", I64, "relative to now, ms"),
-    ("stop_reason", S, ""),
+    ("stop_reason", S, "not printed in the entry: taken from the matching `Job history` STOP"),
     ("line", I64, ""),
+    ("stop_reason_code", I32, "public STOP_REASON_* for `stop_reason`, where known"),
+    ("source_uid", I64, ""), ("source_package", S, ""),
+    ("ended_time", UTC_MS, ""),
 )
 
 QUOTA = table(
@@ -131,14 +174,46 @@ QUOTA = table(
     ("session_count", I64, "sessions in window"),
     ("detail", S, "the raw stats line"),
     ("line", I64, ""),
+    ("source", S, "execution_stats (`Cached execution stats`, one row per bucket), job (the "
+                  "per-job `<BUCKET>, within quota, …` line) or timer (`Timer{…}` with its saved "
+                  "sessions summed into execution_ms / job_count / session_count)"),
+    ("uid", I64, "job rows: source uid"), ("job_id", I64, ""), ("namespace", S, ""),
+    ("expedited", B, "EJ quota (job rows `EJ quota`, `Timer<EJ>`)"),
+    ("allowed_ms", I64, "allowed time per period (14+ `allowedTimePerPeriodMs`, else the "
+                        "QuotaController constant)"),
+    ("job_count_limit", I64, ""), ("session_count_limit", I64, ""),
+    ("in_quota_elapsed_ms", I64, "`inQuotaTime` (elapsed realtime at which quota frees up)"),
 )
 
 SETTINGS = table(
     "jobscheduler_settings",
     "Settings / constants and top-level state lines (key, value), with the block they sit in.",
-    ("group", S, "Settings, QuotaController, TimeController, state, ..."),
+    ("group", S, "the enclosing block: Settings, QuotaController (constants), Heartbeat, "
+                 "Aconfig flags, Concurrency, Uid bias overrides, BatchNetworkJob (Samsung), "
+                 "state (top-level lines: Power connected, Started users, Registered jobs, …) "
+                 "or state:<Controller> (controller state lines such as `Idle mode: false`)"),
     ("key", S, ""), ("value", S, ""),
     ("line", I64, ""),
 )
 
-TABLES = {t.name: t for t in (JOBS, HISTORY, PENDING, ACTIVE, COMPLETED, QUOTA, SETTINGS)}
+PACKAGE_STATS = table(
+    "jobscheduler_package_stats",
+    "JobPackageTracker stats (`Current stats at …` / `Historical stats at …`): one row per "
+    "package and period.",
+    ("period", S, "current or historical"),
+    ("period_start_local", LOCAL_MS, "period start as printed (device-local)"),
+    ("period_start_ms", I64, "period start relative to now, ms"),
+    ("period_ms", I64, "period length, ms"),
+    ("uid", I64, ""), ("user_id", I32, ""), ("package", S, ""),
+    ("pending_count", I64, ""), ("pending_pct", I32, "share of the period pending, %"),
+    ("active_count", I64, ""), ("active_pct", I32, "share of the period active, %"),
+    ("active_top_count", I64, ""), ("active_top_pct", I32, ""),
+    ("pending_now", B, "`(pending)` marker"), ("active_now", B, "`(active)` marker"),
+    ("stop_reasons", S, "JSON {reason name: count} from the 8.1+ reason line"),
+    ("max_concurrency_total", I32, "period's `Max concurrency: <n> total`"),
+    ("max_concurrency_fg", I32, "period's `…, <n> foreground`"),
+    ("line", I64, ""),
+)
+
+TABLES = {t.name: t for t in (JOBS, HISTORY, PENDING, ACTIVE, COMPLETED, QUOTA, SETTINGS,
+                              PACKAGE_STATS)}

@@ -1,0 +1,322 @@
+"""One `JobStatus.dump` body → a dict of fields (formats.md §3.2 items 1–19).
+
+The same dump follows `JOB` lines (full), pending-queue entries and active slots (short),
+and recently completed/cancelled entries (full), so one reader serves them all. Lines come
+stripped; sub-lists (`Trigger content URIs:`, `Constraint history:`, `Implicit
+constraints:`, work items) are the lines indented deeper than their heading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from ..uid import parse_uid
+from .constraints import is_history_entry, parse_constraint_line
+from .times import duration, elapsed_hms, local_time
+
+_TAG = re.compile(r"^(\S+) tag=(.*)$")
+_SOURCE = re.compile(r"^Source: uid=(\S+) user=(-?\d+) pkg=(\S+)$")
+_PERIODIC = re.compile(r"^PERIODIC: interval=(\S+) flex=(\S+)$")
+_PRIORITY = re.compile(r"^(-?\d+)(?: \[(\w+)\])?(?: effective=(-?\d+)(?: \[(\w+)\])?)?$")
+_BACKOFF = re.compile(r"^Backoff: policy=(\d+) initial=(\S+)$")
+_RUN_TIME = re.compile(r"^Run time: earliest=(\S+), latest=(\S+?)(?:, original latest=(\S+))?$")
+_READY = re.compile(r"^Ready: (true|false) \((.*)\)$")
+_READY_PART = re.compile(r"(!?)(\w+)=(true|false)")
+_IMPLICIT = re.compile(r"^(\w+): (true|false)(?: (\w+): (true|false))?(?: \((.*)\))?$")
+_TRIGGER = re.compile(r"^[0-9a-f]+ (\S+)$")
+_RUNNING = re.compile(r"^Running for: (\S+), timeout at: (\S+)$")
+_REMAINING = re.compile(r"^Remaining execution limits: \[([^\]]*)\](?: Pending stop because "
+                        r"(-?\d+)/(-?\d+)/(.*))?$")
+_ACTIVE_AT = re.compile(r"^Active at (\S+), pending for (\S+)$")
+_EVALUATED = re.compile(r"^Evaluated (?:priority|bias): (-?\d+)")
+_WORK_ITEM = re.compile(r"^#\d+: #\d+ \d+x ")
+
+_READY_KEYS = {"job": "job", "user": "user", "pending": "pending", "active": "active",
+               "backingup": "backing_up", "restricted": "restricted", "comp": "component"}
+_PRIORITY_NAMES = {"MIN", "LOW", "DEFAULT", "HIGH", "MAX"}
+
+# Headings whose deeper lines we only need to recognise.
+_SUBLIST_HEADINGS = {
+    "Trigger content URIs:": "triggers",
+    "Constraint history:": "constraint_history",
+    "Implicit constraints:": "implicit",
+    "Granted URI permissions:": "opaque",
+    "Pending work:": "work",
+    "Executing work:": "work",
+    "Changed authorities:": "opaque",
+    "Changed URIs:": "opaque",
+}
+# Lines recognised but not stored (a prefix is enough).
+_IGNORED_PREFIXES = (
+    "Requires: ", "Internal flags: ", "Trigger update delay: ", "Trigger max delay: ",
+    "Has media backup exemption", "Transient extras: ", "Clip data: ", "Network bytes: ",
+    "Network download bytes: ", "Network upload bytes: ", "Minimum network chunk bytes: ",
+    "Minimum latency: ", "Max execution delay: ", "Has early constraint", "Has late constraint",
+    "Trace tag: ", "Debug tags: ", "Num Required Flexible constraints: ",
+    "Num Dropped Flexible constraints: ", "Is exempted from app standby", "Network: ",
+    "Started with foreground flag: ", "User BG restricted", "Base heartbeat: ",
+    "Last run heartbeat: ", "Cumulative execution time=", "Time since first force batch",
+    "Tag: ", "URI grants:",
+)
+
+
+def parse_job_dump(lines: list[str], start: int, end: int,
+                   unknown: Callable[[int], None]) -> dict:
+    """Read lines [start, end) of one job dump; calls `unknown(i)` for lines it cannot place."""
+    f: dict = {"content_triggers": [], "implicit": [], "implicit_failed": []}
+    sub: str | None = None
+    sub_indent = 0
+    for i in range(start, end):
+        raw = lines[i]
+        s = raw.strip()
+        if not s:
+            continue
+        indent = len(raw) - len(raw.lstrip())
+        if sub is not None:
+            if indent > sub_indent:
+                if not _sub_line(f, sub, s):
+                    unknown(i)
+                continue
+            sub = None
+        if s == "JobInfo:":
+            continue
+        heading = _SUBLIST_HEADINGS.get(s)
+        if heading is not None:
+            sub, sub_indent = heading, indent
+            continue
+        if not _line(f, s):
+            unknown(i)
+    return f
+
+
+def _sub_line(f: dict, mode: str, s: str) -> bool:
+    if mode == "triggers":
+        m = _TRIGGER.match(s)
+        if m:
+            f["content_triggers"].append(m.group(1))
+            return True
+        return False
+    if mode == "constraint_history":
+        return is_history_entry(s)
+    if mode == "implicit":
+        m = _IMPLICIT.match(s)
+        if not m:
+            return False
+        pairs = [(m.group(1), m.group(2))]
+        if m.group(3):
+            pairs.append((m.group(3), m.group(4)))
+        for key, value in pairs:
+            f["implicit"].append(f"{key}={value}")
+            if value == "false":
+                f["implicit_failed"].append(key)
+        if m.group(5) and "started as EJ: true" in m.group(5):
+            f["started_as_ej"] = True
+        if m.group(5) and "started as UIJ: true" in m.group(5):
+            f["started_as_uij"] = True
+        if m.group(1) == "userInitiatedApproved":
+            f["has_uij_line"] = True
+        if m.group(1) in ("readyWithinExpeditedQuota", "expeditedQuotaApproved"):
+            f["has_ej_line"] = True
+        return True
+    if mode == "work":
+        return bool(_WORK_ITEM.match(s)) or s.startswith("URI grants:") or "=" in s
+    return True  # opaque lists (granted URIs, changed authorities, URI grants)
+
+
+def _line(f: dict, s: str) -> bool:
+    c = s[0]
+    if c == "S":
+        if s.startswith("Source: "):
+            m = _SOURCE.match(s)
+            if m:
+                f["source_uid"] = parse_uid(m.group(1))
+                f["source_user_id"] = int(m.group(2))
+                f["source_package"] = m.group(3)
+                return True
+            return False
+        if s.startswith("Service: "):
+            f["service"] = s[9:].strip()
+            return True
+        if s.startswith("Satisfied constraints:"):
+            return _constraints(f, s)
+        if s.startswith("Standby bucket: "):
+            f["standby_bucket"] = s[16:].strip()
+            return True
+        return s.startswith("Started with foreground flag: ")
+    if c in "RUPDT":
+        if "constraints:" in s[:25] and _constraints(f, s):
+            return True
+        if s.startswith("Run time: "):
+            m = _RUN_TIME.match(s)
+            if not m:
+                return False
+            f["earliest_run_ms"] = duration(m.group(1))
+            f["latest_run_ms"] = duration(m.group(2))
+            f["original_latest_ms"] = duration(m.group(3))
+            return True
+        if s.startswith("Ready: "):
+            return _ready(f, s)
+        if s.startswith("Restricted due to:"):
+            body = s[len("Restricted due to:"):].strip().rstrip(".").strip()
+            f["restricted_reasons"] = [] if body in ("", "none") else body.split()
+            return True
+        if s == "PERSISTED":
+            f["persisted"] = True
+            return True
+        if s.startswith("PERIODIC: "):
+            m = _PERIODIC.match(s)
+            if not m:
+                return False
+            f["periodic"] = True
+            f["interval_ms"] = duration(m.group(1))
+            f["flex_ms"] = duration(m.group(2))
+            return True
+        if s.startswith("Priority: "):
+            return _priority(f, s[10:].strip())
+        if s.startswith("Tracking:"):
+            f["tracking"] = s[9:].split()
+            return True
+        if s == "Uid: active":
+            f["uid_active"] = True
+            return True
+        if s.startswith("Doze whitelisted: "):
+            f["doze_whitelisted"] = s.endswith("true")
+            return True
+        if s.startswith("Deferred since: "):
+            f["deferred_since_ms"] = duration(s[16:])
+            return True
+        if s.startswith("Remaining execution limits: "):
+            m = _REMAINING.match(s)
+            if not m:
+                return False
+            if m.group(2) is not None:
+                f["pending_stop"] = (int(m.group(2)), int(m.group(3)), m.group(4).strip())
+            return True
+    if c == "B":
+        if s.startswith("Backoff: "):
+            m = _BACKOFF.match(s)
+            if not m:
+                return False
+            f["backoff_policy"] = {"0": "linear", "1": "exponential"}.get(m.group(1), m.group(1))
+            f["backoff_ms"] = duration(m.group(2))
+            return True
+        if s.startswith("Bias: "):
+            m = _PRIORITY.match(s[6:].strip())
+            if m:
+                f["bias"] = int(m.group(1))
+                return True
+            return False
+    if c == "F" and s.startswith("Flags: "):
+        try:
+            f["flags"] = int(s[7:].strip(), 16)
+            return True
+        except ValueError:
+            return False
+    if c == "E":
+        if s.startswith("Extras: "):
+            f["extras"] = s[8:]
+            return True
+        if s.startswith("Enqueue time: "):
+            f["enqueue_ms"] = duration(s[14:])
+            return True
+        if s.startswith("Earliest run time: "):  # 7.x
+            f["earliest_run_ms"] = elapsed_hms(s[19:])
+            return True
+        if s.startswith("Evaluated "):
+            m = _EVALUATED.match(s)
+            if m:
+                f["evaluated_bias"] = int(m.group(1))
+                return True
+            return False
+        if s.startswith("Enq: "):
+            f["enq_ms"] = duration(s[5:])
+            return True
+    if c == "L":
+        if s.startswith("Latest run time: "):  # 7.x
+            f["latest_run_ms"] = elapsed_hms(s[17:])
+            return True
+        if s.startswith("Last successful run: "):
+            f["last_success_local"] = local_time(s[21:])
+            return True
+        if s.startswith("Last failed run: "):
+            f["last_failure_local"] = local_time(s[17:])
+            return True
+    if c == "N":
+        if s.startswith("Network type: "):
+            f["network_request"] = s[14:].strip()
+            return True
+        if s.startswith("Num failures: "):
+            f["num_failures"] = _int(s[14:])
+            return True
+        if s.startswith("Num system stops: "):
+            f["num_system_stops"] = _int(s[18:])
+            return True
+    if c == "R" and s.startswith("Running for: "):
+        m = _RUNNING.match(s)
+        if m:
+            f["running_ms"] = duration(m.group(1))
+            f["timeout_ms"] = duration(m.group(2))
+            return True
+        return False
+    if c == "A" and s.startswith("Active at "):
+        m = _ACTIVE_AT.match(s)
+        if m:
+            f["active_at_ms"] = duration(m.group(1))
+            f["pending_for_ms"] = duration(m.group(2))
+            return True
+        return False
+    m = _TAG.match(s)
+    if m and not s.startswith("Tag: "):
+        f["calling_uid"] = parse_uid(m.group(1))
+        f["tag"] = m.group(2).strip()
+        return True
+    return s.startswith(_IGNORED_PREFIXES)
+
+
+def _constraints(f: dict, s: str) -> bool:
+    parsed = parse_constraint_line(s)
+    if parsed is None:
+        return False
+    kind, names, mask = parsed
+    f[kind] = names
+    f[f"{kind}_mask"] = mask
+    return True
+
+
+def _priority(f: dict, text: str) -> bool:
+    """≤12 `Priority:` is a bias (7–9 `20`, 10–12 `40 [TOP_APP]`); 13+ is 100–500 [MIN..MAX]."""
+    m = _PRIORITY.match(text)
+    if not m:
+        f["priority"] = text
+        return True
+    value, name = int(m.group(1)), m.group(2)
+    if name in _PRIORITY_NAMES:
+        f["priority"] = name
+        if m.group(3):
+            f["effective_priority"] = m.group(4) or m.group(3)
+    else:
+        f["priority"] = text
+        f.setdefault("bias", value)
+    return True
+
+
+def _ready(f: dict, s: str) -> bool:
+    m = _READY.match(s)
+    if not m:
+        return False
+    f["ready"] = m.group(1) == "true"
+    parts: dict[str, bool] = {}
+    for neg, key, value in _READY_PART.findall(m.group(2)):
+        v = value == "true"
+        # 8+ print `!pending=true` meaning "not pending"; 7.x print `pending=false`.
+        parts[_READY_KEYS.get(key, key)] = (not v) if neg else v
+    f["ready_parts"] = parts
+    return True
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
