@@ -449,9 +449,11 @@ def _status_of(summary: dict) -> tuple[str, str | None, list[str]]:
     if summary.get("kind") == "bugreport":
         missing = [k for k, alts in EXPECTED_SECTIONS.items() if not names & set(alts)]
     problems = [d for d in summary.get("diagnostics", []) if d.get("level") in ("error", "warning")]
+    said = " ".join(d.get("message") or "" for d in problems)
+    unsaid = [m for m in missing if f"no {m} section" not in said]
     reasons = []
-    if missing:
-        reasons.append("no " + ", ".join(missing) + " section" + ("s" if len(missing) > 1 else ""))
+    if unsaid:
+        reasons.append("no " + ", ".join(unsaid) + " section" + ("s" if len(unsaid) > 1 else ""))
     for d in problems[:3]:
         reasons.append(f"{d['level']} in {d['section']}: {d['message']}")
     if len(problems) > 3:

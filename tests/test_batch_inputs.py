@@ -17,8 +17,7 @@ from analyzer.batch import (
     safe_name,
 )
 
-ALARM = """DUMP OF SERVICE alarm:
-Current Alarm Manager state:
+ALARM = """Current Alarm Manager state:
   nowRTC=1600566618601=2020-09-19 18:50:18 nowELAPSED=101449404
 """
 

@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 
-EXIT_CODES = """Exit codes: 0 the batch ran, even if some inputs failed as input errors (not
-an Android dump; see status.json); 1 --fail-on matched a finding; 2 usage error or no
-input to process; 3 internal errors (a wakescope bug) in some inputs, listed in
-status.json with status "error"."""
+EXIT_CODES = (
+    "Exit codes: 0 the batch ran, even if some inputs failed as input errors (not an Android "
+    "dump; see status.json); 1 --fail-on matched a finding; 2 usage error or no input to "
+    "process; 3 internal errors (a wakescope bug) in some inputs, listed in status.json with "
+    "status \"error\"."
+)
 
 _SEVERITY = {"high": 0, "medium": 1, "low": 2}
 
@@ -28,7 +30,7 @@ def batch(
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Run on Dask: a scheduler address (tcp://host:8786) or 'local' "
                             "for a LocalCluster of --jobs workers. Needs "
-                            "pip install 'wakescope[distributed]'.")] = None,
+                            "pip install 'wakescope\\[distributed]'.")] = None,
     exclude: Annotated[list[str] | None, typer.Option(
         "--exclude", help="Skip files whose name or path matches this glob (repeatable), "
                           "e.g. '*.md'.")] = None,
