@@ -394,8 +394,8 @@ def build(analysis: Any) -> Timeline:
             owner_lane.update({(group, o): (group, "*other*") for o in owners[keep:]})
     lane_index = {k: i for i, k in enumerate(lane_keys)}
     tl.lanes = labels
-    tl.lane_full = [o if g != "device" else lbl for (g, o), lbl in zip(lane_keys, labels,
-                                                                        strict=True)]
+    tl.lane_full = [lbl if g == "device" or o in ("*other*", "*") else o
+                    for (g, o), lbl in zip(lane_keys, labels, strict=True)]
     tl.group_of_lane = [g for g, _ in lane_keys]
 
     mapping = [(g, o, lane_index[(g, o)]) for g, o in lane_keys if g == "device"]
@@ -445,7 +445,8 @@ def _span_text(row: dict, lane_full: str, group: str) -> str:
     elif group == "top":
         parts.append(f"foreground: {row.get('owner')}")
     else:
-        parts.append(str(row.get("owner") or lane_full))
+        if row.get("owner") and row["owner"] != lane_full:  # "other apps" lanes
+            parts.append(str(row["owner"]))
         if tag:
             parts.append(tag)
         if row.get("api"):
