@@ -23,7 +23,7 @@ from . import schema as S
 SOURCE = "human"
 # Column-0 lines that open a block of their own. Anything else at column 0 inside the
 # history is a wrapped continuation; inside the statistics, Samsung's `Memory Stats`.
-_TOP = re.compile(r"^[A-Za-z*]", re.MULTILINE)
+_TOP = r"^[A-Za-z*]"
 _HISTORY = re.compile(r"^Battery History\b")
 _SINCE_CHARGE = "Statistics since last charge:"
 _STAYS_IN_STATS = ("Memory Stats",)
@@ -36,14 +36,16 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
 
     lines = inp.lines
     inp.diagnostics.seen(inp.name, len(lines))
-    blocks = _blocks(lines)
+    series = pl.Series("line", lines, pl.String)
+    blocks = _blocks(series)
     meta_year = _year_hint(inp)
 
     hist = None
     if "history" in blocks:
         start, end = blocks["history"]
-        hist = parse_history(lines[start + 1:end], inp.first_line + start + 1, inp.name,
-                             inp.clock, inp.diagnostics, inp.redact, meta_year)
+        hist = parse_history(series.slice(start + 1, end - start - 1),
+                             inp.first_line + start + 1, inp.name, inp.clock, inp.diagnostics,
+                             inp.redact, meta_year)
     summ = None
     if "stats" in blocks:
         start, end = blocks["stats"]
@@ -60,23 +62,17 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
     return _tables(inp, hist, summ)
 
 
-def _blocks(lines: list[str]) -> dict[str, tuple[int, int]]:
+def _blocks(series: pl.Series) -> dict[str, tuple[int, int]]:
     """Line ranges [start, end) of the history and since-charge statistics blocks."""
-    text = "\n".join(lines)
-    tops: list[tuple[int, str]] = []
-    pos, line_no = 0, 0
-    for m in _TOP.finditer(text):
-        line_no += text.count("\n", pos, m.start())
-        pos = m.start()
-        end = text.find("\n", pos)
-        tops.append((line_no, text[pos:end if end >= 0 else len(text)]))
+    idx = series.str.contains(_TOP).arg_true()
+    tops = list(zip(idx.to_list(), series.gather(idx).to_list(), strict=True))
     out: dict[str, tuple[int, int]] = {}
     for k, (n, head) in enumerate(tops):
         if "history" not in out and _HISTORY.match(head):
-            out["history"] = (n, tops[k + 1][0] if k + 1 < len(tops) else len(lines))
+            out["history"] = (n, tops[k + 1][0] if k + 1 < len(tops) else len(series))
         elif "stats" not in out and head.startswith(_SINCE_CHARGE):
             nxt = next((m for m, h in tops[k + 1:] if not h.startswith(_STAYS_IN_STATS)),
-                       len(lines))
+                       len(series))
             out["stats"] = (n, nxt)
     return out
 
@@ -142,7 +138,9 @@ def _package_map(summ, hist) -> tuple[dict[int, str], pl.DataFrame]:
 
         ranked = sorted(pk.items(), key=rank)
         chosen[uid] = ranked[0][0]
-        rows += [{"uid": uid, "package": pkg, "source": src} for pkg, (_, _, src) in ranked]
+        # `android` under an app uid is the system acting for it, not a package it owns.
+        rows += [{"uid": uid, "package": pkg, "source": src} for pkg, (_, _, src) in ranked
+                 if system or pkg != "android" or pkg == chosen[uid]]
     frame = S.PACKAGES.frame(rows).with_columns(
         app_id=pl.col("uid") % PER_USER_RANGE,
         user_id=(pl.col("uid") // PER_USER_RANGE).cast(pl.Int32),

@@ -26,8 +26,8 @@ import polars as pl
 
 from ..clock import Clock
 from ..uid import PER_USER_RANGE, uid_expr
+from .checkin_redact import redact_email_expr, redact_sync_expr
 from .codes import BATTERY_FIELDS, HUMAN_EVENT_ALIASES, STATE_VALUES
-from .human_text import EMAIL_RUST, REDACTED
 
 # Record line shapes, tested with `str.contains` (DFA, fast); fields are then cut with splitn.
 _LEGACY = r"^ +(?:0|[+-](?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?\d+ms) \(\d+\)(?: |$)"
@@ -87,12 +87,14 @@ def _wall(col: pl.Expr) -> pl.Expr:
     return col.str.strptime(pl.Datetime("ms"), "%Y-%m-%d-%H-%M-%S", strict=False)
 
 
-def parse_history(lines: list[str], first_line: int, section: str, clock: Clock | None,
-                  diagnostics, redact: bool, year_hint: int | None = None) -> HistoryResult:
+def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
+                  clock: Clock | None, diagnostics, redact: bool,
+                  year_hint: int | None = None) -> HistoryResult:
     """Parse the lines after the `Battery History (…)` header (the block only)."""
-    if not lines:
+    if len(lines) == 0:
         return HistoryResult(_empty())
-    df = pl.DataFrame({"line": lines}, schema={"line": pl.String}).with_row_index("i")
+    series = lines if isinstance(lines, pl.Series) else pl.Series("line", lines, pl.String)
+    df = series.alias("line").to_frame().with_row_index("i")
     line = pl.col("line")
     df = df.with_columns(
         is_legacy=line.str.contains(_LEGACY), is_v2=line.str.contains(_V2),
@@ -147,7 +149,7 @@ def parse_history(lines: list[str], first_line: int, section: str, clock: Clock 
     v2 = bool(recs["wall"].is_not_null().any())
     recs = _times(recs, v2, year_hint)
     recs = recs.with_columns(
-        battery_level=pl.col("lvl").forward_fill().backward_fill(),
+        battery_level=pl.col("lvl").forward_fill(),
     )
     # Bodies: main tokens, then the 14+ `ext=` tail.
     recs = recs.with_columns(
@@ -167,8 +169,16 @@ def parse_history(lines: list[str], first_line: int, section: str, clock: Clock 
     keep = ["seq", "offset_ms", "local_time", "battery_level"]
     # Level rows: the 3-digit level is in every update record; emit a row when it changes.
     updates = recs.filter(pl.col("lvl").is_not_null())
+    # HistoryPrinter forgets the previous state at RESET and START, so (as in checkin,
+    # which then prints `Bl=` again) the first update after either restates the level.
+    after_restart = (
+        pl.when(pl.col("reset") | (pl.col("cmd") == "START")).then(True)
+        .when(pl.col("lvl").is_not_null()).then(False)
+    ).forward_fill().shift(1).fill_null(True)
+    recs = recs.with_columns(restated=after_restart)
+    updates = recs.filter(pl.col("lvl").is_not_null())
     level_rows = updates.filter(
-        pl.col("lvl") != pl.col("lvl").shift(1)).select(
+        (pl.col("lvl") != pl.col("lvl").shift(1)).fill_null(True) | pl.col("restated")).select(
         *keep, kind=pl.lit("battery"), transition=pl.lit("set"), name=pl.lit("level"),
         value=pl.col("lvl").cast(pl.String), tag=pl.lit(None, pl.String),
         uid_text=pl.lit(None, pl.String), part=pl.lit(0), idx=pl.lit(0, pl.UInt32),
@@ -186,9 +196,18 @@ def parse_history(lines: list[str], first_line: int, section: str, clock: Clock 
     ext = _ext_rows(recs, df, keep)
     rows = pl.concat([level_rows, markers, tokens, ext], how="vertical_relaxed").sort(
         ["seq", "part", "idx"], maintain_order=True)
-    rows = rows.with_columns(uid=uid_expr(pl.col("uid_text")))
+    # Event values are uids, except pkginst (version code) and an est_capacity without a
+    # string (a capacity, 8.0–14); 15 builds print `est_capacity=<uid>:"<component>"`.
+    not_uid = (pl.col("kind") == "event") & (
+        (pl.col("name") == "pkginst")
+        | ((pl.col("name") == "est_capacity") & (pl.col("tag").fill_null("") == "")))
     rows = rows.with_columns(
-        uid=pl.when(pl.col("name") == "pkginst").then(None).otherwise(pl.col("uid")))
+        uid=pl.when(not_uid).then(None).otherwise(uid_expr(pl.col("uid_text"))),
+    ).with_columns(
+        uid=pl.when(pl.col("uid") >= 0).then(pl.col("uid")),   # `-1:"screen"`: no uid
+        value=pl.when(pl.col("kind") == "event").then(
+            pl.when(not_uid).then(pl.col("uid_text"))).otherwise(pl.col("value")),
+    )
     if redact:
         rows = rows.with_columns(tag=_redact_expr())
     rows = _absolute(rows, clock)
@@ -350,16 +369,12 @@ def _empty_parts(keep: list[str]) -> pl.DataFrame:
 
 
 def _redact_expr() -> pl.Expr:
-    """Sync strings lose the account (`<authority>/<type>/<account>`), every tag its e-mails."""
+    """As the checkin history: sync strings, SyncManager jobs and `*job*/`/`*sync*/` tags
+    lose the account; every other string only its e-mail addresses."""
     tag = pl.col("tag")
-    sync = pl.col("name") == "sync"
-    tag = (
-        pl.when(sync).then(tag.str.replace(r"^([^/]*/[^/]*/).+$", "${1}" + REDACTED))
-        .when(tag.str.starts_with("*sync*/"))
-        .then(tag.str.replace(r"^(\*sync\*/[^/]*/[^/]*/).+$", "${1}" + REDACTED))
-        .otherwise(tag)
-    )
-    return tag.str.replace_all(EMAIL_RUST, REDACTED)
+    sync_like = (pl.col("name").is_in(["sync", "job"]) | tag.str.starts_with("*job*/")
+                 | tag.str.starts_with("*sync*/"))
+    return pl.when(sync_like).then(redact_sync_expr(tag)).otherwise(redact_email_expr(tag))
 
 
 def _absolute(rows: pl.DataFrame, clock: Clock | None) -> pl.DataFrame:

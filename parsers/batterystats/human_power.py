@@ -53,6 +53,12 @@ class PowerBlock:
         if m:
             self.capacity = to_float(m.group("cap"))
             self.computed_drain = to_float(m.group("drain"))
+            # Same global rows as checkin `pws` (capacity, computed drain, actual drain range).
+            lo, hi = to_float(m.group("lo")), to_float(m.group("hi") or m.group("lo"))
+            for comp, mah in (("capacity", self.capacity), ("computed_drain", self.computed_drain),
+                              ("min_drained", lo), ("max_drained", hi)):
+                self.rows.append({"uid": None, "component": comp, "mah": mah,
+                                  "category": "global"})
             return True
         if s == "Global":
             self.in_global = True

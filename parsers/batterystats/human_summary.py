@@ -125,14 +125,15 @@ def _device_line(s: str, res: SummaryResult) -> tuple[bool, str | None]:
     if s.startswith("Kernel Wake lock "):
         m = _KERNEL_WL.match(s)
         if m:
-            res.kernel_wakelocks.append({"name": m.group("name"), "total_ms": time_ms(m.group("t")),
+            res.kernel_wakelocks.append({"name": m.group("name").strip(),
+                                         "total_ms": time_ms(m.group("t")),
                                          "count": int(m.group("n"))})
             return True, None
         return bool(_KERNEL_WL_BARE.match(s)), None
     if s.startswith("Wakeup reason "):
         m = _WAKEUP_REASON.match(s)
         if m:
-            res.wakeup_reasons.append({"reason": m.group("name"),
+            res.wakeup_reasons.append({"reason": m.group("name").strip(),
                                        "total_ms": time_ms(m.group("t")),
                                        "count": int(m.group("n"))})
             return True, None

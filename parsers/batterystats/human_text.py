@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+# One redaction for both forms (the checkin parser's), so tags and names join.
+from .checkin_redact import redact_sync, redact_text
+
 # One formatTimeMs value, signed per unit; the trailing space is part of the value.
 TIME = r"(?:-?\d+d )?(?:-?\d+h )?(?:-?\d+m )?(?:-?\d+s )?-?\d+ms"
 _UNIT = re.compile(r"(-?\d+)(ms|d|h|m|s)")
@@ -18,12 +21,6 @@ _UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
 # Device-local wall clock as BatteryStats prints it (`DateFormat "yyyy-MM-dd-HH-mm-ss"`);
 # Android 16's HistoryPrinter adds `-SSS` (`yyyy-MM-dd-HH-mm-ss-SSS`).
 WALL = r"\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d(?:-\d{3})?"
-
-REDACTED = "<redacted>"
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Same pattern in the regex dialect Polars uses (Rust `regex`), for vectorised redaction.
-EMAIL_RUST = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-
 
 def time_ms(text: str | None) -> int | None:
     """`1h 2m 3s 4ms` / `-7h -39m -29s -531ms` / `0ms` → ms (each unit carries its sign)."""
@@ -66,27 +63,20 @@ def wall_time(text: str | None) -> datetime | None:
         return None
 
 
-def redact_text(text: str | None) -> str | None:
-    """Replace e-mail addresses (account names) anywhere in a tag or name."""
-    if not text or "@" not in text:
-        return text
-    return EMAIL.sub(REDACTED, text)
-
-
-def redact_sync(name: str | None) -> str | None:
-    """`<authority>/<account type>/<account>` → account replaced (SyncOperation wakeLockName)."""
-    if not name:
+def private_name(name: str, redact: bool) -> str:
+    """Job / sync / completion names: sync-shaped ones lose the account, others their
+    e-mails, exactly as the checkin parser does (so both forms join on the same names)."""
+    if not redact:
         return name
-    parts = name.split("/", 2)
-    if len(parts) == 3 and parts[2]:
-        return f"{parts[0]}/{parts[1]}/{REDACTED}"
+    if name.startswith(("*job*/", "*sync*/")) or name.count("/") >= 2:
+        return redact_sync(name)
     return redact_text(name)
 
 
-def redact_tag(tag: str | None) -> str | None:
-    """A wakelock tag: `*sync*/<authority>/<type>/<account>` loses the account; e-mails go."""
-    if not tag:
+def private_tag(tag: str, redact: bool) -> str:
+    """Wakelock tags: `*job*/`/`*sync*/` tags as sync names, any other only e-mails."""
+    if not redact:
         return tag
-    if tag.startswith("*sync*/"):
-        return "*sync*/" + (redact_sync(tag[len("*sync*/"):]) or "")
+    if tag.startswith(("*job*/", "*sync*/")):
+        return redact_sync(tag)
     return redact_text(tag)

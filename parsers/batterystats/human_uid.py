@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from .codes import stop_reason_name
-from .human_text import TIME, redact_sync, redact_tag, redact_text, time_ms, to_int
+from .human_text import TIME, private_name, private_tag, redact_text, time_ms, to_int
 
 _WL_TYPES = "background partial|partial|full|window|draw"
 _SEGMENT = (
@@ -165,7 +165,7 @@ class UidBlock:
             else:
                 raw = m.group("name")
                 row["authority"] = raw.split("/", 1)[0]
-                row["sync"] = redact_sync(raw) if self.redact else raw
+                row["sync"] = private_name(raw, self.redact)
                 out.syncs.append(row)
             return True
         if s.startswith("Foreground services:"):
@@ -203,9 +203,7 @@ class UidBlock:
                 return True
             return False
         self.out.wakelock_lines += 1
-        tag = m.group("name")
-        if self.redact:
-            tag = redact_tag(tag)
+        tag = private_tag(m.group("name"), self.redact)
         for seg in _SEGMENT_RE.finditer(m.group("segs")):
             self.out.wakelocks.append({
                 "uid": self.uid, "tag": tag, "kind": seg.group("kind").replace(" ", "_"),
@@ -216,7 +214,7 @@ class UidBlock:
         return True
 
     def _name(self, name: str) -> str:
-        return redact_text(name) if self.redact else name
+        return private_name(name, self.redact)
 
     # -- children ------------------------------------------------------------------------
 
@@ -241,7 +239,9 @@ class UidBlock:
         self.in_service = False
         m = _WAKEUP_ALARM.match(s)
         if m:
-            self.out.alarms.append({"uid": self.uid, "tag": self._name(m.group("tag")),
+            tag = m.group("tag")
+            self.out.alarms.append({"uid": self.uid, "tag": redact_text(tag) if self.redact
+                                    else tag,
                                     "count": int(m.group("n"))})
             return True
         m = _OLD_WAKEUPS.match(s)
