@@ -80,7 +80,8 @@ STATS = table(
     ("alarms", I64, "per tag alarms"),
     ("last_delivery_ms", I64, "last delivery relative to now, ms (where printed)"),
     ("line", I64, ""),
-    ("active", B, "`*ACTIVE*` (a delivery is in flight) on the tag or package line"),
+    ("active", B, "`*ACTIVE*` (a delivery is in flight) on the tag line; on the package "
+                  "line for a package row without tags"),
     ("last_delivery_time", UTC_MS, "last delivery, UTC"),
 )
 

@@ -66,7 +66,7 @@ class AlarmStats:
             row = {k: v for k, v in self.package.items() if not k.startswith("_")}
             row.update({
                 "_pid": self.package["_pid"],
-                "active": m.group(1) is not None or self.package["_active"],
+                "active": m.group(1) is not None,
                 "running_ms": duration_ms(m.group(2)), "wakeups": int(m.group(3)),
                 "alarms": int(m.group(4)), "last_delivery_ms": duration_ms(m.group(5)),
                 "tag": None, "line": line,
