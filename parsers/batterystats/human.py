@@ -196,7 +196,7 @@ def _tables(inp: SectionInput, hist, summ) -> dict[str, pl.DataFrame]:
         put(S.FOREGROUND_SERVICES, u.fgs)
         put(S.KERNEL_WAKELOCKS, summ.kernel_wakelocks)
         put(S.WAKEUP_REASONS, summ.wakeup_reasons)
-        put(S.POWER_USE, summ.power.rows)
+        put(S.POWER_USE, summ.power.finish())
     out[S.SUMMARY.name] = _summary(inp, hist, summ, out)
     return out
 

@@ -29,6 +29,9 @@ _GLOBAL_COMPONENT = re.compile(
     rf"^(?P<name>[\w:.-]+)(?:\((?P<state>[\w ]+)\))?: (?P<mah>{_NUM})(?: \[[^\]]*\])?"
     rf"(?: apps: (?P<apps>{_NUM}))?(?: duration: .*)?$")
 _DEVICE_ITEM = re.compile(rf"^(?P<label>[A-Za-z][A-Za-z -]*): (?P<mah>{_NUM})(?P<rest>.*)$")
+_SMEARED = re.compile(
+    rf"Including smearing: {_NUM} \( (?:screen=(?P<screen>{_NUM}) )?"
+    rf"(?:proportional=(?P<prop>{_NUM}) )?\)")
 _BREAKDOWN = re.compile(rf"(?:^|\s)(?P<k>[\w-]+)=(?P<v>{_NUM})")
 # BatteryStatsHelper DrainType labels → the component names codes.PWI_LABELS uses.
 _LABELS = {
@@ -44,6 +47,7 @@ class PowerBlock:
 
     def __init__(self) -> None:
         self.rows: list[dict] = []
+        self.smearing = False   # 8.0–11 print smearing notes: then "not excluded" means False
         self.capacity: float | None = None
         self.computed_drain: float | None = None
         self.in_global = False
@@ -86,16 +90,43 @@ class PowerBlock:
             label = m.group("label").strip().lower()
             component = _LABELS.get(label, label.replace(" ", "_").replace("-", ""))
             self.rows.append({"uid": None, "component": component,
-                              "mah": to_float(m.group("mah")), "category": "device"})
+                              "mah": to_float(m.group("mah")), "category": "device",
+                              **self._smearing(m.group("rest"))})
             return True
         return False
+
+    def _smearing(self, rest: str) -> dict:
+        """BatteryStatsHelper 8.0–11: ` Excluded from smearing` marks shouldHide sippers;
+        ` Including smearing: <mAh> ( screen=<mAh> proportional=<mAh> )` their share."""
+        out: dict = {}
+        if "Excluded from smearing" in rest:
+            out["hidden"] = True
+        m = _SMEARED.search(rest)
+        if m:
+            out["screen_mah"] = to_float(m.group("screen"))
+            out["proportional_mah"] = to_float(m.group("prop"))
+        if out:
+            self.smearing = True
+        return out
+
+    def finish(self) -> list[dict]:
+        """The rows; in an 8.0–11 dump a sipper not marked is not hidden, and smearing
+        parts it does not print are zero (BatteryStatsHelper prints only non-zero ones)."""
+        if self.smearing:
+            for row in self.rows:
+                if row["category"] == "device" or row["component"] == "total":
+                    row.setdefault("hidden", False)
+                    row["screen_mah"] = row.get("screen_mah") or 0.0
+                    row["proportional_mah"] = row.get("proportional_mah") or 0.0
+        return self.rows
 
     def _consumer(self, uid: int | None, user: int | None, category: str, mah: str,
                   rest: str) -> None:
         base = {"uid": uid, "category": category}
         if user is not None:
             base["user_id"] = user
-        self.rows.append({**base, "component": "total", "mah": to_float(mah)})
+        self.rows.append({**base, "component": "total", "mah": to_float(mah),
+                          **self._smearing(rest)})
         # The breakdown sits in the first `( … )`; `Including smearing: x ( … )` follows.
         start = rest.find("(")
         end = rest.find(" )", start)
