@@ -51,8 +51,10 @@ def test_local_cluster_matches_process_pool(corpus, tmp_path: Path):
         ta = _tables(tmp_path / "local", a[name]["capture_id"])
         tb = _tables(tmp_path / "dask", b[name]["capture_id"])
         assert sorted(ta) == sorted(tb), name
-        for table in ta:
-            assert ta[table].equals(tb[table]), (name, table)
+        for table in ta:  # same rows (group_by order may differ between processes)
+            assert ta[table].schema == tb[table].schema, (name, table)
+            assert sorted(map(repr, ta[table].rows())) == sorted(map(repr, tb[table].rows())), (
+                name, table)
     # The checkin dump has tables; the garbage file none.
     assert a[checkin.name]["tables"]["batterystats_summary"] == 1
     assert not a["garbage.bin"].get("tables")
