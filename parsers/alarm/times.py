@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from ..clock import NEVER_MS, local_offset_minutes, parse_duration_ms
 
@@ -29,8 +30,9 @@ def is_duration(token: str) -> bool:
     return bool(_DURATION.match(token))
 
 
+@lru_cache(maxsize=8192)
 def duration_ms(token: str | None) -> int | None:
-    """A formatDuration token → ms; `--`, empty or malformed → None."""
+    """A formatDuration token → ms; `--`, empty or malformed → None (cached: dumps repeat)."""
     if token is None or token in ("--", ""):
         return None
     if not _DURATION.match(token):

@@ -108,12 +108,12 @@ class Walker:
             line_no = first + i
             indent = len(raw) - len(raw.lstrip())
             if self._awaiting_tag():
-                self._mode_line(s, indent, line_no)
+                self._mode_line(s, line_no)
                 continue
             if self._header(s, indent, line_no):
                 continue
             if (indent > self.block_indent or self.mode in _SAME_INDENT_OK) and \
-                    self._mode_line(s, indent, line_no):
+                    self._mode_line(s, line_no):
                 continue
             if indent <= 2 and self._state_line(s, line_no):
                 continue
@@ -138,9 +138,6 @@ class Walker:
         known = HEADERS.get(s)
         if known is not None:
             mode, arg = known
-            if mode == "pending" and arg == "idling_until":
-                self._enter("pending", "idling_until", indent)
-                return True
             self._enter(mode, arg, indent)
             if mode == "tick":
                 self.tick_index = 0
@@ -256,7 +253,7 @@ class Walker:
         return row
 
     # -- block bodies ---------------------------------------------------------------------
-    def _mode_line(self, s: str, indent: int, line: int) -> bool:
+    def _mode_line(self, s: str, line: int) -> bool:
         mode = self.mode
         if mode == "pending":
             return self._pending(s, line)

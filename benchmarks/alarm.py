@@ -1,0 +1,68 @@
+"""Alarm parser speed: each corpus alarm section through `parsers.alarm.parse` (target < 100 ms).
+
+    python -m benchmarks.alarm [--repeat 5] [--corpus ../shared/corpus]
+
+Decoding and section finding are excluded (done once per file); the time covers the line
+walk and building the Polars frames. Prints lines, best and median ms, rows per table and
+the unknown-line count of every file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
+FILES = (
+    "bugreports/bugreport-meizu-mx6-NMF26O-android7.1.1.zip",
+    "bugreports/bugreport-sailfish-OPM1.171019.021-2018-04-02-17-06-30.zip",
+    "bugreports/bugreport-sdk_gphone_x86-PSR1.180720.075-emulator-android9.zip",
+    "bugreports/bugreport-sailfish-QP1A.191005.007.A3-2020-01-08-15-30-07.zip",
+    "alarm/pixel-android10.txt",
+    "alarm/vivo-batch-layout.txt",
+    "alarm/samsung-android14-utf16le-bom.txt",
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.alarm", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    args = ap.parse_args(argv)
+    if not args.corpus.is_dir():
+        print(f"corpus not found at {args.corpus}; nothing to measure")
+        return 0
+
+    import parsers
+    from parsers.alarm import parse
+    from parsers.diagnostics import Diagnostics
+    from parsers.section_input import SectionInput
+
+    print(f"{'file':<44} {'lines':>6} {'best ms':>8} {'median ms':>9} {'pending':>7} "
+          f"{'stats':>5} {'unknown':>7}")
+    for rel in FILES:
+        path = args.corpus / rel
+        if not path.exists():
+            continue
+        cap = parsers.open_capture(path)
+        section = next(s for s in cap.sections if s.name == "alarm")
+        lines = cap.section_lines(section)
+        times, out, inp = [], {}, None
+        for _ in range(args.repeat):
+            inp = SectionInput("alarm", lines, section.first_line, cap.meta, cap.clock,
+                               Diagnostics(), True)
+            t = time.perf_counter()
+            out = parse(inp)
+            times.append((time.perf_counter() - t) * 1000)
+        print(f"{Path(rel).name[:44]:<44} {len(lines):>6} {min(times):>8.1f} "
+              f"{statistics.median(times):>9.1f} {out['alarm_pending'].height:>7} "
+              f"{out['alarm_stats'].height:>5} {inp.diagnostics.unknown_total('alarm'):>7}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
