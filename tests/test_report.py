@@ -199,13 +199,14 @@ def test_sections_and_header(page):
                    "diagnostics"):
         assert f'<section id="{anchor}">' in page
     assert "Android 8.1 (API 27)" in page
-    assert "90% → 84%" in page
+    assert "90% → 84%" in page and "6 %" in page
     assert "2.0 %/h" in page  # screen on: 2 points over 1 h
     assert "1.3 %/h" in page  # screen off: 4 points over 3 h
     # findings worst first, info apart
     assert page.index("Wakelock &lt;script&gt;") < page.index("Too many wakeups")
     assert "Informational notes (1)" in page
     assert "out of standby-bucket job quota" in page  # deferred job reasons in plain words
+    assert "Waiting jobs: 1 deferred" in page
 
 
 def test_no_findings_said_plainly():

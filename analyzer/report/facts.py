@@ -194,7 +194,11 @@ def header(analysis: Any) -> Header:
     off_ms = g("screen_off_realtime_ms")
     on_ms = battery_ms - off_ms if battery_ms is not None and off_ms is not None else None
     start, end = g("start_level"), g("end_level")
-    drop = start - end if start is not None and end is not None else g("discharge_pct")
+    # The OS's own discharge figure counts only time on battery; start → end levels can
+    # hide it when the device charged before the capture.
+    drop = g("discharge_pct")
+    if drop is None and start is not None and end is not None:
+        drop = start - end
     on_pct, off_pct = g("discharge_screen_on_pct"), g("discharge_screen_off_pct")
 
     findings = findings_frame(analysis)

@@ -82,6 +82,10 @@ def _dur(ms) -> Cell:
     return Cell(fmt_ms(ms), ms if ms is not None else "", "num")
 
 
+def _id(x) -> Cell:
+    return Cell("—" if x is None else str(x), x if x is not None else "", "num")
+
+
 def _app(package, uid) -> Cell:
     return Cell(app_label(package, uid), app_label(package, uid), "app",
                 extra=uid if package and uid is not None else None)
@@ -99,7 +103,7 @@ def _text(x, limit: int = 160) -> Cell:
     if x is None:
         return Cell("—", "")
     s = str(x)
-    return Cell(s if len(s) <= limit else s[:limit] + "…", s, "mono" if " " not in s else "",
+    return Cell(s if len(s) <= limit else s[:limit] + "…", s, "mono",
                 title=s if len(s) > limit else None)
 
 
@@ -356,45 +360,81 @@ def alarm_views(analysis: Any) -> list[TableView]:
     return views
 
 
-def _reasons(row: dict) -> list[str]:
-    """Why a registered job is waiting, in plain words."""
-    words = []
-    for c in row.get("unsatisfied") or []:
-        words.append(CONSTRAINT_WORDS.get(str(c).upper(), str(c).lower().replace("_", " ")))
+# Constraints that never hold a job back: DEADLINE unsatisfied only means the override
+# deadline has not passed (AOSP JobStatus); TIMING_DELAY alone means "not due yet".
+_NOT_BLOCKING = {"DEADLINE"}
+
+
+def _job_label(row: dict) -> str:
+    """Sync jobs by authority, others by service class (package prefix dropped)."""
+    if row.get("sync_authority"):
+        return f"sync {row['sync_authority']}"
+    service = row.get("service") or row.get("tag") or ""
+    pkg = row.get("package") or ""
+    if pkg and service.startswith(pkg + "/"):
+        service = service[len(pkg) + 1:]
+    return service
+
+
+def job_status(row: dict) -> tuple[str, list[str]]:
+    """(status, reasons in plain words) of a registered job.
+
+    status: running, ready (waits for a slot), scheduled (only its time has not come),
+    deferred (held back by a constraint, quota, restriction or bucket) or waiting.
+    """
+    if row.get("running"):
+        return "running", []
+    unsatisfied = [str(c).upper() for c in (row.get("unsatisfied") or [])]
+    blockers = [c for c in unsatisfied if c not in _NOT_BLOCKING]
+    words = [CONSTRAINT_WORDS.get(c, c.lower().replace("_", " ")) for c in blockers
+             if c != "TIMING_DELAY"]
     for c in row.get("restricted_reasons") or []:
         words.append(f"restricted: {str(c).lower().replace('_', ' ')}")
-    bucket = row.get("standby_bucket")
-    if bucket and str(bucket).upper() in ("RARE", "RESTRICTED", "NEVER"):
-        words.append(f"standby bucket {str(bucket).lower()}")
-    return words
+    bucket = str(row.get("standby_bucket") or "").upper()
+    if bucket in ("RARE", "RESTRICTED", "NEVER"):
+        words.append(f"standby bucket {bucket.lower()}")
+    if words:
+        if "TIMING_DELAY" in blockers:
+            words.append(CONSTRAINT_WORDS["TIMING_DELAY"])
+        return "deferred", words
+    if blockers == ["TIMING_DELAY"]:
+        early = row.get("earliest_run_ms")
+        due = f"due in {fmt_ms(early)}" if early is not None and early > 0 else "not due yet"
+        return "scheduled", [due]
+    if row.get("ready") or row.get("pending"):
+        return "ready", ["ready, waiting for a free slot"]
+    return "waiting", []
+
+
+_STATUS_ORDER = {"deferred": 0, "waiting": 1, "ready": 2, "scheduled": 3, "running": 4}
 
 
 def job_views(analysis: Any) -> list[TableView]:
     views = []
     jobs = facts.table(analysis, "jobscheduler_jobs")
-    if jobs.height:
-        running = pl.col("running").fill_null(False) if "running" in jobs.columns \
-            else pl.lit(False)
-        ready = pl.col("ready") if "ready" in jobs.columns else pl.lit(None, dtype=pl.Boolean)
-        uns = (pl.col("unsatisfied").list.len().fill_null(0) > 0) \
-            if "unsatisfied" in jobs.columns else pl.lit(False)
-        waiting = jobs.filter(~running & ((ready == False) | uns))  # noqa: E712
-        if "enqueue_ms" in waiting.columns:
-            waiting = waiting.sort("enqueue_ms", nulls_last=True)
-    else:
-        waiting = jobs
-    d = TableView("jobs-deferred-table", "Deferred jobs (registered, not running, waiting)",
-                  [("App", ""), ("Job", ""), ("API", ""), ("Waiting for", "num"),
-                   ("Why it waits", ""), ("Bucket", ""), ("Work spec", "")],
-                  total=waiting.height, empty="No waiting jobs in this input.")
-    for r in waiting.head(ROW_LIMIT).iter_rows(named=True):
+    rows = []
+    for r in jobs.iter_rows(named=True):
+        status, words = job_status(r)
+        if status != "running":
+            rows.append((status, words, r))
+    rows.sort(key=lambda t: (_STATUS_ORDER[t[0]], t[2].get("enqueue_ms") or 0))
+    n_def = sum(1 for s, _, _ in rows if s == "deferred")
+    d = TableView("jobs-deferred-table",
+                  f"Waiting jobs: {n_def} deferred, {len(rows) - n_def} scheduled or ready",
+                  [("App", ""), ("Job", ""), ("Id", "num"), ("API", ""), ("Status", ""),
+                   ("Waiting for", "num"), ("Why it waits", ""), ("Bucket", ""),
+                   ("Work spec", "")],
+                  total=len(rows), empty="No waiting jobs in this input.")
+    for status, words, r in rows[:ROW_LIMIT]:
         enq = r.get("enqueue_ms")
         d.rows.append([
             _app(r.get("source_package") or r.get("package"), r.get("source_uid") or r.get("uid")),
-            _text(f"#{r.get('job_id')} {r.get('service') or r.get('tag') or ''}".strip()),
+            _text(_job_label(r)),
+            _id(r.get("job_id")),
             _api(r.get("api") or r.get("scheduler")),
+            Cell(status, _STATUS_ORDER[status], "status"),
             _dur(-enq if enq is not None and enq <= 0 else None),
-            _chips(_reasons(r)),
+            _chips(words),
             Cell((r.get("standby_bucket") or "—").lower(), r.get("standby_bucket") or ""),
             _text(r.get("work_spec_id")),
         ])
@@ -402,20 +442,18 @@ def job_views(analysis: Any) -> list[TableView]:
 
     reg, total = jobs, jobs.height
     g = TableView("jobs-registered-table", "Registered jobs",
-                  [("App", ""), ("Job", ""), ("API", ""), ("Periodic", "num"),
+                  [("App", ""), ("Job", ""), ("Id", "num"), ("API", ""), ("Periodic", "num"),
                    ("Requires", ""), ("State", ""), ("Last success", "num")], total=total,
                   open=False, empty="No `dumpsys jobscheduler` job list in this input.")
     for r in reg.head(ROW_LIMIT).iter_rows(named=True):
-        state = ("running" if r.get("running") else "ready" if r.get("ready")
-                 else "pending" if r.get("pending") else "waiting"
-                 if r.get("ready") is False else "—")
+        state = job_status(r)[0]
         last = r.get("last_success_ms")
         g.rows.append([
             _app(r.get("source_package") or r.get("package"), r.get("source_uid") or r.get("uid")),
-            _text(f"#{r.get('job_id')} {r.get('service') or r.get('tag') or ''}".strip()),
+            _text(_job_label(r)), _id(r.get("job_id")),
             _api(r.get("api") or r.get("scheduler")),
             _dur(r.get("interval_ms")) if r.get("periodic") else Cell("no", 0, "num"),
-            _chips(r.get("required")), Cell(state, state),
+            _chips(r.get("required")), Cell(state, _STATUS_ORDER[state], "status"),
             Cell(f"{fmt_ms(-last)} ago" if last is not None and last <= 0 else "—",
                  last if last is not None else "", "num"),
         ])

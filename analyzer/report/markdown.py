@@ -55,10 +55,10 @@ def render_markdown(analysis: Any) -> str:
         line += f" · captured {md(h.capture_local)}" + (f" {h.utc_offset}" if h.utc_offset else "")
     out.append(line + "  ")
     battery = "—"
-    if h.start_level is not None and h.end_level is not None:
-        battery = f"{h.start_level}% → {h.end_level}% (−{h.drop_pct} points)"
-    elif h.drop_pct is not None:
-        battery = f"−{h.drop_pct} points"
+    if h.drop_pct is not None:
+        battery = f"{h.drop_pct} % used"
+        if h.start_level is not None and h.end_level is not None:
+            battery += f" (level {h.start_level}% → {h.end_level}%)"
     on = f"{h.screen_on_rate:.1f} %/h" if h.screen_on_rate is not None else "—"
     off = f"{h.screen_off_rate:.1f} %/h" if h.screen_off_rate is not None else "—"
     out.append(f"**Stats period** {fmt_ms(h.period_ms)} · **battery** {battery} · "
