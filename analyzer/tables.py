@@ -14,7 +14,11 @@ ATTRIBUTION_COLUMNS = (
                "foreground_service, fcm, location, media, bluetooth, widget, broadcast, "
                "user_initiated_transfer, wakelock, system, kernel, unknown"),
     ("component", S, "the component/tag detail the rule extracted (e.g. job service, action)"),
-    ("rule", S, "id of the attribution rule that matched"),
+    ("rule", S, "id of the attribution rule that matched (`join:<table>/<id>` when a join "
+                "across dumps refined it)"),
+    ("owner_package", S, "package the work belongs to: the tag's package (`*job*/<pkg>/…`), "
+                         "alarm stats' package for a shared uid's alarm, else the uid's "
+                         "(system uids by name, 1000 → android)"),
 )
 
 FINDINGS = table(
@@ -58,6 +62,7 @@ APPS = table(
     ("apis", S, "APIs seen for this app, most time first"),
     ("findings", I64, "number of findings"),
     ("worst_severity", S, ""),
+    ("uids", S, "every uid the package was seen under, comma-separated (users, clones)"),
 )
 
 TABLES = {t.name: t for t in (FINDINGS, APPS)}

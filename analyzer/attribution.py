@@ -1,0 +1,331 @@
+"""Attribution: tag every wakelock, job, alarm, sync and kernel row with the API behind it.
+
+Each attributed table gains `api`, `component` and `rule` (analyzer.tables
+ATTRIBUTION_COLUMNS) plus `owner_package`, the package the work belongs to (the tag's
+package for `*job*/<pkg>/…`, alarm stats' package for a shared uid's alarm, else the uid's).
+
+How (vectorised): every table's rows are reduced to a key (family, tag, service,
+namespace, package, uid, app id, scheduler, user_initiated); the distinct keys of all
+tables are classified once by the ordered rules (first match wins, one Polars expression
+per rule), components are extracted per matched rule with `str.extract_groups`, and the
+result is joined back to each table. Then two joins across the dumps refine it: a
+`*job*/…` wakelock or battery job takes the API of its jobscheduler job row (WorkManager,
+SyncManager, … recognised from the job's extras), and a uid-keyed wakeup alarm takes
+alarm stats' package for the same uid and tag.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from parsers.uid import PER_USER_RANGE
+
+from .rules import Rule, RuleSet
+
+ATTR_COLS = ("api", "component", "rule", "owner_package")
+KEY_COLS = ("family", "tag", "service", "namespace", "package", "uid", "app_id",
+            "scheduler", "user_initiated")
+_KEY_SCHEMA = {"family": pl.String, "tag": pl.String, "service": pl.String,
+               "namespace": pl.String, "package": pl.String, "uid": pl.Int64,
+               "app_id": pl.Int64, "scheduler": pl.String, "user_initiated": pl.Boolean}
+
+# Prefixes stripped to make the default component (the tag's detail).
+_PREFIX = r"^(?:\*job\*[eur]?/(?:@[^@]*@)?|\*sync\*/|\*walarm\*:|\*alarm\*:)"
+
+_HISTORY_FAMILY = {"wake_lock": "wakelock", "longwake": "wakelock", "wake_lock_in": "wakelock",
+                   "job": "job", "sync": "sync", "alarm": "alarm", "wake_reason": "kernel"}
+
+
+def _col(df: pl.DataFrame, name: str, dtype=pl.String) -> pl.Expr:
+    return pl.col(name).cast(dtype) if name in df.columns else pl.lit(None, dtype)
+
+
+def _prefixed(expr: pl.Expr, prefix: str) -> pl.Expr:
+    """`prefix + value` unless the value already starts with the prefix's `*…*` word."""
+    word = prefix.split("/")[0]
+    return (pl.when(expr.str.starts_with(word)).then(expr)
+            .otherwise(pl.lit(prefix) + expr))
+
+
+# Table → family, tag, service, namespace, uid, package, scheduler, user_initiated exprs.
+def _key_exprs(name: str, df: pl.DataFrame) -> dict[str, pl.Expr] | None:
+    S, I64 = pl.String, pl.Int64
+    uid, pkg, tag = _col(df, "uid", I64), _col(df, "package"), _col(df, "tag")
+    fam: pl.Expr | None = None
+    service = namespace = scheduler = pl.lit(None, S)
+    user_init = pl.lit(None, pl.Boolean)
+    uid_keyed = True
+    if name == "batterystats_wakelocks":
+        fam = pl.lit("wakelock")
+    elif name == "batterystats_history":
+        names = _col(df, "name")
+        fam = names.replace_strict(_HISTORY_FAMILY, default=None, return_dtype=S)
+        raw = pl.coalesce(tag, pl.when(names == "wake_reason").then(_col(df, "value")))
+        tag = (pl.when(fam == "job").then(_prefixed(raw, "*job*/"))
+               .when(fam == "sync").then(_prefixed(raw, "*sync*/")).otherwise(raw))
+        fam = pl.when(tag.is_not_null() | (fam == "kernel")).then(fam)
+    elif name in ("batterystats_jobs", "batterystats_job_completions"):
+        fam, tag = pl.lit("job"), _prefixed(_col(df, "job"), "*job*/")
+    elif name == "batterystats_syncs":
+        fam, tag = pl.lit("sync"), _prefixed(_col(df, "sync"), "*sync*/")
+    elif name == "batterystats_wakeup_alarms":
+        fam = pl.lit("alarm")
+    elif name == "batterystats_kernel_wakelocks":
+        fam, tag, uid, pkg = pl.lit("kernel"), _col(df, "name"), pl.lit(None, I64), pl.lit(None, S)
+    elif name == "batterystats_wakeup_reasons":
+        fam, tag, uid, pkg = (pl.lit("kernel"), _col(df, "reason"), pl.lit(None, I64),
+                              pl.lit(None, S))
+    elif name == "batterystats_foreground_services":
+        fam, tag = pl.lit("fgs"), pl.lit(None, S)
+    elif name == "jobscheduler_jobs":
+        fam = pl.lit("job")
+        service = _col(df, "service")
+        tag = pl.coalesce(tag, _prefixed(service, "*job*/"))
+        namespace, scheduler = _col(df, "namespace"), _col(df, "scheduler")
+        user_init = _col(df, "user_initiated", pl.Boolean)
+        uid = pl.coalesce(_col(df, "source_uid", I64), uid)
+        pkg = pl.coalesce(_col(df, "source_package"), pkg)
+        uid_keyed = False
+    elif name in ("jobscheduler_history", "jobscheduler_pending", "jobscheduler_active",
+                  "jobscheduler_completed"):
+        fam, tag, namespace = pl.lit("job"), _prefixed(tag, "*job*/"), _col(df, "namespace")
+        uid_keyed = False
+    elif name in ("alarm_pending", "alarm_stats", "alarm_top"):
+        fam, uid_keyed = pl.lit("alarm"), False
+    else:
+        return None
+    return {"family": fam.cast(S), "tag": tag.cast(S), "service": service, "namespace":
+            namespace, "uid": uid, "row_package": pkg, "scheduler": scheduler,
+            "user_initiated": user_init, "uid_keyed": pl.lit(uid_keyed)}
+
+
+ATTRIBUTED_TABLES = (
+    "batterystats_wakelocks", "batterystats_history", "batterystats_jobs",
+    "batterystats_job_completions", "batterystats_syncs", "batterystats_wakeup_alarms",
+    "batterystats_kernel_wakelocks", "batterystats_wakeup_reasons",
+    "batterystats_foreground_services", "jobscheduler_jobs", "jobscheduler_history",
+    "jobscheduler_pending", "jobscheduler_active", "jobscheduler_completed", "alarm_pending",
+    "alarm_stats", "alarm_top",
+)
+
+
+def uid_names(tables: dict[str, pl.DataFrame], rules: RuleSet) -> pl.DataFrame:
+    """app id → display package: uid_names for system ids, else the single (or first
+    sorted) package the capture maps to it; `shared` marks app ids with several packages."""
+    frames = []
+    pk = tables.get("packages")
+    if pk is not None and pk.height and "package" in pk.columns:
+        app = (pl.col("app_id") if "app_id" in pk.columns
+               else pl.col("uid") % PER_USER_RANGE).cast(pl.Int64)
+        frames.append(pk.select(app.alias("app_id"), pl.col("package").cast(pl.String)))
+    for name in ("alarm_stats", "alarm_top"):
+        df = tables.get(name)
+        if df is not None and df.height and {"uid", "package"} <= set(df.columns):
+            frames.append(df.select((pl.col("uid") % PER_USER_RANGE).cast(pl.Int64)
+                                    .alias("app_id"), pl.col("package").cast(pl.String)))
+    if frames:
+        pkgs = (pl.concat(frames).drop_nulls().unique()
+                .group_by("app_id").agg(pl.col("package").sort().alias("packages")))
+    else:
+        pkgs = pl.DataFrame(schema={"app_id": pl.Int64, "packages": pl.List(pl.String)})
+    fixed = pl.DataFrame({"app_id": list(rules.uid_names), "fixed": list(rules.uid_names.values())},
+                         schema={"app_id": pl.Int64, "fixed": pl.String})
+    out = pkgs.join(fixed, on="app_id", how="full", coalesce=True)
+    return out.select(
+        "app_id",
+        pl.coalesce("fixed", pl.col("packages").list.first()).alias("name"),
+        (pl.col("packages").list.len().fill_null(0) > 1).alias("shared"),
+        pl.col("packages").list.join(",").alias("packages"),
+    )
+
+
+def _keys(name: str, df: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame | None:
+    exprs = _key_exprs(name, df)
+    if exprs is None:
+        return None
+    k = df.select(**exprs).with_columns(
+        (pl.col("uid") % PER_USER_RANGE).alias("app_id"))
+    k = k.join(names.select("app_id", "name", "shared"), on="app_id", how="left")
+    # uid-keyed batterystats rows: a system uid goes by its uid name (shared uid 1000 lists
+    # many packages); package-keyed rows (alarm stats, jobs) keep the package they print.
+    fixed_name = pl.col("app_id") < 10_000
+    package = (pl.when(pl.col("uid_keyed") & fixed_name & pl.col("name").is_not_null())
+               .then(pl.col("name"))
+               .otherwise(pl.coalesce("row_package", "name")))
+    return k.with_columns(package.alias("package")).select(
+        [pl.col(c).cast(t) for c, t in _KEY_SCHEMA.items()])
+
+
+def _condition(rule: Rule, cols: set[str]) -> pl.Expr:
+    conds: list[pl.Expr] = []
+    if rule.on:
+        conds.append(pl.col("family").is_in(list(rule.on)))
+    for key in ("tag", "service", "namespace", "package"):
+        pattern = getattr(rule, key)
+        if pattern is not None:
+            conds.append(pl.col(key).str.contains(pattern))
+    if rule.app_id_min is not None:
+        conds.append(pl.col("app_id") >= rule.app_id_min)
+    if rule.app_id_max is not None:
+        conds.append(pl.col("app_id") <= rule.app_id_max)
+    for key, value in rule.columns:
+        conds.append(pl.col(key) == value if key in cols else pl.lit(False))
+    if not conds:
+        return pl.lit(True)
+    return pl.all_horizontal(conds).fill_null(False)
+
+
+def classify(keys: pl.DataFrame, rules: RuleSet) -> pl.DataFrame:
+    """Distinct keys → keys + api, component, rule, owner_package (first matching rule)."""
+    keys = keys.filter(pl.col("family").is_not_null()).unique()
+    if keys.is_empty():
+        return keys.with_columns(*(pl.lit(None, pl.String).alias(c) for c in ATTR_COLS))
+    cols = set(keys.columns)
+    first = pl.coalesce([pl.when(_condition(r, cols)).then(pl.lit(i, pl.Int32))
+                         for i, r in enumerate(rules.rules)])
+    keys = keys.with_columns(first.alias("_rule_idx"))
+    stripped = pl.col("tag").str.replace(_PREFIX, "")
+    parts = []
+    for idx, sub in keys.partition_by("_rule_idx", as_dict=True, maintain_order=True).items():
+        i = idx[0]
+        if i is None:
+            parts.append(sub.with_columns(
+                pl.lit("unknown").alias("api"), stripped.alias("component"),
+                pl.lit(None, pl.String).alias("rule"), pl.col("package").alias("owner_package")))
+            continue
+        rule = rules.rules[i]
+        comp: list[pl.Expr] = []
+        owner: list[pl.Expr] = []
+        for key in ("tag", "service"):
+            groups = rule.groups(key)
+            if not groups:
+                continue
+            g = pl.col(key).str.extract_groups(getattr(rule, key))
+            if "component" in groups:
+                comp.append(g.struct.field("component"))
+            if "package" in groups:
+                owner.append(g.struct.field("package"))
+        if rule.component:
+            comp.append(pl.lit(rule.component))
+        comp += [stripped, pl.col("service")]
+        parts.append(sub.with_columns(
+            pl.lit(rule.api).alias("api"),
+            pl.coalesce(comp).alias("component"),
+            pl.lit(rule.id).alias("rule"),
+            pl.coalesce([*owner, pl.col("package")]).alias("owner_package"),
+        ))
+    return pl.concat(parts, how="vertical_relaxed").drop("_rule_idx")
+
+
+def _refine_jobs(tables: dict[str, pl.DataFrame]) -> None:
+    """A `*job*/…` wakelock / battery job is the same work as its jobscheduler job row:
+    take that row's API when the job row knows more (WorkManager, SyncManager, UIDT)."""
+    jobs = tables.get("jobscheduler_jobs")
+    if jobs is None or jobs.is_empty() or "api" not in jobs.columns:
+        return
+    uid = pl.coalesce(_col(jobs, "source_uid", pl.Int64), _col(jobs, "uid", pl.Int64))
+    known = (jobs.filter(pl.col("api").is_in(["work_manager", "sync_adapter",
+                                              "user_initiated_transfer", "gms_scheduler"]))
+             .select(pl.col("tag").alias("_jtag"), uid.alias("_juid"),
+                     pl.col("api").alias("_japi"), pl.col("rule").alias("_jrule"))
+             .drop_nulls(["_jtag"]).unique(subset=["_jtag", "_juid"], keep="first"))
+    if known.is_empty():
+        return
+    for name, tag_expr in (("batterystats_wakelocks", pl.col("tag")),
+                           ("batterystats_history", pl.col("tag")),
+                           ("batterystats_jobs", _prefixed(pl.col("job"), "*job*/")),
+                           ("batterystats_job_completions", _prefixed(pl.col("job"), "*job*/"))):
+        df = tables.get(name)
+        if df is None or df.is_empty() or "api" not in df.columns:
+            continue
+        if name == "batterystats_history":
+            tag_expr = (pl.when(pl.col("name") == "job").then(_prefixed(pl.col("tag"), "*job*/"))
+                        .otherwise(pl.col("tag")))
+        joined = df.with_columns(tag_expr.alias("_jtag"), pl.col("uid").alias("_juid")).join(
+            known, on=["_jtag", "_juid"], how="left", maintain_order="left")
+        hit = pl.col("_japi").is_not_null() & (pl.col("api") == "job_scheduler")
+        tables[name] = joined.with_columns(
+            pl.when(hit).then(pl.col("_japi")).otherwise(pl.col("api")).alias("api"),
+            pl.when(hit).then(pl.lit("join:jobscheduler_jobs/") + pl.col("_jrule"))
+            .otherwise(pl.col("rule")).alias("rule"),
+        ).drop("_jtag", "_juid", "_japi", "_jrule")
+
+
+def _refine_alarm_packages(tables: dict[str, pl.DataFrame]) -> None:
+    """A uid-keyed wakeup alarm (`*walarm*:` tag) takes alarm stats' package for that uid
+    and tag (shared uid 1000 holds android, networkstack, … each with its own alarms)."""
+    stats = tables.get("alarm_stats")
+    if stats is None or stats.is_empty():
+        return
+    pk = (stats.select(pl.col("uid").cast(pl.Int64).alias("_auid"), pl.col("tag").alias("_atag"),
+                       pl.col("package").alias("_apkg"))
+          .drop_nulls().unique()
+          .filter(pl.len().over("_auid", "_atag") == 1))
+    for name in ("batterystats_wakeup_alarms", "batterystats_history", "batterystats_wakelocks"):
+        df = tables.get(name)
+        if df is None or df.is_empty() or "owner_package" not in df.columns:
+            continue
+        joined = df.join(pk, left_on=["uid", "tag"], right_on=["_auid", "_atag"], how="left",
+                         maintain_order="left")
+        tables[name] = joined.with_columns(
+            pl.coalesce("_apkg", "owner_package").alias("owner_package")).drop("_apkg")
+
+
+def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet) -> dict[str, pl.DataFrame]:
+    """A copy of `tables` whose attributable tables carry api/component/rule/owner_package."""
+    out = dict(tables)
+    names = uid_names(tables, rules)
+    per_table: dict[str, pl.DataFrame] = {}
+    for name in ATTRIBUTED_TABLES:
+        df = tables.get(name)
+        if df is None or df.is_empty():
+            continue
+        k = _keys(name, df, names)
+        if k is not None:
+            per_table[name] = k
+    if not per_table:
+        return out
+    classified = classify(pl.concat(list(per_table.values()), how="vertical_relaxed"), rules)
+    for name, k in per_table.items():
+        df = tables[name].drop([c for c in ATTR_COLS if c in tables[name].columns])
+        attrs = k.join(classified, on=list(KEY_COLS), how="left", nulls_equal=True,
+                       maintain_order="left").select(ATTR_COLS)
+        out[name] = pl.concat([df, attrs], how="horizontal")
+    _refine_jobs(out)
+    _refine_alarm_packages(out)
+    return out
+
+
+def _share(attributed: float, total: float) -> dict:
+    return {"attributed": attributed, "total": total,
+            "share": (attributed / total) if total else None}
+
+
+def coverage(tables: dict[str, pl.DataFrame]) -> dict:
+    """How much partial-wakelock time and how many wakeup alarms got a named API."""
+    out: dict = {}
+    wl = tables.get("batterystats_wakelocks")
+    if wl is not None and "api" in wl.columns:
+        part = wl.filter(pl.col("kind") == "partial")
+        total = int(part["total_ms"].fill_null(0).sum())
+        named = int(part.filter(pl.col("api") != "unknown")["total_ms"].fill_null(0).sum())
+        out["partial_wakelock_ms"] = _share(named, total)
+        out["partial_wakelock_ms"]["by_api"] = dict(
+            part.group_by("api").agg(pl.col("total_ms").sum())
+            .sort("total_ms", descending=True).iter_rows())
+    for key, name, col in (("wakeup_alarms", "batterystats_wakeup_alarms", "count"),
+                           ("alarm_stats_wakeups", "alarm_stats", "wakeups")):
+        df = tables.get(name)
+        if df is None or "api" not in df.columns:
+            continue
+        total = int(df[col].fill_null(0).sum())
+        named = int(df.filter(pl.col("api") != "unknown")[col].fill_null(0).sum())
+        out[key] = _share(named, total)
+        out[key]["by_api"] = dict(df.group_by("api").agg(pl.col(col).sum())
+                                  .sort(col, descending=True).iter_rows())
+    if "alarm_stats_wakeups" in out and (
+            "wakeup_alarms" not in out or not out["wakeup_alarms"]["total"]):
+        out["wakeup_alarms"] = {**out["alarm_stats_wakeups"], "source": "alarm_stats"}
+    elif "wakeup_alarms" in out:
+        out["wakeup_alarms"]["source"] = "batterystats_wakeup_alarms"
+    return out

@@ -1,0 +1,78 @@
+"""Alarms the system is holding back, by the policy that delays them (platform-rules §1.6, §5).
+
+12+: `policyWhenElapsed:` gives each policy's time; the latest one later than the
+requester's (`deferred_by`) is the reason. 9–11: an alarm in the pending-while-idle list
+waits for Doze to end; one whose `whenElapsed` is later than `expectedWhenElapsed` was
+delayed by its standby bucket (AOSP AlarmManagerService.adjustDeliveryTimeBasedOnBucketLocked).
+One finding per package and policy.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from . import Context, app_uid_expr, evidence, fmt_ms, uid_text
+
+_POLICY_COLS = {"app_standby": "policy_app_standby_ms", "device_idle": "policy_device_idle_ms",
+                "battery_saver": "policy_battery_saver_ms"}
+
+
+def run(ctx: Context) -> list[dict]:
+    t = ctx.threshold("alarm_deferral")
+    pend = ctx.indexed("alarm_pending")
+    if pend.is_empty():
+        return []
+    col = lambda c, d=pl.Int64: pl.col(c) if c in pend.columns else pl.lit(None, d)  # noqa: E731
+    computed = (pl.max_horizontal([col(c) for c in _POLICY_COLS.values()])
+                - col("policy_requester_ms"))
+    delay = pl.coalesce(col("deferral_ms"), computed)
+    in_idle_list = col("list", pl.String) == "pending_while_idle"
+    by = col("deferred_by", pl.String)
+    policy = (pl.when(by.is_not_null()).then(by)
+              .when(in_idle_list).then(pl.lit("device_idle"))
+              .when(delay > 0).then(pl.lit("app_standby")))
+    rows = pend.with_columns(policy.alias("_policy"), delay.alias("_delay")).filter(
+        pl.col("_policy").is_not_null()
+        & (pl.col("uid").is_null() | app_uid_expr()).fill_null(True)
+        & (col("package", pl.String) != "android").fill_null(True))
+    if rows.is_empty():
+        return []
+    pkg = pl.coalesce([c for c in ("owner_package", "target_package", "package")
+                       if c in rows.columns])
+    words = ctx.wording("alarm_policies")
+    sev_map = t.get("severity", {})
+    out = []
+    groups = rows.with_columns(pkg.alias("_pkg")).group_by("_pkg", "_policy",
+                                                           maintain_order=True)
+    for (package, pol), g in groups:
+        key = pol if pol in words else "other"
+        w = words.get(key, {})
+        sev = sev_map.get(pol, sev_map.get("other", "info"))
+        max_delay = g["_delay"].drop_nulls().max()
+        uid = g["uid"].drop_nulls().first() if "uid" in g.columns and g["uid"].drop_nulls().len() \
+            else None
+        tags = g["tag"].drop_nulls().unique(maintain_order=True).to_list()
+        wakeups = int(g["wakeup"].fill_null(False).sum()) if "wakeup" in g.columns else 0
+        detail = (f"{g.height} pending alarm(s) of {package} are held back: {w.get('text', pol)}"
+                  + (f"; the longest by {fmt_ms(max_delay)} past the requested time"
+                     if max_delay and max_delay > 0 else "")
+                  + f". Tags: {', '.join(tags[:6])}" + ("…" if len(tags) > 6 else "")
+                  + f". Wakeup alarms among them: {wakeups}.")
+        value = round(max_delay / 60_000, 3) if max_delay and max_delay > 0 else 0.0
+        basis = ("dumpsys alarm pending alarms: policyWhenElapsed (latest policy − requester)"
+                 if "deferred_by" in g.columns and g["deferred_by"].drop_nulls().len()
+                 else "dumpsys alarm pending alarms: pending-while-idle list / whenElapsed − "
+                      "expectedWhenElapsed (Android 9–11)")
+        out.append(ctx.finding(
+            kind="alarm_deferral", severity=sev, package=package, uid=uid,
+            api=g["api"].drop_nulls().first() if "api" in g.columns and g["api"].drop_nulls().len()
+            else "alarm_manager",
+            metric="max_alarm_delay_min", value=value, unit="min", threshold="alarm_deferral",
+            basis=basis, detail=detail,
+            evidence=[evidence("alarm_pending", f"package == {package!r} and policy == {pol!r}",
+                               g["_row"])],
+            recommendation_id=w.get("recommendation", "alarm_standby"),
+            title=f"Alarms deferred by {pol.replace('_', ' ')}: {package or uid_text(uid)} "
+                  f"({g.height})",
+            key=f"{package}|{pol}"))
+    return out

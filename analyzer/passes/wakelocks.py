@@ -1,0 +1,269 @@
+"""Excessive and stuck partial wakelocks (Android vitals, platform-rules §3.2, §3.3).
+
+Excessive: per app uid, non-exempt partial wakelock time with the screen off, normalised
+to 24 h. From the battery history where it has this uid's wakelocks: the screen-off,
+on-battery time of the wakelock intervals this uid opened, or of its `longwake` intervals,
+whichever is larger (both are lower bounds: the history names only the first holder).
+Else from the aggregates since last charge: background partial time per tag (8.0+, un-pooled),
+else the un-pooled `actual` time, else the blamed time — which includes screen-on
+background time, so it is an upper bound of the screen-off figure.
+
+Stuck: per app uid × tag, the longest single hold: `longwake` intervals from the history,
+else `max_ms` from the aggregates (7.1+).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from . import (
+    DAY_MS,
+    HOUR_MS,
+    Context,
+    app_uid_expr,
+    dominant,
+    evidence,
+    fmt_ms,
+    level,
+    lower,
+    summary_evidence,
+    uid_text,
+)
+from .history import first_holder_screen_off, longwakes, timeline
+
+_OWN_APIS = ("wakelock", "unknown", "broadcast")
+
+
+def rule_recommendation(ctx: Context, rule_id: str | None, fallback: str) -> str:
+    """The recommendation id of the attribution rule that matched (join: prefix removed)."""
+    if rule_id:
+        rid = rule_id.split("/", 1)[1] if rule_id.startswith("join:") else rule_id
+        for r in ctx.rules.rules:
+            if r.id == rid and r.recommendation:
+                return r.recommendation
+    return fallback
+
+
+def aggregate_rows(ctx: Context) -> tuple[pl.DataFrame, str]:
+    """Per (uid, tag) wakelock time for the excessive figure, from the aggregates, and the
+    words saying which figure it is."""
+    wl = ctx.indexed("batterystats_wakelocks")
+    if wl.is_empty() or "api" not in wl.columns:
+        return wl.clear(), ""
+    has_bp = wl.filter(pl.col("kind") == "background_partial").height > 0
+    if has_bp:
+        rows = wl.filter(pl.col("kind") == "background_partial").with_columns(
+            pl.col("total_ms").alias("value_ms"))
+        words = "background partial wakelock time per tag (un-pooled; screen on or off)"
+        filt = 'kind == "background_partial"'
+    else:
+        rows = wl.filter(pl.col("kind") == "partial").with_columns(
+            pl.coalesce("actual_ms", "total_ms").alias("value_ms"))
+        has_actual = rows["actual_ms"].is_not_null().any() if rows.height else False
+        words = ("partial wakelock time per tag (un-pooled `actual`, screen on or off, "
+                 "foreground and background)" if has_actual else
+                 "blamed partial wakelock time per tag (screen on or off, foreground and "
+                 "background)")
+        filt = 'kind == "partial"'
+    return rows.with_columns(pl.lit(filt).alias("_filter")), words
+
+
+def run(ctx: Context) -> list[dict]:
+    out = excessive(ctx)
+    out += stuck(ctx)
+    return out
+
+
+def _history_figures(ctx: Context, exempt: list[str]):
+    h = ctx.indexed("batterystats_history")
+    if h.is_empty() or "api" not in h.columns:
+        return None, None, None
+    tl = timeline(h)
+    if tl is None or tl.holders.is_empty():
+        return None, None, None
+    first = first_holder_screen_off(tl).filter(~pl.col("api").is_in(exempt))
+    lw = longwakes(h, tl)
+    return tl, first, lw
+
+
+def excessive(ctx: Context) -> list[dict]:
+    t = ctx.threshold("excessive_wakelock")
+    exempt = list(t.get("exempt_apis", []))
+    min_period = float(t.get("min_period_h", 0)) * HOUR_MS
+    out: list[dict] = []
+    agg, agg_words = aggregate_rows(ctx)
+    tl, first, lw = _history_figures(ctx, exempt)
+
+    per_uid: dict[int, dict] = {}
+    if agg.height:
+        counted = agg.filter(app_uid_expr() & ~pl.col("api").is_in(exempt))
+        for uid, ms, rows in counted.group_by("uid").agg(
+                pl.col("value_ms").sum(), pl.col("_row")).iter_rows():
+            per_uid.setdefault(uid, {})["agg_ms"] = int(ms or 0)
+            per_uid[uid]["agg_rows"] = rows
+    if first is not None and first.height:
+        for uid, ms, rows in first.filter(app_uid_expr()).group_by("uid").agg(
+                pl.col("screen_off_ms").sum(), pl.col("rows").explode()).iter_rows():
+            per_uid.setdefault(uid, {})["first_ms"] = int(ms or 0)
+            per_uid[uid]["first_rows"] = rows
+    if lw is not None and lw.height:
+        for uid, ms, rows in lw.filter(app_uid_expr() & ~pl.col("api").is_in(exempt)).group_by(
+                "uid").agg(pl.col("screen_off_ms").sum(), pl.col("start_row")).iter_rows():
+            per_uid.setdefault(uid, {})["long_ms"] = int(ms or 0)
+            per_uid[uid]["long_rows"] = rows
+
+    battery_ms = ctx.periods.battery_ms
+    for uid, f in per_uid.items():
+        if uid is None:
+            continue
+        hist_ms = max(f.get("first_ms", 0), f.get("long_ms", 0))
+        if tl is not None and hist_ms > 0:
+            period, ms = tl.battery_span_ms, hist_ms
+            which = ("longwake intervals" if f.get("long_ms", 0) >= f.get("first_ms", 0)
+                     else "wakelock intervals it opened")
+            basis = (f"history: screen-off, on-battery time of this uid's {which} "
+                     f"({fmt_ms(ms)}) over {fmt_ms(period)} of history on battery")
+            ev = [evidence("batterystats_history",
+                           f'kind == "event" and name == "longwake" and uid == {uid}'
+                           if which == "longwake intervals" else
+                           f'kind == "wakelock" and transition in (start, set) and uid == {uid}',
+                           f.get("long_rows") if which == "longwake intervals"
+                           else f.get("first_rows", []))]
+        elif agg.height and f.get("agg_ms", 0) > 0 and battery_ms:
+            period, ms = battery_ms, f["agg_ms"]
+            basis = (f"aggregates since last charge: {agg_words} ({fmt_ms(ms)}) over "
+                     f"{fmt_ms(period)} on battery")
+            ev = [evidence("batterystats_wakelocks",
+                           f"uid == {uid} and {agg['_filter'][0]} and api not in {exempt}",
+                           f["agg_rows"]),
+                  summary_evidence(ctx, "battery_realtime_ms")]
+        else:
+            continue
+        scaled = period >= min_period and period > 0
+        value = ms / HOUR_MS * (DAY_MS / period if scaled else 1.0)
+        sev = level(value, t)
+        if sev is None:
+            continue
+        if not scaled:
+            sev = lower(sev, "info")
+            basis += (f"; period under {t.get('min_period_h')} h, so not scaled to 24 h "
+                      "(value is the raw hours)")
+        else:
+            basis += ", scaled to 24 h"
+        tags = _top_tags(agg, uid, exempt)
+        by_api: dict[str, int] = {}
+        for _, a, v, _ in tags:
+            by_api[a] = by_api.get(a, 0) + v
+        api = dominant(by_api) or "wakelock"
+        rule_id = next((r for _, a, _, r in tags if a == api), None)
+        pkg = ctx.package_of(uid)
+        detail = (f"{pkg or uid_text(uid)} held non-exempt partial wakelocks for "
+                  f"{value:.2f} h per 24 h with the screen off "
+                  f"(vitals bar: more than {t['value']:g} h). ")
+        if f.get("agg_ms") and basis.startswith("history"):
+            detail += (f"Since last charge the aggregates show {fmt_ms(f['agg_ms'])} of "
+                       f"{agg_words}. ")
+        if tags:
+            detail += "Top tags: " + "; ".join(
+                f"{tag} ({a}) {fmt_ms(v)}" for tag, a, v, _ in tags[:5]) + ". "
+        detail += f"Exempt APIs not counted: {', '.join(exempt)}."
+        out.append(ctx.finding(
+            kind="excessive_wakelock", severity=sev, package=pkg, uid=uid, api=api,
+            metric="partial_wakelock_h_per_24h" if scaled else "partial_wakelock_h",
+            value=round(value, 4), unit="h/24h" if scaled else "h",
+            threshold="excessive_wakelock", basis=basis, detail=detail.strip(), evidence=ev,
+            recommendation_id=rule_recommendation(ctx, rule_id, "wakelock_best_practice")
+            if api not in _OWN_APIS else "wakelock_best_practice",
+            title=f"Excessive partial wakelocks: {pkg or uid_text(uid)} "
+                  f"{value:.1f} h/24h screen off",
+            key=str(uid)))
+    return out
+
+
+def _top_tags(agg: pl.DataFrame, uid: int, exempt: list[str]) -> list[tuple]:
+    if agg.is_empty():
+        return []
+    rows = (agg.filter((pl.col("uid") == uid) & ~pl.col("api").is_in(exempt))
+            .group_by("tag", "api").agg(pl.col("value_ms").sum(), pl.col("rule").first())
+            .sort("value_ms", descending=True))
+    return [(t, a, int(v or 0), r) for t, a, v, r in rows.iter_rows()]
+
+
+def stuck(ctx: Context) -> list[dict]:
+    t = ctx.threshold("stuck_wakelock")
+    # Audio, location and user-initiated jobs hold wakelocks for as long as the user-visible
+    # work lasts (exempt from the excessive-wakelock vital): reported, but only as info.
+    exempt = set(ctx.threshold("excessive_wakelock").get("exempt_apis", []))
+    out: list[dict] = []
+    covered: set[tuple] = set()
+    h = ctx.indexed("batterystats_history")
+    tl = timeline(h) if (h.height and "api" in h.columns) else None
+    lw = longwakes(h, tl) if tl is not None else pl.DataFrame()
+    if lw.height:
+        best = (lw.filter(app_uid_expr())
+                .sort("duration_ms", descending=True)
+                .group_by("uid", "tag", maintain_order=True)
+                .agg(pl.all().first(), pl.len().alias("n"),
+                     (pl.col("duration_ms") >= t["value"] * HOUR_MS).sum().alias("n_over")))
+        for r in best.iter_rows(named=True):
+            covered.add((r["uid"], r["tag"]))
+            value = (r["duration_ms"] or 0) / HOUR_MS
+            sev = level(value, t)
+            if sev is None:
+                continue
+            pkg = ctx.package_of(r["uid"])
+            state = ("still held when the history ends" if r["open"]
+                     else "then released")
+            detail = (f"{r['tag']} ({r['api']}) was held for {fmt_ms(r['duration_ms'])} in one "
+                      f"hold, {state}; the platform flags a wakelock as long after 60 s, so "
+                      f"the hold began about a minute earlier. {r['n']} long hold(s) of this "
+                      f"tag in the history, {r['n_over']} of {t['value']:g} h or more.")
+            rows = [r["start_row"]] + ([r["stop_row"]] if r["stop_row"] is not None else [])
+            out.append(_stuck_finding(ctx, t, sev, pkg, r["uid"], r["tag"], r["api"],
+                                      r["rule"], value, detail,
+                                      "history: longest +longwake … -longwake interval "
+                                      "(offset_ms difference)",
+                                      [evidence("batterystats_history",
+                                                f'name == "longwake" and uid == {r["uid"]} and '
+                                                f'tag == {r["tag"]!r}', rows)], exempt))
+    wl = ctx.indexed("batterystats_wakelocks")
+    if wl.height and "max_ms" in wl.columns and "api" in wl.columns:
+        agg = (wl.filter((pl.col("kind") == "partial") & app_uid_expr()
+                         & pl.col("max_ms").is_not_null())
+               .filter(pl.col("max_ms") >= min(t["severity"].values()) * HOUR_MS))
+        for r in agg.sort("max_ms", descending=True).iter_rows(named=True):
+            if (r["uid"], r["tag"]) in covered:
+                continue
+            value = r["max_ms"] / HOUR_MS
+            sev = level(value, t)
+            if sev is None:
+                continue
+            pkg = ctx.package_of(r["uid"])
+            held = (f" It was still held at capture ({fmt_ms(r['current_ms'])})."
+                    if r.get("current_ms") else "")
+            detail = (f"{r['tag']} ({r['api']}): longest single hold {fmt_ms(r['max_ms'])} "
+                      f"since last charge ({r['count'] or 0} acquisitions, "
+                      f"{fmt_ms(r['total_ms'])} in total).{held}")
+            out.append(_stuck_finding(
+                ctx, t, sev, pkg, r["uid"], r["tag"], r["api"], r["rule"], value, detail,
+                "aggregates since last charge: the tag's longest single hold (max_ms)",
+                [evidence("batterystats_wakelocks",
+                          f'uid == {r["uid"]} and tag == {r["tag"]!r} and kind == "partial"',
+                          [r["_row"]])], exempt))
+    return out
+
+
+def _stuck_finding(ctx, t, sev, pkg, uid, tag, api, rule_id, value, detail, basis, ev,
+                   exempt=frozenset()):
+    if api in exempt:
+        sev = lower(sev, "info")
+        detail += (f" {api} wakelocks are held for as long as the user-visible work lasts "
+                   "(exempt from the excessive-wakelock vital), so this is informational.")
+    rec = ("wakelock_timeout" if api in _OWN_APIS
+           else rule_recommendation(ctx, rule_id, "wakelock_timeout"))
+    return ctx.finding(
+        kind="stuck_wakelock", severity=sev, package=pkg, uid=uid, api=api,
+        metric="longest_hold_h", value=round(value, 4), unit="h", threshold="stuck_wakelock",
+        basis=basis, detail=detail, evidence=ev, recommendation_id=rec,
+        title=f"Stuck wakelock: {tag} held {value:.2f} h ({pkg or uid_text(uid)})",
+        key=f"{uid}|{tag}")

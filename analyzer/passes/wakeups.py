@@ -1,0 +1,168 @@
+"""Excessive wakeups: wakeup alarms per hour per app (Android vitals: more than 10/h).
+
+Counts come from batterystats `Wakeup alarm` lines when the capture has them (since last
+charge; from Android 8.0 / checkin v25 the counter runs on the screen-off battery time
+base, AOSP BatteryStatsImpl.Uid.Pkg, so the period is screen-off time on battery), else
+from `dumpsys alarm` Alarm Stats (`wakes` per tag since boot; period: elapsed realtime).
+Each app's tags are split by what its pending alarms say: exact or inexact, repeat
+interval, allow-while-idle, alarm clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from . import (
+    HOUR_MS,
+    Context,
+    app_uid_expr,
+    evidence,
+    fmt_ms,
+    level,
+    lower,
+    summary_evidence,
+    uid_text,
+)
+from .wakelocks import rule_recommendation
+
+_WHILE_IDLE = ("ALLOW_WHILE_IDLE", "ALLOW_WHILE_IDLE_UNRESTRICTED", "ALLOW_WHILE_IDLE_COMPAT")
+
+
+@dataclass
+class WakeupCounts:
+    """Per (uid, package, tag) wakeup counts, the period they span, and their source."""
+
+    tags: pl.DataFrame          # uid, package, tag, api, rule, count, rows
+    period_ms: int | None
+    table: str
+    basis: str
+    period_evidence: dict | None
+
+
+def wakeup_counts(ctx: Context) -> WakeupCounts | None:
+    """Wakeup alarm counts from the best source in the capture (see module docstring)."""
+    p = ctx.periods
+    wua = ctx.indexed("batterystats_wakeup_alarms")
+    sdk = ctx.cap.meta.sdk or 0
+    version = ctx.cap.meta.checkin_version or 0
+    screen_off_base = version >= 25 or sdk >= 26
+    period = p.screen_off_ms if screen_off_base else p.battery_ms
+    min_period = float(ctx.threshold("excessive_wakeups").get("min_period_h", 0)) * HOUR_MS
+    # batterystats first; alarm stats when it counted nothing or over too short a period
+    # (an emulator whose screen never went off has a 1-second screen-off time base).
+    if (wua.height and "api" in wua.columns and int(wua["count"].fill_null(0).sum()) > 0
+            and period and period >= min_period):
+        col = "screen_off_realtime_ms" if screen_off_base else "battery_realtime_ms"
+        words = ("screen-off time on battery (the counter's time base from Android 8.0)"
+                 if screen_off_base else "time on battery")
+        tags = (wua.group_by("uid", pl.col("owner_package").alias("package"), "tag")
+                .agg(pl.col("api").first(), pl.col("rule").first(), pl.col("count").sum(),
+                     pl.col("_row").alias("rows")))
+        return WakeupCounts(tags, period, "batterystats_wakeup_alarms",
+                            f"batterystats wakeup alarms since last charge over "
+                            f"{fmt_ms(period)} of {words}", summary_evidence(ctx, col))
+    stats = ctx.indexed("alarm_stats")
+    if stats.height and {"wakeups", "api"} <= set(stats.columns):
+        tags = (stats.filter(pl.col("tag").is_not_null())
+                .group_by("uid", pl.coalesce("owner_package", "package").alias("package"), "tag")
+                .agg(pl.col("api").first(), pl.col("rule").first(),
+                     pl.col("wakeups").sum().alias("count"), pl.col("_row").alias("rows")))
+        return WakeupCounts(tags, p.since_boot_ms, "alarm_stats",
+                            f"dumpsys alarm Alarm Stats (wakeups since boot) over "
+                            f"{fmt_ms(p.since_boot_ms)} of elapsed realtime",
+                            {"table": "capture metadata", "filter": "elapsed_realtime_ms",
+                             "rows": [], "value": p.since_boot_ms})
+    return None
+
+
+def per_app(wc: WakeupCounts) -> pl.DataFrame:
+    """Per (uid, package): wakeups and wakeups per hour."""
+    rate = (pl.col("count") / (wc.period_ms / HOUR_MS) if wc.period_ms
+            else pl.lit(None, pl.Float64))
+    return (wc.tags.group_by("uid", "package").agg(pl.col("count").sum())
+            .with_columns(rate.alias("per_hour")))
+
+
+def _pending_info(ctx: Context, package: str | None, tags: list[str]) -> dict[str, str]:
+    """tag → how its pending alarm is set (exact/inexact, repeat, while-idle, alarm clock)."""
+    pend = ctx.table("alarm_pending")
+    if pend.is_empty() or package is None or "tag" not in pend.columns:
+        return {}
+    owners = [c for c in ("package", "target_package", "operation_target") if c in pend.columns]
+    rows = pend.filter(pl.col("tag").is_in(tags)
+                       & pl.any_horizontal([pl.col(c) == package for c in owners]).fill_null(False))
+    out: dict[str, str] = {}
+    for r in rows.iter_rows(named=True):
+        bits = []
+        if r.get("alarm_clock"):
+            bits.append("alarm clock (setAlarmClock)")
+        elif r.get("exact"):
+            bits.append("exact")
+        elif r.get("window_ms") is not None:
+            bits.append("inexact" + (f" (window {fmt_ms(r['window_ms'])})"
+                                     if (r.get("window_ms") or 0) > 0 else ""))
+        if r.get("repeat_interval_ms"):
+            bits.append(f"repeating every {fmt_ms(r['repeat_interval_ms'])}")
+        names = r.get("flag_names") or []
+        if any(f in names for f in _WHILE_IDLE):
+            bits.append("allow-while-idle")
+        out.setdefault(r["tag"], ", ".join(bits) or "pending")
+    return out
+
+
+def run(ctx: Context) -> list[dict]:
+    t = ctx.threshold("excessive_wakeups")
+    wc = wakeup_counts(ctx)
+    if wc is None or not wc.period_ms:
+        return []
+    min_period = float(t.get("min_period_h", 0)) * HOUR_MS
+    scaled = wc.period_ms >= min_period
+    apps = per_app(wc).filter(app_uid_expr()).sort("count", descending=True)
+    out = []
+    for uid, package, count, per_hour in apps.iter_rows():
+        value = per_hour if scaled else float(count)
+        sev = level(value, t)
+        if sev is None:
+            continue
+        if not scaled:
+            sev = lower(sev, "info")
+        tags = (wc.tags.filter((pl.col("uid") == uid) & (pl.col("package") == package)
+                               & (pl.col("count") > 0))
+                .sort("count", descending=True))
+        info = _pending_info(ctx, package, tags["tag"].to_list())
+        split = {"exact": 0, "inexact": 0, "alarm clock": 0, "not pending": 0}
+        by_api: dict[str, int] = {}
+        parts = []
+        for tag, api, n in tags.select("tag", "api", "count").iter_rows():
+            how = info.get(tag)
+            key = ("not pending" if how is None else "alarm clock" if how.startswith("alarm")
+                   else "exact" if how.startswith("exact") else "inexact")
+            split[key] += n
+            by_api[api] = by_api.get(api, 0) + n
+            if len(parts) < 6:
+                rate = n / (wc.period_ms / HOUR_MS)
+                parts.append(f"{tag}: {n} ({rate:.1f}/h; {how or 'not pending at capture'})")
+        api = max(by_api, key=by_api.get) if by_api else "alarm_manager"
+        rule_id = next((r for a, r in tags.select("api", "rule").iter_rows() if a == api), None)
+        rec = ("reduce_wakeups" if api == "alarm_manager"
+               else rule_recommendation(ctx, rule_id, "reduce_wakeups"))
+        name = package or uid_text(uid)
+        detail = (f"{name} had {count} wakeup alarms, {per_hour:.1f} per hour "
+                  f"(vitals bar: more than {t['value']:g}/h). By tag: " + "; ".join(parts)
+                  + ". Split: " + ", ".join(f"{k} {v}" for k, v in split.items() if v) + ".")
+        rows = [r for rs in tags["rows"].to_list() for r in rs]
+        ev = [evidence(wc.table, f"uid == {uid} and package == {package!r}", rows)]
+        if wc.period_evidence:
+            ev.append(wc.period_evidence)
+        out.append(ctx.finding(
+            kind="excessive_wakeups", severity=sev, package=package, uid=uid, api=api,
+            metric="wakeup_alarms_per_hour" if scaled else "wakeup_alarms",
+            value=round(value, 4), unit="wakeups/h" if scaled else "wakeups",
+            threshold="excessive_wakeups",
+            basis=wc.basis + ("" if scaled else "; period under "
+                              f"{t.get('min_period_h')} h, so the raw count"),
+            detail=detail, evidence=ev, recommendation_id=rec,
+            title=f"Excessive wakeups: {name} {value:.1f}/h", key=f"{uid}|{package}"))
+    return out

@@ -1,0 +1,291 @@
+"""Attribution rules and analysis knowledge, loaded from TOML and validated.
+
+Two shipped files: `rules/apis.toml` (ordered tag/component/uid → api rules, uid names) and
+`knowledge/recommendations.toml` (thresholds with their sources, recommendation texts and
+doc links, plain-words wording). A user `--rules FILE` is merged over both: its `[[rule]]`
+entries replace shipped rules of the same id in place (new ids go first, or before the id
+named in `before`), and its `[thresholds.*]`, `[recommendations.*]`, `[wording.*]` and
+`[uid_names]` entries override the shipped ones key by key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from parsers.errors import InputError
+
+HERE = Path(__file__).resolve().parent
+APIS_FILE = HERE / "rules" / "apis.toml"
+KNOWLEDGE_FILE = HERE / "knowledge" / "recommendations.toml"
+
+FAMILIES = ("wakelock", "alarm", "job", "sync", "kernel", "fgs")
+_RULE_KEYS = {"id", "api", "on", "tag", "service", "namespace", "package", "app_id_min",
+              "app_id_max", "columns", "component", "recommendation", "note", "before"}
+_REGEX_KEYS = ("tag", "service", "namespace", "package")
+_THRESHOLD_REQUIRED = {"value": (int, float), "unit": str, "source": str, "url": str,
+                       "severity": dict}
+_REC_REQUIRED = {"text": str, "api": str, "doc_url": str, "source": str}
+_GROUP = re.compile(r"\(\?P?<([A-Za-z_]\w*)>")
+SEVERITIES = ("high", "medium", "low", "info")
+
+
+class RulesError(InputError):
+    """Invalid rules or knowledge data; the message names the file, the entry and the fix.
+
+    A subclass of `InputError` so every CLI path that reports bad input in one sentence
+    reports a bad `--rules FILE` the same way.
+    """
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One attribution rule; conditions are ANDed, absent ones always hold."""
+
+    id: str
+    api: str
+    on: tuple[str, ...] | None = None
+    tag: str | None = None
+    service: str | None = None
+    namespace: str | None = None
+    package: str | None = None
+    app_id_min: int | None = None
+    app_id_max: int | None = None
+    columns: tuple[tuple[str, object], ...] = ()
+    component: str | None = None
+    recommendation: str | None = None
+    note: str = ""
+    origin: str = ""
+
+    def groups(self, key: str) -> set[str]:
+        """Named groups of the regex in `key` (tag or service)."""
+        pattern = getattr(self, key)
+        return set(_GROUP.findall(pattern)) if pattern else set()
+
+
+@dataclass
+class RuleSet:
+    """Everything the analysis reads from data files."""
+
+    rules: list[Rule]
+    apis: tuple[str, ...]
+    uid_names: dict[int, str]
+    thresholds: dict[str, dict]
+    recommendations: dict[str, dict]
+    wording: dict[str, dict]
+    files: list[str] = field(default_factory=list)
+
+    def threshold(self, name: str) -> dict:
+        return self.thresholds[name]
+
+    def recommendation(self, rec_id: str | None) -> dict:
+        return self.recommendations.get(rec_id or "", {})
+
+
+def _read(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise RulesError(f"rules file {path} does not exist.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"rules file {path} is not valid TOML: {exc}.") from None
+    except OSError as exc:
+        raise RulesError(f"rules file {path} cannot be read: {exc.strerror}.") from None
+
+
+def _check_regex(where: str, pattern: str) -> None:
+    """Compile with Polars' engine (Rust regex: no look-around, no back-references)."""
+    import polars as pl
+
+    try:
+        pl.Series([""], dtype=pl.String).str.contains(pattern)
+    except Exception as exc:  # Polars raises ComputeError for a bad pattern
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RulesError(f"{where}: invalid regex {pattern!r} ({first}); patterns use Rust "
+                         "regex syntax (no look-around or back-references).") from None
+
+
+def _rule(entry: object, where: str, apis: tuple[str, ...], origin: str) -> Rule:
+    if not isinstance(entry, dict):
+        raise RulesError(f"{where}: each [[rule]] must be a table.")
+    unknown = set(entry) - _RULE_KEYS
+    if unknown:
+        raise RulesError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: "
+                         f"{sorted(_RULE_KEYS)}.")
+    rid = entry.get("id")
+    if not isinstance(rid, str) or not rid:
+        raise RulesError(f"{where}: every rule needs a non-empty string `id`.")
+    where = f"{where} ({rid})"
+    api = entry.get("api")
+    if api not in apis:
+        raise RulesError(f"{where}: api {api!r} is not one of {', '.join(apis)}.")
+    on = entry.get("on")
+    if on is not None:
+        if not isinstance(on, list) or not all(isinstance(f, str) for f in on):
+            raise RulesError(f"{where}: `on` must be a list of family names.")
+        bad = [f for f in on if f not in FAMILIES]
+        if bad:
+            raise RulesError(f"{where}: unknown family {bad[0]!r} in `on`; families are "
+                             f"{', '.join(FAMILIES)}.")
+        on = tuple(on)
+    for key in _REGEX_KEYS:
+        value = entry.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise RulesError(f"{where}: `{key}` must be a regex string.")
+        _check_regex(f"{where} `{key}`", value)
+    for key in ("app_id_min", "app_id_max"):
+        value = entry.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise RulesError(f"{where}: `{key}` must be an integer.")
+    columns = entry.get("columns", {})
+    if not isinstance(columns, dict) or not all(
+            isinstance(v, str | int | float | bool) for v in columns.values()):
+        raise RulesError(f"{where}: `columns` must be a table of column = scalar value.")
+    for key in ("component", "recommendation", "note"):
+        value = entry.get(key)
+        if value is not None and not isinstance(value, str):
+            raise RulesError(f"{where}: `{key}` must be a string.")
+    return Rule(
+        id=rid, api=api, on=on, tag=entry.get("tag"), service=entry.get("service"),
+        namespace=entry.get("namespace"), package=entry.get("package"),
+        app_id_min=entry.get("app_id_min"), app_id_max=entry.get("app_id_max"),
+        columns=tuple(sorted(columns.items())), component=entry.get("component"),
+        recommendation=entry.get("recommendation"), note=entry.get("note", ""),
+        origin=origin,
+    )
+
+
+def _merge_rules(base: list[Rule], extra: list[tuple[Rule, str | None]], where: str
+                 ) -> list[Rule]:
+    """User rules over shipped ones: same id replaces in place, new ids go first/before."""
+    out = list(base)
+    new_front: list[Rule] = []
+    for rule, before in extra:
+        ids = [r.id for r in out]
+        if rule.id in ids:
+            out[ids.index(rule.id)] = rule
+        elif before is not None:
+            if before not in ids:
+                raise RulesError(f"{where} ({rule.id}): `before = {before!r}` names no rule.")
+            out.insert(ids.index(before), rule)
+        else:
+            new_front.append(rule)
+    return new_front + out
+
+
+def _check_threshold(name: str, t: object, where: str) -> None:
+    if not isinstance(t, dict):
+        raise RulesError(f"{where}: [thresholds.{name}] must be a table.")
+    for key, typ in _THRESHOLD_REQUIRED.items():
+        if not isinstance(t.get(key), typ) or isinstance(t.get(key), bool):
+            raise RulesError(f"{where}: [thresholds.{name}] needs `{key}` "
+                             f"({'number' if key == 'value' else typ.__name__}).")
+    if t.get("comparison", ">=") not in (">=", ">"):
+        raise RulesError(f"{where}: [thresholds.{name}] comparison must be \">=\" or \">\".")
+
+
+def _check_recommendation(rid: str, r: object, where: str) -> None:
+    if not isinstance(r, dict):
+        raise RulesError(f"{where}: [recommendations.{rid}] must be a table.")
+    for key, typ in _REC_REQUIRED.items():
+        if not isinstance(r.get(key), typ):
+            raise RulesError(f"{where}: [recommendations.{rid}] needs a string `{key}`.")
+
+
+def _uid_names(raw: object, where: str) -> dict[int, str]:
+    if not isinstance(raw, dict):
+        raise RulesError(f"{where}: [uid_names] must be a table of uid = name.")
+    out = {}
+    for key, value in raw.items():
+        if not str(key).isdigit() or not isinstance(value, str):
+            raise RulesError(f"{where}: [uid_names] entry {key!r} must be `<uid> = \"name\"`.")
+        out[int(key)] = value
+    return out
+
+
+def _build(apis_doc: dict, know_doc: dict, user: dict | None, user_path: str | None) -> RuleSet:
+    apis = tuple(apis_doc.get("apis", ()))
+    if not apis or "unknown" not in apis:
+        raise RulesError(f"{APIS_FILE}: `apis` must list the API names, including unknown.")
+    rules = [_rule(e, f"{APIS_FILE} rule #{i + 1}", apis, "shipped")
+             for i, e in enumerate(apis_doc.get("rule", []))]
+    uid_names = _uid_names(apis_doc.get("uid_names", {}), str(APIS_FILE))
+    thresholds = dict(know_doc.get("thresholds", {}))
+    recommendations = dict(know_doc.get("recommendations", {}))
+    wording = {k: dict(v) for k, v in know_doc.get("wording", {}).items()}
+    files = [str(APIS_FILE), str(KNOWLEDGE_FILE)]
+    if user is not None:
+        where = str(user_path)
+        unknown = set(user) - {"version", "rule", "thresholds", "recommendations", "wording",
+                               "uid_names", "apis"}
+        if unknown:
+            raise RulesError(f"{where}: unknown top-level key(s) {sorted(unknown)}; a rules "
+                             "file holds [[rule]], [thresholds.*], [recommendations.*], "
+                             "[wording.*] and [uid_names].")
+        if "apis" in user:
+            extra_apis = user["apis"]
+            if not isinstance(extra_apis, list) or not all(isinstance(a, str) for a in extra_apis):
+                raise RulesError(f"{where}: `apis` must be a list of names to add.")
+            apis = apis + tuple(a for a in extra_apis if a not in apis)
+        entries = user.get("rule", [])
+        if not isinstance(entries, list):
+            raise RulesError(f"{where}: rules must be written as [[rule]] tables.")
+        extra = []
+        for i, e in enumerate(entries):
+            before = e.get("before") if isinstance(e, dict) else None
+            extra.append((_rule(e, f"{where} rule #{i + 1}", apis, where), before))
+        rules = _merge_rules(rules, extra, where)
+        uid_names.update(_uid_names(user.get("uid_names", {}), where))
+        for name, t in user.get("thresholds", {}).items():
+            merged = {**thresholds.get(name, {}), **t} if isinstance(t, dict) else t
+            _check_threshold(name, merged, where)
+            thresholds[name] = merged
+        for rid, r in user.get("recommendations", {}).items():
+            merged = {**recommendations.get(rid, {}), **r} if isinstance(r, dict) else r
+            _check_recommendation(rid, merged, where)
+            recommendations[rid] = merged
+        for group, entries_ in user.get("wording", {}).items():
+            if not isinstance(entries_, dict):
+                raise RulesError(f"{where}: [wording.{group}] must be a table.")
+            wording.setdefault(group, {}).update(entries_)
+        files.append(where)
+    ids = [r.id for r in rules]
+    dup = next((i for i in ids if ids.count(i) > 1), None)
+    if dup:
+        raise RulesError(f"rule id {dup!r} is used twice; ids must be unique.")
+    for name, t in thresholds.items():
+        _check_threshold(name, t, str(KNOWLEDGE_FILE))
+    for rid, r in recommendations.items():
+        _check_recommendation(rid, r, str(KNOWLEDGE_FILE))
+    for r in rules:
+        if r.recommendation and r.recommendation not in recommendations:
+            raise RulesError(f"rule {r.id} ({r.origin}): recommendation "
+                             f"{r.recommendation!r} is not in [recommendations].")
+    return RuleSet(rules, apis, uid_names, thresholds, recommendations, wording, files)
+
+
+@lru_cache(maxsize=8)
+def _load_cached(user_path: str | None, mtime: float | None) -> RuleSet:
+    user = _read(Path(user_path)) if user_path else None
+    return _build(_read(APIS_FILE), _read(KNOWLEDGE_FILE), user, user_path)
+
+
+def load_rules(user: Path | str | None = None) -> RuleSet:
+    """The shipped rules and knowledge, with `user` (a `--rules FILE`) merged over them.
+
+    Raises `RulesError` with one sentence naming the file and entry when anything is invalid.
+    """
+    if user is None:
+        return _load_cached(None, None)
+    path = Path(user)
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        raise RulesError(f"rules file {path} does not exist.") from None
+    return _load_cached(str(path.resolve()), mtime)
