@@ -175,6 +175,17 @@ def test_samsung_alarm_policies_and_exact_reasons(alarm):
     assert p["deferred_by"].null_count() == p.height  # parole + plugged in: nothing deferred
 
 
+def test_rtc_requested_time_prefers_the_epoch_in_alarm_string(alarm):
+    _, t = alarm("samsung")
+    # `origWhen 1773324965522` vs the local `2026-03-12 14:16:05.522`: the device's offset
+    # then (UTC+0) differs from the capture's (UTC+1), so only the epoch value is right.
+    fb = _row(t["alarm_pending"], alarm_hash="9836eb4")
+    assert fb["orig_when_time"] == datetime(2026, 3, 12, 14, 16, 5, 522_000, tzinfo=UTC)
+    _, t = alarm("sailfish_8_1")  # ≤8.1 dates have no milliseconds; the epoch has them
+    zhihu = _row(t["alarm_pending"], alarm_hash="ca259d")
+    assert zhihu["orig_when_time"] == datetime(2018, 4, 3, 0, 11, 59, 856_000, tzinfo=UTC)
+
+
 def test_samsung_removal_history_and_deferral(alarm):
     _, t = alarm("samsung")
     r = t["alarm_problems"].filter(pl.col("kind") == "removal")

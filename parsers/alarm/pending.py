@@ -231,8 +231,8 @@ def _orig_when_utc(label: str | None, text: str | None, raw: int | None,
     if raw == LONG_MAX:
         return None
     if is_rtc(label):
-        if raw is not None and not never(raw):
-            return raw
+        if raw is not None and raw > 0:
+            return raw  # epoch ms in `Alarm{… when|origWhen <ms> …}`
         return clock.utc_from_local(text) if text and is_date(text) else None
     if raw is not None:
         return clock.utc_from_elapsed(raw)
