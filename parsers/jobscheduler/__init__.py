@@ -227,7 +227,7 @@ def _diagnose(inp: SectionInput, lines: list[str], registered: list[int], job_bl
         if has_persist and not has_rock:
             # JobSchedulerService prints mReadyToRock only for an unfiltered dump, and a
             # package-filtered dump prints only that package's jobs (16: `None.` if it has none).
-            why += ", or the dump was filtered to one package (no `mReadyToRock=` line)"
+            why += ", or the dump was filtered to one package: `mReadyToRock=` is missing"
         diag.warning(section, f"Registered {count} jobs but the dump lists none ({why})")
     elif job_blocks < count:
         diag.warning(section, f"Registered {count} jobs but only {job_blocks} job blocks are "

@@ -92,12 +92,11 @@ def redact_name(name: str | None) -> str | None:
         return name
     m = _NAME_PREFIX.match(name)
     rest = m.group("rest")
+    prefix = name[: len(name) - len(rest)]  # `#trace#@ns@` prefixes hold no account
     s = _SYNC_NAME.match(rest)
     if s:
-        prefix = name[: len(name) - len(rest)]
-        rest = f"{s.group('provider')}/{s.group('type')}/{REDACTED}:android"
-        name = prefix + rest
-    return _EMAIL.sub(REDACTED, name)
+        return f"{prefix}{s.group('provider')}/{s.group('type')}/{REDACTED}:android"
+    return prefix + _EMAIL.sub(REDACTED, rest)
 
 
 def redact_text(text: str | None) -> str | None:

@@ -51,6 +51,7 @@ _PATTERNS = (
     (re.compile(r"^Registered (\d+) jobs?:$"), "registered"),
     (re.compile(r"^(?:Current|Historical) stats at "), "stats"),
     (re.compile(r"^Idle contexts \(\d+\):$"), "idle"),
+    (re.compile(r"^Dropped \d+ contexts$"), "idle"),  # 13+, after Idle contexts
     (re.compile(r"^Heavy Jobs Timeout History \(\d+\):$"), "kv"),  # Samsung
     # 7–8 controller headings that carry state on the header line.
     (re.compile(r"^(?:Connectivity: connected=|Alarms: now=|Idle: (?:true|false)$|"
