@@ -367,13 +367,6 @@ def _tables_and_capture(local: str, html: Path, redact: bool, rules: str | None)
     """
     from .pipeline import run_one
 
-    try:
-        import analyzer.analysis  # noqa: F401
-    except ModuleNotFoundError:  # TEMPORARY until the analysis lands: tables only
-        import parsers
-
-        cap = parsers.load(local, redact=redact)
-        return dict(cap.tables), cap, None
     result = run_one(local, html=html, redact=redact, rules=Path(rules) if rules else None)
     cap = result.capture
     tables = dict(cap.tables)
@@ -710,8 +703,15 @@ def run_batch(
     if out.exists() and not out.is_dir():
         raise BatchUsageError(f"--out {out} exists and is not a folder")
     rules_path = Path(rules) if rules else None
-    if rules_path is not None and not rules_path.is_file():
-        raise BatchUsageError(f"rules file not found: {rules_path}")
+    if rules_path is not None:
+        from .rules import RulesError, load_rules
+
+        if not rules_path.is_file():
+            raise BatchUsageError(f"rules file not found: {rules_path}")
+        try:  # a bad rules file is the user's one mistake, not every input's failure
+            load_rules(rules_path)
+        except RulesError as exc:
+            raise BatchUsageError(str(exc)) from exc
     if jobs is not None and jobs < 1:
         raise BatchUsageError("--jobs must be at least 1")
     items, problems = expand_inputs([os.fspath(i) for i in inputs], out_dir=out, exclude=exclude)

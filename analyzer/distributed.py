@@ -25,7 +25,7 @@ def _import_distributed():
 
 
 @contextlib.contextmanager
-def dask_client(scheduler: str, jobs: int | None = None) -> Iterator:
+def dask_client(scheduler: str, jobs: int | None = None, timeout: str = "30s") -> Iterator:
     """A Client for `scheduler`: "local" starts a LocalCluster of `jobs` single-threaded
     worker processes bound to 127.0.0.1 without a dashboard; anything else is the address
     of a running scheduler (e.g. tcp://10.0.0.5:8786)."""
@@ -42,7 +42,7 @@ def dask_client(scheduler: str, jobs: int | None = None) -> Iterator:
             yield client
         return
     try:
-        client = distributed.Client(scheduler, timeout="30s")
+        client = distributed.Client(scheduler, timeout=timeout)
     except (OSError, TimeoutError) as exc:
         raise BatchUsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
     with client:

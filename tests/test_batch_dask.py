@@ -3,6 +3,7 @@ tables and statuses; one input goes through an fsspec `file://` URL."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -24,6 +25,25 @@ def _by_file(result) -> dict[str, dict]:
 def _tables(out: Path, capture_id: str) -> dict[str, pl.DataFrame]:
     return {f.parent.name: pl.read_parquet(f).drop("capture_id")
             for f in (out / "tables").glob(f"*/{capture_id}.parquet")}
+
+
+def _evidence(text: str | None) -> str | None:
+    """Findings evidence with each row list sorted (the analysis lists rows in group order)."""
+    if text is None:
+        return None
+    items = json.loads(text)
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, dict) and isinstance(item.get("rows"), list):
+            item["rows"] = sorted(item["rows"], key=repr)
+    return json.dumps(items, sort_keys=True)
+
+
+def _rows(df: pl.DataFrame) -> list[str]:
+    """Rows as sorted text, floats to 9 digits (parallel sums differ in the last bit)."""
+    df = df.with_columns(pl.col(pl.Float64).round(9))
+    if "evidence" in df.columns:
+        df = df.with_columns(pl.col("evidence").map_elements(_evidence, return_dtype=pl.String))
+    return sorted(map(repr, df.rows()))
 
 
 def test_local_cluster_matches_process_pool(corpus, tmp_path: Path):
@@ -53,9 +73,33 @@ def test_local_cluster_matches_process_pool(corpus, tmp_path: Path):
         assert sorted(ta) == sorted(tb), name
         for table in ta:  # same rows (group_by order may differ between processes)
             assert ta[table].schema == tb[table].schema, (name, table)
-            assert sorted(map(repr, ta[table].rows())) == sorted(map(repr, tb[table].rows())), (
-                name, table)
+            assert _rows(ta[table]) == _rows(tb[table]), (name, table)
     # The checkin dump has tables; the garbage file none.
     assert a[checkin.name]["tables"]["batterystats_summary"] == 1
     assert not a["garbage.bin"].get("tables")
     assert dask.exit_code == 0 and (tmp_path / "dask" / "index.html").is_file()
+
+
+def test_scheduler_address(corpus, tmp_path: Path):
+    """`--scheduler tcp://…`: a running cluster's address (here a LocalCluster's)."""
+    from dask.distributed import LocalCluster
+
+    alarm = corpus("alarm/vivo-batch-layout.txt")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        result = run_batch([str(alarm)], tmp_path / "out", scheduler=cluster.scheduler_address,
+                           progress=False)
+    (rec,) = result.records
+    assert rec["status"] == "ok" and rec["kind"] == "alarm"
+    assert rec["tables"]["alarm_pending"] > 0
+    pending = tmp_path / "out" / "tables" / "alarm_pending"
+    assert (pending / f"{rec['capture_id']}.parquet").is_file()
+
+
+def test_unreachable_scheduler_is_a_usage_error():
+    from analyzer.batch import BatchUsageError
+    from analyzer.distributed import dask_client
+
+    with (pytest.raises(BatchUsageError, match=r"cannot reach the Dask scheduler at tcp://"),
+          dask_client("tcp://127.0.0.1:9", timeout="1s")):
+        pass
