@@ -27,6 +27,17 @@ _TOP = r"^[A-Za-z*]"
 _HISTORY = re.compile(r"^Battery History\b")
 _SINCE_CHARGE = "Statistics since last charge:"
 _STAYS_IN_STATS = ("Memory Stats",)
+# Column-0 headers of blocks we recognise but do not tabulate (AOSP BatteryStats.dump,
+# BatteryStatsImpl.dumpLocked / dumpConstantsLocked / dumpCpuStatsLocked, 14+ CPU wakeup
+# stats); any other column-0 line is counted as unknown.
+_KNOWN_TOP = re.compile(
+    r"^(?:Battery History|Per-PID Stats:|Discharge step durations:|Charge step durations:"
+    r"|Daily stats:|Statistics since last (?:charge|unplugged):|Memory Stats"
+    r"|Total cpu time reads:|Batched cpu time reads:|Batching Duration|All UID cpu time reads"
+    r"|UIDs removed since|Per process state tracking|Currently mapped isolated uids:"
+    r"|BatteryStats constants:|On-battery energy consumer stats|CPU wakeup stats:"
+    r"|Device is currently|Resource Power Manager Stats)"
+)
 
 
 def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
@@ -37,7 +48,9 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
     lines = inp.lines
     inp.diagnostics.seen(inp.name, len(lines))
     series = pl.Series("line", lines, pl.String)
-    blocks = _blocks(series)
+    blocks, unknown_tops = _blocks(series)
+    for n, head in unknown_tops:
+        inp.diagnostics.unknown_line(inp.name, head, inp.first_line + n)
     meta_year = _year_hint(inp)
 
     hist = None
@@ -62,10 +75,12 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
     return _tables(inp, hist, summ)
 
 
-def _blocks(series: pl.Series) -> dict[str, tuple[int, int]]:
-    """Line ranges [start, end) of the history and since-charge statistics blocks."""
+def _blocks(series: pl.Series) -> tuple[dict[str, tuple[int, int]], list[tuple[int, str]]]:
+    """Line ranges [start, end) of the history and since-charge statistics blocks, and the
+    column-0 lines that open no block we know."""
     idx = series.str.contains(_TOP).arg_true()
     tops = list(zip(idx.to_list(), series.gather(idx).to_list(), strict=True))
+    unknown = [(n, h) for n, h in tops if not _KNOWN_TOP.match(h)]
     out: dict[str, tuple[int, int]] = {}
     for k, (n, head) in enumerate(tops):
         if "history" not in out and _HISTORY.match(head):
@@ -74,7 +89,7 @@ def _blocks(series: pl.Series) -> dict[str, tuple[int, int]]:
             nxt = next((m for m, h in tops[k + 1:] if not h.startswith(_STAYS_IN_STATS)),
                        len(series))
             out["stats"] = (n, nxt)
-    return out
+    return out, unknown
 
 
 def _year_hint(inp: SectionInput) -> int | None:

@@ -38,7 +38,9 @@ _LEVEL = r"^\d{3}(?: |$)"
 _LEVEL_HEX = r"^\d{3} [0-9a-f]{8}(?: |$)"
 # One state token: `+running`, `brightness=dim`, `+job=u0a12:"com.x/.Svc"` (quoted strings
 # may hold spaces and `: `; HistoryPrinter does not escape them).
-_TOKEN = r'[+-]?[^\s="]+(?:=(?:-?\w+:"[^"]*"|[^\s"]*))?'
+# A token has a sign or a value; a bare word is no token (left over → unknown record).
+_VALUE = r'=(?:-?\w+:"[^"]*"|[^\s"]*)'
+_TOKEN = rf'[+-][^\s="]+(?:{_VALUE})?|[^\s="+-][^\s="]*{_VALUE}'
 
 # Value fields that are device state, not battery (§4.3 table); everything else printed
 # as `name=<int>` without a uid string is a battery field (AOSP: status … charge, rails;
