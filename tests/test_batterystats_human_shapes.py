@@ -135,8 +135,12 @@ def test_history_quirks():
     tables, diags = run(HISTORY_QUIRKS)
     h = tables["batterystats_history"]
     # Details, /proc/stat and the wrapped column-0 line are recognised; the stray line is not,
-    # nor the record whose body `099 c0200040 SHUTDOWN` is no update, nor the unknown block.
-    assert diags.unknown_total() == 3
+    # nor the record whose body `099 c0200040 SHUTDOWN` is no update, nor the two lines of
+    # the unknown column-0 block (it does not end the history: only known headers do).
+    assert diags.unknown_total() == 4
+    lines = HISTORY_QUIRKS.split("\n")
+    stray = next(i for i, x in enumerate(lines) if "stray text" in x) + 1
+    assert stray in diags.unknown_first_line.values()
     assert h["seq"].max() == 9
     assert rows(h.filter(pl.col("kind") == "battery").filter(pl.col("seq") == 1),
                 "name", "value") == [
@@ -300,8 +304,10 @@ Statistics since last charge:
 
 
 def test_partial_dump_without_history():
-    text = "Per-PID Stats:\n  PID 0 wake time: +1s741ms\n\n" + STATS
-    tables, _ = run(text)
+    text = "Per-PID Stats:\n  PID 0 wake time: +1s741ms\nOdd OEM header\n  x\n" + STATS
+    tables, diags = run(text)
+    # The odd column-0 line between known blocks is unknown (1) besides the uid line (1).
+    assert diags.unknown_total() == 2
     assert "batterystats_history" not in tables
     s = tables["batterystats_summary"].row(0, named=True)
     assert s["start_level"] is None and s["battery_realtime_ms"] == 18_123_004

@@ -77,18 +77,25 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
 
 def _blocks(series: pl.Series) -> tuple[dict[str, tuple[int, int]], list[tuple[int, str]]]:
     """Line ranges [start, end) of the history and since-charge statistics blocks, and the
-    column-0 lines that open no block we know."""
+    column-0 lines outside both that open no block we know.
+
+    A block runs to the next known column-0 header, so an odd column-0 line inside it (a
+    wrapped continuation, an OEM line) is judged by the block's own parser.
+    """
     idx = series.str.contains(_TOP).arg_true()
     tops = list(zip(idx.to_list(), series.gather(idx).to_list(), strict=True))
-    unknown = [(n, h) for n, h in tops if not _KNOWN_TOP.match(h)]
+    known = [(n, h) for n, h in tops if _KNOWN_TOP.match(h)]
     out: dict[str, tuple[int, int]] = {}
-    for k, (n, head) in enumerate(tops):
+    for k, (n, head) in enumerate(known):
         if "history" not in out and _HISTORY.match(head):
-            out["history"] = (n, tops[k + 1][0] if k + 1 < len(tops) else len(series))
+            out["history"] = (n, known[k + 1][0] if k + 1 < len(known) else len(series))
         elif "stats" not in out and head.startswith(_SINCE_CHARGE):
-            nxt = next((m for m, h in tops[k + 1:] if not h.startswith(_STAYS_IN_STATS)),
+            nxt = next((m for m, h in known[k + 1:] if not h.startswith(_STAYS_IN_STATS)),
                        len(series))
             out["stats"] = (n, nxt)
+    inside = list(out.values())
+    unknown = [(n, h) for n, h in tops if not _KNOWN_TOP.match(h)
+               and not any(a <= n < b for a, b in inside)]
     return out, unknown
 
 
