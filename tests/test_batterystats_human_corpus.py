@@ -92,6 +92,7 @@ def test_history_records_jobs_and_levels(key, records, job_start, job_stop, firs
     assert f"history: {records} records (legacy format), 0 of " in " ".join(
         d.message for d in cap.diagnostics.items if d.section == SECTION)
     assert h["seq"].max() == records - 1
+    assert h["seq"].is_sorted()
     assert events(key, "job", "start") == job_start
     assert events(key, "job", "stop") == job_stop
     summary = table(key, "batterystats_summary").row(0, named=True)

@@ -183,7 +183,8 @@ def _with_uid(frame: pl.DataFrame, packages: dict[int, str]) -> pl.DataFrame:
                      schema={"_app": pl.Int64, "_apkg": pl.String})
     uid = pl.col("uid")
     out = frame.with_columns(_app=pl.when(uid >= 10_000).then(uid % PER_USER_RANGE))
-    out = out.join(m, on="uid", how="left").join(a, on="_app", how="left")
+    out = out.join(m, on="uid", how="left", maintain_order="left").join(
+        a, on="_app", how="left", maintain_order="left")
     return out.with_columns(
         user_id=pl.when(uid >= 0).then(uid // PER_USER_RANGE).cast(pl.Int32)
         if "user_id" not in frame.columns

@@ -13,8 +13,9 @@ Record layout (AOSP `BatteryStats.HistoryPrinter.printNextItem`, formats.md §4.
   platform idle text may hold a raw newline, so a column-0 `, SubsystemPowerState …` line
   follows (8.1, 10, emulator; formats.md §7.4); 16 verbose adds `Stats: …`/`procstate: …`.
 
-Everything runs as Polars string expressions over the whole block: one regex splits each
-line into time/count/body, `str.extract_all` + `explode` tokenises the bodies.
+Everything runs as Polars string expressions over the whole block: `str.contains` tells
+the line shapes apart, `str.splitn` cuts time and body, `str.extract_all` + `explode`
+tokenises the bodies (no Python loop per line).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from datetime import datetime
 import polars as pl
 
 from ..clock import Clock
-from ..uid import PER_USER_RANGE, uid_expr
+from ..uid import uid_expr
 from .checkin_redact import redact_email_expr, redact_sync_expr
 from .codes import BATTERY_FIELDS, HUMAN_EVENT_ALIASES, STATE_VALUES
 
@@ -165,12 +166,11 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
     )
     n_unknown = unknown_lines.height + bad.height
     _report_unknown(unknown_lines, first_line, section, diagnostics)
-    for i, line in zip(bad["i"].to_list(), bad["body"].to_list(), strict=True):
+    for i, line in zip(bad["i"].to_list(), bad["line"].to_list(), strict=True):
         diagnostics.unknown_line(section, line, first_line + i)
 
     keep = ["seq", "offset_ms", "local_time", "battery_level"]
     # Level rows: the 3-digit level is in every update record; emit a row when it changes.
-    updates = recs.filter(pl.col("lvl").is_not_null())
     # HistoryPrinter forgets the previous state at RESET and START, so (as in checkin,
     # which then prints `Bl=` again) the first update after either restates the level.
     after_restart = (
@@ -403,7 +403,3 @@ def _empty() -> pl.DataFrame:
     from .schema import HISTORY
 
     return HISTORY.empty().select(_OUT_COLS)
-
-
-def user_of(uid: pl.Expr) -> pl.Expr:
-    return pl.when(uid >= 0).then(uid // PER_USER_RANGE).cast(pl.Int32)
