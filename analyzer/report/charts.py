@@ -20,6 +20,7 @@ API_COLORS = {
     "work_manager": "#2563eb",
     "job_scheduler": "#0891b2",
     "sync_adapter": "#7c3aed",
+    "gms_scheduler": "#4f46e5",
     "alarm_manager": "#ea580c",
     "foreground_service": "#db2777",
     "fcm": "#16a34a",
@@ -38,6 +39,7 @@ API_COLORS = {
 API_LABELS = {
     "work_manager": "WorkManager", "job_scheduler": "JobScheduler",
     "sync_adapter": "SyncAdapter", "alarm_manager": "AlarmManager",
+    "gms_scheduler": "GMS scheduler",
     "foreground_service": "Foreground service", "fcm": "FCM", "location": "Location",
     "media": "Media", "bluetooth": "Bluetooth", "widget": "Widget", "broadcast": "Broadcast",
     "user_initiated_transfer": "User-initiated transfer", "wakelock": "App wakelock",

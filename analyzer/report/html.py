@@ -195,6 +195,8 @@ def findings_view(analysis: Any) -> dict:
             "url": _safe_url(row.get("doc_url")),
         }
         (notes if sev == "info" else items).append(item)
+    for n, it in enumerate(items + notes):
+        it["anchor"] = f"finding-{n + 1}"
     kinds: dict[str, int] = {}
     for it in items:
         kinds[it["kind"]] = kinds.get(it["kind"], 0) + 1
@@ -225,6 +227,13 @@ def _api_breakdown(analysis: Any) -> dict[str, list[tuple[str, int]]]:
     return out
 
 
+def _num2(main: Cell, sub: str | None) -> Cell:
+    """A number with a smaller second line (rate, share, time)."""
+    main.kind = "num2"
+    main.extra = sub if sub and sub != "—" else None
+    return main
+
+
 def apps_view(analysis: Any) -> TableView:
     a = facts.sorted_apps(analysis)
     total = a.height
@@ -232,43 +241,41 @@ def apps_view(analysis: Any) -> TableView:
     breakdown = _api_breakdown(analysis)
     view = TableView(
         "apps-table", "Apps",
-        [("App", ""), ("Worst", ""), ("Findings", "num"), ("Partial wakelock", "num"),
-         ("per 24 h", "num"), ("Wakeup alarms", "num"), ("per hour", "num"),
-         ("Jobs run", "num"), ("Job time", "num"), ("Deferred / registered", "num"),
-         ("Syncs", "num"), ("FGS time", "num"), ("Power mAh", "num"), ("Share", "num"),
-         ("APIs (wakelock time by API)", "")],
+        [("App", ""), ("Worst", ""), ("APIs · wakelock time by API", ""),
+         ("Partial wakelock", "num"), ("Wakeup alarms", "num"), ("Jobs run", "num"),
+         ("Jobs waiting", "num"), ("Syncs", "num"), ("FGS time", "num"),
+         ("Power", "num"), ("Findings", "num")],
         total=total, empty="No per-app figures in this input.")
     for r in a.iter_rows(named=True):
         sev = r.get("worst_severity")
         deferred, registered = r.get("jobs_deferred"), r.get("jobs_registered")
-        dr = ("—" if registered is None and deferred is None
-              else f"{fmt_num(deferred or 0)} / {fmt_num(registered or 0)}")
+        dr = ("—" if not registered and not deferred
+              else f"{fmt_num(deferred or 0)} of {fmt_num(registered or 0)}")
         share = r.get("power_share")
-        apis_cell = Cell(r.get("apis") or "", r.get("apis") or "", "apis")
         parts = breakdown.get(r.get("package") or "", [])
         names = [x.strip() for x in (r.get("apis") or "").split(",") if x.strip()]
         total_ms = sum(ms for _, ms in parts)
-        apis_cell.extra = {
+        apis_cell = Cell(r.get("apis") or "", r.get("apis") or "", "apis", extra={
             "bar": [(api, ms, 100 * ms / total_ms) for api, ms in parts] if total_ms else [],
-            "chips": [_api(n) for n in (names or [api for api, _ in parts])],
-        }
+            "chips": [_api(n) for n in (names or [api for api, _ in parts])[:5]],
+        })
+        per24 = r.get("partial_wakelock_ms_per_24h")
+        wph = r.get("wakeups_per_hour")
         view.rows.append([
             _app(r.get("package"), r.get("uid")),
             Cell(sev or "—", SEVERITY_RANK.get(sev, 9) if sev else 9, "sev" if sev else ""),
-            _num(r.get("findings")),
-            _dur(r.get("partial_wakelock_ms")),
-            _dur(r.get("partial_wakelock_ms_per_24h")),
-            _num(r.get("wakeup_alarms")),
-            _num(r.get("wakeups_per_hour")),
-            _num(r.get("jobs_run")),
-            _dur(r.get("job_ms")),
-            Cell(dr, deferred if deferred is not None else "", "num"),
-            _num(r.get("syncs")),
-            _dur(r.get("foreground_service_ms")),
-            _num(r.get("power_mah")),
-            Cell("—" if share is None else f"{100 * share:.1f} %",
-                 share if share is not None else "", "num"),
             apis_cell,
+            _num2(_dur(r.get("partial_wakelock_ms")),
+                  f"{fmt_ms(per24)} / 24 h" if per24 else None),
+            _num2(_num(r.get("wakeup_alarms")), f"{fmt_num(wph)} / h" if wph else None),
+            _num2(_num(r.get("jobs_run")), fmt_ms(r.get("job_ms")) if r.get("job_ms") else None),
+            Cell(dr, deferred if deferred is not None else "", "num"),
+            _num2(_num(r.get("syncs")), fmt_ms(r.get("sync_ms")) if r.get("sync_ms") else None),
+            _dur(r.get("foreground_service_ms")),
+            _num2(Cell("—" if share is None else f"{100 * share:.1f} %",
+                       share if share is not None else "", "num"),
+                  f"{fmt_num(r.get('power_mah'))} mAh" if r.get("power_mah") else None),
+            _num(r.get("findings")),
         ])
     return view
 
@@ -642,18 +649,52 @@ def context(analysis: Any) -> dict:
     }
 
 
-def render_html(analysis: Any) -> str:
-    """The whole report as one HTML string."""
-    from markupsafe import Markup
+def plotly_js_bytes() -> bytes:
+    """Plotly's bundled JS, read straight from the installed package (no plotly import)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("plotly")
+    if spec is not None and spec.origin:
+        path = Path(spec.origin).parent / "package_data" / "plotly.min.js"
+        if path.is_file():
+            data = path.read_bytes()
+            if b"</script" not in data.lower():
+                return data
     from plotly.offline import get_plotlyjs
 
+    return get_plotlyjs().replace("</script", "<\\/script").encode("utf-8")
+
+
+def _render_parts(analysis: Any) -> tuple[str, str, bool]:
+    """The page around Plotly's JS: (head, tail, needs_plotly). A random marker stands where
+    the JS goes, so 5 MB never pass through Jinja or a str → bytes round trip."""
+    import secrets
+
+    from markupsafe import Markup
+
     ctx = context(analysis)
-    ctx["timeline_json"] = Markup(ctx["timeline_json"]) if ctx["timeline_json"] else None
-    plotly_js = get_plotlyjs() if ctx["timeline_json"] else ""
-    # Plotly's bundle holds no "</script"; it is inserted raw, once, when a chart exists.
-    ctx["plotly_js"] = Markup(plotly_js.replace("</script", "<\\/script"))
-    return _env().get_template("report.html.j2").render(**ctx)
+    marker = f"/*plotly-{secrets.token_hex(16)}*/"
+    chart = ctx["timeline_json"] is not None
+    ctx["timeline_json"] = Markup(ctx["timeline_json"]) if chart else None
+    ctx["plotly_js"] = Markup(marker)
+    page = _env().get_template("report.html.j2").render(**ctx)
+    if not chart:
+        return page, "", False
+    head, tail = page.split(marker, 1)
+    return head, tail, True
+
+
+def render_html(analysis: Any) -> str:
+    """The whole report as one HTML string."""
+    head, tail, chart = _render_parts(analysis)
+    return head + (plotly_js_bytes().decode("utf-8") if chart else "") + tail
 
 
 def write_html(analysis: Any, path: Path) -> None:
-    Path(path).write_text(render_html(analysis), encoding="utf-8")
+    """Write the report; Plotly's JS is copied as bytes between the rendered parts."""
+    head, tail, chart = _render_parts(analysis)
+    with open(path, "wb") as out:
+        out.write(head.encode("utf-8"))
+        if chart:
+            out.write(plotly_js_bytes())
+        out.write(tail.encode("utf-8"))
