@@ -484,6 +484,7 @@ def render_fleet_html(summary: FleetSummary, top: int = 25) -> str:
     top_wl = (apps.filter(pl.col("partial_wakelock_ms") > 0)
               .sort(["partial_wakelock_ms_per_24h_fleet_mean", "package"],
                     descending=[True, False]).head(top))
+    problems = summary.findings.filter(pl.col("worst_severity") != "info")
     text = env.get_template("fleet.html.j2").render(
         s=summary, counts=summary.counts, n_captures=caps.height, n_analysed=analysed.height,
         n_devices=summary.devices, version=__version__,
@@ -492,8 +493,8 @@ def render_fleet_html(summary: FleetSummary, top: int = 25) -> str:
         top_wake=top_wake.to_dicts(), top_wl=top_wl.to_dicts(),
         wakelock_tags=summary.wakelock_tags.head(top).to_dicts(),
         alarm_tags=summary.alarm_tags.head(top).to_dicts(),
-        findings=summary.findings.head(4 * top).to_dicts(),
-        n_findings_rows=summary.findings.height,
+        findings=problems.head(2 * top).to_dicts(), n_findings_rows=problems.height,
+        n_info_rows=summary.findings.height - problems.height,
         captures=caps.sort("name").to_dicts(),
         charts_json=_json_for_script(charts) if charts else None,
         plotly_js=_script_safe(get_plotlyjs()) if charts else None,
