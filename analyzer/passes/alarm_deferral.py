@@ -58,7 +58,7 @@ def run(ctx: Context) -> list[dict]:
                      if max_delay and max_delay > 0 else "")
                   + f". Tags: {', '.join(tags[:6])}" + ("…" if len(tags) > 6 else "")
                   + f". Wakeup alarms among them: {wakeups}.")
-        value = round(max_delay / 60_000, 3) if max_delay and max_delay > 0 else 0.0
+        value = max_delay / 60_000 if max_delay and max_delay > 0 else 0.0
         basis = ("dumpsys alarm pending alarms: policyWhenElapsed (latest policy − requester)"
                  if "deferred_by" in g.columns and g["deferred_by"].drop_nulls().len()
                  else "dumpsys alarm pending alarms: pending-while-idle list / whenElapsed − "

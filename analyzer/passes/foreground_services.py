@@ -45,7 +45,7 @@ def run(ctx: Context) -> list[dict]:
         out.append(ctx.finding(
             kind="long_foreground_service", severity=sev, package=pkg, uid=uid,
             api="foreground_service", metric="foreground_service_h_per_24h",
-            value=round(value, 4), unit="h/24h", threshold="long_foreground_service",
+            value=value, unit="h/24h", threshold="long_foreground_service",
             basis=f"batterystats foreground service time since last charge over "
                   f"{fmt_ms(period)} on battery, scaled to 24 h",
             detail=detail,

@@ -126,7 +126,7 @@ def deferred(ctx: Context) -> list[dict]:
             detail += f" Standby bucket: {ctx.wording('buckets').get(bucket, bucket)}."
         out.append(ctx.finding(
             kind="deferred_job", severity=sev, package=pkg, uid=row["_uid"], api=api,
-            metric="waiting_h", value=None if waited is None else round(waited / HOUR_MS, 4),
+            metric="waiting_h", value=None if waited is None else waited / HOUR_MS,
             unit="h", threshold="deferred_job", basis="jobscheduler: registered job state at "
             "capture (unsatisfied constraints, standby bucket, ready parts); waiting time from "
             f"the job's relative times ({since})",

@@ -39,7 +39,7 @@ def run(ctx: Context) -> list[dict]:
             break
         out.append(ctx.finding(
             kind="kernel_wakeup_reason", severity=sev, package=None, uid=None, api="kernel",
-            metric="kernel_wakeups_per_hour", value=round(rate, 4), unit="wakeups/h",
+            metric="kernel_wakeups_per_hour", value=rate, unit="wakeups/h",
             threshold="kernel_wakeup_reason",
             basis=f"batterystats wakeup reasons since last charge over {fmt_ms(period)} on "
                   "battery",

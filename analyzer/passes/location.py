@@ -52,7 +52,7 @@ def run(ctx: Context) -> list[dict]:
                   "background apps to a few location updates an hour.")
         out.append(ctx.finding(
             kind="background_location", severity=sev, package=pkg, uid=uid, api="location",
-            metric="location_wakelock_h_per_24h", value=round(value, 4), unit="h/24h",
+            metric="location_wakelock_h_per_24h", value=value, unit="h/24h",
             threshold="background_location",
             basis=f"aggregates since last charge: {words} of location-attributed tags over "
                   f"{fmt_ms(period)} on battery, scaled to 24 h",

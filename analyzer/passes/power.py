@@ -52,7 +52,7 @@ def run(ctx: Context) -> list[dict]:
             api = top["api"][0] if top.height else None
         out.append(ctx.finding(
             kind="top_power_consumer", severity=sev, package=pkg, uid=uid, api=api or "unknown",
-            metric="power_share", value=round(share, 4), unit="share",
+            metric="power_share", value=share, unit="share",
             threshold="top_power_consumer",
             basis=f"batterystats estimated power use per uid since last charge; share of "
                   f"{total:.1f} mAh over all uids",

@@ -34,7 +34,7 @@ def run(ctx: Context) -> list[dict]:
                      if r.get("background_count") is not None else "") + ".")
         out.append(ctx.finding(
             kind="sync_storm", severity=sev, package=pkg, uid=r["uid"],
-            api=r.get("api") or "sync_adapter", metric="syncs_per_hour", value=round(rate, 4),
+            api=r.get("api") or "sync_adapter", metric="syncs_per_hour", value=rate,
             unit="syncs/h", threshold="sync_storm",
             basis=f"batterystats syncs since last charge over {fmt_ms(period)} on battery",
             detail=detail,

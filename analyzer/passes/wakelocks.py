@@ -170,7 +170,7 @@ def excessive(ctx: Context) -> list[dict]:
         out.append(ctx.finding(
             kind="excessive_wakelock", severity=sev, package=pkg, uid=uid, api=api,
             metric="partial_wakelock_h_per_24h" if scaled else "partial_wakelock_h",
-            value=round(value, 4), unit="h/24h" if scaled else "h",
+            value=value, unit="h/24h" if scaled else "h",
             threshold="excessive_wakelock", basis=basis, detail=detail.strip(), evidence=ev,
             recommendation_id=rule_recommendation(ctx, rule_id, "wakelock_best_practice")
             if api not in _OWN_APIS else "wakelock_best_practice",
@@ -263,7 +263,7 @@ def _stuck_finding(ctx, t, sev, pkg, uid, tag, api, rule_id, value, detail, basi
            else rule_recommendation(ctx, rule_id, "wakelock_timeout"))
     return ctx.finding(
         kind="stuck_wakelock", severity=sev, package=pkg, uid=uid, api=api,
-        metric="longest_hold_h", value=round(value, 4), unit="h", threshold="stuck_wakelock",
+        metric="longest_hold_h", value=value, unit="h", threshold="stuck_wakelock",
         basis=basis, detail=detail, evidence=ev, recommendation_id=rec,
         title=f"Stuck wakelock: {tag} held {value:.2f} h ({pkg or uid_text(uid)})",
         key=f"{uid}|{tag}")

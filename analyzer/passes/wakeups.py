@@ -159,7 +159,7 @@ def run(ctx: Context) -> list[dict]:
         out.append(ctx.finding(
             kind="excessive_wakeups", severity=sev, package=package, uid=uid, api=api,
             metric="wakeup_alarms_per_hour" if scaled else "wakeup_alarms",
-            value=round(value, 4), unit="wakeups/h" if scaled else "wakeups",
+            value=value, unit="wakeups/h" if scaled else "wakeups",
             threshold="excessive_wakeups",
             basis=wc.basis + ("" if scaled else "; period under "
                               f"{t.get('min_period_h')} h, so the raw count"),

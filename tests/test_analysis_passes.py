@@ -1,0 +1,360 @@
+"""Analysis passes on hand-built tables: each finding's figure is computed here by hand.
+
+One small synthetic capture (12 h on battery, 10 h of it screen off) carries one case per
+pass; `analyse` runs on it once.
+"""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+
+from analyzer import analysis
+from analyzer.analysis import analyse
+from analyzer.tables import APPS, FINDINGS
+from parsers.alarm.schema import PENDING, STATS
+from parsers.batterystats.schema import (
+    FOREGROUND_SERVICES,
+    HISTORY,
+    JOB_COMPLETIONS,
+    PACKAGES,
+    POWER_USE,
+    SUMMARY,
+    SYNCS,
+    WAKELOCKS,
+    WAKEUP_ALARMS,
+    WAKEUP_REASONS,
+)
+from parsers.capture import Capture
+from parsers.diagnostics import Diagnostics
+from parsers.jobscheduler.schema import HISTORY as JS_HISTORY
+from parsers.jobscheduler.schema import JOBS as JS_JOBS
+from parsers.metadata import Metadata
+
+H = 3_600_000
+MIN = 60_000
+APP, APP2, APP3 = 10123, 10124, 10125
+APP_U10 = 1010123  # the same app for user 10
+WM = "androidx.work.impl.background.systemjob.SystemJobService"
+
+
+def make_capture(tables: dict[str, pl.DataFrame], **meta) -> Capture:
+    m = Metadata()
+    for k, v in meta.items():
+        setattr(m, k, v)
+    return Capture(source="test", container="text", kind="dumpsys", member=None,
+                   encoding="utf-8", line_ends="lf", text="", sections=[], meta=m, clock=None,
+                   diagnostics=Diagnostics(), tables=dict(tables))
+
+
+def _history() -> pl.DataFrame:
+    """Screen on 0–1 h, off 1–4 h, on 4–6 h, off 6–12 h; MyLock (uid 10124) held 2–5 h;
+    longwake of StuckLock (uid 10125) 6–7.5 h; longwake of AudioMix (uid 10125) 8–10 h."""
+    ev = [
+        (0, "state", "start", "screen", None, None),
+        (1 * H, "state", "stop", "screen", None, None),
+        (2 * H, "wakelock", "start", "wake_lock", APP2, "MyLock"),
+        (4 * H, "state", "start", "screen", None, None),
+        (5 * H, "wakelock", "stop", "wake_lock", None, None),
+        (6 * H, "state", "stop", "screen", None, None),
+        (6 * H, "event", "start", "longwake", APP3, "StuckLock"),
+        (7.5 * H, "event", "stop", "longwake", APP3, "StuckLock"),
+        (8 * H, "event", "start", "longwake", APP3, "AudioMix"),
+        (10 * H, "event", "stop", "longwake", APP3, "AudioMix"),
+        (12 * H, "battery", "set", "level", None, None),
+    ]
+    return HISTORY.frame([{"seq": i, "offset_ms": int(o), "kind": k, "transition": t, "name": n,
+                           "uid": u, "tag": tag, "value": "50" if n == "level" else None}
+                          for i, (o, k, t, n, u, tag) in enumerate(ev)])
+
+
+def _wakelocks() -> pl.DataFrame:
+    rows = []
+    for uid, tag, bg_ms, max_ms in [
+        (APP, "MyLock", 2 * H, 20 * MIN),               # 2 h bg in 12 h → 4 h/24h (high)
+        (APP, "ExoPlayer:WakeLockManager", 3 * H, None),  # media: exempt
+        (APP_U10, "MyLock", 10 * MIN, None),            # user 10 copy of the same app
+        (APP3, "SlowLock", 5 * MIN, 40 * MIN),          # stuck from aggregates: 40 min
+        (APP3, "NlpWakeLock", 1 * H, None),             # location 1 h → 2 h/24h (medium)
+        (1000, "deviceidle_maint", 5 * H, None),        # system: no vitals finding
+    ]:
+        rows.append({"uid": uid, "tag": tag, "kind": "partial", "total_ms": bg_ms,
+                     "max_ms": max_ms, "count": 3})
+        rows.append({"uid": uid, "tag": tag, "kind": "background_partial", "total_ms": bg_ms})
+    return WAKELOCKS.frame(rows)
+
+
+@pytest.fixture(scope="module")
+def result():
+    tables = {
+        "batterystats_summary": SUMMARY.frame([{"battery_realtime_ms": 12 * H,
+                                                "screen_off_realtime_ms": 10 * H}]),
+        "packages": PACKAGES.frame([
+            {"uid": APP, "app_id": APP, "user_id": 0, "package": "com.example.app"},
+            {"uid": APP2, "app_id": APP2, "user_id": 0, "package": "com.example.two"},
+            {"uid": APP3, "app_id": APP3, "user_id": 0, "package": "com.example.three"},
+            {"uid": 1000, "app_id": 1000, "user_id": 0, "package": "android"},
+        ]),
+        "batterystats_history": _history(),
+        "batterystats_wakelocks": _wakelocks(),
+        "batterystats_wakeup_alarms": WAKEUP_ALARMS.frame([
+            {"uid": APP, "tag": "*walarm*:com.example.app.SYNC", "count": 120},
+            {"uid": APP, "tag": "*walarm*:com.example.app.PING", "count": 30},
+            {"uid": APP2, "tag": "*walarm*:poll", "count": 60},
+            {"uid": 1000, "tag": "*walarm*:*job.delay*", "count": 500},
+        ]),
+        "alarm_pending": PENDING.frame([
+            {"tag": "*walarm*:com.example.app.SYNC", "package": "com.example.app",
+             "type": "RTC_WAKEUP", "wakeup": True, "window_ms": 0, "exact": True,
+             "repeat_interval_ms": 5 * MIN, "flag_names": ["ALLOW_WHILE_IDLE"],
+             "policy_requester_ms": 60_000, "policy_app_standby_ms": 31 * MIN,
+             "deferred_by": "app_standby", "deferral_ms": 30 * MIN},
+            {"tag": "*alarm*:com.example.two.TICK", "package": "com.example.two",
+             "type": "ELAPSED", "wakeup": False, "window_ms": 10 * MIN, "exact": False,
+             "deferred_by": "device_idle", "deferral_ms": 5 * MIN},
+        ]),
+        "jobscheduler_jobs": JS_JOBS.frame([
+            {"uid": APP, "source_uid": APP, "job_id": 5, "package": "com.example.app",
+             "source_package": "com.example.app", "service": f"com.example.app/{WM}",
+             "tag": f"*job*/com.example.app/{WM}", "work_spec_id": "3f1c-aa",
+             "unsatisfied": ["WITHIN_QUOTA"], "standby_bucket": "RARE", "ready": False,
+             "enqueue_ms": -2 * H},
+            {"uid": APP, "source_uid": APP, "job_id": 6, "service": "com.example.app/.Later",
+             "unsatisfied": ["TIMING_DELAY", "CONNECTIVITY"], "ready": False,
+             "enqueue_ms": -1 * H},
+            {"uid": APP2, "source_uid": APP2, "job_id": 1, "service": "com.example.two/.Net",
+             "unsatisfied": ["CONNECTIVITY", "DEADLINE"], "ready": False,
+             "earliest_run_ms": -30 * H, "enqueue_ms": -40 * H},
+            {"uid": APP2, "source_uid": APP2, "job_id": 2, "service": "com.example.two/.Run",
+             "unsatisfied": [], "ready": True, "running": True},
+            {"uid": 1000, "source_uid": 1000, "job_id": 9, "service": "android/.Sys",
+             "unsatisfied": ["WITHIN_QUOTA"], "ready": False, "enqueue_ms": -H},
+        ]),
+        "batterystats_job_completions": JOB_COMPLETIONS.frame([
+            {"uid": APP, "job": "com.example.app/.Heavy", "reason": "timeout", "count": 3},
+            {"uid": APP, "job": "com.example.app/.Heavy", "reason": "canceled", "count": 50},
+            {"uid": APP2, "job": "com.example.two/.Q", "reason": "quota", "count": 1},
+            {"uid": APP3, "job": "com.example.three/.Net", "reason": "constraints", "count": 12},
+            {"uid": APP3, "job": "com.example.three/.Ok", "reason": "canceled", "count": 9},
+        ]),
+        "jobscheduler_history": JS_HISTORY.frame([
+            {"event": "STOP", "uid": APP2, "job_id": 4, "tag": "com.example.two/.Slow",
+             "stop_reason": "timed out while executing"},
+            {"event": "STOP", "uid": APP2, "job_id": 4, "tag": "com.example.two/.Slow",
+             "stop_reason": "app called jobFinished"},
+        ]),
+        "batterystats_syncs": SYNCS.frame([
+            {"uid": APP2, "sync": "com.example.two.provider/com.example", "count": 60,
+             "total_ms": 30 * MIN, "authority": "com.example.two.provider"},
+            {"uid": APP3, "sync": "com.example.three.provider/x", "count": 12},
+        ]),
+        "batterystats_foreground_services": FOREGROUND_SERVICES.frame([
+            {"uid": APP2, "total_ms": 8 * H, "count": 2},
+            {"uid": APP3, "total_ms": 30 * MIN, "count": 1},
+        ]),
+        "batterystats_power_use": POWER_USE.frame([
+            {"uid": APP, "component": "total", "category": "uid", "mah": 60.0},
+            {"uid": 1000, "component": "total", "category": "uid", "mah": 30.0},
+            {"uid": APP2, "component": "total", "category": "uid", "mah": 10.0},
+            {"uid": None, "component": "screen", "category": "device", "mah": 400.0},
+        ]),
+        "batterystats_wakeup_reasons": WAKEUP_REASONS.frame([
+            {"reason": "223 smp2p-modem", "count": 240, "total_ms": 60_000},
+            {"reason": "189 pm_rtc_alarm", "count": 60, "total_ms": 1000},
+        ]),
+    }
+    return analyse(make_capture(tables, checkin_version=36, sdk=34))
+
+
+def one(result, kind: str, **match) -> dict:
+    rows = [r for r in result.findings.iter_rows(named=True) if r["kind"] == kind
+            and all(r[k] == v for k, v in match.items())]
+    assert len(rows) == 1, (kind, match, [(r["package"], r["uid"]) for r in
+                                          result.findings.iter_rows(named=True)
+                                          if r["kind"] == kind])
+    return rows[0]
+
+
+def kinds(result, kind: str) -> list[dict]:
+    return [r for r in result.findings.iter_rows(named=True) if r["kind"] == kind]
+
+
+def test_contract(result):
+    assert isinstance(result, analysis.Analysis)
+    assert result.findings.columns == list(FINDINGS.schema)
+    assert result.apps.columns[: len(APPS.columns)] == list(APPS.schema)
+    assert result.period_ms == 12 * H
+    assert set(result.tables) >= {"findings", "apps", "batterystats_wakelocks"}
+    assert "api" in result.tables["batterystats_wakelocks"].columns
+    sev = result.findings["severity"].to_list()
+    order = ["high", "medium", "low", "info"]
+    assert sev == sorted(sev, key=order.index)
+    for r in result.findings.iter_rows(named=True):
+        assert r["recommendation"] and r["doc_url"].startswith("https://"), r["id"]
+        assert r["threshold_source"], r["id"]
+        assert r["basis"] and r["detail"], r["id"]
+        for ev in json.loads(r["evidence"]):
+            assert {"table", "filter", "rows"} <= set(ev), r["id"]
+    assert not [d for d in result.capture.diagnostics.items if d.section == "analysis"]
+
+
+def test_excessive_wakelock_from_aggregates(result):
+    """2 h of MyLock in background over 12 h on battery → 4 h/24h; ExoPlayer is exempt."""
+    f = one(result, "excessive_wakelock", uid=APP)
+    assert f["value"] == pytest.approx(4.0)
+    assert (f["severity"], f["unit"], f["threshold"], f["api"]) == ("high", "h/24h", 2.0,
+                                                                   "wakelock")
+    assert f["basis"].startswith("aggregates since last charge: background partial")
+    assert "ExoPlayer" not in f["detail"].split("Top tags:")[1]
+    ev = json.loads(f["evidence"])
+    wl = result.tables["batterystats_wakelocks"]
+    rows = wl[ev[0]["rows"]]
+    assert rows["total_ms"].sum() == 2 * H and set(rows["tag"]) == {"MyLock"}
+
+
+def test_excessive_wakelock_from_history(result):
+    """MyLock (uid 10124) held 2–5 h; screen off 1–4 h → 2 h screen off in 12 h → 4 h/24h."""
+    f = one(result, "excessive_wakelock", uid=APP2)
+    assert f["value"] == pytest.approx(4.0)
+    assert f["basis"].startswith("history: screen-off, on-battery time")
+    assert "2h" in f["basis"] and "12h" in f["basis"]
+
+
+def test_no_vitals_findings_for_system_uids(result):
+    assert not [r for r in result.findings.iter_rows(named=True)
+                if r["uid"] == 1000 and r["kind"] in ("excessive_wakelock", "stuck_wakelock",
+                                                      "excessive_wakeups", "deferred_job")]
+
+
+def test_stuck_wakelocks(result):
+    hist = one(result, "stuck_wakelock", uid=APP3, api="wakelock", basis=(
+        "history: longest +longwake … -longwake interval (offset_ms difference)"))
+    assert hist["value"] == pytest.approx(1.5) and hist["severity"] == "high"
+    agg = one(result, "stuck_wakelock", uid=APP3, metric="longest_hold_h", value=pytest.approx(
+        40 / 60, abs=1e-4))
+    assert agg["severity"] == "medium" and agg["basis"].startswith("aggregates")
+    audio = one(result, "stuck_wakelock", uid=APP3, api="media")
+    assert audio["value"] == pytest.approx(2.0) and audio["severity"] == "info"
+
+
+def test_excessive_wakeups_split_by_tag(result):
+    """150 wakeups over 10 h of screen-off battery time (checkin ≥ 25) → 15/h."""
+    f = one(result, "excessive_wakeups", uid=APP)
+    assert f["value"] == pytest.approx(15.0) and f["severity"] == "high"
+    assert f["threshold"] == 10.0
+    assert "*walarm*:com.example.app.SYNC: 120 (12.0/h; exact, repeating every 5m, " \
+           "allow-while-idle)" in f["detail"]
+    assert "*walarm*:com.example.app.PING: 30 (3.0/h; not pending at capture)" in f["detail"]
+    assert "Split: exact 120, not pending 30" in f["detail"]
+    low = one(result, "excessive_wakeups", uid=APP2)
+    assert low["value"] == pytest.approx(6.0) and low["severity"] == "low"
+
+
+def test_wakeups_from_alarm_stats_since_boot():
+    stats = STATS.frame([
+        {"package": "com.example.app", "uid": APP, "tag": "*walarm*:a", "wakeups": 300},
+        {"package": "com.example.app", "uid": APP, "tag": "*alarm*:b", "wakeups": 0},
+    ])
+    res = analyse(make_capture({"alarm_stats": stats}, elapsed_realtime_ms=20 * H))
+    f = one(res, "excessive_wakeups", uid=APP)
+    assert f["value"] == pytest.approx(15.0)
+    assert f["basis"].startswith("dumpsys alarm Alarm Stats (wakeups since boot) over 20h")
+    assert res.apps.filter(pl.col("package") == "com.example.app")["wakeup_alarms"][0] == 300
+    assert res.coverage["wakeup_alarms"]["source"] == "alarm_stats"
+
+
+def test_deferred_jobs(result):
+    wm = one(result, "deferred_job", uid=APP)
+    assert wm["severity"] == "medium" and wm["api"] == "work_manager"
+    assert wm["value"] == pytest.approx(2.0)                        # enqueued 2 h ago
+    assert "WorkManager work spec 3f1c-aa" in wm["detail"]
+    assert "Unsatisfied: WITHIN_QUOTA." in wm["detail"]
+    assert "out of job quota" in wm["detail"] and "Rare bucket" in wm["detail"]
+    assert wm["recommendation_id"] == "job_quota"
+    net = one(result, "deferred_job", uid=APP2)
+    assert net["severity"] == "low" and net["value"] == pytest.approx(30.0)  # since earliest
+    assert "Unsatisfied: CONNECTIVITY." in net["detail"]             # DEADLINE is not a reason
+    # not reported: the TIMING_DELAY job, the running one, and uid 1000's
+    assert len(kinds(result, "deferred_job")) == 2
+
+
+def test_abnormal_job_stops(result):
+    heavy = one(result, "abnormal_job_stops", uid=APP)
+    assert (heavy["severity"], heavy["value"]) == ("high", 3.0)
+    assert "timeout 3×" in heavy["detail"] and "Normal ends not counted: 50." in heavy["detail"]
+    assert heavy["recommendation_id"] == "job_timeout"
+    quota = one(result, "abnormal_job_stops", uid=APP2, basis=(
+        "batterystats Job Completions since last charge"))
+    assert (quota["severity"], quota["value"]) == ("medium", 1.0)
+    slow = one(result, "abnormal_job_stops", uid=APP2, basis=(
+        "jobscheduler Job history STOP lines (recent window)"))
+    assert slow["value"] == 1.0 and "timeout 1×" in slow["detail"]
+    net = one(result, "abnormal_job_stops", uid=APP3)
+    assert (net["severity"], net["value"], net["threshold"]) == ("low", 12.0, 10.0)
+
+
+def test_alarm_deferral(result):
+    sb = one(result, "alarm_deferral", package="com.example.app")
+    assert (sb["severity"], sb["value"]) == ("medium", 30.0)
+    assert "standby-bucket alarm quota" in sb["detail"]
+    idle = one(result, "alarm_deferral", package="com.example.two")
+    assert (idle["severity"], idle["value"]) == ("info", 5.0)
+
+
+def test_sync_storm_fgs_location(result):
+    sync = one(result, "sync_storm")
+    assert (sync["uid"], sync["value"], sync["severity"]) == (APP2, 5.0, "medium")
+    fgs = one(result, "long_foreground_service", uid=APP2)
+    assert fgs["value"] == pytest.approx(16.0) and fgs["severity"] == "high"
+    assert not kinds(result, "long_foreground_service")[1:]          # 30 min → 1 h/24h: none
+    loc = one(result, "background_location")
+    assert (loc["uid"], loc["value"], loc["severity"]) == (APP3, pytest.approx(2.0), "medium")
+
+
+def test_power_and_kernel(result):
+    top = kinds(result, "top_power_consumer")
+    assert [(r["uid"], r["value"], r["severity"]) for r in top] == [
+        (APP, 0.6, "low"), (1000, 0.3, "info"), (APP2, 0.1, "info")]
+    k = one(result, "kernel_wakeup_reason")
+    assert k["value"] == pytest.approx(20.0) and k["package"] is None
+
+
+def test_apps_table(result):
+    apps = result.apps
+    app = apps.filter(pl.col("package") == "com.example.app").row(0, named=True)
+    # partial time of both users: MyLock 2 h + ExoPlayer 3 h (uid 10123) + 10 min (user 10)
+    assert app["partial_wakelock_ms"] == 5 * H + 10 * MIN
+    assert app["partial_wakelock_ms_per_24h"] == pytest.approx((5 * H + 10 * MIN) * 2)
+    assert app["uids"] == "10123,1010123" and app["uid"] == APP
+    assert app["wakeup_alarms"] == 150 and app["wakeups_per_hour"] == pytest.approx(15.0)
+    assert app["jobs_registered"] == 2 and app["jobs_deferred"] == 1
+    assert app["power_share"] == pytest.approx(0.6)
+    assert app["worst_severity"] == "high"
+    assert app["apis"].split(",")[:2] == ["media", "wakelock"]
+    android = apps.filter(pl.col("package") == "android").row(0, named=True)
+    assert android["wakeup_alarms"] == 500 and android["partial_wakelock_ms"] == 5 * H
+
+
+def test_failing_pass_becomes_diagnostic(monkeypatch):
+    from analyzer.passes import syncs
+
+    def boom(ctx):
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(syncs, "run", boom)
+    tables = {"batterystats_summary": SUMMARY.frame([{"battery_realtime_ms": 12 * H}]),
+              "batterystats_syncs": SYNCS.frame([{"uid": APP, "sync": "a/b", "count": 600}]),
+              "batterystats_foreground_services": FOREGROUND_SERVICES.frame(
+                  [{"uid": APP, "total_ms": 12 * H}])}
+    res = analyse(make_capture(tables))
+    assert [d.message for d in res.capture.diagnostics.items if d.section == "analysis"] == [
+        "pass syncs failed: RuntimeError: kaput"]
+    assert res.findings["kind"].to_list() == ["long_foreground_service"]
+
+
+def test_empty_capture():
+    res = analyse(make_capture({}))
+    assert res.findings.height == 0 and res.apps.height == 0
+    assert res.period_ms is None and res.coverage == {}
