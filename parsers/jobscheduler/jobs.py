@@ -106,7 +106,9 @@ def job_row(jm: re.Match, f: dict, line_no: int, tb: Timebase, redact: bool) -> 
     implicit = implicit_unsatisfied(f["implicit_failed"], f.get("dynamic"), satisfied)
     if implicit:
         unsatisfied = list(unsatisfied or [])
-        unsatisfied += [c for c in implicit if c not in unsatisfied]
+        for c in implicit:
+            if c not in unsatisfied:
+                unsatisfied.append(c)
     parts = f.get("ready_parts")
     ready = f.get("ready")
     source_uid = f.get("source_uid")

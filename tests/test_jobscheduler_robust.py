@@ -1,0 +1,123 @@
+"""jobscheduler parser: totality (unknown lines counted, truncated input, empty input) and the
+small helpers (stop reasons, job references, redaction)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from parsers.jobscheduler import TABLES, parse
+from parsers.jobscheduler.ids import (
+    JOB_LINE,
+    TRACKED,
+    parse_short,
+    redact_name,
+    redact_tag,
+    split_tag,
+)
+from parsers.jobscheduler.stop_reasons import classify, split_reason
+from parsers.section_input import SectionInput
+
+DATA = Path(__file__).parent / "data" / "jobscheduler"
+
+
+def _run(text: str):
+    inp = SectionInput.from_text("jobscheduler", text)
+    return parse(inp), inp
+
+
+def test_empty_input_gives_every_table_with_its_schema():
+    res, inp = _run("")
+    assert set(res) == set(TABLES)
+    for name, frame in res.items():
+        assert frame.height == 0
+        assert list(frame.schema) == list(TABLES[name].schema)
+    assert inp.diagnostics.unknown_total() == 0
+
+
+def test_unknown_lines_are_counted_by_shape():
+    text = (DATA / "android14-shapes.txt").read_text()
+    text = text.replace("    Standby bucket: EXEMPTED\n",
+                        "    Standby bucket: EXEMPTED\n    Frobnication level: 7\n", 1)
+    text = text.replace("Pending queue:\n",
+                        "Some OEM thing 12\nSome OEM thing 13\nPending queue:\n")
+    res, inp = _run(text)
+    assert res["jobscheduler_jobs"].height == 5  # the job around the odd line still parses
+    counter = inp.diagnostics.unknown["jobscheduler"]
+    assert counter["Frobnication level: 0"] == 1
+    assert counter["Some OEM thing 0"] == 2
+    assert inp.diagnostics.unknown_total() == 3
+    assert inp.diagnostics.lines_seen["jobscheduler"] == len(text.split("\n"))
+
+
+@pytest.mark.parametrize("name", ["android12-shapes.txt", "android14-shapes.txt",
+                                  "android16-shapes.txt"])
+def test_truncated_anywhere_never_raises(name):
+    text = (DATA / name).read_text()
+    step = max(1, len(text) // 97)
+    for cut in range(0, len(text), step):
+        res, _ = _run(text[:cut])
+        assert set(res) == set(TABLES)
+
+
+def test_truncated_job_block_keeps_what_it_has():
+    text = (DATA / "android14-shapes.txt").read_text()
+    cut = text.index("    Required constraints: CONNECTIVITY [0x10000000]\n    Preferred")
+    res, inp = _run(text[:cut])
+    jobs = res["jobscheduler_jobs"]
+    assert jobs.height == 4
+    last = jobs.row(3, named=True)
+    assert (last["job_id"], last["flags"], last["required"]) == (7, 0x10, None)
+    assert any("only 4 job blocks" in d.message for d in inp.diagnostics.items)
+
+
+def test_stop_reason_classification():
+    assert classify("app called jobFinished") == (0, 10)
+    assert classify("job rescheduled by app") == (1, 0)
+    assert classify("cancel() called by app, callingUid=10038 uid=10038 jobId=-9") == (1, 0)
+    assert classify("timeout") == (3, 3)
+    assert classify("restricted_bucket") == (12, 6)
+    assert classify("canceled", sdk=27) == (None, 0)  # 8.1: also printed for normal finishes
+    assert classify("canceled", sdk=34) == (1, 0)
+    assert classify("unknown:-1") == (None, -1)
+    assert classify("unexpectedly disconnected") == (None, None)
+    assert classify(None) == (None, None)
+
+
+def test_split_reason_from_a_stop_line_tail():
+    tail = "com.x/.Svc cancel() called by app, callingUid=10038 uid=10038 jobId=-9"
+    assert split_reason(tail) == ("com.x/.Svc", tail[len("com.x/.Svc "):])
+    assert split_reason("a/b/mail Data Sync:android canceled") == (
+        "a/b/mail Data Sync:android", "canceled")
+    assert split_reason("com.x/.Svc") is None
+
+
+def test_job_references():
+    m = JOB_LINE.match("  JOB androidx.work.systemjobscheduler:u0a287/1160: 23c1002 "
+                       "@androidx.work.systemjobscheduler@com.x/androidx.work.impl."
+                       "background.systemjob.SystemJobService")
+    assert (m.group("ns"), m.group("uid"), m.group("id")) == (
+        "androidx.work.systemjobscheduler", "u0a287", "1160")
+    m = JOB_LINE.match("  JOB #u11s1000/-200: 1610cc3 com.android.providers.media/.IdleService")
+    assert (m.group("ns"), m.group("uid"), m.group("id")) == (None, "u11s1000", "-200")
+    ref = parse_short("5d6e7f8 {ns.one} #u0a123/7 @ns.one@com.x/.S")
+    assert (ref.uid, ref.namespace, ref.job_id) == (10123, "ns.one", 7)
+    assert ref.name == "@ns.one@com.x/.S"
+    for line, ns in (("##u0a1/2 from u0a1", None), ("#ns:u0a1/2 from u0a1", "ns"),
+                     ("#u0a1/2 from u0a1: C=true", None)):
+        t = TRACKED.match(line)
+        assert (t.group("ns"), t.group("uid"), t.group("id")) == (ns, "u0a1", "2")
+
+
+def test_tags_and_redaction():
+    assert split_tag("*job*/com.x/.S#12") == (None, "com.x/.S", 12)
+    assert split_tag("*job*u/com.x/.S") == ("u", "com.x/.S", None)
+    assert redact_name("gmail-ls/com.google/a.b@gmail.com:android") == (
+        "gmail-ls/com.google/<account>:android")
+    assert redact_name("@SyncManager@p/com.google/x y:android") == (
+        "@SyncManager@p/com.google/<account>:android")
+    # `@ns@` prefixes are not e-mail addresses
+    name = "@androidx.work.systemjobscheduler@com.x/androidx.work.Svc"
+    assert redact_name(name) == name
+    assert redact_tag("*job*/p/t/a@b.com:android#5") == "*job*/p/t/<account>:android#5"
