@@ -190,6 +190,14 @@ def test_resume_then_change_one_input(batch_run, fleet_dir):
                                      "--no-progress"])
     assert again.exit_code == 0
     assert "24 inputs (0 processed, 24 up to date)" in again.output
+    # --fail-on: exit 1 when some capture has a finding at or above that severity.
+    recs = records(out)
+    highs = sum(1 for r in recs.values() if r.get("worst_severity") == "high")
+    failing = CliRunner().invoke(app, ["batch", str(fleet_dir), "--out", str(out),
+                                       "--no-progress", "--fail-on", "high"])
+    assert highs > 0  # e.g. com.google.android.gms wakeups in the sailfish 8.1 bug report
+    assert failing.exit_code == 1
+    assert f"{highs} captures have findings at or above high" in failing.output
     garbage = fleet_dir / "bad" / "garbage.bin"
     st = garbage.stat()
     os.utime(garbage, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
