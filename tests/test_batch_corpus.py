@@ -195,7 +195,7 @@ def test_resume_then_change_one_input(batch_run, fleet_dir):
     highs = sum(1 for r in recs.values() if r.get("worst_severity") == "high")
     failing = CliRunner().invoke(app, ["batch", str(fleet_dir), "--out", str(out),
                                        "--no-progress", "--fail-on", "high"])
-    assert highs > 0  # e.g. com.google.android.gms wakeups in the sailfish 8.1 bug report
+    assert highs > 0  # e.g. com.google.android.gms wakeups in the emulator Android 9 report
     assert failing.exit_code == 1
     assert f"{highs} captures have findings at or above high" in failing.output
     garbage = fleet_dir / "bad" / "garbage.bin"
