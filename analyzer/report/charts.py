@@ -33,7 +33,7 @@ API_COLORS = {
     "wakelock": "#dc2626",
     "system": "#64748b",
     "kernel": "#475569",
-    "unknown": "#94a3b8",
+    "unknown": "#b6a593",
     "top_app": "#a8b5c7",
 }
 API_LABELS = {

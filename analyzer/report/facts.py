@@ -103,6 +103,18 @@ def fmt_offset(minutes: int | None) -> str:
     return f"UTC{sign}{h:02d}:{m:02d}"
 
 
+INPUT_LABELS = {
+    "bugreport": "bug report", "dumpsys": "dumpsys output",
+    "concatenated": "set of dumps", "batterystats": "dumpsys batterystats dump",
+    "batterystats_checkin": "batterystats checkin dump", "jobscheduler":
+    "dumpsys jobscheduler dump", "alarm": "dumpsys alarm dump",
+}
+
+
+def input_label(kind: str | None) -> str:
+    return INPUT_LABELS.get(kind or "", kind or "input")
+
+
 def app_label(package: str | None, uid: int | None) -> str:
     """A row's owner for humans: the package, else `uid N`, else `device`."""
     if package:
@@ -134,6 +146,7 @@ class Header:
     capture_utc: str | None
     source: str | None
     kind: str | None
+    input_label: str
     period_ms: int | None
     period_start_local: str | None
     start_level: int | None
@@ -223,6 +236,7 @@ def header(analysis: Any) -> Header:
         capture_utc=m("capture_utc"),
         source=getattr(cap, "source", None),
         kind=getattr(cap, "kind", None),
+        input_label=input_label(getattr(cap, "kind", None)),
         period_ms=period,
         period_start_local=str(start_local)[:19] if start_local is not None else None,
         start_level=start,

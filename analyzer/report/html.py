@@ -68,6 +68,19 @@ class TableView:
     def shown(self) -> int:
         return len(self.rows)
 
+    def prune_empty(self, keep: int = 2) -> None:
+        """Hide columns (after the first `keep`) with no figure for this input."""
+        if not self.rows:
+            return
+        blank = {"—", "", "0", "0 ms", "0.0"}
+        cols = [i for i in range(len(self.columns))
+                if i < keep or any(r[i].text not in blank for r in self.rows)]
+        if len(cols) == len(self.columns):
+            return
+        self.note = "Columns with no figure in this input are hidden."
+        self.columns = [self.columns[i] for i in cols]
+        self.rows = [[r[i] for i in cols] for r in self.rows]
+
 
 # ---------------------------------------------------------------------------------------
 # Cells.
@@ -277,6 +290,7 @@ def apps_view(analysis: Any) -> TableView:
                   f"{fmt_num(r.get('power_mah'))} mAh" if r.get("power_mah") else None),
             _num(r.get("findings")),
         ])
+    view.prune_empty()
     return view
 
 

@@ -64,6 +64,15 @@ class Timeline:
     total_spans: int = 0
 
     @property
+    def what(self) -> str:
+        """The app lane kinds present, for the page's caption."""
+        names = {"wakelock": "wakelocks", "job": "jobs", "sync": "syncs", "alarm": "alarms"}
+        found = [v for k, v in names.items() if k in self.group_of_lane]
+        if not found:
+            return "activity"
+        return ", ".join(found[:-1]) + (" and " if len(found) > 1 else "") + found[-1]
+
+    @property
     def empty(self) -> bool:
         return not self.battery and not any(self.segments.values())
 
