@@ -143,3 +143,16 @@ def test_internal_error_is_recorded_and_exit_code_3(tree: Path, tmp_path: Path, 
     monkeypatch.undo()
     again = run_batch([str(tree / "a" / "one.txt")], tmp_path / "out", jobs=1, progress=False)
     assert again.processed == 1 and again.records[0]["status"] in ("ok", "partial")
+
+
+def test_zipped_inputs_are_ordered_by_their_text(tmp_path: Path):
+    import zipfile
+
+    big_text = ALARM + "x" * 200_000
+    with zipfile.ZipFile(tmp_path / "small-on-disk.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("bugreport.txt", big_text)
+    (tmp_path / "plain.txt").write_text(ALARM + "y" * 20_000)
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    items, _ = expand_inputs([str(tmp_path)])
+    assert (tmp_path / "small-on-disk.zip").stat().st_size < (tmp_path / "plain.txt").stat().st_size
+    assert [Path(i.source).name for i in items] == ["small-on-disk.zip", "plain.txt", "broken.zip"]
