@@ -346,6 +346,21 @@ def _merge(lane: pl.DataFrame, budget: int) -> pl.DataFrame:
     return out
 
 
+def _fair_cap(sizes: list[int], budget: int) -> int:
+    """The largest per-(lane, trace) cap c with sum(min(n, c)) <= budget (no cap if all fit):
+    small lanes keep every span, only the busiest are merged."""
+    if sum(sizes) <= budget:
+        return max(sizes, default=0)
+    lo, hi = 1, max(sizes)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if sum(min(n, mid) for n in sizes) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return max(lo, 20)
+
+
 def build(analysis: Any) -> Timeline:
     """The timeline of one analysis; `Timeline.empty` when no timed rows exist."""
     tl = Timeline()
@@ -399,7 +414,8 @@ def build(analysis: Any) -> Timeline:
             owner_lane[(group, o)] = (group, o)
         if len(owners) > keep:
             lane_keys.append((group, "*other*"))
-            labels.append(f"{prefix} · {len(owners) - keep} other apps")
+            rest = len(owners) - keep
+            labels.append(f"{prefix} · {rest} other app{'s' if rest > 1 else ''}")
             owner_lane.update({(group, o): (group, "*other*") for o in owners[keep:]})
     lane_index = {k: i for i, k in enumerate(lane_keys)}
     tl.lanes = labels
@@ -422,8 +438,8 @@ def build(analysis: Any) -> Timeline:
         held=pl.col("end") - pl.col("start"),
     ).sort("lane", "start")
 
-    n_groups = spans.select(pl.struct("lane", "trace").n_unique()).item()
-    budget = max(100, SEGMENT_BUDGET // max(1, n_groups))
+    sizes = spans.group_by("lane", "trace").len().get_column("len").to_list()
+    budget = _fair_cap(sizes, SEGMENT_BUDGET)
     text_index: dict[str, int] = {}
     merged_total = 0
     for _, part in spans.group_by(["lane", "trace"], maintain_order=True):
