@@ -89,6 +89,10 @@ def test_samsung_15_hides_jobs_and_says_so(load):
     assert kv[("BatchNetworkJob", "history_rows")] == "150"
     assert kv[("Aconfig flags", "android.app.job.add_type_info_to_wakelock_tag")] == "true"
     assert kv[("state", "PersistStats")] == "FirstLoad: 255/74/52 LastSave: 2/0/0"
+    assert kv[("state:CountQuotaTracker", "Category{timeout-ej}")] == "5 events in +1d0h0m0s0ms"
+    assert kv[("state:BackgroundJobsController", "Plugged In")] == "true"
+    restricted = settings.filter(pl.col("key") == "Restricted package")["value"].to_list()
+    assert restricted[:2] == ["u0a22 com.nextcloud.client", "u0a243 com.google.android.youtube"]
 
 
 def test_samsung_15_idle_contexts_and_stats(load):

@@ -121,3 +121,28 @@ def test_tags_and_redaction():
     name = "@androidx.work.systemjobscheduler@com.x/androidx.work.Svc"
     assert redact_name(name) == name
     assert redact_tag("*job*/p/t/a@b.com:android#5") == "*job*/p/t/<account>:android#5"
+
+
+def test_scheduler_identification():
+    from parsers.jobscheduler.identify import identify
+
+    def who(service, uid=10123, source=10123, ns=None, name=None, extras=None):
+        return identify(service, ns, name, extras or {}, uid, source)["scheduler"]
+
+    assert who("com.x/com.firebase.jobdispatcher.GooglePlayReceiver") == "firebase_jobdispatcher"
+    assert who("com.google.android.gms/.gcm.nts.SchedulerService") == "gcm_network_manager"
+    assert who("com.x/androidx.work.impl.background.systemjob.SystemJobService") == "work_manager"
+    assert who("com.x/.Custom", ns="androidx.work.systemjobscheduler") == "work_manager"
+    assert who("android/com.android.server.content.SyncJobService", 1000) == "sync_manager"
+    assert who("android/.Other", 1000, 10123, extras={"SyncManagerJob": "true"}) == "sync_manager"
+    assert who("android/com.android.server.pm.BackgroundDexOptService", 1000, 1000) == "system"
+    assert who("com.x/.MyJobService") == "app"
+
+
+def test_count_quota_tracker_limits_are_kept():
+    res, inp = _run("CountQuotaTracker:\n  Limits:\n"
+                    "    Category{timeout-ej}: 5 events in +1d0h0m0s0ms\n")
+    row = res["jobscheduler_settings"].row(0, named=True)
+    assert (row["group"], row["key"], row["value"]) == (
+        "state:CountQuotaTracker", "Category{timeout-ej}", "5 events in +1d0h0m0s0ms")
+    assert inp.diagnostics.unknown_total() == 0

@@ -10,10 +10,9 @@ packages from the registered jobs, and stop reasons of recently completed jobs f
 
 from __future__ import annotations
 
-import re
-
 from ..section_input import SectionInput
 from .controllers import parse_controller
+from .frames import to_frame
 from .history import component_package, parse_history
 from .jobs import parse_registered
 from .layout import Block, split_blocks
@@ -37,8 +36,6 @@ from .times import Timebase, find_now
 
 __all__ = ["TABLES", "parse"]
 
-_READY_TO_ROCK = re.compile(r"^mReadyToRock=")
-_PERSIST = re.compile(r"^PersistStats: ")
 
 
 def parse(inp: SectionInput) -> dict:
@@ -84,18 +81,19 @@ def parse(inp: SectionInput) -> dict:
                     unknown)
 
     _link(out, tracked, sdk)
-    _diagnose(inp, lines, registered, job_blocks)
+    state_keys = {r["key"] for r in out["settings"] if r["group"] == "state"}
+    _diagnose(inp, state_keys, registered, job_blocks)
     diag.seen(section, len(lines))
 
     return {
-        JOBS.name: JOBS.frame(_public(out["jobs"])),
-        HISTORY.name: HISTORY.frame(_public(out["history"])),
-        PENDING.name: PENDING.frame(_public(out["pending"])),
-        ACTIVE.name: ACTIVE.frame(_public(out["active"])),
-        COMPLETED.name: COMPLETED.frame(_public(out["completed"])),
-        QUOTA.name: QUOTA.frame(_public(out["quota"])),
-        SETTINGS.name: SETTINGS.frame(out["settings"]),
-        PACKAGE_STATS.name: PACKAGE_STATS.frame(out["stats"]),
+        JOBS.name: to_frame(JOBS, out["jobs"]),
+        HISTORY.name: to_frame(HISTORY, out["history"]),
+        PENDING.name: to_frame(PENDING, out["pending"]),
+        ACTIVE.name: to_frame(ACTIVE, out["active"]),
+        COMPLETED.name: to_frame(COMPLETED, out["completed"]),
+        QUOTA.name: to_frame(QUOTA, out["quota"]),
+        SETTINGS.name: to_frame(SETTINGS, out["settings"]),
+        PACKAGE_STATS.name: to_frame(PACKAGE_STATS, out["stats"]),
     }
 
 
@@ -215,16 +213,15 @@ def _link(out: dict[str, list[dict]], tracked: dict[tuple, set[str]], sdk: int |
             row["stop_reason_code"] = classify(best[1].get("stop_reason"), sdk)[0]
 
 
-def _diagnose(inp: SectionInput, lines: list[str], registered: list[int], job_blocks: int) -> None:
+def _diagnose(inp: SectionInput, state_keys: set[str], registered: list[int],
+              job_blocks: int) -> None:
     diag, section = inp.diagnostics, inp.name
     if not registered:
         return
     count = registered[-1]
     if count > 0 and job_blocks == 0:
-        has_persist = any(_PERSIST.match(line) for line in lines)
-        has_rock = any(_READY_TO_ROCK.match(line) for line in lines)
         why = "OEM build hides job details"
-        if has_persist and not has_rock:
+        if "PersistStats" in state_keys and "mReadyToRock" not in state_keys:
             # JobSchedulerService prints mReadyToRock only for an unfiltered dump, and a
             # package-filtered dump prints only that package's jobs (16: `None.` if it has none).
             why += ", or the dump was filtered to one package: `mReadyToRock=` is missing"
@@ -239,7 +236,3 @@ def _diagnose(inp: SectionInput, lines: list[str], registered: list[int], job_bl
 def _raw_name(job: dict) -> str | None:
     return job.get("_name")
 
-
-def _public(rows: list[dict]) -> list[dict]:
-    """Rows without the private `_…` keys used for linking."""
-    return [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]

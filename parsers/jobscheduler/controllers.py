@@ -51,6 +51,7 @@ _GENERIC = (
 # Controller state rows: `Key: value` with a worded key (`Idle mode`, `Stable power`); all-caps
 # keys are per-bucket or per-uid detail (`ACTIVE: …`, `UID: 1000; …`, `UID_FG_STATE_CHANGED: …`).
 _STATE_KEY = re.compile(r"^[A-Za-z](?=[^:]*[a-z])[A-Za-z0-9 _.'?()+-]*$")
+_CATEGORY = re.compile(r"^(Category\{[^}]*\}): (.+)$")
 _UID_PKG = re.compile(r"^u\d+(?:ai|a|s|i)\d+ \S+$")
 _COLON_KV = re.compile(r"^([A-Za-z][\w .'?()+-]*?)\s*: (.*)$")
 
@@ -102,6 +103,11 @@ def parse_controller(lines: list[str], start: int, end: int, first_line: int, na
                                         int(m.group("id"))), set()).add(track)
                 continue
         if s.startswith("Tracking ") and s.endswith(":"):
+            continue
+        m = _CATEGORY.match(s)
+        if m:  # CountQuotaTracker limits (11+; Samsung adds timeout-ej/-reg/-uij, anr)
+            rows.append({"group": group, "key": m.group(1), "value": m.group(2),
+                         "line": first_line + i})
             continue
         m = _COLON_KV.match(s)
         if m and _STATE_KEY.match(m.group(1)) and len(m.group(2)) <= 1000:

@@ -125,153 +125,181 @@ def _sub_line(f: dict, mode: str, s: str) -> bool:
 
 
 def _line(f: dict, s: str) -> bool:
-    c = s[0]
-    if c == "S":
-        if s.startswith("Source: "):
-            m = _SOURCE.match(s)
-            if m:
-                f["source_uid"] = parse_uid(m.group(1))
-                f["source_user_id"] = int(m.group(2))
-                f["source_package"] = m.group(3)
-                return True
-            return False
-        if s.startswith("Service: "):
-            f["service"] = s[9:].strip()
-            return True
-        if s.startswith("Satisfied constraints:"):
-            return _constraints(f, s)
-        if s.startswith("Standby bucket: "):
-            f["standby_bucket"] = s[16:].strip()
-            return True
-        return s.startswith("Started with foreground flag: ")
-    if c in "RUPDT":
-        if "constraints:" in s[:25] and _constraints(f, s):
-            return True
-        if s.startswith("Run time: "):
-            m = _RUN_TIME.match(s)
-            if not m:
-                return False
-            f["earliest_run_ms"] = duration(m.group(1))
-            f["latest_run_ms"] = duration(m.group(2))
-            f["original_latest_ms"] = duration(m.group(3))
-            return True
-        if s.startswith("Ready: "):
-            return _ready(f, s)
-        if s.startswith("Restricted due to:"):
-            body = s[len("Restricted due to:"):].strip().rstrip(".").strip()
-            f["restricted_reasons"] = [] if body in ("", "none") else body.split()
-            return True
-        if s == "PERSISTED":
-            f["persisted"] = True
-            return True
-        if s.startswith("PERIODIC: "):
-            m = _PERIODIC.match(s)
-            if not m:
-                return False
-            f["periodic"] = True
-            f["interval_ms"] = duration(m.group(1))
-            f["flex_ms"] = duration(m.group(2))
-            return True
-        if s.startswith("Priority: "):
-            return _priority(f, s[10:].strip())
-        if s.startswith("Tracking:"):
-            f["tracking"] = s[9:].split()
-            return True
-        if s == "Uid: active":
-            f["uid_active"] = True
-            return True
-        if s.startswith("Doze whitelisted: "):
-            f["doze_whitelisted"] = s.endswith("true")
-            return True
-        if s.startswith("Deferred since: "):
-            f["deferred_since_ms"] = duration(s[16:])
-            return True
-        if s.startswith("Remaining execution limits: "):
-            m = _REMAINING.match(s)
-            if not m:
-                return False
-            if m.group(2) is not None:
-                f["pending_stop"] = (int(m.group(2)), int(m.group(3)), m.group(4).strip())
-            return True
-    if c == "B":
-        if s.startswith("Backoff: "):
-            m = _BACKOFF.match(s)
-            if not m:
-                return False
-            f["backoff_policy"] = {"0": "linear", "1": "exponential"}.get(m.group(1), m.group(1))
-            f["backoff_ms"] = duration(m.group(2))
-            return True
-        if s.startswith("Bias: "):
-            m = _PRIORITY.match(s[6:].strip())
-            if m:
-                f["bias"] = int(m.group(1))
-                return True
-            return False
-    if c == "F" and s.startswith("Flags: "):
-        try:
-            f["flags"] = int(s[7:].strip(), 16)
-            return True
-        except ValueError:
-            return False
-    if c == "E":
-        if s.startswith("Extras: "):
-            f["extras"] = s[8:]
-            return True
-        if s.startswith("Enqueue time: "):
-            f["enqueue_ms"] = duration(s[14:])
-            return True
-        if s.startswith("Earliest run time: "):  # 7.x
-            f["earliest_run_ms"] = elapsed_hms(s[19:])
-            return True
-        if s.startswith("Evaluated "):
-            m = _EVALUATED.match(s)
-            if m:
-                f["evaluated_bias"] = int(m.group(1))
-                return True
-            return False
-        if s.startswith("Enq: "):
-            f["enq_ms"] = duration(s[5:])
-            return True
-    if c == "L":
-        if s.startswith("Latest run time: "):  # 7.x
-            f["latest_run_ms"] = elapsed_hms(s[17:])
-            return True
-        if s.startswith("Last successful run: "):
-            f["last_success_local"] = local_time(s[21:])
-            return True
-        if s.startswith("Last failed run: "):
-            f["last_failure_local"] = local_time(s[17:])
-            return True
-    if c == "N":
-        if s.startswith("Network type: "):
-            f["network_request"] = s[14:].strip()
-            return True
-        if s.startswith("Num failures: "):
-            f["num_failures"] = _int(s[14:])
-            return True
-        if s.startswith("Num system stops: "):
-            f["num_system_stops"] = _int(s[18:])
-            return True
-    if c == "R" and s.startswith("Running for: "):
-        m = _RUNNING.match(s)
-        if m:
-            f["running_ms"] = duration(m.group(1))
-            f["timeout_ms"] = duration(m.group(2))
-            return True
-        return False
-    if c == "A" and s.startswith("Active at "):
+    """One dump line: dispatch on the text before its first colon, then on whole-line flags."""
+    head, sep, rest = s.partition(":")
+    if sep:
+        handler = _BY_HEAD.get(head)
+        if handler is not None:
+            return handler(f, s, rest.strip())
+    flag = _FLAGS.get(s)
+    if flag is not None:
+        f[flag] = True
+        return True
+    m = _TAG.match(s)
+    if m:
+        f["calling_uid"] = parse_uid(m.group(1))
+        f["tag"] = m.group(2).strip()
+        return True
+    if s.startswith("Active at "):
         m = _ACTIVE_AT.match(s)
         if m:
             f["active_at_ms"] = duration(m.group(1))
             f["pending_for_ms"] = duration(m.group(2))
             return True
         return False
-    m = _TAG.match(s)
-    if m and not s.startswith("Tag: "):
-        f["calling_uid"] = parse_uid(m.group(1))
-        f["tag"] = m.group(2).strip()
-        return True
     return s.startswith(_IGNORED_PREFIXES)
+
+
+def _source(f: dict, s: str, rest: str) -> bool:
+    m = _SOURCE.match(s)
+    if not m:
+        return False
+    f["source_uid"] = parse_uid(m.group(1))
+    f["source_user_id"] = int(m.group(2))
+    f["source_package"] = m.group(3)
+    return True
+
+
+def _periodic(f: dict, s: str, rest: str) -> bool:
+    m = _PERIODIC.match(s)
+    if not m:
+        return False
+    f["periodic"] = True
+    f["interval_ms"] = duration(m.group(1))
+    f["flex_ms"] = duration(m.group(2))
+    return True
+
+
+def _run_time(f: dict, s: str, rest: str) -> bool:
+    m = _RUN_TIME.match(s)
+    if not m:
+        return False
+    f["earliest_run_ms"] = duration(m.group(1))
+    f["latest_run_ms"] = duration(m.group(2))
+    f["original_latest_ms"] = duration(m.group(3))
+    return True
+
+
+def _backoff(f: dict, s: str, rest: str) -> bool:
+    m = _BACKOFF.match(s)
+    if not m:
+        return False
+    f["backoff_policy"] = {"0": "linear", "1": "exponential"}.get(m.group(1), m.group(1))
+    f["backoff_ms"] = duration(m.group(2))
+    return True
+
+
+def _bias(f: dict, s: str, rest: str) -> bool:
+    m = _PRIORITY.match(rest)
+    if not m:
+        return False
+    f["bias"] = int(m.group(1))
+    return True
+
+
+def _flags(f: dict, s: str, rest: str) -> bool:
+    try:
+        f["flags"] = int(rest, 16)
+    except ValueError:
+        return False
+    return True
+
+
+def _restricted(f: dict, s: str, rest: str) -> bool:
+    body = rest.rstrip(".").strip()
+    f["restricted_reasons"] = [] if body in ("", "none") else body.split()
+    return True
+
+
+def _remaining(f: dict, s: str, rest: str) -> bool:
+    m = _REMAINING.match(s)
+    if not m:
+        return False
+    if m.group(2) is not None:
+        f["pending_stop"] = (int(m.group(2)), int(m.group(3)), m.group(4).strip())
+    return True
+
+
+def _running(f: dict, s: str, rest: str) -> bool:
+    m = _RUNNING.match(s)
+    if not m:
+        return False
+    f["running_ms"] = duration(m.group(1))
+    f["timeout_ms"] = duration(m.group(2))
+    return True
+
+
+def _evaluated(f: dict, s: str, rest: str) -> bool:
+    m = _EVALUATED.match(s)
+    if not m:
+        return False
+    f["evaluated_bias"] = int(m.group(1))
+    return True
+
+
+def _int_field(key: str):
+    def handler(f: dict, s: str, rest: str) -> bool:
+        try:
+            f[key] = int(rest)
+        except ValueError:
+            return False
+        return True
+    return handler
+
+
+def _set(key: str, convert=lambda v: v):
+    def handler(f: dict, s: str, rest: str) -> bool:
+        f[key] = convert(rest)
+        return True
+    return handler
+
+
+def _ok(f: dict, s: str, rest: str) -> bool:
+    return True
+
+
+_BY_HEAD = {
+    "Source": _source,
+    "Service": _set("service"),
+    "PERIODIC": _periodic,
+    "Priority": lambda f, s, rest: _priority(f, rest),
+    "Bias": _bias,
+    "Flags": _flags,
+    "Extras": _set("extras"),
+    "Network type": _set("network_request"),
+    "Backoff": _backoff,
+    "Required constraints": lambda f, s, rest: _constraints(f, s),
+    "Preferred constraints": lambda f, s, rest: _constraints(f, s),
+    "Dynamic constraints": lambda f, s, rest: _constraints(f, s),
+    "Satisfied constraints": lambda f, s, rest: _constraints(f, s),
+    "Unsatisfied constraints": lambda f, s, rest: _constraints(f, s),
+    "Doze whitelisted": _set("doze_whitelisted", lambda v: v == "true"),
+    "Uid": lambda f, s, rest: rest == "active" and _set("uid_active", bool)(f, s, rest),
+    "Tracking": _set("tracking", str.split),
+    "Standby bucket": _set("standby_bucket"),
+    "Deferred since": _set("deferred_since_ms", duration),
+    "Earliest run time": _set("earliest_run_ms", elapsed_hms),  # 7.x
+    "Latest run time": _set("latest_run_ms", elapsed_hms),  # 7.x
+    "Enqueue time": _set("enqueue_ms", duration),
+    "Run time": _run_time,
+    "Num failures": _int_field("num_failures"),
+    "Num system stops": _int_field("num_system_stops"),
+    "Last successful run": _set("last_success_local", local_time),
+    "Last failed run": _set("last_failure_local", local_time),
+    "Restricted due to": _restricted,
+    "Ready": lambda f, s, rest: _ready(f, s),
+    # pending queue / active slot extras
+    "Evaluated priority": _evaluated,
+    "Evaluated bias": _evaluated,
+    "Enq": _set("enq_ms", duration),
+    "Running for": _running,
+    "Remaining execution limits": _remaining,
+    "Tag": _ok,
+}
+for _prefix in _IGNORED_PREFIXES:
+    if _prefix.endswith(": "):
+        _BY_HEAD.setdefault(_prefix[:-2], _ok)
+_FLAGS = {"PERSISTED": "persisted", "Uid: active": "uid_active"}
 
 
 def _constraints(f: dict, s: str) -> bool:

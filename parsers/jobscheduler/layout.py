@@ -103,6 +103,10 @@ def split_blocks(lines: list[str]) -> list[Block]:
             if kind != "registered" and (indent == 0 or kind not in ("completed", "cancelled")):
                 open_block("registered", "Registered jobs", i)
             continue
+        if indent > 2:  # headers sit at indent 0–2 (formats.md §3.1); deeper is body text
+            if cur is None:
+                open_block("unknown", "", i)
+            continue
         header = classify(stripped)
         if header is not None:
             if indent == 0 or header in _INDENT_OK:
