@@ -358,3 +358,38 @@ def test_empty_capture():
     res = analyse(make_capture({}))
     assert res.findings.height == 0 and res.apps.height == 0
     assert res.period_ms is None and res.coverage == {}
+
+
+def test_deferred_job_by_ready_parts_and_bucket():
+    """No unsatisfied constraint printed, but `Ready:` says restricted (11+), and a job in
+    the RESTRICTED bucket: both are held back by policy."""
+    jobs = JS_JOBS.frame([
+        {"uid": APP, "source_uid": APP, "job_id": 1, "service": "com.example.app/.A",
+         "unsatisfied": [], "ready": False, "enqueue_ms": -3 * H,
+         "ready_parts": json.dumps({"job": True, "user": True, "restricted": True,
+                                    "backing_up": False, "component": True})},
+        {"uid": APP2, "source_uid": APP2, "job_id": 2, "service": "com.example.two/.B",
+         "unsatisfied": ["CHARGING"], "ready": False, "standby_bucket": "RESTRICTED",
+         "enqueue_ms": -H},
+    ])
+    res = analyse(make_capture({"jobscheduler_jobs": jobs}))
+    a = one(res, "deferred_job", uid=APP)
+    assert a["severity"] == "medium" and "ready part restricted: restricted" in a["detail"]
+    b = one(res, "deferred_job", uid=APP2)
+    assert b["severity"] == "medium" and "Restricted bucket" in b["detail"]
+    assert "Unsatisfied: CHARGING." in b["detail"]
+
+
+def test_history_stop_uses_internal_reason_code():
+    """12+ history: `last work dequeued` is internal reason 10 (successful finish), a STOP
+    with internal code 3 is a timeout whatever its text says."""
+    hist = JS_HISTORY.frame([
+        {"event": "STOP", "uid": APP, "job_id": 1, "tag": "com.example.app/.J",
+         "stop_reason": "last work dequeued", "stop_reason_internal_code": 10},
+        {"event": "STOP", "uid": APP, "job_id": 1, "tag": "com.example.app/.J",
+         "stop_reason": "stopped", "stop_reason_code": 3, "stop_reason_internal_code": 3},
+    ])
+    res = analyse(make_capture({"jobscheduler_history": hist}))
+    f = one(res, "abnormal_job_stops", uid=APP)
+    assert f["value"] == 1.0 and "timeout 1×" in f["detail"]
+    assert "Normal ends not counted: 1." in f["detail"]

@@ -17,6 +17,8 @@ import json
 
 import polars as pl
 
+from parsers.batterystats.codes import STOP_REASON_NAMES
+
 from . import HOUR_MS, Context, app_uid_expr, evidence, fmt_ms, uid_text
 
 _TIMING = "timing"
@@ -50,10 +52,11 @@ def _reasons(ctx: Context, row: dict) -> tuple[list[tuple[str, str, str, str | N
             parts = json.loads(row["ready_parts"])
         except (TypeError, ValueError):
             parts = {}
-        for part, ok in (parts.items() if isinstance(parts, dict) else ()):
-            text = parts_words.get(part)
-            if ok is False and text:
-                out.append((f"ready part {part}", "policy", text, "job_background_restricted"))
+        for part, value in (parts.items() if isinstance(parts, dict) else ()):
+            w = parts_words.get(part)
+            if isinstance(w, dict) and value is w.get("blocking"):
+                out.append((f"ready part {part}", "policy", w.get("text", part),
+                            "job_background_restricted"))
     return out, True
 
 
@@ -140,9 +143,13 @@ def deferred(ctx: Context) -> list[dict]:
     return out
 
 
-def _classify_stop(ctx: Context, reason: str | None, code: int | None) -> str:
-    """A stop reason (name, text or public code) → a wording.stop_reasons key."""
+def _classify_stop(ctx: Context, reason: str | None, code: int | None,
+                   internal: int | None = None) -> str:
+    """A stop reason → a wording.stop_reasons key: the internal code's name where the dump
+    gives one (12+ history), else the printed name/text, else the public code."""
     names = ctx.wording("stop_reasons")
+    if internal is not None and STOP_REASON_NAMES.get(internal) in names:
+        return STOP_REASON_NAMES[internal]
     if reason:
         r = reason.strip().lower()
         if r in names:
@@ -176,7 +183,8 @@ def abnormal_stops(ctx: Context) -> list[dict]:
             job = (r.get("tag") or "").removeprefix("*job*/")
             if (r["uid"], job) in covered:
                 continue
-            key = _classify_stop(ctx, r.get("stop_reason"), r.get("stop_reason_code"))
+            key = _classify_stop(ctx, r.get("stop_reason"), r.get("stop_reason_code"),
+                                 r.get("stop_reason_internal_code"))
             rows.append({"uid": r["uid"], "job": job, "key": key, "count": 1,
                          "table": "jobscheduler_history", "row": r["_row"], "api": r.get("api"),
                          "owner": r.get("owner_package") or r.get("package"),
