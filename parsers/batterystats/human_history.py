@@ -26,8 +26,8 @@ from datetime import datetime
 import polars as pl
 
 from ..clock import Clock
-from ..uid import uid_expr
-from .checkin_redact import redact_email_expr, redact_sync_expr
+from ..uid import parse_uid
+from .checkin_redact import redact_sync, redact_text
 from .codes import BATTERY_FIELDS, HUMAN_EVENT_ALIASES, STATE_VALUES
 
 # Record line shapes, tested with `str.contains` (DFA, fast); fields are then cut with splitn.
@@ -72,16 +72,28 @@ class HistoryResult:
     format: str = "legacy"
 
 
-def _duration_ms(col: pl.Expr) -> pl.Expr:
+# formatDuration with a field width zero-pads every unit after the first (`+1h02m10s975ms`).
+_PADDED = (r"^(?:0|[+-](?:\d+d\d\dh\d\dm\d\ds\d{3}|\d+h\d\dm\d\ds\d{3}|\d+m\d\ds\d{3}"
+           r"|\d+s\d{3}|\d+)ms)$")
+
+
+def _duration_ms(col: pl.Expr, padded: bool) -> pl.Expr:
     """`+1h02m10s975ms` / `0` (TimeUtils.formatDuration) → signed ms.
 
-    Units are contiguous, so one short extract per unit is enough (and much faster in
-    Polars than one regex with five optional groups)."""
-    def unit(pattern: str, ms: int) -> pl.Expr:
-        return col.str.extract(pattern).cast(pl.Int64).fill_null(0) * ms
+    Padded (the history column): the digits alone are `d…dhhmmssSSS`. Otherwise units are
+    still contiguous, so one short extract per unit (faster in Polars than one regex with
+    five optional groups)."""
+    if padded:   # `v` is the `_digits` column (computed once; an expression would repeat)
+        v = pl.col("_digits")
+        total = (v % 1000 + v // 1000 % 100 * 1000 + v // 100_000 % 100 * 60_000
+                 + v // 10_000_000 % 100 * 3_600_000 + v // 1_000_000_000 * 86_400_000)
+    else:
+        def unit(pattern: str, ms: int) -> pl.Expr:
+            return col.str.extract(pattern).cast(pl.Int64).fill_null(0) * ms
 
-    total = (unit(r"(\d+)d", 86_400_000) + unit(r"(\d+)h", 3_600_000)
-             + unit(r"(\d+)m\d", 60_000) + unit(r"(\d+)s\d", 1000) + unit(r"(\d+)ms$", 1))
+        total = (unit(r"(\d+)d", 86_400_000) + unit(r"(\d+)h", 3_600_000)
+                 + unit(r"(\d+)m\d", 60_000) + unit(r"(\d+)s\d", 1000)
+                 + unit(r"(\d+)ms$", 1))
     return pl.when(col.str.starts_with("-")).then(-total).otherwise(total)
 
 
@@ -203,15 +215,18 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
     not_uid = (pl.col("kind") == "event") & (
         (pl.col("name") == "pkginst")
         | ((pl.col("name") == "est_capacity") & (pl.col("tag").fill_null("") == "")))
+    # uids repeat: parse each distinct text once; -1 (`-1:"screen"`) means no uid.
+    texts = rows["uid_text"].drop_nulls().unique().to_list()
+    uids = {t: u for t in texts if (u := parse_uid(t)) is not None and u >= 0}
     rows = rows.with_columns(
-        uid=pl.when(not_uid).then(None).otherwise(uid_expr(pl.col("uid_text"))),
+        uid=pl.when(not_uid).then(None).otherwise(
+            pl.col("uid_text").replace_strict(uids, default=None, return_dtype=pl.Int64)),
     ).with_columns(
-        uid=pl.when(pl.col("uid") >= 0).then(pl.col("uid")),   # `-1:"screen"`: no uid
         value=pl.when(pl.col("kind") == "event").then(
             pl.when(not_uid).then(pl.col("uid_text"))).otherwise(pl.col("value")),
     )
     if redact:
-        rows = rows.with_columns(tag=_redact_expr())
+        rows = _redact(rows)
     rows = _absolute(rows, clock)
 
     levels = updates["lvl"]
@@ -239,7 +254,11 @@ def _times(recs: pl.DataFrame, v2: bool, year_hint: int | None) -> pl.DataFrame:
     """offset_ms and local_time per record, from the time column and TIME markers."""
     marker_local = _wall(pl.col("date"))
     if not v2:
-        recs = recs.with_columns(offset_ms=_duration_ms(pl.col("t")))
+        padded = bool(recs.select(pl.col("t").str.contains(_PADDED).all()).item())
+        if padded:
+            recs = recs.with_columns(
+                _digits=pl.col("t").str.replace_all(r"[^0-9]", "").cast(pl.Int64))
+        recs = recs.with_columns(offset_ms=_duration_ms(pl.col("t"), padded))
         # local = wall clock of the last RESET:TIME/TIME record + time since it (the first
         # one for records before any; the time column can step back after TIME:, §7.4).
         recs = recs.with_columns(
@@ -370,13 +389,23 @@ def _empty_parts(keep: list[str]) -> pl.DataFrame:
     return pl.DataFrame(schema={k: schema[k] for k in [*keep, *list(schema)[4:]]})
 
 
-def _redact_expr() -> pl.Expr:
+def _redact(rows: pl.DataFrame) -> pl.DataFrame:
     """As the checkin history: sync strings, SyncManager jobs and `*job*/`/`*sync*/` tags
-    lose the account; every other string only its e-mail addresses."""
+    lose the account; every other string only its e-mail addresses. Tags repeat, so each
+    distinct tag is redacted once and mapped back."""
     tag = pl.col("tag")
     sync_like = (pl.col("name").is_in(["sync", "job"]) | tag.str.starts_with("*job*/")
                  | tag.str.starts_with("*sync*/"))
-    return pl.when(sync_like).then(redact_sync_expr(tag)).otherwise(redact_email_expr(tag))
+    pairs = rows.select(sync=sync_like, tag=tag).filter(tag.is_not_null()).unique()
+    maps: dict[bool, dict[str, str]] = {True: {}, False: {}}
+    for sync, text in pairs.iter_rows():
+        new = redact_sync(text) if sync else redact_text(text)
+        if new != text:
+            maps[bool(sync)][text] = new
+    if not maps[True] and not maps[False]:
+        return rows
+    return rows.with_columns(tag=pl.when(sync_like).then(tag.replace(maps[True]))
+                             .otherwise(tag.replace(maps[False])))
 
 
 def _absolute(rows: pl.DataFrame, clock: Clock | None) -> pl.DataFrame:
