@@ -393,3 +393,21 @@ def test_history_stop_uses_internal_reason_code():
     f = one(res, "abnormal_job_stops", uid=APP)
     assert f["value"] == 1.0 and "timeout 1×" in f["detail"]
     assert "Normal ends not counted: 1." in f["detail"]
+
+
+def test_alarm_deferral_background_restricted_and_oem():
+    pend = PENDING.frame([
+        {"list": "pending_user_blocked", "tag": "*alarm*:com.example.app.CHECK",
+         "package": "com.example.app", "type": "ELAPSED", "when_relative_ms": -2 * H},
+        {"list": "pending", "tag": "*alarm*:com.example.two.PUSH", "package": "com.example.two",
+         "uid": APP2, "type": "ELAPSED", "orig_type": "ELAPSED_WAKEUP"},
+        {"list": "pending", "tag": "*walarm*:ok", "package": "com.example.two", "uid": APP2,
+         "type": "ELAPSED_WAKEUP"},
+    ])
+    res = analyse(make_capture({"alarm_pending": pend}))
+    br = one(res, "alarm_deferral", package="com.example.app")
+    assert (br["severity"], br["value"]) == ("medium", 120.0)
+    assert "Pending user blocked background alarms" in br["basis"]
+    oem = one(res, "alarm_deferral", package="com.example.two")
+    assert (oem["severity"], oem["recommendation_id"]) == ("low", "alarm_oem")
+    assert "origType" in oem["basis"]

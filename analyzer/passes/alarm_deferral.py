@@ -4,7 +4,9 @@
 requester's (`deferred_by`) is the reason. 9–11: an alarm in the pending-while-idle list
 waits for Doze to end; one whose `whenElapsed` is later than `expectedWhenElapsed` was
 delayed by its standby bucket (AOSP AlarmManagerService.adjustDeliveryTimeBasedOnBucketLocked).
-One finding per package and policy.
+9+: `Pending user blocked background alarms` wait for a background-restricted app to be
+used. Samsung prints `origType` when its battery optimisation turned a wakeup alarm into a
+non-wakeup one (formats.md §7.2). One finding per package and policy.
 """
 
 from __future__ import annotations
@@ -13,6 +15,13 @@ import polars as pl
 
 from . import Context, app_uid_expr, evidence, fmt_ms, uid_text
 
+_BASIS = {
+    "policy": "policyWhenElapsed (latest policy time − requester time, 12+)",
+    "device_idle": "the pending-while-idle list (Android 9–11)",
+    "background_restricted": "the `Pending user blocked background alarms` list; delay = how "
+                             "long the alarm is overdue",
+    "oem_downgrade": "Samsung `origType` (the requested type) differs from the type",
+}
 _POLICY_COLS = {"app_standby": "policy_app_standby_ms", "device_idle": "policy_device_idle_ms",
                 "battery_saver": "policy_battery_saver_ms"}
 
@@ -26,11 +35,18 @@ def run(ctx: Context) -> list[dict]:
     computed = (pl.max_horizontal([col(c) for c in _POLICY_COLS.values()])
                 - col("policy_requester_ms"))
     delay = pl.coalesce(col("deferral_ms"), computed)
-    in_idle_list = col("list", pl.String) == "pending_while_idle"
+    lst = col("list", pl.String)
     by = col("deferred_by", pl.String)
+    downgraded = col("orig_type", pl.String).is_not_null() & (
+        col("orig_type", pl.String) != col("type", pl.String))
+    overdue = -col("when_relative_ms")
     policy = (pl.when(by.is_not_null()).then(by)
-              .when(in_idle_list).then(pl.lit("device_idle"))
+              .when(lst == "pending_while_idle").then(pl.lit("device_idle"))
+              .when(lst == "pending_user_blocked").then(pl.lit("background_restricted"))
+              .when(downgraded).then(pl.lit("oem_downgrade"))
               .when(delay > 0).then(pl.lit("app_standby")))
+    # A user-blocked alarm's delay is how long it is overdue.
+    delay = pl.when(lst == "pending_user_blocked").then(overdue).otherwise(delay)
     rows = pend.with_columns(policy.alias("_policy"), delay.alias("_delay")).filter(
         pl.col("_policy").is_not_null()
         & (pl.col("uid").is_null() | app_uid_expr()).fill_null(True)
@@ -57,12 +73,12 @@ def run(ctx: Context) -> list[dict]:
                   + (f"; the longest by {fmt_ms(max_delay)} past the requested time"
                      if max_delay and max_delay > 0 else "")
                   + f". Tags: {', '.join(tags[:6])}" + ("…" if len(tags) > 6 else "")
-                  + f". Wakeup alarms among them: {wakeups}.")
+                  + (f". Wakeup alarms among them: {wakeups}." if pol != "oem_downgrade"
+                     else "."))
         value = max_delay / 60_000 if max_delay and max_delay > 0 else 0.0
-        basis = ("dumpsys alarm pending alarms: policyWhenElapsed (latest policy − requester)"
-                 if "deferred_by" in g.columns and g["deferred_by"].drop_nulls().len()
-                 else "dumpsys alarm pending alarms: pending-while-idle list / whenElapsed − "
-                      "expectedWhenElapsed (Android 9–11)")
+        basis = "dumpsys alarm pending alarms: " + _BASIS.get(
+            "policy" if "deferred_by" in g.columns and g["deferred_by"].drop_nulls().len()
+            else pol, "whenElapsed − expectedWhenElapsed (Android 9–11)")
         out.append(ctx.finding(
             kind="alarm_deferral", severity=sev, package=package, uid=uid,
             api=g["api"].drop_nulls().first() if "api" in g.columns and g["api"].drop_nulls().len()
