@@ -37,7 +37,6 @@ from .times import Timebase, find_now
 __all__ = ["TABLES", "parse"]
 
 
-
 def parse(inp: SectionInput) -> dict:
     """Parse one jobscheduler section into its tables (never raises on content)."""
     lines = inp.lines
