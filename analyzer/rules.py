@@ -109,7 +109,22 @@ def _check_regex(where: str, pattern: str) -> None:
                          "regex syntax (no look-around or back-references).") from None
 
 
-def _rule(entry: object, where: str, apis: tuple[str, ...], origin: str) -> Rule:
+def _check_regexes(items: list[tuple[str, str]]) -> None:
+    """All patterns in one Polars pass; on failure, find and name the bad one."""
+    import polars as pl
+
+    if not items:
+        return
+    try:
+        pl.DataFrame({"s": [""]}).select(
+            [pl.col("s").str.contains(p).alias(f"r{i}") for i, (_, p) in enumerate(items)])
+    except Exception:
+        for where, pattern in items:
+            _check_regex(where, pattern)
+
+
+def _rule(entry: object, where: str, apis: tuple[str, ...], origin: str,
+          regexes: list[tuple[str, str]]) -> Rule:
     if not isinstance(entry, dict):
         raise RulesError(f"{where}: each [[rule]] must be a table.")
     unknown = set(entry) - _RULE_KEYS
@@ -138,7 +153,7 @@ def _rule(entry: object, where: str, apis: tuple[str, ...], origin: str) -> Rule
             continue
         if not isinstance(value, str):
             raise RulesError(f"{where}: `{key}` must be a regex string.")
-        _check_regex(f"{where} `{key}`", value)
+        regexes.append((f"{where} `{key}`", value))
     for key in ("app_id_min", "app_id_max"):
         value = entry.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
@@ -213,7 +228,8 @@ def _build(apis_doc: dict, know_doc: dict, user: dict | None, user_path: str | N
     apis = tuple(apis_doc.get("apis", ()))
     if not apis or "unknown" not in apis:
         raise RulesError(f"{APIS_FILE}: `apis` must list the API names, including unknown.")
-    rules = [_rule(e, f"{APIS_FILE} rule #{i + 1}", apis, "shipped")
+    regexes: list[tuple[str, str]] = []
+    rules = [_rule(e, f"{APIS_FILE} rule #{i + 1}", apis, "shipped", regexes)
              for i, e in enumerate(apis_doc.get("rule", []))]
     uid_names = _uid_names(apis_doc.get("uid_names", {}), str(APIS_FILE))
     thresholds = dict(know_doc.get("thresholds", {}))
@@ -239,7 +255,7 @@ def _build(apis_doc: dict, know_doc: dict, user: dict | None, user_path: str | N
         extra = []
         for i, e in enumerate(entries):
             before = e.get("before") if isinstance(e, dict) else None
-            extra.append((_rule(e, f"{where} rule #{i + 1}", apis, where), before))
+            extra.append((_rule(e, f"{where} rule #{i + 1}", apis, where, regexes), before))
         rules = _merge_rules(rules, extra, where)
         uid_names.update(_uid_names(user.get("uid_names", {}), where))
         for name, t in user.get("thresholds", {}).items():
@@ -255,6 +271,7 @@ def _build(apis_doc: dict, know_doc: dict, user: dict | None, user_path: str | N
                 raise RulesError(f"{where}: [wording.{group}] must be a table.")
             wording.setdefault(group, {}).update(entries_)
         files.append(where)
+    _check_regexes(regexes)
     ids = [r.id for r in rules]
     dup = next((i for i in ids if ids.count(i) > 1), None)
     if dup:

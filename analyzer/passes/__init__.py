@@ -125,6 +125,16 @@ class Context:
         return self.rules.wording.get(group, {})
 
     @cached_property
+    def history_timeline(self):
+        """The battery history timeline (passes.history.timeline), computed once."""
+        from .history import timeline
+
+        h = self.indexed("batterystats_history")
+        if h.is_empty() or "api" not in h.columns:
+            return None
+        return h, timeline(h)
+
+    @cached_property
     def name_map(self) -> dict[int, str]:
         return dict(zip(self.names["app_id"].to_list(), self.names["name"].to_list(),
                         strict=True))

@@ -29,7 +29,7 @@ from . import (
     summary_evidence,
     uid_text,
 )
-from .history import first_holder_screen_off, longwakes, timeline
+from .history import first_holder_screen_off, longwakes
 
 _OWN_APIS = ("wakelock", "unknown", "broadcast")
 
@@ -75,10 +75,9 @@ def run(ctx: Context) -> list[dict]:
 
 
 def _history_figures(ctx: Context, exempt: list[str]):
-    h = ctx.indexed("batterystats_history")
-    if h.is_empty() or "api" not in h.columns:
+    if ctx.history_timeline is None:
         return None, None, None
-    tl = timeline(h)
+    h, tl = ctx.history_timeline
     if tl is None or tl.holders.is_empty():
         return None, None, None
     first = first_holder_screen_off(tl).filter(~pl.col("api").is_in(exempt))
@@ -196,8 +195,7 @@ def stuck(ctx: Context) -> list[dict]:
     exempt = set(ctx.threshold("excessive_wakelock").get("exempt_apis", []))
     out: list[dict] = []
     covered: set[tuple] = set()
-    h = ctx.indexed("batterystats_history")
-    tl = timeline(h) if (h.height and "api" in h.columns) else None
+    h, tl = ctx.history_timeline or (None, None)
     lw = longwakes(h, tl) if tl is not None else pl.DataFrame()
     if lw.height:
         best = (lw.filter(app_uid_expr())
