@@ -50,7 +50,7 @@ class Opened:
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.goto(self.url, wait_until="load")
         self.page.wait_for_timeout(300)
-        self.page.screenshot(path=f"/tmp/wakescope-report-{shot}.png", full_page=True)
+        self.page.screenshot(path=f"/tmp/wakescope-report-{shot}.png")
 
     def count(self, selector: str) -> int:
         return self.page.locator(selector).count()
