@@ -76,7 +76,8 @@ def _wakelocks() -> pl.DataFrame:
         (APP, "MyLock", 2 * H, 20 * MIN),               # 2 h bg in 12 h → 4 h/24h (high)
         (APP, "ExoPlayer:WakeLockManager", 3 * H, None),  # media: exempt
         (APP_U10, "MyLock", 10 * MIN, None),            # user 10 copy of the same app
-        (APP3, "SlowLock", 5 * MIN, 40 * MIN),          # stuck from aggregates: 40 min
+        (APP3, "SlowLock", 5 * MIN, 40 * MIN),          # 40 min max hold: under the stuck bar
+    (APP3, "HeldLock", 1 * MIN, 70 * MIN),          # stuck from aggregates: 70 min
         (APP3, "NlpWakeLock", 1 * H, None),             # location 1 h → 2 h/24h (medium)
         (1000, "deviceidle_maint", 5 * H, None),        # system: no vitals finding
     ]:
@@ -232,9 +233,12 @@ def test_stuck_wakelocks(result):
     hist = one(result, "stuck_wakelock", uid=APP3, api="wakelock", basis=(
         "history: longest +longwake … -longwake interval (offset_ms difference)"))
     assert hist["value"] == pytest.approx(1.5) and hist["severity"] == "high"
-    agg = one(result, "stuck_wakelock", uid=APP3, metric="longest_hold_h", value=pytest.approx(
-        40 / 60, abs=1e-4))
-    assert agg["severity"] == "medium" and agg["basis"].startswith("aggregates")
+    # SlowLock's 40-minute max hold is under the 1 h bar: no finding
+    assert not [r for r in kinds(result, "stuck_wakelock") if "SlowLock" in r["title"]]
+    agg = one(result, "stuck_wakelock", uid=APP3, basis=(
+        "aggregates since last charge: the tag's longest single hold (max_ms)"))
+    assert agg["value"] == pytest.approx(70 / 60) and agg["severity"] == "high"
+    assert "HeldLock" in agg["title"]
     audio = one(result, "stuck_wakelock", uid=APP3, api="media")
     assert audio["value"] == pytest.approx(2.0) and audio["severity"] == "info"
 
@@ -248,8 +252,10 @@ def test_excessive_wakeups_split_by_tag(result):
            "allow-while-idle)" in f["detail"]
     assert "*walarm*:com.example.app.PING: 30 (3.0/h; not pending at capture)" in f["detail"]
     assert "Split: exact 120, not pending 30" in f["detail"]
-    low = one(result, "excessive_wakeups", uid=APP2)
-    assert low["value"] == pytest.approx(6.0) and low["severity"] == "low"
+    # 60 wakeups in 10 h = 6/h: under the bar, no finding (the apps table has the figure)
+    assert not [r for r in kinds(result, "excessive_wakeups") if r["uid"] == APP2]
+    two = result.apps.filter(pl.col("package") == "com.example.two")
+    assert two["wakeups_per_hour"][0] == pytest.approx(6.0)
 
 
 def test_wakeups_from_alarm_stats_since_boot():

@@ -68,11 +68,15 @@ def crosses(value: float, bound: float, comparison: str) -> bool:
 
 
 def level(value: float | None, threshold: dict) -> str | None:
-    """The highest severity whose bound `value` crosses (threshold['severity'] ladder)."""
+    """The highest severity whose bound `value` crosses (threshold['severity'] ladder);
+    None when the value does not cross the threshold's own `value`."""
     if value is None:
         return None
     ladder = threshold.get("severity", {})
     comparison = threshold.get("comparison", ">=")
+    if isinstance(threshold.get("value"), int | float) and not crosses(
+            value, threshold["value"], comparison):
+        return None
     for sev in SEVERITIES:
         bound = ladder.get(sev)
         if isinstance(bound, int | float) and crosses(value, bound, comparison):

@@ -19,7 +19,7 @@ import polars as pl
 
 from parsers.batterystats.codes import STOP_REASON_NAMES
 
-from . import HOUR_MS, Context, app_uid_expr, evidence, fmt_ms, uid_text
+from . import HOUR_MS, Context, app_uid_expr, evidence, fmt_ms, level, uid_text
 
 _TIMING = "timing"
 
@@ -200,11 +200,9 @@ def abnormal_stops(ctx: Context) -> list[dict]:
                                                                            descending=True)
         serious = int(counts.filter(pl.col("cls").is_in(["serious", "policy"]))["count"].sum())
         constraint = int(counts.filter(pl.col("cls") == "constraint")["count"].sum())
-        ladder = t.get("severity", {})
-        if serious >= ladder.get("high", t["value"]):
-            sev, value = "high", serious
-        elif serious >= ladder.get("medium", 1):
-            sev, value = "medium", serious
+        sev = level(float(serious), t)
+        if sev is not None:
+            value = serious
         elif constraint >= t.get("constraint_stops_low", 10):
             sev, value = "low", constraint
         else:

@@ -228,7 +228,7 @@ def stuck(ctx: Context) -> list[dict]:
     if wl.height and "max_ms" in wl.columns and "api" in wl.columns:
         agg = (wl.filter((pl.col("kind") == "partial") & app_uid_expr()
                          & pl.col("max_ms").is_not_null())
-               .filter(pl.col("max_ms") >= min(t["severity"].values()) * HOUR_MS))
+               .filter(pl.col("max_ms") >= t["value"] * HOUR_MS))
         for r in agg.sort("max_ms", descending=True).iter_rows(named=True):
             if (r["uid"], r["tag"]) in covered:
                 continue
