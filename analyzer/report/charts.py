@@ -85,6 +85,8 @@ def _axis_title(tl: Timeline, offset_min: int | None) -> str:
         return f"device local time{f' ({off})' if off else ''}"
     if tl.axis == "utc":
         return "UTC (device time zone unknown)"
+    if tl.axis == "before_capture":
+        return "hours before the capture (no wall clock in this dump)"
     return "hours since the history began (no wall clock in this capture)"
 
 
@@ -136,7 +138,7 @@ def timeline_spec(tl: Timeline, offset_min: int | None = None) -> dict | None:
         "showlegend": True,
         "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom",
                    "font": {"size": 11}, "itemclick": "toggle"},
-        "xaxis": {"type": "linear" if tl.axis == "relative" else "date",
+        "xaxis": {"type": "linear" if tl.axis in ("relative", "before_capture") else "date",
                   "anchor": "y2", "showgrid": True, "gridcolor": "#eef2f7",
                   "title": {"text": esc(_axis_title(tl, offset_min)), "font": {"size": 11}},
                   "showspikes": True, "spikemode": "across", "spikethickness": 1,

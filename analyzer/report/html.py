@@ -537,7 +537,6 @@ def job_views(analysis: Any) -> list[TableView]:
 
 EXPECTED_SECTIONS = {
     "batterystats": "battery history, wakelocks, wakeup alarms, job and sync totals, power",
-    "batterystats_checkin": "checkin aggregates (batterystats -c)",
     "jobscheduler": "registered jobs, constraints, deferral reasons, job history",
     "alarm": "pending alarms, alarm stats, wakeup history",
 }
@@ -552,11 +551,9 @@ def diagnostics_view(analysis: Any) -> dict:
                       "lines": getattr(s, "line_count", None),
                       "first_line": getattr(s, "first_line", None)})
     names = {f["name"] for f in found}
+    if "batterystats_checkin" in names:  # either batterystats form covers the aggregates
+        names.add("batterystats")
     missing = [(n, what) for n, what in EXPECTED_SECTIONS.items() if n not in names]
-    if "batterystats" in names or "batterystats_checkin" in names:
-        # Either batterystats form covers the aggregates; name only the absent extras.
-        missing = [(n, w) for n, w in missing if n not in ("batterystats",
-                                                           "batterystats_checkin")]
     diags = []
     d = getattr(cap, "diagnostics", None)
     if d is not None:

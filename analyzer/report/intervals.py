@@ -49,7 +49,8 @@ TAG_CHARS = 120
 class Timeline:
     """Everything the chart needs, in plain Python values (ms on the chosen axis)."""
 
-    axis: str = "none"         # local, utc, relative (ms since history start) or none
+    # local, utc, relative (ms since history start), before_capture (ms, negative) or none
+    axis: str = "none"
     source: str = ""
     start: int | None = None
     end: int | None = None
@@ -279,11 +280,15 @@ def _from_services(analysis: Any, tl: Timeline) -> pl.DataFrame:
         ).filter(pl.col("x").is_not_null())
         parts.append(j)
         axis = "local" if minutes is not None else "utc"
-    elif jh.height and now is not None and "offset_ms" in jh.columns:
-        j = jh.with_columns(x=pl.lit(now) + pl.col("offset_ms"), kind=pl.lit("event"),
+    elif jh.height and "offset_ms" in jh.columns:
+        # No UTC time: place runs relative to the capture (on the wall clock when known).
+        base = pl.lit(now) if now is not None else pl.lit(0)
+        j = jh.with_columns(x=base + pl.col("offset_ms"), kind=pl.lit("event"),
                             name=pl.lit("job"),
                             transition=pl.col("event").str.to_lowercase())
         parts.append(j)
+        if now is None:
+            axis = "before_capture"
     wh = table(analysis, "alarm_wakeup_history")
     if wh.height and now is not None and "offset_ms" in wh.columns:
         parts.append(wh.with_columns(x=pl.lit(now) + pl.col("offset_ms"), kind=pl.lit("event"),
