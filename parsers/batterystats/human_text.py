@@ -22,6 +22,7 @@ _UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
 # Android 16's HistoryPrinter adds `-SSS` (`yyyy-MM-dd-HH-mm-ss-SSS`).
 WALL = r"\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d(?:-\d{3})?"
 
+
 def time_ms(text: str | None) -> int | None:
     """`1h 2m 3s 4ms` / `-7h -39m -29s -531ms` / `0ms` → ms (each unit carries its sign)."""
     if text is None:
