@@ -542,6 +542,34 @@ EXPECTED_SECTIONS = {
 }
 
 
+def _coverage_row(key: str, value: Any) -> dict:
+    """One coverage entry in words: share attributed to a named API, and the split by API."""
+    label = str(key).replace("_ms", "").replace("_", " ")
+    fmt = fmt_ms if str(key).endswith("_ms") else fmt_num
+    row = {"label": label, "text": "", "apis": []}
+    if isinstance(value, dict):
+        share, total = value.get("share"), value.get("total")
+        if share is not None and total is not None:
+            row["text"] = (f"{100 * share:.1f} % attributed to a named API "
+                           f"({fmt(value.get('attributed'))} of {fmt(total)})")
+        if value.get("source"):
+            row["text"] += f" · from {value['source']}"
+        by_api = value.get("by_api")
+        if isinstance(by_api, dict):
+            row["apis"] = [(_api(a), fmt(v)) for a, v in
+                           sorted(by_api.items(), key=lambda kv: -(kv[1] or 0)) if v]
+        rest = {k: v for k, v in value.items()
+                if k not in ("share", "total", "attributed", "source", "by_api")}
+        if rest or not row["text"]:
+            row["text"] += (" · " if row["text"] else "") + json.dumps(rest or value,
+                                                                       default=str)
+    elif isinstance(value, float):
+        row["text"] = f"{value:,.3g}"
+    else:
+        row["text"] = json.dumps(value, default=str) if isinstance(value, list) else str(value)
+    return row
+
+
 def diagnostics_view(analysis: Any) -> dict:
     cap = getattr(analysis, "capture", None)
     sections = list(getattr(cap, "sections", None) or [])
@@ -570,14 +598,7 @@ def diagnostics_view(analysis: Any) -> dict:
     order = {"error": 0, "warning": 1, "info": 2}
     diags.sort(key=lambda x: order.get(x["level"], 3))
     coverage = getattr(analysis, "coverage", None) or {}
-    cov_rows = []
-    for k, v in coverage.items():
-        if isinstance(v, float):
-            v = f"{100 * v:.1f} %" if 0 <= v <= 1 and ("share" in k or "ratio" in k
-                                                       or "attributed" in k) else f"{v:,.2f}"
-        elif isinstance(v, dict | list):
-            v = json.dumps(v, default=str)
-        cov_rows.append((str(k).replace("_", " "), str(v)))
+    cov_rows = [_coverage_row(k, v) for k, v in coverage.items()]
     tables = []
     for name, frame in sorted((getattr(analysis, "tables", None) or {}).items()):
         if isinstance(frame, pl.DataFrame):
