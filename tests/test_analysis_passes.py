@@ -401,6 +401,25 @@ def test_history_stop_uses_internal_reason_code():
     assert "Normal ends not counted: 1." in f["detail"]
 
 
+def test_background_location_prefers_gps_time():
+    """GPS background time per uid (a `batterystats_sensors` table, when the parser has one)
+    wins over the location wakelocks: 1 h of background GPS in 12 h → 2 h/24h."""
+    sensors = pl.DataFrame({"uid": [APP, APP], "sensor": ["gps", "123"],
+                            "total_ms": [H + 60_000, 9 * H], "count": [5, 1],
+                            "background_ms": [H, 9 * H]})
+    tables = {"batterystats_summary": SUMMARY.frame([{"battery_realtime_ms": 12 * H}]),
+              "batterystats_sensors": sensors,
+              "batterystats_wakelocks": WAKELOCKS.frame([
+                  {"uid": APP, "tag": "*location*", "kind": "background_partial",
+                   "total_ms": 10 * MIN}])}
+    res = analyse(make_capture(tables))
+    f = one(res, "background_location", uid=APP)
+    assert f["value"] == pytest.approx(2.0) and f["severity"] == "medium"
+    assert f["basis"].startswith("batterystats GPS sensor background time")
+    assert "Location wakelocks: 10m." in f["detail"]
+    assert json.loads(f["evidence"])[0]["rows"] == [0]
+
+
 def test_alarm_deferral_background_restricted_and_oem():
     pend = PENDING.frame([
         {"list": "pending_user_blocked", "tag": "*alarm*:com.example.app.CHECK",
