@@ -264,6 +264,60 @@ def test_empty_analysis_renders(tmp_path):
     assert analysis_json(a)["findings"] == []
 
 
+# A hand-written batterystats dump whose strings are markup: history tags, wakelock and job
+# names. It goes through the real parsers and analysis.
+EVIL_DUMP = """\
+Battery History (0% used, 2KB used of 256KB, 3 strings using 200):
+                    0 (10) RESET:TIME: 2024-05-01-08-00-00
+                    0 (2) 100 status=discharging health=good plug=none temp=260 volt=4377 \
+charge=2517 +running +screen top=u0a123:"<img src=x onerror=window.__xss=4>"
+               +10s0ms (2) 100 -screen
+               +11s0ms (2) 100 +wake_lock=u0a123:"<script>window.__xss=1</script>"
+             +1m0s0ms (2) 099 -wake_lock
+             +2m0s0ms (2) 099 +job=u0a123:"<b>job</b>&amp;<svg/onload=window.__xss=5>"
+             +3m0s0ms (2) 098 -job=u0a123:"<b>job</b>&amp;<svg/onload=window.__xss=5>"
+             +9m0s0ms (1) 098 -running
+Statistics since last charge:
+  System starts: 0, currently on battery: true
+  Time on battery: 1h 0m 0s 0ms (100.0%) realtime, 10m 0s 0ms (16.7%) uptime
+  Time on battery screen off: 50m 0s 0ms (83.3%) realtime, 9m 0s 0ms (15.0%) uptime
+  Total run time: 1h 0m 0s 0ms realtime, 10m 0s 0ms uptime
+  Start clock time: 2024-05-01-08-00-00
+    Amount discharged (lower bound): 2
+    Amount discharged (upper bound): 2
+    Amount discharged while screen on: 1
+    Amount discharged while screen off: 1
+  u0a123:
+    Wake lock <script>window.__xss=1</script>: 49m 0s 0ms partial (30 times) max=3000000 \
+actual=2940000 realtime
+    Job <b>job</b>&amp;<svg/onload=window.__xss=5>: 1m 0s 0ms realtime (1 times)
+"""
+
+
+def evil_dump(folder) -> str:
+    path = folder / "evil-batterystats.txt"
+    path.write_text(EVIL_DUMP, encoding="utf-8")
+    return str(path)
+
+
+def test_real_pipeline_escapes_markup_from_the_dump(tmp_path):
+    pytest.importorskip("analyzer.analysis")
+    from analyzer.pipeline import run_one
+
+    out = tmp_path / "evil.html"
+    a = run_one(evil_dump(tmp_path), html=out, markdown=tmp_path / "evil.md")
+    assert a.capture.table("batterystats_wakelocks").height == 1
+    page = out.read_text(encoding="utf-8")
+    body = _text_outside_scripts(page)
+    for raw in ("<script>window.__xss", "<img src=x", "<svg/onload", "<b>job</b>"):
+        assert raw not in body
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in body
+    for s in re.findall(r"<script\b[^>]*>(.*?)</script>", page, flags=re.S):
+        if "__xss" in s:
+            assert "<" not in s
+    assert "<script>" not in (tmp_path / "evil.md").read_text()
+
+
 def test_esc_and_script_json():
     assert esc("<b>&") == "&lt;b&gt;&amp;"
     assert script_json({"a": "</script><!--"}) == '{"a":"\\u003c/script\\u003e\\u003c!--"}'

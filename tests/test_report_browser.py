@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_report import XSS, fake_analysis
+from test_report import XSS, evil_dump, fake_analysis
 
 from analyzer.report import write_html
 
@@ -109,6 +109,18 @@ def test_no_findings_page(browser, tmp_path):
     o = Opened(browser, path, "no-findings")
     o.check_clean()
     assert "No findings." in o.page.locator("#findings").text_content()
+    o.page.close()
+
+
+def test_markup_in_a_real_dump_stays_text(browser, tmp_path):
+    """The hand-made evil dump through the real parsers and analysis, in the browser."""
+    out = tmp_path / "evil.html"
+    _pipeline_report(Path(evil_dump(tmp_path)), out)
+    o = Opened(browser, out, "evil-dump")
+    o.check_clean()
+    assert XSS in o.page.locator("#wakelocks-table").text_content()
+    assert o.count("img[src='x'], svg[onload], #wakelocks b") == 0
+    assert o.count("#timeline-chart .main-svg") >= 1
     o.page.close()
 
 
