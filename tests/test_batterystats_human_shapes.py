@@ -311,3 +311,32 @@ def test_partial_dump_without_history():
     assert "batterystats_history" not in tables
     s = tables["batterystats_summary"].row(0, named=True)
     assert s["start_level"] is None and s["battery_realtime_ms"] == 18_123_004
+
+
+def test_total_on_hostile_input():
+    """Parsers are total: overflowing numbers, non-ASCII digits, broken dates and cut lines
+    give nulls or unknown lines, never an exception."""
+    cases = [
+        "",
+        "Battery History (0% used, 0 used of 256KB, 0 strings using 0):",
+        "Statistics since last charge:",
+        "Statistics since last charge:\n  u99999999999999999999a1:\n"
+        "    Wake lock x: 1ms partial (99999999999999999999 times) realtime\n"
+        "    Apk com.x:\n      Wakeup alarm t: 99999999999999999999999 times",
+        "Battery History (x):\n                    0 (9) RESET:TIME: 2024-05-01-08-00-12\n"
+        "  +9999999999d23h59m59s999ms (2) 100 +running\n"
+        "  +9223372036854775807ms (2) 100 -running\n  -99999999999999999999ms (1) 100 +running",
+        "Battery History (x):\n                    0 (9) RESET:TIME: 2024-99-99-99-99-99\n"
+        "                    0 (2) ١00 +running\n          +1s000ms (2) 100 +top=u0a١:\"x\"",
+        "Battery History (x):\n  13-45 99:99:99.999 100 +running\n"
+        "  01-01 00:00:00.000 RESET:TIME: 9999-12-31-23-59-59",
+        HISTORY_QUIRKS.replace('"', "")[:700],
+        STATS.replace(" times", "")[:1500],
+    ]
+    clock = Clock(0, 1_700_000_000_000, "test", 60)
+    for text in cases:
+        tables, _ = run(text, clock=clock)
+        for frame in tables.values():
+            assert isinstance(frame, pl.DataFrame)
+    wl = run(cases[3])[0]["batterystats_wakelocks"].row(0, named=True)
+    assert (wl["uid"], wl["count"], wl["total_ms"]) == (None, None, 1)

@@ -31,12 +31,13 @@ from .checkin_redact import redact_sync, redact_text
 from .codes import BATTERY_FIELDS, HUMAN_EVENT_ALIASES, STATE_VALUES
 
 # Record line shapes, tested with `str.contains` (DFA, fast); fields are then cut with splitn.
-_LEGACY = r"^ +(?:0|[+-](?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?\d+ms) \(\d+\)(?: |$)"
-_V2 = r"^ +\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}(?: |$)"
+# Polars regexes are Rust `regex`, where `\d` is any Unicode digit: patterns spell [0-9].
+_LEGACY = r"^ +(?:0|[+-](?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?[0-9]+ms) \([0-9]+\)(?: |$)"
+_V2 = r"^ +[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]{3}(?: |$)"
 _DETAIL = r"^ +(?:Details: |/proc/stat=|Stats: |procstate: )"
 _EXT_LINE = r"^ +ext="
-_LEVEL = r"^\d{3}(?: |$)"
-_LEVEL_HEX = r"^\d{3} [0-9a-f]{8}(?: |$)"
+_LEVEL = r"^[0-9]{3}(?: |$)"
+_LEVEL_HEX = r"^[0-9]{3} [0-9a-f]{8}(?: |$)"
 # One state token: `+running`, `brightness=dim`, `+job=u0a12:"com.x/.Svc"` (quoted strings
 # may hold spaces and `: `; HistoryPrinter does not escape them).
 # A token has a sign or a value; a bare word is no token (left over → unknown record).
@@ -73,8 +74,9 @@ class HistoryResult:
 
 
 # formatDuration with a field width zero-pads every unit after the first (`+1h02m10s975ms`).
-_PADDED = (r"^(?:0|[+-](?:\d+d\d\dh\d\dm\d\ds\d{3}|\d+h\d\dm\d\ds\d{3}|\d+m\d\ds\d{3}"
-           r"|\d+s\d{3}|\d+)ms)$")
+_PADDED = (r"^(?:0|[+-](?:[0-9]+d[0-9]{2}h[0-9]{2}m[0-9]{2}s[0-9]{3}"
+           r"|[0-9]+h[0-9]{2}m[0-9]{2}s[0-9]{3}|[0-9]+m[0-9]{2}s[0-9]{3}|[0-9]+s[0-9]{3}"
+           r"|[0-9]+)ms)$")
 
 
 def _duration_ms(col: pl.Expr, padded: bool) -> pl.Expr:
@@ -89,11 +91,11 @@ def _duration_ms(col: pl.Expr, padded: bool) -> pl.Expr:
                  + v // 10_000_000 % 100 * 3_600_000 + v // 1_000_000_000 * 86_400_000)
     else:
         def unit(pattern: str, ms: int) -> pl.Expr:
-            return col.str.extract(pattern).cast(pl.Int64).fill_null(0) * ms
+            return col.str.extract(pattern).cast(pl.Int64, strict=False).fill_null(0) * ms
 
-        total = (unit(r"(\d+)d", 86_400_000) + unit(r"(\d+)h", 3_600_000)
-                 + unit(r"(\d+)m\d", 60_000) + unit(r"(\d+)s\d", 1000)
-                 + unit(r"(\d+)ms$", 1))
+        total = (unit(r"([0-9]+)d", 86_400_000) + unit(r"([0-9]+)h", 3_600_000)
+                 + unit(r"([0-9]+)m[0-9]", 60_000) + unit(r"([0-9]+)s[0-9]", 1000)
+                 + unit(r"([0-9]+)ms$", 1))
     return pl.when(col.str.starts_with("-")).then(-total).otherwise(total)
 
 
@@ -153,10 +155,10 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
         has_lvl=body.str.contains(_LEVEL), has_hex=body.str.contains(_LEVEL_HEX),
     ).with_columns(
         date=pl.when(pl.col("is_time")).then(
-            body.str.extract(r"TIME: (\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)")),
-        msec=pl.when(pl.col("is_time")).then(body.str.extract(r"TIME: [\d-]{19}(-\d{3})$")),
+            body.str.extract(r"TIME: ([0-9]{4}(?:-[0-9]{2}){5})")),
+        msec=pl.when(pl.col("is_time")).then(body.str.extract(r"TIME: [0-9-]{19}(-[0-9]{3})$")),
         is_marker=pl.col("is_time") | pl.col("cmd").is_not_null(),
-        lvl=pl.when(pl.col("has_lvl")).then(body.str.slice(0, 3).cast(pl.Int32)),
+        lvl=pl.when(pl.col("has_lvl")).then(body.str.slice(0, 3).cast(pl.Int32, strict=False)),
         rest=pl.when(pl.col("has_hex")).then(body.str.slice(12))
         .when(pl.col("has_lvl")).then(body.str.slice(3)),
     )
@@ -257,7 +259,7 @@ def _times(recs: pl.DataFrame, v2: bool, year_hint: int | None) -> pl.DataFrame:
         padded = bool(recs.select(pl.col("t").str.contains(_PADDED).all()).item())
         if padded:
             recs = recs.with_columns(
-                _digits=pl.col("t").str.replace_all(r"[^0-9]", "").cast(pl.Int64))
+                _digits=pl.col("t").str.replace_all(r"[^0-9]", "").cast(pl.Int64, strict=False))
         recs = recs.with_columns(offset_ms=_duration_ms(pl.col("t"), padded))
         # local = wall clock of the last RESET:TIME/TIME record + time since it (the first
         # one for records before any; the time column can step back after TIME:, §7.4).
@@ -276,7 +278,7 @@ def _times(recs: pl.DataFrame, v2: bool, year_hint: int | None) -> pl.DataFrame:
     # first RESET:TIME/TIME record (or the capture), and add one whenever the month wraps.
     years = recs.filter(pl.col("is_time")).select(pl.col("date").str.slice(0, 4))
     year = int(years.item(0, 0)) if years.height else (year_hint or 1970)
-    month = pl.col("wall").str.slice(0, 2).cast(pl.Int32)
+    month = pl.col("wall").str.slice(0, 2).cast(pl.Int32, strict=False)
     prev = month.forward_fill().shift(1)
     wrap = ((month < prev - 6).fill_null(False)).cast(pl.Int32).cum_sum()
     recs = recs.with_columns(
@@ -323,7 +325,7 @@ def _tokens(updates: pl.DataFrame, keep: list[str]) -> pl.DataFrame:
         .when(~has_val).then(pl.lit("state"))
         .when(pl.col("raw").is_in(_STATE_VALUE_NAMES)).then(pl.lit("value"))
         .when(pl.col("raw").is_in(_BATTERY_NAMES)
-              | pl.col("val").str.contains(r"^-?\d+(?:\.\d+)?$")).then(pl.lit("battery"))
+              | pl.col("val").str.contains(r"^-?[0-9]+(?:\.[0-9]+)?$")).then(pl.lit("battery"))
         .otherwise(pl.lit("value"))
     )
     transition = (
@@ -373,7 +375,7 @@ def _ext_rows(recs: pl.DataFrame, df: pl.DataFrame, keep: list[str]) -> pl.DataF
         *keep, kind=pl.lit("cpu"), transition=pl.lit("set"), name=pl.lit("cpu"),
         value=cu.struct.field("v").str.replace_all(" ", ""), tag=pl.lit(None, pl.String),
         uid_text=cu.struct.field("u"), part=pl.lit(2), idx=pl.col("i").cast(pl.UInt32))
-    br = pl.col("payload").str.extract_groups(r"^(?P<n>\d+):(?P<d>.*)$")
+    br = pl.col("payload").str.extract_groups(r"^(?P<n>[0-9]+):(?P<d>.*)$")
     bracket = e.filter(pl.col("ek") == "cpu-bracket").select(
         *keep, kind=pl.lit("cpu"), transition=pl.lit("set"), name=pl.lit("bracket"),
         value=br.struct.field("n"), tag=br.struct.field("d"),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ..uid import parse_uid
-from .human_text import to_float
+from .human_text import to_float, to_int
 
 _NUM = r"-?\d+(?:[.,]\d+)?(?:E-?\d+)?"
 _CAPACITY = re.compile(
@@ -83,7 +83,7 @@ class PowerBlock:
             return True
         m = _USER.match(s)
         if m:
-            self._consumer(None, int(m.group("user")), "user", m.group("mah"), m.group("rest"))
+            self._consumer(None, to_int(m.group("user")), "user", m.group("mah"), m.group("rest"))
             return True
         m = _DEVICE_ITEM.match(s)
         if m:

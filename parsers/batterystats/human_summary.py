@@ -127,7 +127,7 @@ def _device_line(s: str, res: SummaryResult) -> tuple[bool, str | None]:
         if m:
             res.kernel_wakelocks.append({"name": m.group("name").strip(),
                                          "total_ms": time_ms(m.group("t")),
-                                         "count": int(m.group("n"))})
+                                         "count": to_int(m.group("n"))})
             return True, None
         return bool(_KERNEL_WL_BARE.match(s)), None
     if s.startswith("Wakeup reason "):
@@ -135,7 +135,7 @@ def _device_line(s: str, res: SummaryResult) -> tuple[bool, str | None]:
         if m:
             res.wakeup_reasons.append({"reason": m.group("name").strip(),
                                        "total_ms": time_ms(m.group("t")),
-                                       "count": int(m.group("n"))})
+                                       "count": to_int(m.group("n"))})
             return True, None
         return bool(_WAKEUP_REASON_BARE.match(s)), None
     if s.startswith("Wake lock "):

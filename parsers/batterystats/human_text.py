@@ -15,7 +15,8 @@ from .checkin_redact import redact_sync, redact_text
 
 # One formatTimeMs value, signed per unit; the trailing space is part of the value.
 TIME = r"(?:-?\d+d )?(?:-?\d+h )?(?:-?\d+m )?(?:-?\d+s )?-?\d+ms"
-_UNIT = re.compile(r"(-?\d+)(ms|d|h|m|s)")
+_UNIT = re.compile(r"(-?\d+)(ms|d|h|m|s)", re.ASCII)
+_INT64 = 2**63 - 1
 _UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
 
 # Device-local wall clock as BatteryStats prints it (`DateFormat "yyyy-MM-dd-HH-mm-ss"`);
@@ -30,16 +31,19 @@ def time_ms(text: str | None) -> int | None:
     parts = _UNIT.findall(text)
     if not parts:
         return None
-    return sum(int(n) * _UNIT_MS[u] for n, u in parts)
+    total = sum(int(n) * _UNIT_MS[u] for n, u in parts)
+    return total if -_INT64 <= total <= _INT64 else None
 
 
 def to_int(text: str | None) -> int | None:
+    """A decimal that fits Int64, else None (a dump is untrusted input)."""
     if text is None:
         return None
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         return None
+    return value if -_INT64 <= value <= _INT64 else None
 
 
 def to_float(text: str | None) -> float | None:
@@ -60,7 +64,7 @@ def wall_time(text: str | None) -> datetime | None:
         parts = [int(p) for p in text.split("-")]
         ms = parts[6] if len(parts) > 6 else 0
         return datetime(*parts[:6], ms * 1000)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

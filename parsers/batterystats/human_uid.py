@@ -32,8 +32,7 @@ _RUNNING = r"(?: max=-?\d+)?(?: \(running(?: for -?\d+ms)?\))?"
 _SYNC_JOB = re.compile(
     rf"^(?P<what>Sync|Job) (?P<name>.+?): (?:(?P<t>{TIME}) realtime \((?P<n>-?\d+) times\)"
     rf"{_RUNNING}(?:, (?P<bt>{TIME}) background \((?P<bn>-?\d+) times\){_RUNNING})?"
-    r"|\(not used\))$"
-)
+    r"|\(not used\))$")
 # Reason names are `getReasonName` words, 12+ internal names, `unknown:-1` (Xiaomi 15).
 _COMPLETIONS = re.compile(r"^Job Completions (?P<name>.+?): (?P<r>(?:\S+\(\d+x\) ?)+)$")
 _REASON = re.compile(r"(\S+?)\((\d+)x\)")
@@ -65,8 +64,7 @@ _UID_KNOWN = re.compile(
     r"|WiFi (?:AP wakeups|Multicast)|User activity:|Sensor [^:]+:|(?:Audio|Video|Camera"
     r"|Flashlight|Vibrator|Foreground activities|Total running|Active for|Running for):"
     r"|[A-Z][\w ]* for:|Total (?:cpu time|screen-off cpu time|GPU time)|Cpu times per freq"
-    r"|Screen-off cpu time|#\d+ GPU time|Proc state|Excessive )"
-)
+    r"|Screen-off cpu time|#\d+ GPU time|Proc state|Excessive )")
 _PROC_KNOWN = re.compile(r"^(?:\* Killed |Excessive |Stopped |Total |(?:\d+) (?:proc )?starts)")
 _SERVICE_KNOWN = re.compile(r"^(?:Created for:|Starts: |Launches: |Service )")
 
@@ -138,19 +136,19 @@ class UidBlock:
             for reason, n in _REASON.findall(m.group("r")):
                 name, code = stop_reason_name(reason)
                 out.completions.append({"uid": uid, "job": job, "reason": name,
-                                        "reason_code": code, "count": int(n)})
+                                        "reason_code": code, "count": to_int(n)})
             return True
         if s.startswith("Jobs deferred on launch "):
             m = _DEFERRED.match(s)
             if not m:
                 return False
-            row = {"uid": uid, "deferred_events": int(m.group("times")),
-                   "deferred_count": int(m.group("count")),
-                   "total_latency_ms": int(m.group("lat"))}
+            row = {"uid": uid, "deferred_events": to_int(m.group("times")),
+                   "deferred_count": to_int(m.group("count")),
+                   "total_latency_ms": to_int(m.group("lat"))}
             for bound, n in _BUCKET.findall(m.group("buckets")):
                 col = _BUCKET_COLS.get(int(bound))
                 if col:
-                    row[col] = int(n)
+                    row[col] = to_int(n)
             out.deferrals.append(row)
             return True
         if s.startswith(("Job ", "Sync ")):
@@ -173,7 +171,7 @@ class UidBlock:
             if not m:
                 return False
             out.fgs.append({"uid": uid, "total_ms": time_ms(m.group("t")),
-                            "count": int(m.group("n"))})
+                            "count": to_int(m.group("n"))})
             return True
         if s.startswith("Proc "):
             m = _PROC.match(s)
@@ -207,7 +205,7 @@ class UidBlock:
         for seg in _SEGMENT_RE.finditer(m.group("segs")):
             self.out.wakelocks.append({
                 "uid": self.uid, "tag": tag, "kind": seg.group("kind").replace(" ", "_"),
-                "total_ms": time_ms(seg.group("t")), "count": int(seg.group("n")),
+                "total_ms": time_ms(seg.group("t")), "count": to_int(seg.group("n")),
                 "max_ms": to_int(seg.group("max")), "actual_ms": to_int(seg.group("actual")),
                 "current_ms": to_int(seg.group("cur")),
             })
@@ -228,7 +226,7 @@ class UidBlock:
             return True
         m = _STARTS.match(s)
         if m:
-            proc.update(starts=int(m.group("starts")), crashes=to_int(m.group("crashes")) or 0,
+            proc.update(starts=to_int(m.group("starts")), crashes=to_int(m.group("crashes")) or 0,
                         anrs=to_int(m.group("anrs")) or 0)
             return True
         return bool(_PROC_KNOWN.match(s))
@@ -242,11 +240,11 @@ class UidBlock:
             tag = m.group("tag")
             self.out.alarms.append({"uid": self.uid, "tag": redact_text(tag) if self.redact
                                     else tag,
-                                    "count": int(m.group("n"))})
+                                    "count": to_int(m.group("n"))})
             return True
         m = _OLD_WAKEUPS.match(s)
         if m:
-            self.out.alarms.append({"uid": self.uid, "tag": None, "count": int(m.group("n"))})
+            self.out.alarms.append({"uid": self.uid, "tag": None, "count": to_int(m.group("n"))})
             return True
         if _SERVICE.match(s):
             self.in_service = True
