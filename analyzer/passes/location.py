@@ -66,7 +66,7 @@ def run(ctx: Context) -> list[dict]:
         wl_ms = f.get("wl", (0,))[0]
         pkg = ctx.package_of(uid)
         ev = []
-        if gps_ms >= wl_ms:
+        if "gps" in f and (gps_ms >= wl_ms or "wl" not in f):
             ms, (_, rows, bg) = gps_ms, f["gps"]
             what = "GPS time in the background" if bg else "GPS time"
             basis = (f"batterystats GPS sensor {'background ' if bg else ''}time since last "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import Context, evidence, level, uid_text
+from . import Context, evidence, fmt_ms, level, uid_text
 
 
 def uid_power(ctx: Context) -> pl.DataFrame:
@@ -44,20 +44,25 @@ def run(ctx: Context) -> list[dict]:
         if sev is None:
             break
         pkg = ctx.package_of(uid)
+        # Estimated power is not one API's doing: system uids say so, apps name none (the
+        # detail lists the APIs their wakelock time went through).
         api = "system" if uid % 100_000 < 10_000 else None
-        if api is None and wl.height and "api" in wl.columns:
+        apis = ""
+        if wl.height and "api" in wl.columns:
             top = (wl.filter((pl.col("uid") == uid) & (pl.col("kind") == "partial"))
                    .group_by("api").agg(pl.col("total_ms").sum())
                    .sort("total_ms", descending=True))
-            api = top["api"][0] if top.height else None
+            if top.height:
+                apis = " Partial wakelock time by API: " + ", ".join(
+                    f"{a} {fmt_ms(ms)}" for a, ms in top.iter_rows()) + "."
         out.append(ctx.finding(
-            kind="top_power_consumer", severity=sev, package=pkg, uid=uid, api=api or "unknown",
+            kind="top_power_consumer", severity=sev, package=pkg, uid=uid, api=api,
             metric="power_share", value=share, unit="share",
             threshold="top_power_consumer",
             basis=f"batterystats estimated power use per uid since last charge; share of "
                   f"{total:.1f} mAh over all uids",
             detail=f"{pkg or uid_text(uid)} used an estimated {mah:.2f} mAh, "
-                   f"{share * 100:.1f} % of all uids' estimated power.",
+                   f"{share * 100:.1f} % of all uids' estimated power.{apis}",
             evidence=[evidence("batterystats_power_use",
                                f'uid == {uid} and category == "uid" and component == "total"',
                                rows)],

@@ -2,8 +2,10 @@
 
 Excessive: per app uid, non-exempt partial wakelock time with the screen off, normalised
 to 24 h. From the battery history where it has this uid's wakelocks: the screen-off,
-on-battery time of the wakelock intervals this uid opened, or of its `longwake` intervals,
-whichever is larger (both are lower bounds: the history names only the first holder).
+on-battery time of the wakelock intervals this uid opened (the history names only the
+first holder of each interval, which can stay open after it releases, so this is capped at
+the uid's total held time from the aggregates), or of its `longwake` intervals (exact per
+tag), whichever is larger.
 Else from the aggregates since last charge: background partial time per tag (8.0+, un-pooled),
 else the un-pooled `actual` time, else the blamed time — which includes screen-on
 background time, so it is an upper bound of the screen-off figure.
@@ -111,23 +113,39 @@ def excessive(ctx: Context) -> list[dict]:
             per_uid.setdefault(uid, {})["long_ms"] = int(ms or 0)
             per_uid[uid]["long_rows"] = rows
 
+    held = _held_ms(ctx, exempt)
     battery_ms = ctx.periods.battery_ms
     for uid, f in per_uid.items():
         if uid is None:
             continue
-        hist_ms = max(f.get("first_ms", 0), f.get("long_ms", 0))
+        # An interval the uid opened runs on while other wakelocks keep the device's
+        # wakelock state on, so it is capped by the uid's total held time; its longwake
+        # intervals are exact for their tag (a floor).
+        first = f.get("first_ms", 0)
+        capped = uid in held and first > held[uid][0]
+        if capped:
+            first = held[uid][0]
+        hist_ms = max(first, f.get("long_ms", 0))
         if tl is not None and hist_ms > 0:
             period, ms = tl.battery_span_ms, hist_ms
-            which = ("longwake intervals" if f.get("long_ms", 0) >= f.get("first_ms", 0)
+            which = ("longwake intervals" if f.get("long_ms", 0) >= first
                      else "wakelock intervals it opened")
             basis = (f"history: screen-off, on-battery time of this uid's {which} "
-                     f"({fmt_ms(ms)}) over {fmt_ms(period)} of history on battery")
+                     f"({fmt_ms(ms)}" + (", capped at the uid's total held time from the "
+                                          "aggregates" if capped and which != "longwake "
+                                          "intervals" else "")
+                     + f") over {fmt_ms(period)} of history on battery")
             ev = [evidence("batterystats_history",
                            f'kind == "event" and name == "longwake" and uid == {uid}'
                            if which == "longwake intervals" else
                            f'kind == "wakelock" and transition in (start, set) and uid == {uid}',
                            f.get("long_rows") if which == "longwake intervals"
                            else f.get("first_rows", []))]
+            if capped and which != "longwake intervals":
+                ev.append(evidence("batterystats_wakelocks",
+                                   f'uid == {uid} and kind == "partial" and api not in '
+                                   f"{exempt} (cap: sum of actual_ms, else total_ms)",
+                                   held[uid][1]))
         elif agg.height and f.get("agg_ms", 0) > 0 and battery_ms:
             period, ms = battery_ms, f["agg_ms"]
             basis = (f"aggregates since last charge: {agg_words} ({fmt_ms(ms)}) over "
@@ -177,6 +195,19 @@ def excessive(ctx: Context) -> list[dict]:
                   f"{value:.1f} h/24h screen off",
             key=str(uid)))
     return out
+
+
+def _held_ms(ctx: Context, exempt: list[str]) -> dict[int, tuple[int, list[int]]]:
+    """uid → total partial wakelock time held (un-pooled `actual` where printed), non-exempt
+    tags: the most screen-off time the uid can have held."""
+    wl = ctx.indexed("batterystats_wakelocks")
+    if wl.is_empty() or "api" not in wl.columns:
+        return {}
+    value = pl.coalesce("actual_ms", "total_ms") if "actual_ms" in wl.columns else pl.col(
+        "total_ms")
+    rows = (wl.filter((pl.col("kind") == "partial") & ~pl.col("api").is_in(exempt))
+            .group_by("uid").agg(value.sum().alias("ms"), pl.col("_row")))
+    return {u: (int(m or 0), r) for u, m, r in rows.iter_rows() if u is not None}
 
 
 def _top_tags(agg: pl.DataFrame, uid: int, exempt: list[str]) -> list[tuple]:
