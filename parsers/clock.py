@@ -35,6 +35,14 @@ def parse_duration_ms(token: str | None) -> int | None:
         return None
     if t == "0":
         return 0
+    try:
+        return _duration_ms(t)
+    except (OverflowError, ValueError):  # 5,000-digit runs, `1e400`: corrupt text, no value
+        return None
+
+
+def _duration_ms(t: str) -> int | None:
+    """`parse_duration_ms` on a stripped, non-empty token (may raise on absurd numbers)."""
     m = _DURATION_TOKEN.match(t.replace(" ", ""))
     if not m:
         # Fallback: any sequence of <n><unit> parts (e.g. "1h 2m", "-7h -39m -29s -531ms").
@@ -70,6 +78,14 @@ _TOYBOX_UPTIME = re.compile(r"up\s+(?:(\d+)\s+days?,\s+)?(?:(\d+):(\d+)|(\d+)\s+
 
 def parse_uptime_ms(text: str) -> int | None:
     """`up 0 weeks, 0 days, 3 hours, 1 minute` (dumpstate 9+) or toybox `up 2 days, 3:04`."""
+    try:
+        return _uptime_ms(text)
+    except ValueError:  # digit runs beyond int()'s limit: corrupt header
+        return None
+
+
+def _uptime_ms(text: str) -> int | None:
+    """`parse_uptime_ms` proper (may raise on absurd digit runs)."""
     parts = _UPTIME_PART.findall(text)
     if parts:
         return sum(int(n) * _UPTIME_UNITS[u] for n, u in parts)
@@ -109,7 +125,10 @@ class Clock:
         """A naive device-local wall time → UTC epoch ms, when the offset is known."""
         if self.utc_offset_min is None:
             return None
-        aware = local.replace(tzinfo=UTC) - timedelta(minutes=self.utc_offset_min)
+        try:
+            aware = local.replace(tzinfo=UTC) - timedelta(minutes=self.utc_offset_min)
+        except OverflowError:  # year 1 or 9999 shifted out of datetime's range
+            return None
         return int(aware.timestamp() * 1000)
 
     def as_dict(self) -> dict:

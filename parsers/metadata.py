@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from .clock import Clock, local_offset_minutes, parse_duration_ms, parse_uptime_ms
+from .clock import NEVER_MS, Clock, local_offset_minutes, parse_duration_ms, parse_uptime_ms
 
 RELEASE_TO_SDK = {
     "4.4": 19, "5.0": 21, "5.1": 22, "6.0": 23, "6": 23, "7.0": 24, "7": 24, "7.1": 25,
@@ -51,6 +51,29 @@ _JOB_CLOCKS = re.compile(
     r"^\s*(?:Elapsed clock: (\d+)|Current elapsed time: (\d+)|Alarms: now=(\d+))", re.MULTILINE
 )
 _RESET_TIME = re.compile(r"RESET:TIME: (\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)")
+_INT = re.compile(r"-?\d{1,18}", re.ASCII)
+# datetime's range ends at 9999-12-31; an anchor beyond it (corrupt text) cannot be a clock.
+MAX_EPOCH_MS = 253_402_300_799_999
+
+
+def _int(text: str | None) -> int | None:
+    """ASCII digits that fit Int64 → int; `²`, 5,000-digit runs and junk → None (total)."""
+    return int(text) if text and _INT.fullmatch(text.strip()) else None
+
+
+def _local(text: str | None) -> datetime | None:
+    """An ISO device-local time → naive datetime; None when it is no real date (`2018-13-45`)."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace(" ", "T"))
+    except ValueError:
+        return None
+
+
+def _valid_local(text: str) -> str | None:
+    """The ISO text itself when it names a real date, else None (so `set` ignores it)."""
+    return text if _local(text) is not None else None
 
 
 @dataclass
@@ -131,14 +154,16 @@ def read_bugreport_name(meta: Metadata, text: str, source: str) -> None:
     meta.set("product", m.group(1), source)
     meta.set("device", m.group(1), source)
     meta.set("build_id", m.group(2), source)
-    meta.set("capture_local", f"{m.group(3)}T{m.group(4)}:{m.group(5)}:{m.group(6)}", source)
+    meta.set("capture_local",
+             _valid_local(f"{m.group(3)}T{m.group(4)}:{m.group(5)}:{m.group(6)}"), source)
 
 
 def read_header(meta: Metadata, head: str) -> None:
     """The dumpstate header block at the top of a bug report (formats.md §1.2)."""
     m = _HEADER_DATE.search(head)
     if m:
-        meta.set("capture_local", m.group(1).replace(" ", "T"), "dumpstate header")
+        meta.set("capture_local", _valid_local(m.group(1).replace(" ", "T")),
+                 "dumpstate header")
     seen: set[str] = set()
     for key, value in _HEADER_KV.findall(head):
         if key in seen:  # later copies come from ANR traces and tombstones
@@ -149,8 +174,8 @@ def read_header(meta: Metadata, head: str) -> None:
             meta.set("fingerprint", value.strip("'"), "dumpstate header")
         elif key == "Build":
             meta.set("build_display", value, "dumpstate header")
-        elif key == "Android SDK version" and value.isdigit():
-            meta.set("sdk", int(value), "dumpstate header")
+        elif key == "Android SDK version":
+            meta.set("sdk", _int(value), "dumpstate header")
         elif key == "Uptime":
             meta.set("uptime_ms", parse_uptime_ms(value), "dumpstate header")
         elif key == "Bugreport format version":
@@ -173,9 +198,7 @@ def read_properties(meta: Metadata, props_text: str) -> None:
     meta.set("build_display", props.get("ro.build.display.id"), src)
     meta.set("build_type", props.get("ro.build.type"), src)
     meta.set("timezone", props.get("persist.sys.timezone"), src)
-    sdk = props.get("ro.build.version.sdk", "")
-    if sdk.isdigit():
-        meta.set("sdk", int(sdk), src)
+    meta.set("sdk", _int(props.get("ro.build.version.sdk")), src)
     rel = props.get("ro.build.version.release")
     if rel:
         meta.set("release", _short_release(rel), src)
@@ -207,7 +230,9 @@ def read_checkin_version(meta: Metadata, checkin_text: str) -> None:
     m = _VERS.search(checkin_text[:200_000])
     if not m:
         return
-    checkin, parcel = int(m.group(1)), int(m.group(2))
+    checkin, parcel = _int(m.group(1)), _int(m.group(2))
+    if checkin is None or parcel is None:
+        return
     meta.set("checkin_version", checkin, "checkin vers")
     meta.set("parcel_version", parcel, "checkin vers")
     meta.set("build_id", m.group(4) or None, "checkin vers")
@@ -231,19 +256,22 @@ def read_service_clocks(meta: Metadata, alarm_text: str | None, job_text: str | 
         if m:
             # 7.x (Meizu 7.1.1) prints nowELAPSED as a duration (formats.md §2.2).
             raw = m.group(3)
-            elapsed = int(raw) if raw.lstrip("-").isdigit() else parse_duration_ms(raw)
-            rtc, local = int(m.group(1)), m.group(2)
-            meta.service_now["alarm"] = {"now_rtc_ms": rtc, "now_elapsed_ms": elapsed,
-                                         "now_local": local.replace(" ", "T")}
+            elapsed = parse_duration_ms(raw) if raw.startswith("+") else _int(raw)
+            rtc, local = _int(m.group(1)), m.group(2).replace(" ", "T")
+            # Only a pair that can be a clock: a real local date, both numbers in range.
+            if (rtc is not None and 0 <= rtc <= MAX_EPOCH_MS and elapsed is not None
+                    and 0 <= elapsed < NEVER_MS and _local(local) is not None):
+                meta.service_now["alarm"] = {"now_rtc_ms": rtc, "now_elapsed_ms": elapsed,
+                                             "now_local": local}
     if job_text:
         found = {}
         for ec, cet, anow in _JOB_CLOCKS.findall(job_text):
-            if ec and "elapsed_clock_ms" not in found:
-                found["elapsed_clock_ms"] = int(ec)
-            if cet and "current_elapsed_ms" not in found:
-                found["current_elapsed_ms"] = int(cet)
-            if anow and "alarms_now_ms" not in found:
-                found["alarms_now_ms"] = int(anow)
+            if _int(ec) is not None and "elapsed_clock_ms" not in found:
+                found["elapsed_clock_ms"] = _int(ec)
+            if _int(cet) is not None and "current_elapsed_ms" not in found:
+                found["current_elapsed_ms"] = _int(cet)
+            if _int(anow) is not None and "alarms_now_ms" not in found:
+                found["alarms_now_ms"] = _int(anow)
         if found:
             meta.service_now["jobscheduler"] = found
 
@@ -253,13 +281,14 @@ def build_clock(meta: Metadata) -> Clock | None:
     alarm = meta.service_now.get("alarm")
     if alarm:
         rtc, elapsed = alarm["now_rtc_ms"], alarm["now_elapsed_ms"]
-        local = datetime.fromisoformat(alarm["now_local"])
-        offset = local_offset_minutes(local, rtc)
+        local = _local(alarm["now_local"])  # validated by read_service_clocks
+        offset = local_offset_minutes(local, rtc) if local is not None else None
         meta.set("utc_offset_min", offset, "alarm nowRTC")
         meta.set("elapsed_realtime_ms", elapsed, "alarm nowELAPSED")
         clock = Clock(elapsed, rtc, "alarm nowRTC/nowELAPSED", offset)
         if meta.capture_local:
-            utc = clock.local_to_utc_ms(datetime.fromisoformat(meta.capture_local))
+            captured = _local(meta.capture_local)
+            utc = clock.local_to_utc_ms(captured) if captured is not None else None
             if utc is not None:
                 meta.set("capture_utc", _iso_utc(utc), "dumpstate header + alarm offset")
         else:
@@ -275,8 +304,11 @@ def build_clock(meta: Metadata) -> Clock | None:
     return None
 
 
-def _iso_utc(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
+def _iso_utc(ms: int) -> str | None:
+    try:
+        return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
+    except (OverflowError, ValueError, OSError):  # beyond datetime's range
+        return None
 
 
 def history_start_local(batterystats_text: str) -> str | None:

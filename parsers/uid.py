@@ -9,7 +9,8 @@ FIRST_APPLICATION_UID = 10_000
 FIRST_ISOLATED_UID = 99_000
 FIRST_APP_ZYGOTE_ISOLATED_UID = 90_000
 
-_FORMATTED = re.compile(r"^u(\d+)(a|s|i|ai)(\d+)$")
+_FORMATTED = re.compile(r"^u(\d{1,9})(a|s|i|ai)(\d{1,9})$", re.ASCII)
+_PLAIN = re.compile(r"^-?\d{1,18}$", re.ASCII)  # fits Int64; `--1`, `²` or 10²³ are no uid
 
 
 def parse_uid(text: str | None) -> int | None:
@@ -17,7 +18,7 @@ def parse_uid(text: str | None) -> int | None:
     if text is None:
         return None
     t = text.strip()
-    if t.lstrip("-").isdigit():
+    if _PLAIN.match(t):
         return int(t)
     m = _FORMATTED.match(t)
     if not m:
@@ -57,9 +58,9 @@ def uid_expr(col):
     import polars as pl
 
     parts = col.str.extract_groups(r"^u(\d+)(a|s|i|ai)(\d+)$")
-    user = parts.struct.field("1").cast(pl.Int64)
+    user = parts.struct.field("1").cast(pl.Int64, strict=False)
     kind = parts.struct.field("2")
-    n = parts.struct.field("3").cast(pl.Int64)
+    n = parts.struct.field("3").cast(pl.Int64, strict=False)
     offset = (
         pl.when(kind == "a").then(FIRST_APPLICATION_UID)
         .when(kind == "s").then(0)
@@ -67,5 +68,5 @@ def uid_expr(col):
         .otherwise(FIRST_APP_ZYGOTE_ISOLATED_UID)
     )
     formatted = user * PER_USER_RANGE + offset + n
-    plain = col.str.extract(r"^(-?\d+)$").cast(pl.Int64)
+    plain = col.str.extract(r"^(-?\d+)$").cast(pl.Int64, strict=False)  # 10²³ → null
     return pl.coalesce(plain, formatted)

@@ -44,8 +44,9 @@ def read_pool(lines: pl.DataFrame, redact: bool) -> pl.DataFrame:
     """`9,hsp,<idx>,<uid>,"<string>"` lines → idx, pool_uid, pool_str (`\\` escapes undone)."""
     g = lines.select(pl.col("text").str.extract_groups(_POOL_RE).alias("g")).unnest("g")
     pool = g.select(
-        pl.col("1").cast(pl.Int64).alias("idx"),
-        pl.col("2").cast(pl.Int64).alias("pool_uid"),
+        # strict=False: an index or uid beyond Int64 (corrupt input) becomes null, not an error.
+        pl.col("1").cast(pl.Int64, strict=False).alias("idx"),
+        pl.col("2").cast(pl.Int64, strict=False).alias("pool_uid"),
         pl.col("3").str.replace_all(r"\\(.)", "$1").alias("pool_str"),
     ).filter(pl.col("idx").is_not_null())
     if redact:
@@ -169,7 +170,8 @@ def parse_history(lines: pl.DataFrame, pool: pl.DataFrame, *, redact: bool,
     is_ref = k.is_in(["wakelock", "wake_reason", "event"]) & has_val
     items = items.with_columns(
         name.alias("name"), transition.alias("transition"),
-        pl.when(is_ref).then(raw.str.extract(r"^(\d+)$").cast(pl.Int64)).alias("idx"),
+        pl.when(is_ref).then(raw.str.extract(r"^(\d+)$").cast(pl.Int64, strict=False))
+        .alias("idx"),
         pl.when(is_ref).then(raw.str.extract_groups(_INLINE_RE)).alias("inl"),
         pl.when(k == "marker").then(it.str.extract(r":(-?\d+)$")).alias("_epoch"),
     ).unnest("inl").rename({"1": "inl_uid", "2": "inl_str"})

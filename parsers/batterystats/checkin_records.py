@@ -22,17 +22,21 @@ from .checkin_layouts import (
 )
 from .checkin_redact import redact_sync, redact_text, split_sync
 
+_INT64_MAX = (1 << 63) - 1
+
 
 def to_int(text: str | None) -> int | None:
+    """An integer field; None when absent, malformed, infinite or outside Int64 (total)."""
     if text is None:
         return None
     try:
-        return int(text)
+        v = int(text)
     except ValueError:
         try:
-            return int(float(text))
-        except ValueError:
+            v = int(float(text))
+        except (ValueError, OverflowError):  # "nan", "1e400"
             return None
+    return v if -_INT64_MAX <= v <= _INT64_MAX else None
 
 
 def to_float(text: str | None) -> float | None:
