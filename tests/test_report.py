@@ -321,3 +321,34 @@ def test_real_pipeline_escapes_markup_from_the_dump(tmp_path):
 def test_esc_and_script_json():
     assert esc("<b>&") == "&lt;b&gt;&amp;"
     assert script_json({"a": "</script><!--"}) == '{"a":"\\u003c/script\\u003e\\u003c!--"}'
+
+
+def test_page_stays_under_6_mb_with_huge_tables():
+    """Caps hold: thousands of rows with long strings in every table stay under 6 MB."""
+    a = fake_analysis()
+    n, long = 5000, "x" * 150
+
+    def many(frame, **cols):
+        big = pl.concat([frame] * n)
+        return big.with_columns(**{k: pl.lit(v) for k, v in cols.items()})
+
+    t = a.tables
+    t["batterystats_wakelocks"] = many(t["batterystats_wakelocks"], tag=long)
+    t["alarm_stats"] = many(t["alarm_stats"], tag=long)
+    t["alarm_pending"] = many(t["alarm_pending"], tag=long)
+    t["jobscheduler_jobs"] = many(t["jobscheduler_jobs"], service=long)
+    t["jobscheduler_history"] = many(t["jobscheduler_history"], tag=long)
+    rows = []
+    for i in range(20_000):  # 10,000 job runs in the history, each its own tag
+        for tr in ("start", "stop"):
+            rows.append({"seq": len(rows), "offset_ms": i * 60_000 + (tr == "stop") * 30_000,
+                         "local_time": datetime(2024, 5, 1) , "kind": "event",
+                         "transition": tr, "name": "job", "tag": f"{long}{i}",
+                         "uid": 10_000 + i % 300, "package": f"com.app{i % 300}"})
+    t["batterystats_history"] = HISTORY.frame(rows).with_columns(local_time=None)
+    a.findings = pl.concat([a.findings] * 400).with_columns(detail=pl.lit("d" * 1500))
+    a.apps = pl.concat([a.apps] * n)
+    html = render_html(a)
+    size = len(html.encode("utf-8"))
+    assert size < 6_000_000, size
+    assert "Showing the top 200 of 15,000 rows." in html  # the wakelock table says so

@@ -19,8 +19,12 @@ from . import facts
 from .facts import SEVERITY_RANK, app_label, fmt_ms, fmt_num, fmt_value
 
 ROW_LIMIT = 200        # rows shown per table; the rest is counted and said
+DETAIL_LIMIT = 100     # collapsed detail tables (registered jobs, history, pending, ...)
 SMALL_LIMIT = 50       # secondary tables (kernel wakelocks, wakeup reasons, ...)
-FINDING_LIMIT = 150    # findings shown with full detail (info notes are listed apart)
+# Bounds the page: Plotly's 4.8 MB plus at most ~1 MB of tables stays under 6 MB.
+FINDING_LIMIT = 120    # findings shown as cards (info notes are listed apart)
+NOTE_LIMIT = 60        # informational notes shown
+TEXT_LIMIT = 900       # characters of a finding's detail shown (the JSON has it all)
 
 # Plain words for job constraints (platform-rules.md §2.10, AOSP JobStatus).
 CONSTRAINT_WORDS = {
@@ -183,6 +187,12 @@ def _evidence(raw: str | None) -> list[dict]:
     return out
 
 
+def _clip(text: str | None, limit: int = TEXT_LIMIT) -> str | None:
+    if not text or len(text) <= limit:
+        return text
+    return text[:limit].rstrip() + " … (full text in the JSON output)"
+
+
 def findings_view(analysis: Any) -> dict:
     f = facts.sorted_findings(analysis)
     items, notes = [], []
@@ -191,7 +201,8 @@ def findings_view(analysis: Any) -> dict:
         item = {
             "severity": sev,
             "kind": (row.get("kind") or "").replace("_", " "),
-            "title": row.get("title") or (row.get("kind") or "finding").replace("_", " "),
+            "title": _clip(row.get("title") or (row.get("kind") or "finding").replace("_", " "),
+                           240),
             "app": app_label(row.get("package"), row.get("uid")),
             "uid": row.get("uid"),
             "api": _api(row.get("api")),
@@ -199,11 +210,11 @@ def findings_view(analysis: Any) -> dict:
             "value": fmt_value(row.get("value"), row.get("unit")),
             "threshold": fmt_value(row.get("threshold"), row.get("unit"))
             if row.get("threshold") is not None else None,
-            "source": row.get("threshold_source"),
-            "basis": row.get("basis"),
-            "detail": row.get("detail"),
+            "source": _clip(row.get("threshold_source"), 300),
+            "basis": _clip(row.get("basis"), 400),
+            "detail": _clip(row.get("detail")),
             "evidence": _evidence(row.get("evidence")),
-            "rec": row.get("recommendation"),
+            "rec": _clip(row.get("recommendation"), 600),
             "rec_id": row.get("recommendation_id"),
             "url": _safe_url(row.get("doc_url")),
         }
@@ -213,7 +224,7 @@ def findings_view(analysis: Any) -> dict:
     kinds: dict[str, int] = {}
     for it in items:
         kinds[it["kind"]] = kinds.get(it["kind"], 0) + 1
-    return {"items": items[:FINDING_LIMIT], "total": len(items), "notes": notes[:100],
+    return {"items": items[:FINDING_LIMIT], "total": len(items), "notes": notes[:NOTE_LIMIT],
             "notes_total": len(notes), "kinds": sorted(kinds.items(), key=lambda kv: -kv[1])}
 
 
@@ -345,7 +356,8 @@ def alarm_views(analysis: Any) -> list[TableView]:
                        _api(r.get("api")), _num(r.get("wakeups")), _num(r.get("alarms")),
                        _dur(r.get("running_ms"))])
     views.append(v)
-    wa, total = _limit(facts.table(analysis, "batterystats_wakeup_alarms"), ["count"])
+    wa, total = _limit(facts.table(analysis, "batterystats_wakeup_alarms"), ["count"],
+                       DETAIL_LIMIT)
     b = TableView("wakeup-alarms-table", "Wakeup alarms by tag (batterystats)",
                   [("App", ""), ("Tag", ""), ("API", ""), ("Wakeups", "num")], total=total,
                   open=not views[0].total,
@@ -363,7 +375,7 @@ def alarm_views(analysis: Any) -> list[TableView]:
                    ("Exact", ""), ("Repeats every", "num"), ("Deferred by", ""),
                    ("Flags", "")], total=total,
                   empty="No pending alarms listed in this input.")
-    for r in pend.head(ROW_LIMIT).iter_rows(named=True):
+    for r in pend.head(DETAIL_LIMIT).iter_rows(named=True):
         exact = r.get("exact")
         rep = r.get("repeat_interval_ms")
         p.rows.append([
@@ -466,7 +478,7 @@ def job_views(analysis: Any) -> list[TableView]:
                   [("App", ""), ("Job", ""), ("Id", "num"), ("API", ""), ("Periodic", "num"),
                    ("Requires", ""), ("State", ""), ("Last success", "num")], total=total,
                   open=False, empty="No `dumpsys jobscheduler` job list in this input.")
-    for r in reg.head(ROW_LIMIT).iter_rows(named=True):
+    for r in reg.head(DETAIL_LIMIT).iter_rows(named=True):
         state = job_status(r)[0]
         last = r.get("last_success_ms")
         g.rows.append([
@@ -487,7 +499,7 @@ def job_views(analysis: Any) -> list[TableView]:
                   [("When", "num"), ("Event", ""), ("App", ""), ("Job", ""), ("API", ""),
                    ("Stop reason", "")], total=hist.height, open=False,
                   empty="No job history in this input.")
-    for r in hist.head(ROW_LIMIT).iter_rows(named=True):
+    for r in hist.head(DETAIL_LIMIT).iter_rows(named=True):
         off = r.get("offset_ms")
         t = r.get("time")
         h.rows.append([
@@ -501,7 +513,8 @@ def job_views(analysis: Any) -> list[TableView]:
         ])
     views.append(h)
 
-    bj, total = _limit(facts.table(analysis, "batterystats_jobs"), ["total_ms", "count"])
+    bj, total = _limit(facts.table(analysis, "batterystats_jobs"), ["total_ms", "count"],
+                       DETAIL_LIMIT)
     t = TableView("jobs-totals-table", "Job run totals (batterystats, since last charge)",
                   [("App", ""), ("Job", ""), ("API", ""), ("Runs", "num"), ("Time", "num"),
                    ("Background", "num")], total=total, open=not jobs.height,
@@ -512,7 +525,8 @@ def job_views(analysis: Any) -> list[TableView]:
                        _dur(r.get("background_ms"))])
     views.append(t)
 
-    jc, total = _limit(facts.table(analysis, "batterystats_job_completions"), ["count"])
+    jc, total = _limit(facts.table(analysis, "batterystats_job_completions"), ["count"],
+                       DETAIL_LIMIT)
     c = TableView("jobs-completions-table", "How jobs ended (stop reasons)",
                   [("App", ""), ("Job", ""), ("Reason", ""), ("Count", "num")], total=total,
                   open=False, empty="No job completion reasons in this input.")
@@ -521,7 +535,8 @@ def job_views(analysis: Any) -> list[TableView]:
               for r in jc.iter_rows(named=True)]
     views.append(c)
 
-    sy, total = _limit(facts.table(analysis, "batterystats_syncs"), ["total_ms", "count"])
+    sy, total = _limit(facts.table(analysis, "batterystats_syncs"), ["total_ms", "count"],
+                       DETAIL_LIMIT)
     s = TableView("syncs-table", "Syncs (batterystats, since last charge)",
                   [("App", ""), ("Sync", ""), ("API", ""), ("Runs", "num"), ("Time", "num")],
                   total=total, open=False, empty="No sync totals in this input.")
