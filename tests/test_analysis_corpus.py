@@ -135,3 +135,25 @@ def test_other_corpus_files_analyse_cleanly(rel):
     for key in ("partial_wakelock_ms", "wakeup_alarms"):
         share = res.coverage.get(key, {}).get("share")
         assert share is None or share >= 0.9, (key, share)
+
+
+def test_xiaomi_android15_job_stops():
+    """`Job Completions …PhoneskyJobServiceMain: canceled(1x) constraints(5x) preempt(1x)
+    timeout(5x) successful_finish(32x) anr(3x)`: 8 serious stops (timeout + ANR)."""
+    res = analysed("batterystats/xiaomi-miro-android15.txt")
+    f = [r for r in res.findings.iter_rows(named=True) if r["kind"] == "abnormal_job_stops"
+         and r["package"] == "com.android.vending"]
+    assert len(f) == 1
+    assert (f[0]["severity"], f[0]["value"], f[0]["uid"]) == ("high", 8.0, 10123)
+    assert "timeout 5×" in f[0]["detail"] and "anr 3×" in f[0]["detail"]
+    assert "constraints 5×" in f[0]["detail"]
+    assert "Normal ends not counted: 34." in f[0]["detail"]   # canceled + preempt + finish
+
+
+def test_sailfish_8_1_kernel_wakeup_reason():
+    """Checkin `wr` … `qpnp_rtc_alarm",44579,167` over 34,517,110 ms on battery (`bt`)."""
+    res = analysed(BUGREPORTS["sailfish_8_1"])
+    k = [r for r in res.findings.iter_rows(named=True) if r["kind"] == "kernel_wakeup_reason"]
+    assert k[0]["value"] == pytest.approx(167 / (34_517_110 / 3_600_000))
+    assert "qpnp_rtc_alarm" in k[0]["detail"] and "167 times" in k[0]["detail"]
+    assert res.period_ms == 34_517_110
