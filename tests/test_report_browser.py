@@ -103,6 +103,24 @@ def test_xss_payload_is_text_everywhere(browser, tmp_path):
     o.page.close()
 
 
+def test_tables_sort_on_click(browser, tmp_path):
+    path = tmp_path / "sort.html"
+    write_html(fake_analysis(), path)
+    o = Opened(browser, path, "sort")
+    table = o.page.locator("#wakelocks-table")
+    counts = "els => els.map(e => e.textContent.trim())"
+    header = table.locator("th", has_text="Count")
+    header.click()  # numbers: high to low first
+    assert table.locator("tbody td:nth-child(5)").evaluate_all(counts) == ["12", "5", "3"]
+    header.click()
+    assert table.locator("tbody td:nth-child(5)").evaluate_all(counts) == ["3", "5", "12"]
+    table.locator("th", has_text="App").click()  # text: A to Z first
+    apps = table.locator("tbody td:nth-child(1)").evaluate_all(counts)
+    assert apps == sorted(apps)
+    o.check_clean()
+    o.page.close()
+
+
 def test_no_findings_page(browser, tmp_path):
     path = tmp_path / "none.html"
     write_html(fake_analysis(findings=False), path)
