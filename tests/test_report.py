@@ -352,3 +352,13 @@ def test_page_stays_under_6_mb_with_huge_tables():
     size = len(html.encode("utf-8"))
     assert size < 6_000_000, size
     assert "Showing the top 200 of 15,000 rows." in html  # the wakelock table says so
+
+
+def test_timeline_failure_does_not_lose_the_report(monkeypatch):
+    def boom(analysis):
+        raise ValueError("odd history")
+
+    monkeypatch.setattr("analyzer.report.intervals.build", boom)
+    html = render_html(fake_analysis())
+    assert "The timeline could not be drawn (ValueError: odd history)" in html
+    assert "Wakelock &lt;script&gt;" in html  # findings still there

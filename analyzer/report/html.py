@@ -672,9 +672,14 @@ def context(analysis: Any) -> dict:
     from . import charts, intervals
 
     head = facts.header(analysis)
-    tl = intervals.build(analysis)
     meta = getattr(getattr(analysis, "capture", None), "meta", None)
-    spec = charts.timeline_spec(tl, getattr(meta, "utc_offset_min", None))
+    timeline_error = None
+    try:
+        tl = intervals.build(analysis)
+        spec = charts.timeline_spec(tl, getattr(meta, "utc_offset_min", None))
+    except Exception as exc:  # the rest of the report is still worth having
+        tl, spec = intervals.Timeline(), None
+        timeline_error = f"{type(exc).__name__}: {exc}"
     views = {
         "wakelocks": wakelock_views(analysis),
         "alarms": alarm_views(analysis),
@@ -686,6 +691,7 @@ def context(analysis: Any) -> dict:
         "findings": findings_view(analysis),
         "apps": apps_view(analysis),
         "timeline": tl,
+        "timeline_error": timeline_error,
         "timeline_json": charts.script_json(spec) if spec else None,
         "views": views,
         "diag": diagnostics_view(analysis),
