@@ -279,3 +279,14 @@ def test_packages_and_shared_uid():
     assert pk.height == 150 and (pk["source"] == "checkin uid").all()
     wl = table("pixel7_15", "batterystats_wakelocks").filter(pl.col("uid") == 1000)
     assert set(wl["package"].unique()) == {"android"}
+
+
+def test_meizu_oem_battery_fields_inside_bt():
+    # 7.1.1 Meizu checkin prints `Bt=310 cputemp=0 boardtemp=0` as one item: the OEM fields
+    # become battery rows of their own, like the human form's, and `temp` stays numeric.
+    hist = table("meizu_7_1", "batterystats_history")
+    battery = hist.filter(pl.col("kind") == "battery")
+    assert battery.filter(pl.col("name") == "temp")["value"].head(3).to_list() == [
+        "310", "320", "330"]
+    assert battery.filter(pl.col("name") == "cputemp").height == 12
+    assert battery.filter(pl.col("name") == "boardtemp")["value"].unique().to_list() == ["0"]

@@ -58,7 +58,10 @@ def _split_items(recs: pl.DataFrame) -> pl.DataFrame:
     """One row per item, in line order; lines with inline quoted strings split quote-aware."""
     has_quote = pl.col("src").str.contains('"', literal=True)
     quoted = recs.filter(has_quote)
-    plain = recs.filter(~has_quote).with_columns(pl.col("src").str.split(",").alias("item"))
+    # Meizu 7.1.1 prints OEM battery fields inside the Bt item (`Bt=310 cputemp=0 boardtemp=0`):
+    # outside quotes a space separates items just like a comma.
+    plain = recs.filter(~has_quote).with_columns(
+        pl.col("src").str.replace_all(" ", ",", literal=True).str.split(",").alias("item"))
     if quoted.height:
         quoted = quoted.with_columns(pl.col("src").str.extract_all(_QUOTED_ITEM_RE).alias("item"))
         plain = pl.concat([plain, quoted]).sort("i")
@@ -140,6 +143,10 @@ def parse_history(lines: pl.DataFrame, pool: pl.DataFrame, *, redact: bool,
     )
     # Out-of-range event indexes print as `Ev<n>` (human `event<n>`).
     kind = pl.when(code.str.contains(r"^Ev\d+$") & has_val).then(pl.lit("event")).otherwise(kind)
+    # OEM battery fields (`cputemp=0`, Samsung `ap_temp=41`): long lowercase names, integers.
+    oem = (kind.is_null() & has_val & code.str.contains(r"^[a-z][a-z_]{3,}$")
+           & pl.col("raw").str.contains(r"^-?\d+$"))
+    kind = pl.when(oem).then(pl.lit("battery")).otherwise(kind)
     items = items.with_columns(kind.alias("kind"), marker_cmd.alias("_cmd"))
     # Sign rules: battery fields and value fields never carry one; state bits always do.
     k = pl.col("kind")
@@ -156,7 +163,7 @@ def parse_history(lines: pl.DataFrame, pool: pl.DataFrame, *, redact: bool,
         pl.when(k == "marker").then(pl.col("_cmd").replace_strict(
             codes.MARKERS, default=None, return_dtype=pl.String))
         .when(code.str.contains(r"^Ev\d+$")).then(pl.lit("event") + code.str.slice(2))
-        .otherwise(code.replace_strict(_LONG, default=None, return_dtype=pl.String))
+        .otherwise(code.replace_strict(_LONG, default=code, return_dtype=pl.String))
     )
     transition = (
         pl.when(k.is_in(["battery", "value"])).then(pl.lit("set"))
