@@ -14,7 +14,7 @@ import json
 import re
 
 from .flags import POLICY_COLUMNS, decode_flags, is_rtc, is_wakeup, type_label
-from .times import LONG_MAX, DumpClock, duration_ms, is_date, never
+from .times import LONG_MAX, DumpClock, duration_ms, is_date, never, to_int
 
 ENTRY = re.compile(r"^(\S+) #(\d+): Alarm\{(.*)\}$")
 BATCH = re.compile(
@@ -52,7 +52,7 @@ def parse_alarm_string(inner: str) -> dict:
     while i < len(body):
         key = body[i]
         if i + 1 < len(body) and _NUM.match(body[i + 1]):
-            out["fields"][key] = int(body[i + 1])
+            out["fields"][key] = to_int(body[i + 1])
             i += 2
         else:
             out["fields"][key] = None  # Meizu: `when  android` (empty value)
@@ -87,8 +87,8 @@ def parse_batch(m: re.Match, index: int) -> dict:
     """`Batch{…}` → index and its start/end (overflowed or 'never' values become null)."""
 
     def sane(v: str) -> int | None:
-        n = int(v)
-        return None if n < 0 or never(n) else n
+        n = to_int(v)
+        return None if n is None or n < 0 or never(n) else n
 
     return {"index": index, "start": sane(m.group(3)), "end": sane(m.group(4))}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..uid import parse_uid
-from .times import DumpClock, duration_ms
+from .times import DumpClock, duration_ms, to_int
 
 _UID = r"(\d+|u\d+(?:a|s|i|ai)\d+)"
 # `key=value` (IndentingPrintWriter.print(key, value) leaves a trailing space, stripped).
@@ -110,8 +110,8 @@ def alarm_clock_row(s: str, line: int) -> dict | None:
     if not m:
         return None
     row = setting("next_alarm_clock", f"user:{m.group(1)}", s, line)
-    time = int(m.group(3))
-    row["value_ms"] = time if time > 0 else None
+    time = to_int(m.group(3))
+    row["value_ms"] = time if time is not None and time > 0 else None
     return row
 
 
@@ -130,12 +130,12 @@ def history_rows(kind: str, s: str, line: int, clock: DumpClock | None) -> list[
             token = token.strip()
             if token:
                 rows.append(_event(kind, line, clock, package=m.group(1),
-                                   user_id=int(m.group(2)), offset=duration_ms(token)))
+                                   user_id=to_int(m.group(2)), offset=duration_ms(token)))
         return rows
     m = LAST_DELIVERED.match(s)
     if m:
         return [_event("last_delivered", line, clock, package=m.group(1),
-                       user_id=int(m.group(2)), offset=duration_ms(m.group(3)))]
+                       user_id=to_int(m.group(2)), offset=duration_ms(m.group(3)))]
     m = LAST_DISPATCH.match(s)
     if m:
         detail = f"next_allowed={m.group(3)} ({m.group(4)})" if m.group(3) else None
@@ -173,17 +173,18 @@ def oem_history_row(kind: str, s: str, uid: int | None, line: int,
     m = OEM_EVENT.match(s)
     if m:
         rtc = clock.utc_from_local(m.group(4)) if clock else None
-        return _event(kind, line, clock, uid=uid, tag=m.group(1), elapsed=int(m.group(3)),
+        return _event(kind, line, clock, uid=uid, tag=m.group(1), elapsed=to_int(m.group(3)),
                       time=rtc, detail=m.group(2).strip())
     m = OEM_EXPIRATION.match(s)
     if m:
         rtc = clock.utc_from_local(m.group(3)) if clock else None
-        return _event(kind, line, clock, uid=uid, elapsed=int(m.group(2)), time=rtc,
+        return _event(kind, line, clock, uid=uid, elapsed=to_int(m.group(2)), time=rtc,
                       detail=m.group(1).strip())
     m = OEM_SCREEN_OFF.match(s)
     if m:
         rtc = clock.utc_from_local(m.group(1)) if clock else None
-        return _event(kind, line, clock, uid=int(m.group(2)), tag=m.group(3).strip(), time=rtc)
+        return _event(kind, line, clock, uid=to_int(m.group(2)), tag=m.group(3).strip(),
+                      time=rtc)
     return None
 
 
@@ -193,7 +194,7 @@ def removal_row(s: str, uid: int | None, line: int, clock: DumpClock | None) -> 
     if not m:
         return None
     rel = duration_ms(m.group(5))
-    elapsed = int(m.group(4)) if m.group(4) else (clock.elapsed(rel) if clock else None)
+    elapsed = to_int(m.group(4)) if m.group(4) else (clock.elapsed(rel) if clock else None)
     time = clock.utc_from_local(m.group(6)) if clock else None
     if time is None and clock is not None:
         time = clock.utc_from_rel(rel)
@@ -211,5 +212,5 @@ def in_flight_row(s: str, line: int) -> dict | None:
     body = m.group(2)
     uid = _IN_FLIGHT_UID.search(body)
     tag = _IN_FLIGHT_TAG.search(body)
-    return {"kind": "in_flight", "uid": int(uid.group(1)) if uid else None,
+    return {"kind": "in_flight", "uid": to_int(uid.group(1)) if uid else None,
             "tag": tag.group(1) if tag else None, "detail": body, "line": line}

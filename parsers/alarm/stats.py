@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..uid import parse_uid, user_id
-from .times import DumpClock, duration_ms
+from .times import DumpClock, duration_ms, to_int
 
 _UID = r"(\d+|u\d+(?:a|s|i|ai)\d+)"
 TOP_ENTRY = re.compile(
@@ -39,8 +39,8 @@ class TopAlarms:
             return False
         self.rows.append({
             "rank": len(self.rows) + 1, "active": m.group(1) is not None,
-            "running_ms": duration_ms(m.group(2)), "wakeups": int(m.group(3)),
-            "alarms": int(m.group(4)), "uid": parse_uid(m.group(5)), "package": m.group(6),
+            "running_ms": duration_ms(m.group(2)), "wakeups": to_int(m.group(3)),
+            "alarms": to_int(m.group(4)), "uid": parse_uid(m.group(5)), "package": m.group(6),
             "tag": None, "line": line,
         })
         self.awaiting_tag = True
@@ -67,8 +67,8 @@ class AlarmStats:
             row.update({
                 "_pid": self.package["_pid"],
                 "active": m.group(1) is not None,
-                "running_ms": duration_ms(m.group(2)), "wakeups": int(m.group(3)),
-                "alarms": int(m.group(4)), "last_delivery_ms": duration_ms(m.group(5)),
+                "running_ms": duration_ms(m.group(2)), "wakeups": to_int(m.group(3)),
+                "alarms": to_int(m.group(4)), "last_delivery_ms": duration_ms(m.group(5)),
                 "tag": None, "line": line,
             })
             self.rows.append(row)
@@ -81,8 +81,9 @@ class AlarmStats:
         uid = parse_uid(m.group(2))
         self.package = {
             "package": m.group(3), "uid": uid, "user_id": user_id(uid),
-            "package_running_ms": duration_ms(m.group(4)), "package_wakeups": int(m.group(5)),
-            "package_alarms": int(m.group(6)) if m.group(6) else None,
+            "package_running_ms": duration_ms(m.group(4)),
+            "package_wakeups": to_int(m.group(5)),
+            "package_alarms": to_int(m.group(6)) if m.group(6) else None,
             "_active": m.group(1) is not None, "_has_rows": False, "_line": line,
             "_pid": line,
         }

@@ -22,8 +22,20 @@ NOW_LINE = re.compile(
     r"nowRTC=(-?\d+)=(\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) nowELAPSED=(\S+)"
 )
 _DATE = re.compile(r"^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:[.,](\d{1,3}))?$")
+_INT = re.compile(r"-?\d{1,19}", re.ASCII)
 # formatDuration output (unpadded), allowing a decimal comma (`5,0ms`, car head unit).
 _DURATION = re.compile(r"^(?:0|[+-]?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?\d+(?:[.,]\d+)?ms)$")
+
+
+def to_int(text: str | None) -> int | None:
+    """A printed Java long → int; `²`, 5,000-digit runs or values beyond a long → None.
+
+    Python's `int()` raises on those (and on runs above 4,300 digits); parsers are total.
+    """
+    if text is None or not _INT.fullmatch(text):
+        return None
+    v = int(text)
+    return v if -LONG_MAX - 1 <= v <= LONG_MAX else None
 
 
 def is_duration(token: str) -> bool:
@@ -100,10 +112,12 @@ def clock_from_lines(lines: list[str], meta_now: dict | None) -> DumpClock | Non
         m = NOW_LINE.search(line)
         if not m:
             continue
-        rtc = int(m.group(1))
+        rtc = to_int(m.group(1))
         raw = m.group(3)
-        elapsed = int(raw) if raw.lstrip("-").isdigit() else duration_ms(raw)
+        elapsed = to_int(raw)
         if elapsed is None:
+            elapsed = duration_ms(raw)  # 7.1.1 Meizu: nowELAPSED as a duration
+        if elapsed is None or rtc is None:
             continue
         local = parse_local_date(m.group(2))
         offset = local_offset_minutes(local, rtc) if local else None

@@ -15,7 +15,7 @@ from ..section_input import SectionInput
 from ..uid import app_id, parse_uid
 from . import pending, state
 from .stats import AlarmStats, TopAlarms
-from .times import NOW_LINE, DumpClock, duration_ms
+from .times import NOW_LINE, DumpClock, duration_ms, to_int
 
 # Header text (stripped) → (mode, group / list / kind).
 HEADERS: dict[str, tuple[str, str | None]] = {
@@ -201,8 +201,9 @@ class Walker:
             if m:
                 self._enter("none", None, indent)
                 for item in state.bracket_list(m.group(1)):
-                    if item.isdigit():
-                        self._exact(int(item), line)["requesting"] = True
+                    app = to_int(item)
+                    if app is not None and app >= 0:
+                        self._exact(app, line)["requesting"] = True
                 return True
         elif c == "L" and s.startswith("Last OP_SCHEDULE_EXACT_ALARM"):
             m = _EXACT_OP.match(s)
@@ -230,8 +231,9 @@ class Walker:
                 self.settings.append(state.setting("state", "nowRTC",
                                                    f"{m.group(1)}={m.group(2)}", line))
                 row = state.setting("state", "nowELAPSED", m.group(3), line)
-                if m.group(3).isdigit():
-                    row["value_ms"] = int(m.group(3))
+                elapsed = to_int(m.group(3))
+                if elapsed is not None and elapsed >= 0:
+                    row["value_ms"] = elapsed
                 self.settings.append(row)
                 return True
         elif c == "<" and s == "<AppSync Disabled>":
@@ -335,7 +337,7 @@ class Walker:
     def _pending(self, s: str, line: int) -> bool:
         m = pending.ENTRY.match(s)
         if m:
-            pos = int(m.group(2))
+            pos = to_int(m.group(2))
             self._new_entry(self.arg, m.group(1), pos, m.group(3), line)
             return True
         m = pending.BATCH.match(s)

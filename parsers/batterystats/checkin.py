@@ -186,7 +186,7 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
         got = set(pool["idx"].to_list())
         for idx, text in zip(pool_lines["i"], pool_lines["text"], strict=True):
             parts = text.split(",", 3)
-            if len(parts) < 3 or not parts[2].isdigit() or int(parts[2]) not in got:
+            if len(parts) < 3 or to_int(parts[2]) not in got:
                 unknown.append(idx)
 
     packages = _package_map(rec)
