@@ -27,6 +27,7 @@ from parsers.metadata import Metadata
 
 XSS = "<script>window.__xss=1</script>"
 XSS_IMG = '"><img src=x onerror="window.__xss=2">'
+SYNC_OWNER = "mail<i>x</i>"  # an owner name with markup, shown as a timeline lane label
 
 
 def _history(tag: str) -> pl.DataFrame:
@@ -55,9 +56,9 @@ def _history(tag: str) -> pl.DataFrame:
     add(1700, "event", "stop", "job", tag="*job*/com.evil.app/.Sync", uid=10123,
         package="com.evil.app", level=86, api="job_scheduler")
     add(1800, "event", "start", "sync", tag="com.example.provider/com.google/***", uid=10200,
-        package="com.example.mail", level=85, api="sync_adapter")
+        package=SYNC_OWNER, level=85, api="sync_adapter")
     add(2400, "event", "stop", "sync", tag="com.example.provider/com.google/***", uid=10200,
-        package="com.example.mail", level=85, api="sync_adapter")
+        package=SYNC_OWNER, level=85, api="sync_adapter")
     add(3000, "value", "set", "device_idle", "off", level=84)
     add(3600, "state", "start", "plugged", level=84)
     add(4000, "battery", "set", "status", "charging", level=86)

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_report import XSS, evil_dump, fake_analysis
+from test_report import SYNC_OWNER, XSS, evil_dump, fake_analysis
 
 from analyzer.report import write_html
 
@@ -98,6 +98,9 @@ def test_xss_payload_is_text_everywhere(browser, tmp_path):
     o.page.wait_for_timeout(200)
     shown = o.page.locator(".hoverlayer").text_content()
     assert XSS in shown
+    ticks = o.page.locator("#timeline-chart .y2tick text").all_text_contents()
+    assert f"sync · {SYNC_OWNER}" in ticks  # lane labels are text too
+    assert o.count("#timeline-chart i") == 0
     assert o.page.evaluate("typeof window.__xss") == "undefined"
     assert o.count(".js-plotly-plot .main-svg") >= 1
     o.page.close()
