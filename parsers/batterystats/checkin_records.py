@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import ClassVar
 
+from ..redact import redact_sync, redact_text, split_sync
 from . import codes
 from .checkin_layouts import (
     KNOWN_I,
@@ -20,7 +21,6 @@ from .checkin_layouts import (
     WL_LAYOUTS,
     pick,
 )
-from .checkin_redact import redact_sync, redact_text, split_sync
 
 _INT64_MAX = (1 << 63) - 1
 

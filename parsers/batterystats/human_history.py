@@ -26,8 +26,8 @@ from datetime import datetime
 import polars as pl
 
 from ..clock import Clock
+from ..redact import redact_sync, redact_text
 from ..uid import parse_uid
-from .checkin_redact import redact_sync, redact_text
 from .codes import BATTERY_FIELDS, HUMAN_EVENT_ALIASES, STATE_VALUES
 
 # Record line shapes, tested with `str.contains` (DFA, fast); fields are then cut with splitn.

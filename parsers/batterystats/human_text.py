@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 
 # One redaction for both forms (the checkin parser's), so tags and names join.
-from .checkin_redact import redact_sync, redact_text
+from ..redact import redact_sync, redact_text
 
 # One formatTimeMs value, signed per unit; the trailing space is part of the value.
 TIME = r"(?:-?\d+d )?(?:-?\d+h )?(?:-?\d+m )?(?:-?\d+s )?-?\d+ms"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..redact import redact_sync
+from ..redact import redact_text as _redact_text
 from ..uid import parse_uid
 
 UID = r"(?:\d+|u\d+(?:ai|a|s|i)\d+)"
@@ -33,7 +35,6 @@ TRACKED = re.compile(
 _NAME_PREFIX = re.compile(r"^(?:#(?P<trace>[^#]*)#)?(?:@(?P<ns>[^@]*)@)?(?P<rest>.*)$", re.S)
 # A SyncManager battery name: `<provider>/<accountType>/<accountName>:android` (§3.3).
 _SYNC_NAME = re.compile(r"^(?P<provider>[^/\s]+)/(?P<type>[^/\s]+)/(?P<account>.+):android$")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 REDACTED = "<account>"
 
 
@@ -87,21 +88,14 @@ def split_battery_name(name: str) -> BatteryName:
 
 
 def redact_name(name: str | None) -> str | None:
-    """Replace the account of a sync battery name (and any e-mail address) with `<account>`."""
-    if not name:
-        return name
-    m = _NAME_PREFIX.match(name)
-    rest = m.group("rest")
-    prefix = name[: len(name) - len(rest)]  # `#trace#@ns@` prefixes hold no account
-    s = _SYNC_NAME.match(rest)
-    if s:
-        return f"{prefix}{s.group('provider')}/{s.group('type')}/{REDACTED}:android"
-    return prefix + _EMAIL.sub(REDACTED, rest)
+    """A sync battery name loses its account, any name its e-mail addresses (`parsers.redact`,
+    shared with batterystats so job tags and wakelock tags still join)."""
+    return redact_sync(name) if name else name
 
 
 def redact_text(text: str | None) -> str | None:
-    """Redact e-mail-like account names anywhere in a free text."""
-    return _EMAIL.sub(REDACTED, text) if text else text
+    """Redact e-mail addresses anywhere in a free text."""
+    return _redact_text(text) if text else text
 
 
 def service_class(component: str | None) -> tuple[str | None, str | None]:

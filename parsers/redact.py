@@ -1,4 +1,4 @@
-"""Privacy for checkin strings: sync account names and e-mail addresses (DESIGN principle 8).
+"""Privacy: sync account names and e-mail addresses in any string (DESIGN principle 8).
 
 SyncManager names a sync `<authority>/<account type>/<account name>` (batterystats `sy`,
 history `Esy`); its job and wakelock carry the same name with a `:<package>` suffix and a
