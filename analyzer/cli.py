@@ -101,6 +101,23 @@ def parse(
     typer.echo(f"wrote {len(written)} files to {out}")
 
 
+@app.command()
+def tables(
+    name: Annotated[str | None, typer.Argument(help="A table name to show its columns.")] = None,
+    as_markdown: Annotated[bool, typer.Option("--markdown", help="The full Markdown "
+                                              "reference (docs/tables.md).")] = False,
+) -> None:
+    """List the tables wakescope writes, or one table's columns and their meaning."""
+    from .table_docs import all_schemas, markdown, text
+
+    if as_markdown:
+        typer.echo(markdown(), nl=False)
+        return
+    if name is not None and name not in all_schemas():
+        fail(f"no table named {name!r}; `wakescope tables` lists them.")
+    typer.echo(text(name))
+
+
 def _register_commands() -> None:
     from .commands import register_all
 
