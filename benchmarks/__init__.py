@@ -1,0 +1,1 @@
+"""Benchmarks for wakescope: `python -m benchmarks` (see README.md)."""

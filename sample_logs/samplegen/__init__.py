@@ -1,0 +1,1 @@
+"""Sample log generator modules (see ../README.md); run ../generate.py."""
