@@ -72,6 +72,20 @@ def _pipeline_report(src: Path, out: Path) -> None:
         raise
 
 
+def _check_sorting(o: Opened) -> None:
+    """Click headers of the wakelock table: numbers high to low first, text A to Z."""
+    table = o.page.locator("#wakelocks-table")
+    counts = "els => els.map(e => e.textContent.trim())"
+    header = table.locator("th", has_text="Count")
+    header.click()
+    assert table.locator("tbody td:nth-child(5)").evaluate_all(counts) == ["12", "5", "3"]
+    header.click()
+    assert table.locator("tbody td:nth-child(5)").evaluate_all(counts) == ["3", "5", "12"]
+    table.locator("th", has_text="App").click()
+    apps = table.locator("tbody td:nth-child(1)").evaluate_all(counts)
+    assert apps == sorted(apps)
+
+
 def test_xss_payload_is_text_everywhere(browser, tmp_path):
     path = tmp_path / "xss.html"
     write_html(fake_analysis(), path)
@@ -103,23 +117,7 @@ def test_xss_payload_is_text_everywhere(browser, tmp_path):
     assert o.count("#timeline-chart i") == 0
     assert o.page.evaluate("typeof window.__xss") == "undefined"
     assert o.count(".js-plotly-plot .main-svg") >= 1
-    o.page.close()
-
-
-def test_tables_sort_on_click(browser, tmp_path):
-    path = tmp_path / "sort.html"
-    write_html(fake_analysis(), path)
-    o = Opened(browser, path, "sort")
-    table = o.page.locator("#wakelocks-table")
-    counts = "els => els.map(e => e.textContent.trim())"
-    header = table.locator("th", has_text="Count")
-    header.click()  # numbers: high to low first
-    assert table.locator("tbody td:nth-child(5)").evaluate_all(counts) == ["12", "5", "3"]
-    header.click()
-    assert table.locator("tbody td:nth-child(5)").evaluate_all(counts) == ["3", "5", "12"]
-    table.locator("th", has_text="App").click()  # text: A to Z first
-    apps = table.locator("tbody td:nth-child(1)").evaluate_all(counts)
-    assert apps == sorted(apps)
+    _check_sorting(o)
     o.check_clean()
     o.page.close()
 
