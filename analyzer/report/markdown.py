@@ -93,7 +93,10 @@ def render_markdown(analysis: Any) -> str:
             if not r.get("recommendation") or key in seen:
                 continue
             seen.add(key)
-            link = r.get("doc_url") or ""
+            link = (r.get("doc_url") or "").strip()
+            for ch, enc in ((" ", "%20"), ("(", "%28"), (")", "%29"), ("<", "%3C"),
+                             (">", "%3E"), ("`", "%60")):
+                link = link.replace(ch, enc)
             link = f" ([docs]({link}))" if link.startswith(("https://", "http://")) else ""
             recs.append(f"- {md(r['recommendation'], 160)}{link}")
             if len(recs) == TOP_RECOMMENDATIONS:
