@@ -4,7 +4,9 @@
 
 Each run starts from an empty output folder (nothing is skipped) and includes the worker
 start-up, the reports, the Parquet tables and the fleet summary: what a user waits for.
-Prints wall time (best of --repeat), inputs/s, MB/s and the speed-up over the first --jobs.
+Prints wall time (best of --repeat), inputs/s, MB/s, the speed-up over the first --jobs,
+the per-input work summed over inputs and how busy the processes were (work ÷ jobs × wall;
+the rest is worker start-up, the fleet summary and waiting for the biggest input).
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
 NOT_INPUTS = ["README.md", "SHA256SUMS"]
 
 
-def measure(corpus: Path, jobs: int, repeat: int) -> tuple[list[float], dict]:
-    """Wall times of `repeat` fresh batches with `jobs` processes, and the last counts."""
+def measure(corpus: Path, jobs: int, repeat: int) -> tuple[list[float], dict, float]:
+    """Wall times of `repeat` fresh batches with `jobs` processes, the last counts, and the
+    per-input work (parse + analyse + report + tables, summed) of the fastest run."""
     from analyzer.batch import run_batch
 
-    times, counts = [], {}
+    times, counts, work = [], {}, 0.0
     for _ in range(repeat):
         out = Path(tempfile.mkdtemp(prefix="wakescope-bench-"))
         try:
@@ -34,9 +37,12 @@ def measure(corpus: Path, jobs: int, repeat: int) -> tuple[list[float], dict]:
                                exclude=NOT_INPUTS)
             times.append(time.perf_counter() - t)
             counts = dict(result.counts)
+            if times[-1] == min(times):
+                work = sum((r.get("duration_ms") or 0) + (r.get("write_ms") or 0)
+                           for r in result.records) / 1000
         finally:
             shutil.rmtree(out, ignore_errors=True)
-    return times, counts
+    return times, counts, work
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,14 +60,15 @@ def main(argv: list[str] | None = None) -> int:
     jobs_list = [int(j) for j in args.jobs.split(",")]
     print(f"batch throughput: {len(files)} inputs, {mb:.1f} MB on disk, best of {args.repeat}")
     print(f"{'jobs':>4} {'best s':>8} {'median s':>9} {'inputs/s':>9} {'MB/s':>7} {'speed-up':>8}"
-          "  statuses")
+          f" {'work s':>7} {'busy':>5}  statuses")
     base = None
     for jobs in jobs_list:
-        times, counts = measure(args.corpus, jobs, args.repeat)
+        times, counts, work = measure(args.corpus, jobs, args.repeat)
         best = min(times)
         base = base or best
         print(f"{jobs:>4} {best:>8.2f} {statistics.median(times):>9.2f} "
-              f"{len(files) / best:>9.1f} {mb / best:>7.1f} {base / best:>7.2f}×  "
+              f"{len(files) / best:>9.1f} {mb / best:>7.1f} {base / best:>7.2f}× "
+              f"{work:>7.2f} {work / (jobs * best):>5.0%}  "
               + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     return 0
 
