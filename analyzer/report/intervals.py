@@ -289,7 +289,7 @@ def _from_services(analysis: Any, tl: Timeline) -> pl.DataFrame:
         parts.append(j)
         if now is None:
             axis = "before_capture"
-    wh = table(analysis, "alarm_wakeup_history")
+    wh = _alarm_wakeups(analysis)
     if wh.height and now is not None and "offset_ms" in wh.columns:
         parts.append(wh.with_columns(x=pl.lit(now) + pl.col("offset_ms"), kind=pl.lit("event"),
                                      name=pl.lit("alarm"), transition=pl.lit("instant"),
@@ -308,9 +308,20 @@ def _from_services(analysis: Any, tl: Timeline) -> pl.DataFrame:
     return _event_spans(ev, start, end)
 
 
+def _alarm_wakeups(analysis: Any) -> pl.DataFrame:
+    """App wakeups from the alarm dump's histories; Samsung's addition / delivery / expiration
+    rows in the same table are not wakeups and must not be drawn as such."""
+    wh = table(analysis, "alarm_wakeup_history")
+    if not wh.height or "kind" not in wh.columns:
+        return wh
+    kinds = set(wh.get_column("kind").unique().to_list())
+    keep = "app_wakeup" if "app_wakeup" in kinds else "screen_off_wakeup"
+    return wh.filter(pl.col("kind") == keep)
+
+
 def _alarm_instants(analysis: Any, tl: Timeline) -> pl.DataFrame:
     """App alarm wakeups (alarm dump, 10+) inside the battery history's time range."""
-    wh = table(analysis, "alarm_wakeup_history")
+    wh = _alarm_wakeups(analysis)
     now, axis = _now_local_ms(analysis)
     if not wh.height or now is None or axis != tl.axis or "offset_ms" not in wh.columns:
         return pl.DataFrame()
