@@ -226,7 +226,7 @@ def _refine_jobs(tables: dict[str, pl.DataFrame]) -> None:
     uid = pl.coalesce(_col(jobs, "source_uid", pl.Int64), _col(jobs, "uid", pl.Int64))
     known = (jobs.filter(pl.col("api").is_in(["work_manager", "sync_adapter",
                                               "user_initiated_transfer", "gms_scheduler"]))
-             .select(pl.col("tag").alias("_jtag"), uid.alias("_juid"),
+             .select(_strip_job_id(pl.col("tag")).alias("_jtag"), uid.alias("_juid"),
                      pl.col("api").alias("_japi"), pl.col("rule").alias("_jrule"))
              .drop_nulls(["_jtag"]).unique(subset=["_jtag", "_juid"], keep="first"))
     if known.is_empty():
@@ -241,7 +241,8 @@ def _refine_jobs(tables: dict[str, pl.DataFrame]) -> None:
         if name == "batterystats_history":
             tag_expr = (pl.when(pl.col("name") == "job").then(_prefixed(pl.col("tag"), "*job*/"))
                         .otherwise(pl.col("tag")))
-        joined = df.with_columns(tag_expr.alias("_jtag"), pl.col("uid").alias("_juid")).join(
+        joined = df.with_columns(_strip_job_id(tag_expr).alias("_jtag"),
+                                 pl.col("uid").alias("_juid")).join(
             known, on=["_jtag", "_juid"], how="left", maintain_order="left")
         hit = pl.col("_japi").is_not_null() & (pl.col("api") == "job_scheduler")
         tables[name] = joined.with_columns(
@@ -249,6 +250,12 @@ def _refine_jobs(tables: dict[str, pl.DataFrame]) -> None:
             pl.when(hit).then(pl.lit("join:jobscheduler_jobs/") + pl.col("_jrule"))
             .otherwise(pl.col("rule")).alias("rule"),
         ).drop("_jtag", "_juid", "_japi", "_jrule")
+
+
+def _strip_job_id(tag: pl.Expr) -> pl.Expr:
+    """14+ jobscheduler prints `tag=*job*/<name>#<jobId>`, while the wakelock the job holds
+    is `*job*/<name>` (JobServiceContext uses getWakelockTag()): join on the name alone."""
+    return tag.str.replace(r"#-?\d+$", "")
 
 
 def _refine_alarm_packages(tables: dict[str, pl.DataFrame]) -> None:

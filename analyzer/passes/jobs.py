@@ -231,9 +231,20 @@ def abnormal_stops(ctx: Context) -> list[dict]:
             unit="stops", threshold="abnormal_job_stops", basis=basis, detail=detail,
             evidence=ev, recommendation_id=rec,
             threshold_value=None if sev != "low" else float(t.get("constraint_stops_low", 10)),
-            title=f"Jobs stopped abnormally: {pkg or uid_text(uid)} {job} ({value}×)",
+            title=f"Jobs stopped abnormally: {_short_job(job, pkg) or uid_text(uid)} "
+                  f"({value}×)",
             key=f"{uid}|{job}"))
     return out
+
+
+def _short_job(job: str | None, pkg: str | None) -> str | None:
+    """`com.app/.sync.Job` → `com.app/.sync.Job`; a name already led by the package is kept
+    whole, a bare class gets the package in front, so the title names the app once."""
+    if not job:
+        return pkg
+    if pkg and not job.startswith(pkg):
+        return f"{pkg} {job}"
+    return job
 
 
 def run(ctx: Context) -> list[dict]:
