@@ -226,3 +226,18 @@ def test_12_shapes(a12):
     # 12 prints no allowedTimePerPeriodMs: qc_allowed_time_per_period_ms=600000 is used
     assert (stats["allowed_ms"], stats["time_left_ms"], stats["in_quota"]) == (
         600_000, 590_000, False)
+
+
+def test_exempted_bucket_packages_are_state_rows():
+    # AOSP 14 BackgroundJobsController (AppStateTracker) lists exempted apps per user.
+    from parsers import SectionInput
+    from parsers.jobscheduler import parse
+
+    text = ("BackgroundJobsController:\n  AppStateTracker:\n    Exempted bucket packages:\n"
+            "      User 0\n        com.android.systemui\n        com.android.launcher3\n"
+            "    Restricted packages:\n")
+    inp = SectionInput.from_text("jobscheduler", text)
+    settings = parse(inp)["jobscheduler_settings"]
+    rows = settings.filter(settings["key"] == "Exempted bucket package")["value"].to_list()
+    assert rows == ["user 0: com.android.systemui", "user 0: com.android.launcher3"]
+    assert inp.diagnostics.unknown_total() == 0

@@ -80,6 +80,7 @@ def parse_controller(lines: list[str], start: int, end: int, first_line: int, na
         rows.append({"group": group, "key": k.strip(), "value": v.strip(),
                      "line": first_line + start})
     sub, sub_indent = None, -1
+    exempt_user = "?"
     for i in range(start + 1, end):
         raw = lines[i]
         s = raw.strip()
@@ -90,6 +91,15 @@ def parse_controller(lines: list[str], start: int, end: int, first_line: int, na
             sub = None
         if s.endswith(":") and ": " not in s:
             sub, sub_indent = s[:-1], indent
+        elif sub == "Exempted bucket packages":
+            # BackgroundJobsController 12+: `User <n>` then one package per line (apps in the
+            # EXEMPTED standby bucket, AppStateTracker dump).
+            if s.startswith("User ") and s[5:].isdigit():
+                exempt_user = s[5:]
+            else:
+                rows.append({"group": group, "key": "Exempted bucket package",
+                             "value": f"user {exempt_user}: {s}", "line": first_line + i})
+            continue
         elif sub == "Restricted packages" and _UID_PKG.match(s):
             # BackgroundJobsController: apps the user restricted (BACKGROUND_NOT_RESTRICTED).
             rows.append({"group": group, "key": "Restricted package", "value": s,
