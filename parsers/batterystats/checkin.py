@@ -204,7 +204,8 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
                  "batterystats_job_deferrals", "batterystats_syncs",
                  "batterystats_wakeup_alarms", "batterystats_kernel_wakelocks",
                  "batterystats_wakeup_reasons", "batterystats_power_use",
-                 "batterystats_processes", "batterystats_foreground_services"):
+                 "batterystats_processes", "batterystats_foreground_services",
+                 "batterystats_sensors"):
         tables.setdefault(name, TABLES[name].empty())
     tables[PACKAGES.name] = _packages_table(rec)
     tables[SUMMARY.name] = _summary(rec, tables[HISTORY.name], version)

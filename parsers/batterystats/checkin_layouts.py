@@ -38,6 +38,11 @@ POSITIONAL: dict[str, Layouts] = {
     "fgs": ((27, ANY, ("total_ms", "count")),),
     "jbd": ((31, ANY, ("deferred_events", "deferred_count", "total_latency_ms", "under_1h",
                        "h1_2", "h2_4", "h4_8", "over_8h")),),
+    # Sensor handle (`-10000` = GPS), blamed ms, count; 8.0 adds the background count and
+    # the un-pooled totalDuration ms, total and background (BatteryStats SENSOR_DATA).
+    "sr": ((0, 22, ("sensor", "total_ms", "count")),
+           (23, ANY, ("sensor", "total_ms", "count", "background_count", "actual_ms",
+                      "background_actual_ms"))),
     "pws": ((0, ANY, ("capacity", "computed_drain", "min_drained", "max_drained")),),
     # 7.x: label, mAh. 8.0–12 (BatteryStatsHelper) and 13+ (BatteryUsageStats) add
     # shouldHide / isSystem, screen mAh, proportional smear mAh.
@@ -110,7 +115,7 @@ WL_GROUP_FIELDS = ("total_ms", "type", "count", "current_ms", "max_ms", "actual_
 KNOWN_L = frozenset({
     "gn", "gmcd", "gwfcd", "gble", "gwfl", "br", "sgt", "sgc", "sst", "dct", "dcc", "wst",
     "wsc", "wsst", "wssc", "wsgt", "wsgc", "wmct", "gcf", "nt", "mcd", "wfcd", "ble", "wfl",
-    "blem", "ua", "wmc", "fla", "cam", "vid", "aud", "sr", "vib", "fg", "st", "cpu", "ctf",
+    "blem", "ua", "wmc", "fla", "cam", "vid", "aud", "vib", "fg", "st", "cpu", "ctf",
     "lv", "rpm",
 })
 KNOWN_I = frozenset({"vers", "uid", "dsd", "csd", "dtr", "ctr", "err"})

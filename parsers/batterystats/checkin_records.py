@@ -23,6 +23,8 @@ from .checkin_layouts import (
 )
 
 _INT64_MAX = (1 << 63) - 1
+# BatteryStats.Uid.Sensor.GPS: the handle under which GNSS use is counted per uid.
+GPS_SENSOR = "-10000"
 
 
 def to_int(text: str | None) -> int | None:
@@ -233,6 +235,19 @@ class CheckinRecords:
             {"uid": uid, "total_ms": to_int(v.get("total_ms")), "count": to_int(v.get("count"))})
         return True
 
+    def _sensor(self, uid: int, typ: str, rest: str) -> bool:
+        v = self._fields(typ, rest)
+        handle = v.get("sensor", "").strip()
+        if not handle:
+            return False
+        gps = handle == GPS_SENSOR
+        self.rows["batterystats_sensors"].append({
+            "uid": uid, "sensor": "GPS" if gps else handle, "sensor_name": "GPS" if gps else None,
+            **{k: to_int(v.get(k)) for k in (
+                "total_ms", "count", "background_count", "actual_ms", "background_actual_ms")},
+        })
+        return True
+
     def _deferrals(self, uid: int, typ: str, rest: str) -> bool:
         v = self._fields(typ, rest)
         self.rows["batterystats_job_deferrals"].append(
@@ -314,5 +329,5 @@ class CheckinRecords:
         "wl": _wakelock, "awl": _aggregated, "jb": _job, "jbc": _job_completion,
         "jbd": _deferrals, "sy": _sync, "wua": _wakeup_alarm, "kwl": _kernel_wakelock,
         "wr": _wakeup_reason, "pwi": _power_item, "pws": _power_summary, "pr": _process,
-        "fgs": _fgs, "apk": _apk, "bt": _device, "m": _device, "dc": _device,
+        "fgs": _fgs, "sr": _sensor, "apk": _apk, "bt": _device, "m": _device, "dc": _device,
     }

@@ -217,11 +217,38 @@ def _tables(inp: SectionInput, hist, summ) -> dict[str, pl.DataFrame]:
         put(S.WAKEUP_ALARMS, u.alarms)
         put(S.PROCESSES, u.processes)
         put(S.FOREGROUND_SERVICES, u.fgs)
+        put(S.SENSORS, _sensors(inp, u))
         put(S.KERNEL_WAKELOCKS, summ.kernel_wakelocks)
         put(S.WAKEUP_REASONS, summ.wakeup_reasons)
         put(S.POWER_USE, summ.power.finish())
     out[S.SUMMARY.name] = _summary(inp, hist, summ, out)
     return out
+
+
+def _oreo_shapes(inp: SectionInput, u) -> bool:
+    """Whether the dump is in the 8.0+ form: lines only 8.0+ prints (sensor blamed/background
+    parts, wakelock `actual=` / `background partial`, job and sync background parts; AOSP O
+    BatteryStats.dumpLocked), else the SDK when the capture knows it."""
+    if (u.sensor_oreo_shape
+            or any(r.get("actual_ms") is not None or r.get("kind") == "background_partial"
+                   for r in u.wakelocks)
+            or any(r.get("background_ms") is not None for r in (*u.jobs, *u.syncs))):
+        return True
+    sdk = getattr(inp.meta, "sdk", None)
+    return sdk is not None and sdk >= 26
+
+
+def _sensors(inp: SectionInput, u) -> pl.DataFrame:
+    """Sensor rows; in an 8.0+ dump a line without a blamed part has actual = total, and one
+    without a background part had no background use (AOSP prints it only when non-zero)."""
+    frame = S.SENSORS.frame(u.sensors)
+    if frame.height == 0 or not _oreo_shapes(inp, u):
+        return frame
+    return frame.with_columns(
+        actual_ms=pl.coalesce("actual_ms", "total_ms"),
+        background_count=pl.col("background_count").fill_null(0),
+        background_actual_ms=pl.col("background_actual_ms").fill_null(0),
+    )
 
 
 def _summary(inp: SectionInput, hist, summ, out: dict) -> pl.DataFrame:

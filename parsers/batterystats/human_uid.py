@@ -1,9 +1,10 @@
 """Per-uid lines of `Statistics since last charge` (BatteryStats.dumpLocked, formats.md §4.2.1).
 
 A uid block opens with `  <formatUid>:` and holds lines indented 4 (`Wake lock`, `Job`,
-`Sync`, `Job Completions`, `Jobs deferred on launch`, `Foreground services`, `Proc <name>:`,
-`Apk <pkg>:`, …); `Proc` children (indent 6: `CPU: …`, `<n> starts`) and `Apk` children
-(`Wakeup alarm <tag>: <n> times`, `Service <name>:` with indent-8 lines) follow.
+`Sync`, `Job Completions`, `Jobs deferred on launch`, `Foreground services`, `Sensor <n>:`,
+`Proc <name>:`, `Apk <pkg>:`, …); `Proc` children (indent 6: `CPU: …`, `<n> starts`) and
+`Apk` children (`Wakeup alarm <tag>: <n> times`, `Service <name>:` with indent-8 lines)
+follow.
 The block is small, so this is per-line Python with anchored regexes.
 """
 
@@ -44,6 +45,16 @@ _BUCKET = re.compile(r"<(\d+)ms=(\d+)")
 _BUCKET_COLS = {3_600_000: "under_1h", 7_200_000: "h1_2", 14_400_000: "h2_4",
                 28_800_000: "h4_8", 9_223_372_036_854_775_807: "over_8h"}
 _FGS = re.compile(rf"^Foreground services: (?P<t>{TIME}) realtime \((?P<n>-?\d+) times\)")
+# `Sensor <handle>|GPS: [<t>blamed realtime, ]<t>realtime (<n> times)[, <t>background (<n>
+# times)]` or `(not used)` (BatteryStats.dumpLocked). Before 8.0 only `<t>realtime (<n>
+# times)`, the pooled time; 8.0+ prints the un-pooled time there, preceded by the pooled
+# (blamed) time when the two differ, and the background part when it is non-zero.
+_SENSOR = re.compile(
+    rf"^Sensor (?P<handle>GPS|-?\d+): (?:(?:(?P<blamed>{TIME}) blamed realtime, )?"
+    rf"(?P<t>{TIME}) realtime \((?P<n>-?\d+) times\)"
+    rf"(?:, (?P<bt>{TIME}) background \((?P<bn>-?\d+) times\))?|\(not used\))$")
+# AOSP BatteryStats.Uid.Sensor.GPS; the checkin form prints the number.
+_GPS_HANDLES = ("GPS", "-10000")
 _PROC = re.compile(r"^Proc (?P<name>.+):$")
 _APK = re.compile(r"^Apk (?P<pkg>.+):$")
 _CPU = re.compile(rf"^CPU: (?P<u>{TIME}) usr \+ (?P<s>{TIME}) krn ; (?P<fg>{TIME}) fg$")
@@ -54,14 +65,14 @@ _WAKEUP_ALARM = re.compile(r"^Wakeup alarm (?P<tag>.+): (?P<n>-?\d+) times$")
 _OLD_WAKEUPS = re.compile(r"^(?P<n>\d+) wakeup alarms$")
 _SERVICE = re.compile(r"^Service .+:$")
 
-# Per-uid lines we recognise but do not tabulate (network, radio, sensors, process states,
+# Per-uid lines we recognise but do not tabulate (network, radio, process states,
 # CPU times; OEM extras such as Samsung's GPU and Bluetooth duty lines).
 _UID_KNOWN = re.compile(
     r"^(?:TOTAL wake:|\(nothing executed\)"
     r"|(?:Mobile|Wi-Fi|Wifi|WiFi|Bluetooth|Modem|Radio|Cellular|GPS|Unoptimized Bluetooth)"
     r"\b[^:]*:"
     r"|Mobile radio active|Wifi (?:Scan|Running|Multicast)|Background Wifi Scan|Full Wifi Lock"
-    r"|WiFi (?:AP wakeups|Multicast)|User activity:|Sensor [^:]+:|(?:Audio|Video|Camera"
+    r"|WiFi (?:AP wakeups|Multicast)|User activity:|(?:Audio|Video|Camera"
     r"|Flashlight|Vibrator|Foreground activities|Total running|Active for|Running for):"
     r"|[A-Z][\w ]* for:|Total (?:cpu time|screen-off cpu time|GPU time)|Cpu times per freq"
     r"|Screen-off cpu time|#\d+ GPU time|Proc state|Excessive )")
@@ -81,8 +92,10 @@ class UidTables:
     alarms: list[dict] = field(default_factory=list)
     processes: list[dict] = field(default_factory=list)
     fgs: list[dict] = field(default_factory=list)
+    sensors: list[dict] = field(default_factory=list)
     apks: list[tuple[int, str]] = field(default_factory=list)
     wakelock_lines: int = 0   # `Wake lock` lines recognised, with or without segments
+    sensor_oreo_shape: bool = False   # a `Sensor` line printed a blamed or background part
 
 
 class UidBlock:
@@ -173,6 +186,8 @@ class UidBlock:
             out.fgs.append({"uid": uid, "total_ms": time_ms(m.group("t")),
                             "count": to_int(m.group("n"))})
             return True
+        if s.startswith("Sensor "):
+            return self._sensor(s)
         if s.startswith("Proc "):
             m = _PROC.match(s)
             if not m:
@@ -209,6 +224,29 @@ class UidBlock:
                 "max_ms": to_int(seg.group("max")), "actual_ms": to_int(seg.group("actual")),
                 "current_ms": to_int(seg.group("cur")),
             })
+        return True
+
+    def _sensor(self, s: str) -> bool:
+        """One `Sensor` line → a row; `(not used)` (no time since charge) gives none, as in
+        checkin, which prints no `sr` line then. Fields the line cannot show stay null here
+        (`human._sensors` fills them for 8.0+ dumps)."""
+        m = _SENSOR.match(s)
+        if m is None:
+            return False
+        if m.group("t") is None:
+            return True
+        t, blamed, bt = (time_ms(m.group(k)) for k in ("t", "blamed", "bt"))
+        oreo = blamed is not None or bt is not None
+        self.out.sensor_oreo_shape |= oreo
+        handle = m.group("handle")
+        gps = handle in _GPS_HANDLES
+        self.out.sensors.append({
+            "uid": self.uid, "sensor": "GPS" if gps else handle,
+            "sensor_name": "GPS" if gps else None,
+            "total_ms": blamed if blamed is not None else t, "count": to_int(m.group("n")),
+            "actual_ms": t if oreo else None, "background_actual_ms": bt,
+            "background_count": to_int(m.group("bn")),
+        })
         return True
 
     def _name(self, name: str) -> str:

@@ -15,6 +15,7 @@ _COMPARE = {  # table → (key columns, value column) compared between the two f
     "batterystats_wakelocks": (("uid", "tag", "kind"), "total_ms"),
     "batterystats_jobs": (("uid", "job"), "count"),
     "batterystats_wakeup_alarms": (("uid", "tag"), "count"),
+    "batterystats_sensors": (("uid", "sensor"), "total_ms"),
 }
 
 

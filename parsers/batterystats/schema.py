@@ -181,6 +181,25 @@ FOREGROUND_SERVICES = table(
     ("source", S, "human or checkin"),
 )
 
+SENSORS = table(
+    "batterystats_sensors",
+    "Per-uid sensor use since last charge (human `Sensor <n>: …` lines / checkin `sr`), one "
+    "row per uid × sensor; the GPS pseudo-sensor (`Sensor GPS`, checkin `-10000`) measures "
+    "location use. Sensors printed `(not used)` (checkin: no line) give no row.",
+    *UID_COLS,
+    ("sensor", S, "sensor handle as printed (`1`, `16842753`); `GPS` for the GPS pseudo-sensor "
+                  "(AOSP BatteryStats.Uid.Sensor.GPS = -10000)"),
+    ("sensor_name", S, "human name where known: `GPS` for the GPS pseudo-sensor; other handles "
+                       "are only named in `dumpsys sensorservice`"),
+    ("total_ms", I64, "blamed (pooled) time the sensor was on for the uid, ms"),
+    ("count", I64, "times enabled"),
+    ("background_count", I64, "times enabled while the app was in background (8.0+)"),
+    ("actual_ms", I64, "un-pooled real time on, ms (8.0+; human: the `realtime` value, which "
+                       "follows `… blamed realtime` when pooling made them differ)"),
+    ("background_actual_ms", I64, "un-pooled real time on while in background, ms (8.0+)"),
+    ("source", S, "human or checkin"),
+)
+
 PACKAGES = table(
     "packages",
     "uid → package map (checkin `i,uid` / `apk`, human uid headers, history strings).",
@@ -225,5 +244,5 @@ SUMMARY = table(
 TABLES = {t.name: t for t in (
     HISTORY, WAKELOCKS, AGGREGATED_WAKELOCKS, JOBS, JOB_COMPLETIONS, JOB_DEFERRALS, SYNCS,
     WAKEUP_ALARMS, KERNEL_WAKELOCKS, WAKEUP_REASONS, POWER_USE, PROCESSES,
-    FOREGROUND_SERVICES, PACKAGES, SUMMARY,
+    FOREGROUND_SERVICES, SENSORS, PACKAGES, SUMMARY,
 )}
