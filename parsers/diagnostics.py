@@ -28,7 +28,9 @@ class Diagnostic:
 
 def line_shape(line: str, width: int = 60) -> str:
     """A coarse shape of a line (digits and hex folded) so unknown lines group by kind."""
-    s = _HEX.sub("#", _DIGITS.sub("0", line.strip()))
+    # Only the head matters for a `width`-char shape; folding a whole 20 MB junk line would
+    # build millions of pieces (hundreds of MB).
+    s = _HEX.sub("#", _DIGITS.sub("0", line.strip()[:16 * width]))
     return s[:width]
 
 

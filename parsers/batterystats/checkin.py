@@ -24,6 +24,9 @@ from .schema import HISTORY, PACKAGES, SUMMARY, TABLES
 
 SOURCE = "checkin"
 _HISTORY_PREFIX = "9,h,"
+# The longest real history line (a 14+ `9,h,0,Dpst=` step detail, pixel7 corpus) is ~14 KB.
+# A longer one is corrupt: split into items, a 20 MB line would take gigabytes (counted).
+MAX_HISTORY_LINE = 1 << 16
 _POOL_PREFIX = "9,hsp,"
 
 
@@ -149,7 +152,9 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
     frame = pl.DataFrame({"text": lines}, schema={"text": pl.String}).with_row_index("i")
     is_hist = pl.col("text").str.starts_with(_HISTORY_PREFIX)
     is_pool = pl.col("text").str.starts_with(_POOL_PREFIX)
-    hist_lines = frame.filter(is_hist)
+    too_long = is_hist & (pl.col("text").str.len_bytes() > MAX_HISTORY_LINE)
+    long_hist = frame.filter(too_long)["i"].to_list()
+    hist_lines = frame.filter(is_hist & ~too_long)
     pool_lines = frame.filter(is_pool)
     other = frame.filter(~is_hist & ~is_pool)
     other_idx = other["i"].to_list()
@@ -157,7 +162,7 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
 
     version = _version(other_text, inp)
     rec = CheckinRecords(version, inp.redact)
-    unknown: list[int] = []
+    unknown: list[int] = list(long_hist)
     prev_dpst = set((hist_lines.filter(pl.col("text").str.starts_with("9,h,0,Dpst="))["i"]
                      + 1).to_list()) if hist_lines.height else set()
     for idx, text in zip(other_idx, other_text, strict=True):
