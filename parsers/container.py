@@ -13,7 +13,7 @@ import re
 import sys
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .decode import decode
@@ -23,9 +23,11 @@ from .sections import CommandSection, Section, find_marked_sections, find_standa
 
 MAX_TEXT_BYTES = 1 << 30  # 1 GiB of main text, far above any real bug report (10–40 MB)
 MAX_RATIO = 200  # uncompressed/compressed; real bug report text compresses 5–15×
+MAX_LAYERS = 4  # gzip/zip layers around the text; real inputs have at most 2 (.zip.gz)
 _CHUNK = 1 << 20
 
-_MAIN_NAME = re.compile(r"^(?:bugreport|dumpstate)[^/]*\.txt$", re.IGNORECASE)
+# `dumpstate_log.txt` (dumpstate's own log, 8+ zips) is no bug report text.
+_MAIN_NAME = re.compile(r"^(?:bugreport|dumpstate(?!_log))[^/]*\.txt$", re.IGNORECASE)
 _DUMPSTATE = re.compile(r"^== dumpstate: ", re.MULTILINE)
 
 
@@ -38,6 +40,7 @@ class RawInput:
     member: str | None = None
     zip_version: str | None = None
     zip_members: int | None = None
+    notes: list[str] = field(default_factory=list)  # container warnings for the diagnostics
 
 
 def _read_capped(stream, limit: int, what: str) -> bytes:
@@ -54,25 +57,39 @@ def _read_capped(stream, limit: int, what: str) -> bytes:
             )
 
 
-def _pick_member(zf: zipfile.ZipFile, label: str) -> tuple[zipfile.ZipInfo, str | None]:
-    """The main entry: `main_entry.txt` when present, else the bug report text (formats §1.1)."""
+def _pick_member(zf: zipfile.ZipFile, label: str,
+                 notes: list[str]) -> tuple[zipfile.ZipInfo, str | None]:
+    """The main entry: `main_entry.txt` when present, else the bug report text (formats §1.1).
+
+    Member names are only compared, never used as paths (nothing is extracted), so a
+    `../` name is harmless here.
+    """
     infos = [i for i in zf.infolist() if not i.is_dir()]
     by_name = {i.filename: i for i in infos}
     version = None
     if "version.txt" in by_name and by_name["version.txt"].file_size < 256:
         version = zf.read("version.txt").decode("ascii", "replace").strip() or None
+    missing = None
     if "main_entry.txt" in by_name and by_name["main_entry.txt"].file_size < 4096:
         name = zf.read("main_entry.txt").decode("utf-8", "replace").strip()
         if name in by_name:
             return by_name[name], version
+        missing = name[:200]
     named = [i for i in infos if "/" not in i.filename and _MAIN_NAME.match(i.filename)]
-    if named:
-        return max(named, key=lambda i: i.file_size), version
     texts = [i for i in infos if i.filename.lower().endswith((".txt", ".log"))
              and not i.filename.startswith(("FS/", "lshal-debug/", "proto/"))
              and PurePosixPath(i.filename).name not in ("version.txt", "main_entry.txt")]
-    if texts:
-        return max(texts, key=lambda i: i.file_size), version
+    pick = max(named or texts, key=lambda i: i.file_size) if named or texts else None
+    if missing is not None:
+        if pick is None:
+            raise InputError(
+                f"{label} is a zip archive whose main_entry.txt names {missing!r}, which it "
+                "does not hold, and it has no other bug report text."
+            )
+        notes.append(f"main_entry.txt names {missing!r}, which the zip does not hold; "
+                     f"read {pick.filename} instead")
+    if pick is not None:
+        return pick, version
     raise InputError(
         f"{label} is a zip archive but holds no bug report text "
         "(no main_entry.txt, no bugreport-*.txt or dumpstate*.txt member, no .txt file)."
@@ -82,7 +99,8 @@ def _pick_member(zf: zipfile.ZipFile, label: str) -> tuple[zipfile.ZipInfo, str 
 def _read_zip(source, label: str) -> RawInput:
     try:
         with zipfile.ZipFile(source) as zf:
-            info, version = _pick_member(zf, label)
+            notes: list[str] = []
+            info, version = _pick_member(zf, label, notes)
             if info.flag_bits & 0x1:
                 raise InputError(f"{label}: zip member {info.filename} is encrypted.")
             if info.file_size > MAX_TEXT_BYTES:
@@ -101,7 +119,7 @@ def _read_zip(source, label: str) -> RawInput:
             limit = min(MAX_TEXT_BYTES, max(info.file_size, 0))
             with zf.open(info) as member:
                 data = _read_capped(member, limit, f"{label}: zip member {info.filename}")
-            return RawInput(data, "zip", info.filename, version, len(zf.infolist()))
+            return RawInput(data, "zip", info.filename, version, len(zf.infolist()), notes)
     except InputError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:
@@ -111,17 +129,25 @@ def _read_zip(source, label: str) -> RawInput:
 
 
 def _from_bytes(data: bytes, label: str, container: str) -> RawInput:
+    """Unwrap gzip layers (a loop, at most `MAX_LAYERS`), then a zip or the text itself."""
+    layers = 0
+    while data[:2] == b"\x1f\x8b":
+        layers += 1
+        if layers > MAX_LAYERS:
+            raise InputError(
+                f"{label} is gzip inside gzip more than {MAX_LAYERS} layers deep; a bug report "
+                "is at most a .zip or .txt compressed once, so it is refused."
+            )
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+                data = _read_capped(gz, MAX_TEXT_BYTES, f"{label} (gzip)")
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"{label} looks like gzip but cannot be read ({exc}).") from exc
+        container = "gzip"
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         raw = _read_zip(io.BytesIO(data), label)
         raw.container = f"{container}+zip" if container != "text" else "zip"
         return raw
-    if data[:2] == b"\x1f\x8b":
-        try:
-            with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
-                inner = _read_capped(gz, MAX_TEXT_BYTES, f"{label} (gzip)")
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"{label} looks like gzip but cannot be read ({exc}).") from exc
-        return _from_bytes(inner, label, "gzip")
     return RawInput(data, container)
 
 
@@ -194,6 +220,8 @@ def open_text(path: str | os.PathLike) -> Opened:
     dec = decode(raw.data)
     raw.data = b""  # the decoded text is all we keep
     diags = Diagnostics()
+    for note in raw.notes:
+        diags.warning("container", note)
     if _looks_binary(dec.text):
         raise InputError(
             f"{label} is binary data, not an Android bug report or dumpsys text output."
