@@ -50,7 +50,10 @@ def _periods(cap: parsers.Capture, tables: dict[str, pl.DataFrame]) -> Periods:
 def _sorted(findings: list[dict]) -> pl.DataFrame:
     if not findings:
         return FINDINGS.empty()
-    df = FINDINGS.frame(findings)
+    # Rounded to 9 significant digits: multi-threaded float sums differ in the last bits,
+    # and the same input must give the same output on every run.
+    df = FINDINGS.frame(findings).with_columns(
+        pl.col("value").round_sig_figs(9), pl.col("threshold").round_sig_figs(9))
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     return (df.with_columns(pl.col("severity").replace_strict(rank, default=len(rank))
                             .alias("_rank"))

@@ -125,6 +125,10 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
     apps = apps.with_columns(pl.col(c).fill_null(0) for c in
                              ("findings", "jobs_run", "jobs_registered", "jobs_deferred",
                               "wakeup_alarms") if c in apps.columns)
-    out = APPS.conform(apps)
-    order = [pl.col("partial_wakelock_ms").fill_null(0), pl.col("wakeup_alarms").fill_null(0)]
-    return out.sort(order, descending=True, maintain_order=True)
+    out = APPS.conform(apps).with_columns(
+        pl.col(c).round_sig_figs(9) for c in ("partial_wakelock_ms_per_24h", "wakeups_per_hour",
+                                              "power_mah", "power_share"))
+    # Ties broken by package so the same input always gives the same table.
+    order = [pl.col("partial_wakelock_ms").fill_null(0), pl.col("wakeup_alarms").fill_null(0),
+             pl.col("package")]
+    return out.sort(order, descending=[True, True, False])

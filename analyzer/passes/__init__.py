@@ -174,7 +174,8 @@ class Context:
 
 def evidence(table: str, filter_text: str, rows: list[int] | pl.Series, **extra) -> dict:
     """One evidence item: the table, a readable filter, and the row positions used."""
-    rows = rows.to_list() if isinstance(rows, pl.Series) else list(rows)
+    # Sorted: group_by order is not stable, and outputs must be the same run to run.
+    rows = sorted(rows.to_list() if isinstance(rows, pl.Series) else list(rows))
     item = {"table": table, "filter": filter_text, "rows": [int(r) for r in rows[:500]]}
     if len(rows) > 500:
         item["rows_total"] = len(rows)

@@ -196,8 +196,8 @@ def abnormal_stops(ctx: Context) -> list[dict]:
                                      default="normal").alias("cls"))
     out = []
     for (uid, job), g in df.group_by("uid", "job", maintain_order=True):
-        counts = g.group_by("key", "cls").agg(pl.col("count").sum()).sort("count",
-                                                                           descending=True)
+        counts = g.group_by("key", "cls").agg(pl.col("count").sum()).sort(
+            ["count", "key"], descending=[True, False])
         serious = int(counts.filter(pl.col("cls").is_in(["serious", "policy"]))["count"].sum())
         constraint = int(counts.filter(pl.col("cls") == "constraint")["count"].sum())
         sev = level(float(serious), t)

@@ -20,11 +20,11 @@ def run(ctx: Context) -> list[dict]:
     hours = period / HOUR_MS
     per = (wr.group_by("reason").agg(pl.col("count").sum(), pl.col("total_ms").sum(),
                                      pl.col("_row"))
-           .sort("count", descending=True))
+           .sort(["count", "reason"], descending=[True, False]))
     kwl = ctx.table("batterystats_kernel_wakelocks")
     top_kwl = ""
     if kwl.height:
-        k = kwl.sort("total_ms", descending=True).head(3)
+        k = kwl.sort(["total_ms", "name"], descending=[True, False]).head(3)
         top_kwl = " Heaviest kernel wakelocks: " + "; ".join(
             f"{n} {fmt_ms(ms)} ({c or 0}×)" for n, ms, c in
             k.select("name", "total_ms", "count").iter_rows()) + "."

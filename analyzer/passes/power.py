@@ -26,7 +26,7 @@ def uid_power(ctx: Context) -> pl.DataFrame:
     per = pw.filter(cond).group_by("uid").agg(pl.col("mah").sum(), pl.col("_row").alias("rows"))
     total = per["mah"].sum()
     return per.with_columns((pl.col("mah") / total if total else pl.lit(None, pl.Float64))
-                            .alias("share")).sort("mah", descending=True)
+                            .alias("share")).sort(["mah", "uid"], descending=[True, False])
 
 
 def run(ctx: Context) -> list[dict]:
@@ -51,7 +51,7 @@ def run(ctx: Context) -> list[dict]:
         if wl.height and "api" in wl.columns:
             top = (wl.filter((pl.col("uid") == uid) & (pl.col("kind") == "partial"))
                    .group_by("api").agg(pl.col("total_ms").sum())
-                   .sort("total_ms", descending=True))
+                   .sort(["total_ms", "api"], descending=[True, False]))
             if top.height:
                 apis = " Partial wakelock time by API: " + ", ".join(
                     f"{a} {fmt_ms(ms)}" for a, ms in top.iter_rows()) + "."

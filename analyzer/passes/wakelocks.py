@@ -215,7 +215,7 @@ def _top_tags(agg: pl.DataFrame, uid: int, exempt: list[str]) -> list[tuple]:
         return []
     rows = (agg.filter((pl.col("uid") == uid) & ~pl.col("api").is_in(exempt))
             .group_by("tag", "api").agg(pl.col("value_ms").sum(), pl.col("rule").first())
-            .sort("value_ms", descending=True))
+            .sort(["value_ms", "tag"], descending=[True, False]))
     return [(t, a, int(v or 0), r) for t, a, v, r in rows.iter_rows()]
 
 
@@ -230,7 +230,7 @@ def stuck(ctx: Context) -> list[dict]:
     lw = longwakes(h, tl) if tl is not None else pl.DataFrame()
     if lw.height:
         best = (lw.filter(app_uid_expr())
-                .sort("duration_ms", descending=True)
+                .sort(["duration_ms", "uid", "tag"], descending=[True, False, False])
                 .group_by("uid", "tag", maintain_order=True)
                 .agg(pl.all().first(), pl.len().alias("n"),
                      (pl.col("duration_ms") >= t["value"] * HOUR_MS).sum().alias("n_over")))
@@ -260,7 +260,8 @@ def stuck(ctx: Context) -> list[dict]:
         agg = (wl.filter((pl.col("kind") == "partial") & app_uid_expr()
                          & pl.col("max_ms").is_not_null())
                .filter(pl.col("max_ms") >= t["value"] * HOUR_MS))
-        for r in agg.sort("max_ms", descending=True).iter_rows(named=True):
+        for r in agg.sort(["max_ms", "uid", "tag"], descending=[True, False, False]).iter_rows(
+                named=True):
             if (r["uid"], r["tag"]) in covered:
                 continue
             value = r["max_ms"] / HOUR_MS

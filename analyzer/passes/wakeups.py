@@ -119,7 +119,8 @@ def run(ctx: Context) -> list[dict]:
         return []
     min_period = float(t.get("min_period_h", 0)) * HOUR_MS
     scaled = wc.period_ms >= min_period
-    apps = per_app(wc).filter(app_uid_expr()).sort("count", descending=True)
+    apps = per_app(wc).filter(app_uid_expr()).sort(["count", "uid", "package"],
+                                                   descending=[True, False, False])
     out = []
     for uid, package, count, per_hour in apps.iter_rows():
         value = per_hour if scaled else float(count)
@@ -130,7 +131,7 @@ def run(ctx: Context) -> list[dict]:
             sev = lower(sev, "info")
         tags = (wc.tags.filter((pl.col("uid") == uid) & (pl.col("package") == package)
                                & (pl.col("count") > 0))
-                .sort("count", descending=True))
+                .sort(["count", "tag"], descending=[True, False]))
         info = _pending_info(ctx, package, tags["tag"].to_list())
         split = {"exact": 0, "inexact": 0, "alarm clock": 0, "not pending": 0}
         by_api: dict[str, int] = {}

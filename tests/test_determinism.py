@@ -1,0 +1,23 @@
+"""The same input gives the same findings, apps and JSON on every run (batch and Dask rely
+on it: fleet tables are compared across workers)."""
+
+from __future__ import annotations
+
+import json
+
+import parsers
+from analyzer.analysis import analyse
+from analyzer.report import analysis_json
+from tests.conftest import SAMPLES
+
+
+def _run() -> str:
+    result = analyse(parsers.load(SAMPLES / "bugreport-sample.zip"))
+    return json.dumps(analysis_json(result), default=str, sort_keys=True)
+
+
+def test_two_runs_identical():
+    first, second = _run(), _run()
+    assert first == second
+    doc = json.loads(first)
+    assert len(doc["findings"]) == 11
