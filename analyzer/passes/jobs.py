@@ -56,7 +56,7 @@ def _reasons(ctx: Context, row: dict) -> tuple[list[tuple[str, str, str, str | N
             w = parts_words.get(part)
             if isinstance(w, dict) and value is w.get("blocking"):
                 out.append((f"ready part {part}", "policy", w.get("text", part),
-                            "job_background_restricted"))
+                            w.get("recommendation", "job_background_restricted")))
     return out, True
 
 
