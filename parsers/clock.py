@@ -15,7 +15,9 @@ from datetime import UTC, datetime, timedelta
 NEVER_MS = 10_000 * 86_400_000
 
 _UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
-_PART = re.compile(r"(-?\d+(?:[.,]\d+)?)\s*(ms|d|h|m|s)(?![a-z])")
+# `(?<!\d)`: a number starts where its digits start (else `findall` is quadratic on long
+# digit runs of corrupt text; the matches are the same).
+_PART = re.compile(r"(?<!\d)(-?\d+(?:[.,]\d+)?)\s*(ms|d|h|m|s)(?![a-z])")
 _DURATION_TOKEN = re.compile(
     r"^(?P<sign>[+-])?(?:(?P<d>-?\d+)d)?\s*(?:(?P<h>-?\d+)h)?\s*(?:(?P<m>-?\d+)m(?!s))?\s*"
     r"(?:(?P<s>-?\d+)s)?\s*(?:(?P<ms>-?\d+(?:[.,]\d+)?)ms)$"
@@ -70,7 +72,7 @@ def is_never(ms: int | None) -> bool:
     return ms is None or abs(ms) >= NEVER_MS
 
 
-_UPTIME_PART = re.compile(r"(\d+)\s+(week|day|hour|minute|second)s?")
+_UPTIME_PART = re.compile(r"(?<!\d)(\d+)\s+(week|day|hour|minute|second)s?")
 _UPTIME_UNITS = {"week": 604_800_000, "day": 86_400_000, "hour": 3_600_000,
                  "minute": 60_000, "second": 1000}
 _TOYBOX_UPTIME = re.compile(r"up\s+(?:(\d+)\s+days?,\s+)?(?:(\d+):(\d+)|(\d+)\s+min)")

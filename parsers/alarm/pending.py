@@ -24,7 +24,9 @@ _NUM = re.compile(r"^-?\d+$")
 # Long.MAX printed as a date has a nine-digit year (`292278994-08-16 23:12:55`).
 _NEVER_DATE = re.compile(r"^\d{5,}-\d\d-\d\d ")
 # key=value pairs; values are one token, or a `yyyy-MM-dd HH:mm:ss[.SSS]` date (two tokens).
-_KV = re.compile(r"([\w-]+)=(\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?|\S*)")
+# The look-behind makes a key start only where a word starts: without it `findall` retries
+# from every position of a long word (quadratic: a 100k-char junk word took a minute).
+_KV = re.compile(r"(?<![\w-])([\w-]+)=(\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?|\S*)")
 _PI_RECORD = re.compile(r"PendingIntentRecord\{[0-9a-f]+ (\S+) (\w+)")
 # First keys of the detail lines `Alarm.dump` prints (all releases).
 _KV_LINES = ("type=", "window=", "whenElapsed=")

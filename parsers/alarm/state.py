@@ -50,7 +50,8 @@ IN_FLIGHT = re.compile(r"^#(\d+): (.*)$")
 _IN_FLIGHT_UID = re.compile(r"\buid=(-?\d+)")
 _IN_FLIGHT_TAG = re.compile(r"\btag=([^,}]*)")
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Look-behind: start only at a word's start (linear on long junk words, same matches).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def redact(text: str | None) -> str | None:
