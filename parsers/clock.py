@@ -13,6 +13,15 @@ from datetime import UTC, datetime, timedelta
 
 # Values above ~10^4 days are "never" (Long.MAX_VALUE printed as a duration).
 NEVER_MS = 10_000 * 86_400_000
+# A device wall clock (nowRTC) outside 1970–2200 is corrupt text, not a clock to map with:
+# times derived from it would leave Python's datetime range downstream.
+WALL_CLOCK_MAX_MS = 7_258_118_400_000  # 2200-01-01T00:00:00Z
+
+
+def plausible_clock(rtc_ms: int | None, elapsed_ms: int | None) -> bool:
+    """A nowRTC/nowELAPSED pair that can anchor a clock (both known and in range)."""
+    return (rtc_ms is not None and elapsed_ms is not None
+            and 0 <= rtc_ms < WALL_CLOCK_MAX_MS and 0 <= elapsed_ms < NEVER_MS)
 
 _UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
 # `(?<!\d)`: a number starts where its digits start (else `findall` is quadratic on long

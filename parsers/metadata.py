@@ -12,7 +12,13 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from .clock import NEVER_MS, Clock, local_offset_minutes, parse_duration_ms, parse_uptime_ms
+from .clock import (
+    Clock,
+    local_offset_minutes,
+    parse_duration_ms,
+    parse_uptime_ms,
+    plausible_clock,
+)
 
 RELEASE_TO_SDK = {
     "4.4": 19, "5.0": 21, "5.1": 22, "6.0": 23, "6": 23, "7.0": 24, "7": 24, "7.1": 25,
@@ -52,8 +58,6 @@ _JOB_CLOCKS = re.compile(
 )
 _RESET_TIME = re.compile(r"RESET:TIME: (\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)")
 _INT = re.compile(r"-?\d{1,18}", re.ASCII)
-# datetime's range ends at 9999-12-31; an anchor beyond it (corrupt text) cannot be a clock.
-MAX_EPOCH_MS = 253_402_300_799_999
 
 
 def _int(text: str | None) -> int | None:
@@ -259,8 +263,7 @@ def read_service_clocks(meta: Metadata, alarm_text: str | None, job_text: str | 
             elapsed = parse_duration_ms(raw) if raw.startswith("+") else _int(raw)
             rtc, local = _int(m.group(1)), m.group(2).replace(" ", "T")
             # Only a pair that can be a clock: a real local date, both numbers in range.
-            if (rtc is not None and 0 <= rtc <= MAX_EPOCH_MS and elapsed is not None
-                    and 0 <= elapsed < NEVER_MS and _local(local) is not None):
+            if plausible_clock(rtc, elapsed) and _local(local) is not None:
                 meta.service_now["alarm"] = {"now_rtc_ms": rtc, "now_elapsed_ms": elapsed,
                                              "now_local": local}
     if job_text:

@@ -8,6 +8,10 @@ import polars as pl
 
 UTC_MS = pl.Datetime("ms", "UTC")
 LOCAL_MS = pl.Datetime("ms")
+# Datetimes a table may hold: years 1000–8999. Corrupt dumps give Polars-valid instants far
+# outside Python's datetime (years 1–9999), which then fail in `.rows()`, reports and JSON.
+_SAFE_MS = (-30_610_224_000_000, 221_845_392_000_000)
+_UNIT_PER_MS = {"ms": 1, "us": 1_000, "ns": 1_000_000}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +51,7 @@ class TableSchema:
         exprs = []
         for c in self.columns:
             if c.name in df.columns:
-                exprs.append(pl.col(c.name).cast(c.dtype, strict=False))
+                exprs.append(_in_range(pl.col(c.name).cast(c.dtype, strict=False), c.dtype))
             else:
                 exprs.append(pl.lit(None, dtype=c.dtype).alias(c.name))
         extra = [pl.col(n) for n in df.columns if n not in self.schema]
@@ -58,6 +62,16 @@ class TableSchema:
                  "|---|---|---|"]
         lines += [f"| `{c.name}` | `{c.dtype}` | {c.doc} |" for c in self.columns]
         return "\n".join(lines) + "\n"
+
+
+def _in_range(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A Datetime column with instants outside `_SAFE_MS` nulled (other types unchanged)."""
+    if not isinstance(dtype, pl.Datetime):
+        return expr
+    k = _UNIT_PER_MS[dtype.time_unit or "us"]
+    raw = expr.dt.epoch(dtype.time_unit or "us")
+    return pl.when(raw.is_between(_SAFE_MS[0] * k, _SAFE_MS[1] * k)).then(expr).alias(
+        expr.meta.output_name())
 
 
 def table(name: str, doc: str, *columns: tuple) -> TableSchema:

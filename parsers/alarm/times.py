@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from ..clock import NEVER_MS, local_offset_minutes, parse_duration_ms
+from ..clock import NEVER_MS, local_offset_minutes, parse_duration_ms, plausible_clock
 
 LONG_MAX = 9_223_372_036_854_775_807
 
@@ -117,7 +117,7 @@ def clock_from_lines(lines: list[str], meta_now: dict | None) -> DumpClock | Non
         elapsed = to_int(raw)
         if elapsed is None:
             elapsed = duration_ms(raw)  # 7.1.1 Meizu: nowELAPSED as a duration
-        if elapsed is None or rtc is None:
+        if not plausible_clock(rtc, elapsed):  # corrupt numbers: no clock from this line
             continue
         local = parse_local_date(m.group(2))
         offset = local_offset_minutes(local, rtc) if local else None
