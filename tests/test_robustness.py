@@ -20,6 +20,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 import parsers
@@ -28,7 +29,7 @@ from parsers.metadata import Metadata
 from parsers.schemas import all_tables
 from parsers.section_input import SectionInput
 from parsers.sections import SECTION_NAMES, Section
-from tests.conftest import BUGREPORTS, CORPUS, ROOT
+from tests.conftest import BUGREPORTS, CORPUS, ROOT, corpus_path
 
 SEED = 20240501
 STANDALONE = (
@@ -185,7 +186,8 @@ def reparse(cap: parsers.Capture, name: str, lines: list[str], meta, clock):
 
 
 def schema_problems(tables: dict) -> list[str]:
-    """Tables that are undeclared, or whose leading columns / dtypes differ from the schema."""
+    """Tables that are undeclared, whose leading columns / dtypes differ from the schema, or
+    whose datetimes leave years 1000–8999 (Python's datetime and the report need them)."""
     schemas = all_tables()
     out = []
     for name, df in tables.items():
@@ -198,6 +200,12 @@ def schema_problems(tables: dict) -> list[str]:
         if got != want:
             bad = [(w, g) for w, g in zip(want, got, strict=False) if w != g] or [(want, got)]
             out.append(f"{name}: {bad[0][1]} where the schema says {bad[0][0]}")
+            continue
+        for col, dtype in want:
+            if isinstance(dtype, pl.Datetime) and df[col].null_count() < df.height:
+                years = df[col].dt.year()
+                if not 1000 <= years.min() <= years.max() < 9000:
+                    out.append(f"{name}.{col}: years {years.min()}–{years.max()}")
     return out
 
 
@@ -441,6 +449,38 @@ def test_one_huge_history_line_in_human_batterystats_bounded_memory(tmp_path):
     res = _measure(path)
     assert res["outcome"] == "capture" and res["errors"] == []
     assert res["growth_kib"] < 16 * (size >> 10), res
+
+
+_NOW = "nowRTC=1776394973844=2026-04-17 11:02:53.844 nowELAPSED=29499904"
+
+
+@pytest.mark.parametrize("now", [
+    "nowRTC=9223372036854775000=2026-04-17 11:02:53.844 nowELAPSED=29499904",
+    "nowRTC=-9223372036854775000=0001-01-01 00:00:00.000 nowELAPSED=-9223372036854775000",
+    "nowRTC=1776394973844=2026-04-17 11:02:53.844 nowELAPSED=9223372036854775000",
+    "nowRTC=253402300799000=9999-12-31 23:59:59.000 nowELAPSED=29499904",
+])
+def test_absurd_alarm_clock_is_no_clock(tmp_path, now):
+    """A corrupt nowRTC/nowELAPSED anchors nothing (it made the report overflow and panic)."""
+    text = corpus_path("alarm/vivo-batch-layout.txt").read_text(encoding="utf-8")
+    assert text.count(_NOW) == 1
+    path = tmp_path / "alarm.txt"
+    path.write_text(text.replace(_NOW, now), encoding="utf-8")
+    cap = parsers.load(path)
+    assert cap.clock is None and cap.meta.capture_utc is None
+    assert cap.table("alarm_pending").height == 173  # as tests/test_alarm_corpus.py: vivo
+    assert cap.table("alarm_pending")["when_time"].null_count() == 173  # no clock to map
+    assert schema_problems(cap.tables) == []
+
+
+def test_report_on_an_absurd_clock(tmp_path):
+    text = corpus_path("alarm/vivo-batch-layout.txt").read_text(encoding="utf-8")
+    path = tmp_path / "alarm.txt"
+    path.write_text(text.replace(_NOW, "nowRTC=253402300799000=9999-12-31 23:59:59.000 "
+                                       "nowELAPSED=29499904"), encoding="utf-8")
+    res = _cli("report", str(path), "--output", str(tmp_path / "report.html"))
+    assert res.returncode == 0, res.stderr
+    assert "Traceback" not in res.stderr and (tmp_path / "report.html").exists()
 
 
 def _zip(path: Path, members: dict[str, bytes | str]) -> Path:
