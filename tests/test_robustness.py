@@ -32,6 +32,8 @@ from parsers.sections import SECTION_NAMES, Section
 from tests.conftest import BUGREPORTS, CORPUS, ROOT, corpus_path
 
 SEED = 20240501
+_ROUTED = "parser not ours to edit (being written); integrator: route to its owner"
+_ROUTED_HUMAN = _ROUTED + " (parsers/batterystats/human*.py)"
 STANDALONE = (
     "alarm/pixel-android10.txt", "alarm/samsung-android14-utf16le-bom.txt",
     "alarm/vivo-batch-layout.txt",
@@ -250,9 +252,50 @@ def test_empty_and_blank_sections(captures, kind):
         assert schema_problems(tables) == []
 
 
+@pytest.mark.parametrize("module", sorted(set(parsers.PARSERS.values())))
+def test_a_failing_parser_leaves_the_other_sections_whole(monkeypatch, module):
+    """`parse_section` is the last line of defence: one parser raising costs only its tables."""
+    path = corpus_path(BUGREPORTS["sailfish_10"])
+    base = parsers.load(path)
+
+    def boom(inp):
+        raise RuntimeError("boom")
+
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module(module), "parse", boom)
+    cap = parsers.load(path)
+    name = next(k for k, v in parsers.PARSERS.items() if v == module)
+    assert failures(cap) == ["parser failed: RuntimeError: boom"]
+    assert [d.section for d in cap.diagnostics.items if d.level == "error"] == [name]
+    own = "batterystats" if name.startswith("batterystats") else name
+    for table, frame in base.tables.items():
+        if not table.startswith(own) and table != "packages":
+            assert cap.tables[table].height == frame.height, table
+    assert schema_problems(cap.tables) == []
+
+
+@pytest.mark.xfail(strict=False, reason=f"{_ROUTED_HUMAN}: human batterystats skips the bodies "
+                   "of Per-PID Stats / step-duration / Daily stats blocks unexamined, so junk "
+                   "there is not counted")
+@pytest.mark.parametrize("rel,after", [
+    ("batterystats/misnamed-text-batterystats.zip", "  PID 1554 wake time: +7ms"),
+    ("batterystats/motorola-android6.txt",
+     "      #16: +1m53s574ms to 73 (screen-off, power-save-off, device-idle-off)"),
+], ids=["per-pid-stats", "discharge-steps"])
+def test_junk_inside_skipped_human_blocks_is_counted(rel, after):
+    cap = parsers.open_capture(corpus_path(rel))
+    lines = cap.section_lines(cap.sections[0])
+    at = lines.index(after) + 1
+    base, _ = reparse(cap, "batterystats", lines, cap.meta, cap.clock)
+    junk, _ = reparse(cap, "batterystats", [*lines[:at], "@@ wakescope junk @@ 12 34",
+                                            *lines[at:]], cap.meta, cap.clock)
+    assert junk.diagnostics.unknown_total("batterystats") == \
+        base.diagnostics.unknown_total("batterystats") + 1
+
+
 # --- integers beyond Python's int() limit (4,300 digits) ------------------------------------
 
-_ROUTED = "parser not ours to edit (being written); integrator: route to its owner"
 
 
 def _huge_digits(lines: list[str], r: random.Random) -> list[str]:
