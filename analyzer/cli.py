@@ -132,7 +132,12 @@ def main() -> None:
     debug = "--debug" in sys.argv
     try:
         app()
-    except Exception as exc:  # last resort: never a traceback unless asked for
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        typer.echo("wakescope: interrupted", err=True)
+        sys.exit(130)
+    except BaseException as exc:  # last resort (Polars panics derive from BaseException)
         if debug:
             raise
         typer.echo(f"wakescope: internal error: {type(exc).__name__}: {exc} "
