@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from ..clock import NEVER_MS, local_offset_minutes, parse_duration_ms, plausible_clock
+from ..numbers import safe_int as to_int  # the readers' printed-long → int (shared helper)
 
 LONG_MAX = 9_223_372_036_854_775_807
 
@@ -22,20 +23,8 @@ NOW_LINE = re.compile(
     r"nowRTC=(-?\d+)=(\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) nowELAPSED=(\S+)"
 )
 _DATE = re.compile(r"^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:[.,](\d{1,3}))?$")
-_INT = re.compile(r"-?\d{1,19}", re.ASCII)
 # formatDuration output (unpadded), allowing a decimal comma (`5,0ms`, car head unit).
 _DURATION = re.compile(r"^(?:0|[+-]?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?\d+(?:[.,]\d+)?ms)$")
-
-
-def to_int(text: str | None) -> int | None:
-    """A printed Java long → int; `²`, 5,000-digit runs or values beyond a long → None.
-
-    Python's `int()` raises on those (and on runs above 4,300 digits); parsers are total.
-    """
-    if text is None or not _INT.fullmatch(text):
-        return None
-    v = int(text)
-    return v if -LONG_MAX - 1 <= v <= LONG_MAX else None
 
 
 def is_duration(token: str) -> bool:
