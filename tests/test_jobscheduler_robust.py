@@ -146,3 +146,62 @@ def test_count_quota_tracker_limits_are_kept():
     assert (row["group"], row["key"], row["value"]) == (
         "state:CountQuotaTracker", "Category{timeout-ej}", "5 events in +1d0h0m0s0ms")
     assert inp.diagnostics.unknown_total() == 0
+
+
+N = "9" * 5000  # a run beyond Python's int() digit limit (4,300): int() raises on it
+
+
+def test_absurd_numbers_in_job_blocks_are_null():
+    """An id, user, count or flag no Java int holds is null; the rest of its line is kept,
+    and a line left with nothing usable is unknown."""
+    res, inp = _run(
+        "Registered 2 jobs:\n"
+        f"  JOB #u0a48/{N}: cb89045 com.example/.Svc\n"
+        "    Source: uid=u0a48 user=0 pkg=com.example\n"
+        "  JOB #u0a20/10022: cb89046 com.example/.Svc\n"
+        f"    Source: uid=u0a20 user={N} pkg=com.example\n"
+        f"    Num failures: {N}\n"
+        f"    Flags: {'f' * 17}\n"
+        f"    Required constraints: CHARGING [0x{'f' * 20}]\n"
+        f"Registered {N} jobs:\n")
+    jobs = res["jobscheduler_jobs"].select(
+        "uid", "job_id", "source_uid", "source_user_id", "source_package", "num_failures",
+        "flags", "required", "required_mask").rows()
+    assert jobs == [
+        (10048, None, 10048, 0, "com.example", None, None, None, None),
+        (10020, 10022, 10020, None, "com.example", None, None, ["CHARGING"], None),
+    ]
+    assert inp.diagnostics.unknown["jobscheduler"] == {
+        "Num failures: 0": 1, "Flags: #": 1, "Registered 0": 1}
+    assert res["jobscheduler_settings"].rows() == [("state", "Registered jobs", "2", 1)]
+
+
+def test_absurd_numbers_in_quota_controllers_and_stats_are_null():
+    res, inp = _run(
+        "QuotaController:\n"
+        f"  Current elapsed time: {N}\n"
+        f"  #1000/{N} from u0a77\n"
+        f"    WORKING_SET, within EJ quota, {N}ms remaining in EJ quota\n"
+        f"  Timer{{<{N}>com.news}} NOT active, 0 running bg jobs\n"
+        "    Saved sessions:\n"
+        "      4300000 -> 4310000 (10000), 1 bg jobs.\n"
+        f"      4300000 -> 4310000 ({N}), 1 bg jobs.\n"
+        "TimeController:\n"
+        f"  #1000/{N} from 1000: Delay=-3h27m17s69ms\n"
+        "Historical stats at 2026-02-24-17-01-25 (-4h53m9s130ms) over +30m0s314ms:\n"
+        f"  Max concurrency: {N} total, {N} foreground\n"
+        "  u0a48 / com.example:\n"
+        f"    {N}x pending 1x active\n")
+    quota = res["jobscheduler_quota"].select(
+        "source", "uid", "job_id", "bucket", "time_left_ms", "user_id", "package",
+        "execution_ms", "job_count", "session_count").rows()
+    assert quota == [
+        ("job", 10077, None, "WORKING_SET", None, 0, None, None, None, None),
+        ("timer", None, None, None, None, None, "com.news", 10000, 1, 1),  # one session summed
+    ]
+    stats = res["jobscheduler_package_stats"].select(
+        "uid", "pending_count", "active_count", "max_concurrency_total").rows()
+    assert stats == [(10048, None, 1, None)]
+    # Tracked lines with an absurd id link nothing; so say the session and concurrency lines.
+    assert inp.diagnostics.unknown["jobscheduler"] == {
+        "#0/0": 2, "0 -> 0 (0": 1, "Max concurrency: 0": 1}

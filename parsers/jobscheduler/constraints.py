@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from ..numbers import safe_hex
+
 # 9+ bit values. PREFETCH (13+) reuses 1<<23, which 12 used for WITHIN_EXPEDITED_QUOTA.
 CONSTRAINT_BITS: dict[str, int] = {
     "CHARGING": 1 << 0,
@@ -66,7 +68,7 @@ def parse_constraint_line(stripped: str) -> tuple[str, list[str], int | None] | 
     if not m:
         return None
     names = m.group(2).split()
-    mask = int(m.group(3), 16) if m.group(3) else None
+    mask = safe_hex(m.group(3))
     return m.group(1).lower(), names, mask
 
 

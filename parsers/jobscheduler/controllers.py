@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ..numbers import safe_int
 from ..uid import parse_uid
 from .ids import TRACKED
 
@@ -108,9 +109,12 @@ def parse_controller(lines: list[str], start: int, end: int, first_line: int, na
         if s[0] == "#":
             m = TRACKED.match(s)
             if m:
-                if track:
-                    tracked.setdefault((parse_uid(m.group("uid")), m.group("ns"),
-                                        int(m.group("id"))), set()).add(track)
+                job_id = safe_int(m.group("id"))
+                if job_id is None:  # an id no Java int holds: nothing left to link
+                    unknown(i)
+                elif track:
+                    tracked.setdefault((parse_uid(m.group("uid")), m.group("ns"), job_id),
+                                       set()).add(track)
                 continue
         if s.startswith("Tracking ") and s.endswith(":"):
             continue

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ..numbers import safe_int
 from ..uid import parse_uid, user_id
 from .ids import UID, redact_name, redact_text, split_battery_name
 from .stop_reasons import classify, public_name, split_reason
@@ -47,8 +48,9 @@ def parse_history(lines: list[str], start: int, end: int, first_line: int, tb: T
         offset = duration(m.group("t"))
         event = "START" if ev.startswith("START") else "STOP" if ev.startswith("STOP") else ev
         r = _REF.match(rest)
+        has_id = r is not None  # 8.1+ shape; an id no Java int holds stays null
         if r:
-            uid, job_id, ns = parse_uid(r.group("uid")), int(r.group("id")), r.group("ns")
+            uid, job_id, ns = parse_uid(r.group("uid")), safe_int(r.group("id")), r.group("ns")
         else:
             r = _UID_ONLY.match(rest)  # 7.0–8.0: no job id
             if not r:
@@ -56,7 +58,7 @@ def parse_history(lines: list[str], start: int, end: int, first_line: int, tb: T
                 continue
             uid, job_id, ns = parse_uid(r.group("uid")), None, None
         tail = r.group("tail")
-        if job_id is not None:
+        if has_id:
             key = (uid, ns, job_id)
             opened = open_starts.get(key)
             if event == "STOP":
@@ -76,7 +78,7 @@ def parse_history(lines: list[str], start: int, end: int, first_line: int, tb: T
                "stop_reason": redact_text(reason) if redact else reason,
                "line": first_line + i, "_name": name}
         if event == "START":
-            row["periodic"] = row["periodic_flag"] if job_id is not None else None
+            row["periodic"] = row["periodic_flag"] if has_id else None
             open_starts[key] = (row, name)
         elif event == "STOP":
             if opened is not None:
@@ -85,7 +87,7 @@ def parse_history(lines: list[str], start: int, end: int, first_line: int, tb: T
                 if offset is not None and start_row["offset_ms"] is not None:
                     row["duration_ms"] = offset - start_row["offset_ms"]
                 del open_starts[key]
-            elif job_id is not None:
+            elif has_id:
                 row["periodic"] = not row["periodic_flag"]  # the suffix is inverted on STOP
             public, internal = classify(reason, sdk)
             row["stop_reason_code"] = public

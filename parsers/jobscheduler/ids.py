@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..numbers import safe_int
 from ..redact import redact_sync
 from ..redact import redact_text as _redact_text
 from ..uid import parse_uid
@@ -44,7 +45,7 @@ class JobRef:
 
     uid: int | None
     namespace: str | None
-    job_id: int
+    job_id: int | None  # None when the printed id is no Java int (corrupt input)
     name: str | None = None
     hash: str | None = None
 
@@ -57,7 +58,7 @@ def ref_from_match(m: re.Match, ns_groups: tuple[str, ...] = ("ns",)) -> JobRef:
             ns = v
             break
     d = m.groupdict()
-    return JobRef(parse_uid(d["uid"]), ns, int(d["id"]), d.get("name"), d.get("hash"))
+    return JobRef(parse_uid(d["uid"]), ns, safe_int(d["id"]), d.get("name"), d.get("hash"))
 
 
 def parse_short(text: str) -> JobRef | None:
@@ -118,7 +119,7 @@ def split_tag(tag: str) -> tuple[str | None, str, int | None] | None:
     m = _TAG.match(tag)
     if not m:
         return None
-    return m.group("type") or None, m.group("name"), int(m.group("id")) if m.group("id") else None
+    return m.group("type") or None, m.group("name"), safe_int(m.group("id"))
 
 
 def redact_tag(tag: str | None) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ..numbers import safe_hex, safe_int
 from ..uid import parse_uid
 from .constraints import is_history_entry, parse_constraint_line
 from .times import duration, elapsed_hms, local_time
@@ -155,7 +156,7 @@ def _source(f: dict, s: str, rest: str) -> bool:
     if not m:
         return False
     f["source_uid"] = parse_uid(m.group(1))
-    f["source_user_id"] = int(m.group(2))
+    f["source_user_id"] = safe_int(m.group(2))
     f["source_package"] = m.group(3)
     return True
 
@@ -191,17 +192,18 @@ def _backoff(f: dict, s: str, rest: str) -> bool:
 
 def _bias(f: dict, s: str, rest: str) -> bool:
     m = _PRIORITY.match(rest)
-    if not m:
+    bias = safe_int(m.group(1)) if m else None
+    if bias is None:
         return False
-    f["bias"] = int(m.group(1))
+    f["bias"] = bias
     return True
 
 
 def _flags(f: dict, s: str, rest: str) -> bool:
-    try:
-        f["flags"] = int(rest, 16)
-    except ValueError:
+    flags = safe_hex(rest)  # Integer.toHexString
+    if flags is None:
         return False
+    f["flags"] = flags
     return True
 
 
@@ -216,7 +218,9 @@ def _remaining(f: dict, s: str, rest: str) -> bool:
     if not m:
         return False
     if m.group(2) is not None:
-        f["pending_stop"] = (int(m.group(2)), int(m.group(3)), m.group(4).strip())
+        # (public stop reason code, `<reason>/<internal>/<debug>` as printed)
+        f["pending_stop"] = (safe_int(m.group(2)),
+                             f"{m.group(2)}/{m.group(3)}/{m.group(4).strip()}")
     return True
 
 
@@ -231,18 +235,19 @@ def _running(f: dict, s: str, rest: str) -> bool:
 
 def _evaluated(f: dict, s: str, rest: str) -> bool:
     m = _EVALUATED.match(s)
-    if not m:
+    bias = safe_int(m.group(1)) if m else None
+    if bias is None:
         return False
-    f["evaluated_bias"] = int(m.group(1))
+    f["evaluated_bias"] = bias
     return True
 
 
 def _int_field(key: str):
     def handler(f: dict, s: str, rest: str) -> bool:
-        try:
-            f[key] = int(rest)
-        except ValueError:
+        value = safe_int(rest)
+        if value is None:
             return False
+        f[key] = value
         return True
     return handler
 
@@ -318,7 +323,7 @@ def _priority(f: dict, text: str) -> bool:
     if not m:
         f["priority"] = text
         return True
-    value, name = int(m.group(1)), m.group(2)
+    value, name = safe_int(m.group(1)), m.group(2)
     if name in _PRIORITY_NAMES:
         f["priority"] = name
         if m.group(3):
@@ -341,10 +346,3 @@ def _ready(f: dict, s: str) -> bool:
         parts[_READY_KEYS.get(key, key)] = (not v) if neg else v
     f["ready_parts"] = parts
     return True
-
-
-def _int(text: str) -> int | None:
-    try:
-        return int(text.strip())
-    except ValueError:
-        return None

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable
 
+from ..numbers import safe_int
 from ..uid import user_id
 from .constraints import implicit_unsatisfied, mask_of
 from .identify import extras_fields, identify
@@ -47,7 +48,11 @@ def parse_registered(lines: list[str], start: int, end: int, first_line: int,
             continue
         m = _REGISTERED.match(raw)
         if m:
-            count = int(m.group(1))
+            n = safe_int(m.group(1))
+            if n is None:  # a count no Java int holds: the header says nothing else
+                unknown(i)
+            else:
+                count = n
             i += 1
             continue
         jm = JOB_LINE.match(raw) if s.startswith("JOB ") else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ..numbers import safe_int
 from ..uid import user_id
 from .ids import JobRef, parse_short, redact_name, redact_text, split_tag
 from .job_dump import parse_job_dump
@@ -66,7 +67,7 @@ def parse_pending(lines: list[str], start: int, end: int, first_line: int, redac
         ref = parse_short(m.group(2))
         if ref is None:
             unknown(i)
-        row = {"position": int(m.group(1)), "line": first_line + i, **_ref_fields(ref, redact),
+        row = {"position": safe_int(m.group(1)), "line": first_line + i, **_ref_fields(ref, redact),
                "hash": ref.hash if ref else None,
                "source_uid": f.get("source_uid"), "source_package": f.get("source_package"),
                "evaluated_bias": f.get("evaluated_bias"),
@@ -74,9 +75,11 @@ def parse_pending(lines: list[str], start: int, end: int, first_line: int, redac
         row["package"] = f.get("source_package")
         rows.append(row)
         i = j
-    if rows and min(r["position"] for r in rows) == 0:  # ≤12 count from 0
+    positions = [r["position"] for r in rows if r["position"] is not None]
+    if positions and min(positions) == 0:  # ≤12 count from 0
         for r in rows:
-            r["position"] += 1
+            if r["position"] is not None:
+                r["position"] += 1
     return rows
 
 
@@ -100,11 +103,11 @@ def parse_active(lines: list[str], start: int, end: int, first_line: int, tb: Ti
         j = _body_end(lines, i, end, _indent(raw))
         row: dict = {"line": first_line + i}
         if m:
-            row["slot"] = int(m.group(1))
-            row["context_id"] = int(m.group(2)) if m.group(2) else None
+            row["slot"] = safe_int(m.group(1))
+            row["context_id"] = safe_int(m.group(2))
             rest = m.group(3).strip()
         else:
-            row["context_id"] = int(idle.group(1))
+            row["context_id"] = safe_int(idle.group(1))
             rest = idle.group(2).strip()
         inactive = _INACTIVE.match(rest)
         if inactive:
@@ -128,9 +131,9 @@ def parse_active(lines: list[str], start: int, end: int, first_line: int, tb: Ti
                        evaluated_bias=f.get("evaluated_bias"))
             stop = f.get("pending_stop")
             if stop:
-                text = f"{stop[0]}/{stop[1]}/{stop[2]}"
+                code, text = stop
                 row["pending_stop_reason"] = redact_text(text) if redact else text
-                row["pending_stop_reason_code"] = stop[0]
+                row["pending_stop_reason_code"] = code
         rows.append(row)
         i = j
     return rows

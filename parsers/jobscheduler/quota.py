@@ -11,9 +11,11 @@ Three shapes become rows:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 
+from ..numbers import INT64_MIN, safe_int
 from ..uid import parse_uid, user_id
 from .controllers import parse_controller
 from .ids import TRACKED
@@ -40,11 +42,20 @@ def allowed_from_settings(settings: dict[str, str], bucket: str) -> int | None:
     for key in (f"qc_allowed_time_per_period_{b}_ms" if b else None,
                 "qc_allowed_time_per_period_ms", "allowed_time_per_period_ms"):
         if key and key in settings:
-            try:
-                return int(float(settings[key]))
-            except ValueError:
-                return None
+            return _setting_ms(settings[key])
     return None
+
+
+def _setting_ms(text: str) -> int | None:
+    """A constant's value: a long, or a float (`DeviceConfig` strings) cut to whole ms."""
+    value = safe_int(text)
+    if value is not None:
+        return value
+    try:
+        f = float(text)
+    except ValueError:
+        return None
+    return int(f) if math.isfinite(f) and INT64_MIN <= f < -INT64_MIN else None
 
 
 def parse_quota_controller(lines: list[str], start: int, end: int, first_line: int, name: str,
@@ -56,7 +67,7 @@ def parse_quota_controller(lines: list[str], start: int, end: int, first_line: i
     now = None
     last_job: dict | None = None
     last_timer: dict | None = None
-    stats_pkg: tuple[int, str] | None = None
+    stats_pkg: tuple[int | None, str] | None = None
     for i in range(start + 1, end):
         s = lines[i].strip()
         if not s:
@@ -64,11 +75,11 @@ def parse_quota_controller(lines: list[str], start: int, end: int, first_line: i
         if now is None:
             m = _NOW.match(s)
             if m:
-                now = int(m.group(1))
+                now = safe_int(m.group(1))
         if s[0] == "#":
             m = TRACKED.match(s)
             if m:
-                last_job = {"uid": parse_uid(m.group("src")), "job_id": int(m.group("id")),
+                last_job = {"uid": parse_uid(m.group("src")), "job_id": safe_int(m.group("id")),
                             "namespace": m.group("ns"), "_calling": parse_uid(m.group("uid"))}
                 continue
         m = _JOB_QUOTA.match(s)
@@ -76,7 +87,7 @@ def parse_quota_controller(lines: list[str], start: int, end: int, first_line: i
             state = m.group("state").strip()
             row = {**last_job, "source": "job", "bucket": m.group("bucket"),
                    "in_quota": not (state.startswith("not within") or state.startswith("out of")),
-                   "time_left_ms": int(m.group("left")) if m.group("left") else None,
+                   "time_left_ms": safe_int(m.group("left")),
                    "expedited": bool(m.group("ej")) or " EJ " in f" {state} ",
                    "detail": s, "line": first_line + i}
             row["user_id"] = user_id(row["uid"])
@@ -89,7 +100,7 @@ def parse_quota_controller(lines: list[str], start: int, end: int, first_line: i
             quota_lines.add(i)
             last_timer = None
             if m.group("kind") == "Timer":
-                last_timer = {"source": "timer", "user_id": int(m.group("user")),
+                last_timer = {"source": "timer", "user_id": safe_int(m.group("user")),
                               "package": m.group("pkg"), "expedited": m.group("type") == "EJ",
                               "detail": s, "line": first_line + i,
                               "execution_ms": 0, "job_count": 0, "session_count": 0}
@@ -98,14 +109,17 @@ def parse_quota_controller(lines: list[str], start: int, end: int, first_line: i
         m = _SESSION.match(s)
         if m:
             quota_lines.add(i)
-            if last_timer is not None:
-                last_timer["execution_ms"] += int(m.group(3))
-                last_timer["job_count"] += int(m.group(4))
+            ms, jobs = safe_int(m.group(3)), safe_int(m.group(4))
+            if ms is None or jobs is None:  # numbers no Java long holds: nothing to add
+                unknown(i)
+            elif last_timer is not None:
+                last_timer["execution_ms"] += ms
+                last_timer["job_count"] += jobs
                 last_timer["session_count"] += 1
             continue
         m = _PKG.match(s)
         if m:
-            stats_pkg = (int(m.group(1)), m.group(2))
+            stats_pkg = (safe_int(m.group(1)), m.group(2))
             quota_lines.add(i)
             continue
         m = _STATS.match(s)
@@ -119,9 +133,9 @@ def parse_quota_controller(lines: list[str], start: int, end: int, first_line: i
     return rows, state_rows
 
 
-def _stats_row(pkg: tuple[int, str], bucket: str, text: str, now: int | None,
+def _stats_row(pkg: tuple[int | None, str], bucket: str, text: str, now: int | None,
                settings: dict[str, str], line_no: int) -> dict:
-    v = {k: int(x) for k, x in _PAIR.findall(text)}
+    v = {k: safe_int(x) for k, x in _PAIR.findall(text)}
     allowed = v.get("allowedTimePerPeriodMs")
     window = v.get("windowSizeMs")
     if not allowed and window:  # ≤13 print no allowed time: take the constant

@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable
 
+from ..numbers import safe_int
 from ..uid import parse_uid, user_id
 from .times import duration, local_time
 
@@ -41,7 +42,9 @@ def parse_stats(lines: list[str], start: int, end: int, first_line: int,
             continue
         mm = _MAX.match(s)
         if mm:
-            max_total, max_fg = int(mm.group(1)), int(mm.group(2))
+            max_total, max_fg = safe_int(mm.group(1)), safe_int(mm.group(2))
+            if max_total is None and max_fg is None:  # no Java int: the line says nothing
+                unknown(i)
             continue
         pm = _PACKAGE.match(s)
         if pm and (pm.group(3) == "" or _COUNTER.search(pm.group(3))):
@@ -56,7 +59,7 @@ def parse_stats(lines: list[str], start: int, end: int, first_line: int,
             _counters(cur, s)
             continue
         if cur is not None and _REASON.match(s):
-            reasons = {name: int(n) for n, name in _REASON.findall(s)}
+            reasons = {name: safe_int(n) for n, name in _REASON.findall(s)}
             cur["stop_reasons"] = json.dumps(reasons, sort_keys=True)
             continue
         unknown(i)
@@ -69,8 +72,8 @@ def parse_stats(lines: list[str], start: int, end: int, first_line: int,
 def _counters(row: dict, text: str) -> None:
     for pct, n, what in _COUNTER.findall(text):
         key = what.replace("-", "_")
-        row[f"{key}_count"] = int(n)
-        row[f"{key}_pct"] = int(pct) if pct else 0
+        row[f"{key}_count"] = safe_int(n)
+        row[f"{key}_pct"] = safe_int(pct) if pct else 0
     for what in _MARKER.findall(text):
         if what == "pending":
             row["pending_now"] = True

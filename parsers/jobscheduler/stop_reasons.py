@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from ..numbers import safe_int
+
 # Public `JobParameters.STOP_REASON_*` (12+; 16 adds TIMEOUT_ABANDONED).
 PUBLIC: dict[int, str] = {
     0: "UNDEFINED", 1: "CANCELLED_BY_APP", 2: "PREEMPT", 3: "TIMEOUT", 4: "DEVICE_STATE",
@@ -101,10 +103,7 @@ def classify(reason: str | None, sdk: int | None = None) -> tuple[int | None, in
             public = 1
         return public, internal
     if text.startswith("unknown:"):
-        try:
-            return None, int(text.split(":", 1)[1])
-        except ValueError:
-            return None, None
+        return None, safe_int(text.split(":", 1)[1].strip())
     for prefix, codes in _PREFIXES:
         if text.startswith(prefix):
             return codes

@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 
 from ..clock import Clock, is_never, parse_duration_ms
+from ..numbers import INT64_MAX, safe_int
 
 _NOW = re.compile(r"^\s*(?:Elapsed clock: (\d+)|Current elapsed time: (\d+)|Alarms: now=(\d+))")
 # 7.x `Earliest run time: 15:37:53` (DateUtils.formatElapsedTime of seconds; hours may exceed 24).
@@ -35,7 +36,12 @@ def elapsed_hms(token: str) -> int | None:
     m = _ELAPSED_HMS.match(token.strip())
     if not m:
         return None
-    ms = (int(m.group(2) or 0) * 3600 + int(m.group(3)) * 60 + int(m.group(4))) * 1000
+    h, mins, s = safe_int(m.group(2) or "0"), safe_int(m.group(3)), safe_int(m.group(4))
+    if h is None or mins is None or s is None:
+        return None
+    ms = (h * 3600 + mins * 60 + s) * 1000
+    if ms > INT64_MAX:
+        return None
     return -ms if m.group(1) else ms
 
 
@@ -55,11 +61,11 @@ def find_now(meta, lines: list[str]) -> int | None:
     found = (getattr(meta, "service_now", None) or {}).get("jobscheduler") or {}
     for key in ("elapsed_clock_ms", "current_elapsed_ms", "alarms_now_ms"):
         if found.get(key) is not None:
-            return int(found[key])
+            return safe_int(str(found[key]))
     for line in lines:
         m = _NOW.match(line)
         if m:
-            return int(next(g for g in m.groups() if g))
+            return safe_int(next(g for g in m.groups() if g))
     return None
 
 
