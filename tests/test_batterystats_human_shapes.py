@@ -306,8 +306,10 @@ Statistics since last charge:
 def test_partial_dump_without_history():
     text = "Per-PID Stats:\n  PID 0 wake time: +1s741ms\nOdd OEM header\n  x\n" + STATS
     tables, diags = run(text)
-    # The odd column-0 line between known blocks is unknown (1) besides the uid line (1).
-    assert diags.unknown_total() == 2
+    # The odd column-0 line between known blocks is unknown (1), and so is `  x`, which the
+    # Per-PID block (running to the next known header) does not print, besides the uid line.
+    assert diags.unknown_total() == 3
+    assert diags.unknown["batterystats"]["x"] == 1
     assert "batterystats_history" not in tables
     s = tables["batterystats_summary"].row(0, named=True)
     assert s["start_level"] is None and s["battery_realtime_ms"] == 18_123_004
@@ -340,3 +342,89 @@ def test_total_on_hostile_input():
             assert isinstance(frame, pl.DataFrame)
     wl = run(cases[3])[0]["batterystats_wakelocks"].row(0, named=True)
     assert (wl["uid"], wl["count"], wl["total_ms"]) == (None, None, 1)
+
+
+# The blocks checked by shape (AOSP BatteryStats.dumpLocked: mPidStats, dumpDurationSteps,
+# dumpTimeEstimate, dumpDailyLevelStepSummary, dumpDailyPackageChanges), every printed form.
+CHECKED_BLOCKS = """\
+Per-PID Stats:
+  PID 1554 wake time: +7ms
+  PID 0 wake time: 0
+
+Discharge step durations:
+  #0: +1m53s574ms to 73 (screen-off, power-save-off, device-idle-off)
+  #1: 0 to 72 (screen-doze-suspend, power-save-on, device-idle-on)
+  #2: +2h1m0s3ms to 71 (screen-?)
+  #3: +5s0ms to 70
+  #4: +1s1ms
+  Estimated discharge time remaining: +1d2h3m4s5ms
+  Estimated screen off time: 1d 2h 3m 4s 5ms 
+  Estimated screen doze-suspend device idle time: 0ms 
+
+Charge step durations:
+  #0: +59s999ms to 80 (screen-on)
+  Estimated charge time remaining: +40m0s0ms
+
+Daily stats:
+  Current start time: 2018-04-02-01-26-37
+  Next min deadline: 2018-04-03-01-00-00
+  Next max deadline: 2018-04-03-03-00-00
+  Current daily steps:
+    Discharge total time: 1d 1h 1m 1s 1ms  (from 12 steps)
+  Current daily discharge step durations:
+    #0: +4m2s7ms to 95 (screen-on, power-save-off, device-idle-off)
+      Discharge total time: 6h 43m 20s 0ms  (from 5 steps)
+      Discharge screen on time: 6h 43m 20s 0ms  (from 5 steps)
+  Current daily charge step durations:
+    #0: +1m0s0ms to 96 (power-save-off)
+      Charge screen off power save time: 1h 0m 0s 0ms  (from 1 steps)
+    Package changes:
+      Update com.example.app vers=1234567890123
+      Uninstall com.example.gone
+  Daily from 2018-03-31-01-17-01 to 2018-04-01-01-16-57:
+    Discharge step durations:
+      #0: +13m46s11ms to 80 (screen-off, power-save-off)
+        Discharge screen off time: 22h 56m 41s 100ms  (from 1 steps)
+    Charge step durations:
+      #0: +1m46s525ms to 81 (screen-on, power-save-off, device-idle-off)
+        Charge screen doze time: 2h 57m 45s 200ms  (from 1 steps)
+    Package changes:
+      Update com.android.vending vers=80980000
+
+"""
+
+
+def test_per_pid_step_and_daily_blocks_are_checked_by_shape():
+    tables, diags = run(CHECKED_BLOCKS + STATS)
+    base = diags.unknown_total()
+    assert tables["batterystats_summary"].height == 1
+    lines = (CHECKED_BLOCKS + STATS).strip("\n").split("\n")
+    junk = ["@@ wakescope junk @@ 12 34", "Odd column-0 text", "  PID x wake time: +1ms",
+            "  #1: +1ms to 5 (screen-sideways)", "    Update com.x vers=", "  " + "x" * 100_000]
+    for header in ("Per-PID Stats:", "Discharge step durations:", "Charge step durations:",
+                   "Daily stats:", "  Daily from 2018-03-31-01-17-01 to 2018-04-01-01-16-57:"):
+        at = lines.index(header) + 1
+        for j in junk:
+            _, d = run("\n".join([*lines[:at], j, *lines[at:]]))
+            assert d.unknown_total() == base + 1, (header, j[:40])
+    # STATS holds its own two unknown lines (`Some new OEM line`, and one more): none here.
+    _, alone = run(STATS)
+    assert base == alone.unknown_total()
+
+
+def test_absurd_numbers_in_human_text_are_null():
+    big = "9" * 5000  # int() raises beyond 4,300 digits
+    tables, _ = run(f"Statistics since last charge:\n  Mobile radio active time: {big}ms\n"
+                    f"  Time on battery: {big}ms (100.0%) realtime, 1ms (1.0%) uptime\n")
+    s = tables["batterystats_summary"].row(0, named=True)
+    assert s["mobile_radio_active_ms"] is None and s["battery_realtime_ms"] is None
+    assert s["battery_uptime_ms"] == 1
+
+
+def test_lines_over_64_kib_are_unknown_not_split():
+    long_record = "      +1ms (2) 100 c0" + " +r" * 30_000  # 90 KB of history items
+    tables, diags = run(HISTORY_V2.replace("\nStatistics", f"\n{long_record}\nStatistics", 1))
+    assert diags.unknown_total() == 1
+    shape = ("+0ms (0) 0 c0" + " +r" * 16)[:60]  # diagnostics fold digits, keep 60 chars
+    assert diags.unknown_first_line[("batterystats", shape)] == 8  # its line number
+    assert tables["batterystats_history"].filter(pl.col("name") == "r").height == 0

@@ -6,7 +6,8 @@ durations:`, `Charge step durations:`, `Daily stats:`, `Statistics since last ch
 (`human_summary`), and in old releases a second `Statistics since last unplugged:` block
 that counts from another reset and must not be mixed in; 14+ dumps end with `CPU wakeup
 stats:` and other trailers. Only the history and the since-charge statistics are tabulated;
-the other blocks are recognised and skipped.
+the lines of Per-PID, step-duration and Daily stats blocks are checked for their shapes
+(`human_blocks`), the other blocks are recognised and skipped.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import polars as pl
 from ..section_input import SectionInput
 from ..uid import PER_USER_RANGE
 from . import schema as S
+from .human_blocks import HEADERS as CHECKED_HEADERS
+from .human_blocks import unknown_in_blocks
 
 SOURCE = "human"
 # Column-0 lines that open a block of their own. Anything else at column 0 inside the
@@ -45,12 +48,14 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
     from .human_history import parse_history
     from .human_summary import parse_summary
 
-    lines = inp.lines
-    inp.diagnostics.seen(inp.name, len(lines))
+    inp.diagnostics.seen(inp.name, len(inp.lines))
+    lines = _without_long_lines(inp)
     series = pl.Series("line", lines, pl.String)
-    blocks, unknown_tops = _blocks(series)
+    blocks, checked, unknown_tops = _blocks(series)
     for n, head in unknown_tops:
         inp.diagnostics.unknown_line(inp.name, head, inp.first_line + n)
+    for n in unknown_in_blocks(series, checked):
+        inp.diagnostics.unknown_line(inp.name, lines[n], inp.first_line + n)
     meta_year = _year_hint(inp)
 
     hist = None
@@ -75,9 +80,30 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
     return _tables(inp, hist, summ)
 
 
-def _blocks(series: pl.Series) -> tuple[dict[str, tuple[int, int]], list[tuple[int, str]]]:
-    """Line ranges [start, end) of the history and since-charge statistics blocks, and the
-    column-0 lines outside both that open no block we know.
+def _without_long_lines(inp: SectionInput) -> list[str]:
+    """The lines, those over `MAX_LINE` characters counted as unknown and blanked.
+
+    No real line comes near (the longest, a history record, is ~14 KB), and a 20 MB one
+    would be copied into every frame and split into millions of history items (~3 GB).
+    """
+    from .human_history import MAX_LINE
+
+    lines = inp.lines
+    if not lines or max(map(len, lines)) <= MAX_LINE:
+        return lines
+    out = list(lines)
+    for n, line in enumerate(lines):
+        if len(line) > MAX_LINE:
+            inp.diagnostics.unknown_line(inp.name, line[:4096], inp.first_line + n)
+            out[n] = ""
+    return out
+
+
+def _blocks(series: pl.Series) -> tuple[dict[str, tuple[int, int]], list[tuple[str, int, int]],
+                                        list[tuple[int, str]]]:
+    """Line ranges [start, end) of the history and since-charge statistics blocks, the
+    (kind, start, end) of the blocks `human_blocks` checks, and the column-0 lines outside
+    all of them that open no block we know.
 
     A block runs to the next known column-0 header, so an odd column-0 line inside it (a
     wrapped continuation, an OEM line) is judged by the block's own parser.
@@ -86,17 +112,21 @@ def _blocks(series: pl.Series) -> tuple[dict[str, tuple[int, int]], list[tuple[i
     tops = list(zip(idx.to_list(), series.gather(idx).to_list(), strict=True))
     known = [(n, h) for n, h in tops if _KNOWN_TOP.match(h)]
     out: dict[str, tuple[int, int]] = {}
+    checked: list[tuple[str, int, int]] = []
     for k, (n, head) in enumerate(known):
+        end = known[k + 1][0] if k + 1 < len(known) else len(series)
         if "history" not in out and _HISTORY.match(head):
-            out["history"] = (n, known[k + 1][0] if k + 1 < len(known) else len(series))
+            out["history"] = (n, end)
         elif "stats" not in out and head.startswith(_SINCE_CHARGE):
             nxt = next((m for m, h in known[k + 1:] if not h.startswith(_STAYS_IN_STATS)),
                        len(series))
             out["stats"] = (n, nxt)
-    inside = list(out.values())
+        elif head.rstrip() in CHECKED_HEADERS:
+            checked.append((CHECKED_HEADERS[head.rstrip()], n, end))
+    inside = [*out.values(), *((a, b) for _, a, b in checked)]
     unknown = [(n, h) for n, h in tops if not _KNOWN_TOP.match(h)
                and not any(a <= n < b for a, b in inside)]
-    return out, unknown
+    return out, checked, unknown
 
 
 def _year_hint(inp: SectionInput) -> int | None:

@@ -54,6 +54,11 @@ _MARKER_NAMES = {"START": "start", "SHUTDOWN": "shutdown", "*OVERFLOW*": "overfl
 _PACKAGE_EVENTS = ["top", "pkginactive", "pkgactive", "pkgunin"]
 _PACKAGE_RE = r"^[A-Za-z][\w]*(?:\.[\w]+)+$"
 
+# Lines longer than this are counted as unknown, not tokenised: split into items, a 4 MB
+# line of ` +r` took ~630 MB. The longest real history line in the corpus is ~14 KB; the
+# checkin history has the same cap (`checkin.MAX_HISTORY_LINE`).
+MAX_LINE = 1 << 16
+
 _OUT_COLS = ["seq", "offset_ms", "elapsed_ms", "time", "local_time", "battery_level", "kind",
              "transition", "name", "value", "tag", "uid"]
 
@@ -113,10 +118,11 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
     series = lines if isinstance(lines, pl.Series) else pl.Series("line", lines, pl.String)
     df = series.alias("line").to_frame().with_row_index("i")
     line = pl.col("line")
+    fits = line.str.len_bytes() <= MAX_LINE
     df = df.with_columns(
-        is_legacy=line.str.contains(_LEGACY), is_v2=line.str.contains(_V2),
-        is_detail=line.str.contains(_DETAIL), is_ext=line.str.contains(_EXT_LINE),
-        is_blank=line.str.strip_chars() == "",
+        is_legacy=line.str.contains(_LEGACY) & fits, is_v2=line.str.contains(_V2) & fits,
+        is_detail=line.str.contains(_DETAIL) & fits, is_ext=line.str.contains(_EXT_LINE) & fits,
+        is_blank=line.str.contains(r"^\s*$"), too_long=~fits,  # (no stripped copy)
     ).with_columns(is_rec=pl.col("is_legacy") | pl.col("is_v2"))
     # A line that is neither a record nor a detail continues the step detail above it
     # (raw newline inside /proc/stat's platform idle text); elsewhere it is unknown.
@@ -126,8 +132,9 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
         .when(pl.col("is_ext")).then(pl.lit("rec"))
     ).forward_fill().shift(1)
     df = df.with_columns(
-        is_unknown_line=~(pl.col("is_rec") | pl.col("is_detail") | pl.col("is_ext")
-                          | pl.col("is_blank")) & (anchor.fill_null("") != "detail"),
+        is_unknown_line=(~(pl.col("is_rec") | pl.col("is_detail") | pl.col("is_ext")
+                           | pl.col("is_blank")) & (anchor.fill_null("") != "detail"))
+        | pl.col("too_long"),
         seq=(pl.col("is_rec").cast(pl.Int64).cum_sum() - 1),
     )
     unknown_lines = df.filter(pl.col("is_unknown_line"))

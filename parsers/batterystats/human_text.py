@@ -7,17 +7,22 @@ and some OEM builds print percentages with a decimal comma (`(22,0%)`).
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
+
+from ..numbers import INT64_MAX, safe_int
 
 # One redaction for both forms (the checkin parser's), so tags and names join.
 from ..redact import redact_sync, redact_text
 
 # One formatTimeMs value, signed per unit; the trailing space is part of the value.
 TIME = r"(?:-?\d+d )?(?:-?\d+h )?(?:-?\d+m )?(?:-?\d+s )?-?\d+ms"
-_UNIT = re.compile(r"(-?\d+)(ms|d|h|m|s)", re.ASCII)
-_INT64 = 2**63 - 1
+# Units start at a number's first digit (a look-behind keeps findall linear on digit runs).
+_UNIT = re.compile(r"(?<![0-9-])(-?[0-9]+)(ms|d|h|m|s)", re.ASCII)
 _UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
+# A printed Java int/long → int; None past Int64 or 19 digits (the shared helper).
+to_int = safe_int
 
 # Device-local wall clock as BatteryStats prints it (`DateFormat "yyyy-MM-dd-HH-mm-ss"`);
 # Android 16's HistoryPrinter adds `-SSS` (`yyyy-MM-dd-HH-mm-ss-SSS`).
@@ -31,29 +36,24 @@ def time_ms(text: str | None) -> int | None:
     parts = _UNIT.findall(text)
     if not parts:
         return None
-    total = sum(int(n) * _UNIT_MS[u] for n, u in parts)
-    return total if -_INT64 <= total <= _INT64 else None
-
-
-def to_int(text: str | None) -> int | None:
-    """A decimal that fits Int64, else None (a dump is untrusted input)."""
-    if text is None:
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        return None
-    return value if -_INT64 <= value <= _INT64 else None
+    total = 0
+    for n, unit in parts:
+        value = safe_int(n)  # a 5,000-digit run would make int() raise
+        if value is None:
+            return None
+        total += value * _UNIT_MS[unit]
+    return total if -INT64_MAX <= total <= INT64_MAX else None
 
 
 def to_float(text: str | None) -> float | None:
-    """`1.25`, `1,25` (decimal comma) → float."""
+    """`1.25`, `1,25` (decimal comma) → float; None for `nan` or a run beyond a double."""
     if text is None:
         return None
     try:
-        return float(text.replace(",", "."))
+        value = float(text.replace(",", "."))
     except ValueError:
         return None
+    return value if math.isfinite(value) else None
 
 
 def wall_time(text: str | None) -> datetime | None:

@@ -159,7 +159,7 @@ class UidBlock:
                    "deferred_count": to_int(m.group("count")),
                    "total_latency_ms": to_int(m.group("lat"))}
             for bound, n in _BUCKET.findall(m.group("buckets")):
-                col = _BUCKET_COLS.get(int(bound))
+                col = _BUCKET_COLS.get(to_int(bound))
                 if col:
                     row[col] = to_int(n)
             out.deferrals.append(row)
