@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import ClassVar
 
+from ..numbers import safe_int
 from ..redact import redact_sync, redact_text, split_sync
 from . import codes
 from .checkin_layouts import (
@@ -29,15 +30,13 @@ GPS_SENSOR = "-10000"
 
 def to_int(text: str | None) -> int | None:
     """An integer field; None when absent, malformed, infinite or outside Int64 (total)."""
-    if text is None:
+    v = safe_int(text)
+    if v is not None or text is None:
+        return v
+    try:  # some checkin fields print as decimals ("12.0")
+        v = int(float(text))
+    except (ValueError, OverflowError):  # "nan", "1e400"
         return None
-    try:
-        v = int(text)
-    except ValueError:
-        try:
-            v = int(float(text))
-        except (ValueError, OverflowError):  # "nan", "1e400"
-            return None
     return v if -_INT64_MAX <= v <= _INT64_MAX else None
 
 
