@@ -79,6 +79,11 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
     if fg.height:
         fg = _owner(fg, ctx)
         parts.append(_by_package(fg, [pl.col("total_ms").sum().alias("foreground_service_ms")]))
+        # An app whose only background work is a foreground service still names that API.
+        api_frames.append(fg.filter(pl.col("package").is_not_null() & (pl.col("total_ms") > 0))
+                          .group_by("package").agg(pl.col("total_ms").sum().alias("_ms"))
+                          .with_columns(pl.lit("foreground_service").alias("api"))
+                          .select("package", "api", pl.col("_ms").cast(_I64)))
     pw = uid_power(ctx)
     if pw.height:
         parts.append(pw.select(

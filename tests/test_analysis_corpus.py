@@ -157,3 +157,12 @@ def test_sailfish_8_1_kernel_wakeup_reason():
     assert k[0]["value"] == pytest.approx(167 / (34_517_110 / 3_600_000))
     assert "qpnp_rtc_alarm" in k[0]["detail"] and "167 times" in k[0]["detail"]
     assert res.period_ms == 34_517_110
+
+
+def test_foreground_service_only_app_names_its_api():
+    # u0a179 com.milink.service: `Foreground services: 7h 50m 29s 605ms realtime (7 times)`
+    # and no wakelock, job or alarm of its own: the apps table still names the API.
+    res = analysed("batterystats/xiaomi-miro-android15.txt")
+    row = res.apps.filter(pl.col("package") == "com.milink.service").row(0, named=True)
+    assert row["foreground_service_ms"] == 7 * 3_600_000 + 50 * 60_000 + 29_605
+    assert row["apis"] == "foreground_service"
