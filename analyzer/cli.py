@@ -98,6 +98,10 @@ def parse(
         if _state["debug"]:
             raise
         fail(str(exc))
+    except OSError as exc:  # an output folder that cannot be created or written
+        if _state["debug"]:
+            raise
+        fail(f"cannot write to {out} ({exc.strerror or exc}).")
     typer.echo(f"wrote {len(written)} files to {out}")
 
 

@@ -13,6 +13,7 @@ import pytest
 import parsers
 from parsers import InputError
 from parsers.decode import decode
+from tests.conftest import ROOT
 
 # Values read from the corpus files themselves (headers, getprop, checkin vers, chatter).
 # file → (kind, release, sdk, device, {section: line_count})
@@ -274,3 +275,14 @@ def test_cli_missing_file():
 def test_decode_crcrlf_and_stray_cr():
     d = decode(b"a\r\r\nb\r\nc\rd\n")
     assert d.text == "a\nb\nc\nd\n"
+
+
+def test_cli_unwritable_output_is_one_sentence(tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    for args in (["report", "sample_logs/alarm.txt", "-o", str(blocker / "r.html")],
+                 ["parse", "sample_logs/alarm.txt", "--out", str(blocker)]):
+        out = subprocess.run([sys.executable, "-m", "analyzer.cli", *args], capture_output=True,
+                             text=True, cwd=str(ROOT))
+        assert out.returncode == 2, out.stderr
+        assert out.stderr.startswith("wakescope: cannot write") and "Traceback" not in out.stderr

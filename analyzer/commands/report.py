@@ -54,6 +54,10 @@ def report(
         if _state["debug"]:
             raise
         fail(str(exc))
+    except OSError as exc:  # an output path that cannot be written
+        if _state["debug"]:
+            raise
+        fail(f"cannot write the report ({exc.strerror or exc}: {exc.filename or html}).")
     findings = getattr(result, "findings", None)
     counts = {s: 0 for s in SEVERITIES}
     if findings is not None and findings.height and "severity" in findings.columns:
