@@ -24,7 +24,7 @@ import polars as pl
 from parsers.schema import LOCAL_MS, UTC_MS, table
 
 from . import __version__
-from .batch import load_records
+from .batch_records import load_records
 
 I64, I32, F64, S, B = pl.Int64, pl.Int32, pl.Float64, pl.String, pl.Boolean
 SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2, "info": 3}
@@ -129,7 +129,7 @@ def scan_table(out_dir: str | os.PathLike, name: str,
 
 
 def _schema(name: str, wanted: tuple[str, ...], extra: dict | None = None) -> dict:
-    from .batch import _declared
+    from .batch_worker import _declared
 
     declared = _declared()[name].schema if name in _declared() else {}
     out = {"capture_id": S}
@@ -352,7 +352,7 @@ def fleet_summary(out_dir: str | os.PathLike) -> FleetSummary:
 def write_fleet_outputs(out_dir: str | os.PathLike) -> Path:
     """Write captures.parquet, status.json and index.html for a batch folder; returns
     index.html's path."""
-    from .batch import _atomic_write
+    from .batch_records import _atomic_write
 
     out = Path(out_dir)
     summary = fleet_summary(out)
@@ -504,7 +504,7 @@ def render_fleet_html(summary: FleetSummary, top: int = 25) -> str:
 
 def write_fleet_index(summary: FleetSummary, path: str | os.PathLike) -> Path:
     """Write index.html (links to reports are relative to its folder)."""
-    from .batch import _atomic_write
+    from .batch_records import _atomic_write
 
     target = Path(path)
     _atomic_write(target, render_fleet_html(summary).encode("utf-8"))

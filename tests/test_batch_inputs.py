@@ -128,12 +128,12 @@ def test_resume_skips_done_inputs_and_redoes_changed_ones(tree: Path, tmp_path: 
 
 
 def test_internal_error_is_recorded_and_exit_code_3(tree: Path, tmp_path: Path, monkeypatch):
-    import analyzer.batch as batch
+    import analyzer.batch_worker as worker
 
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(batch, "_tables_and_capture", boom)
+    monkeypatch.setattr(worker, "_tables_and_capture", boom)
     result = run_batch([str(tree / "a" / "one.txt")], tmp_path / "out", jobs=1, progress=False)
     (rec,) = result.records
     assert rec["status"] == "error"

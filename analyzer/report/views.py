@@ -1,0 +1,511 @@
+"""Report views: the analysis tables turned into formatted rows for each report section
+(findings, apps, wakelocks, alarms, jobs, diagnostics), so the template only lays them out."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import polars as pl
+
+from . import facts
+from .cells import (
+    DETAIL_LIMIT,
+    FINDING_LIMIT,
+    NOTE_LIMIT,
+    ROW_LIMIT,
+    SMALL_LIMIT,
+    Cell,
+    TableView,
+    _api,
+    _app,
+    _chips,
+    _clip,
+    _dur,
+    _id,
+    _limit,
+    _num,
+    _num2,
+    _safe_url,
+    _text,
+)
+from .facts import SEVERITY_RANK, app_label, fmt_ms, fmt_num, fmt_value
+
+# ---------------------------------------------------------------------------------------
+# Findings.
+# ---------------------------------------------------------------------------------------
+
+
+def _evidence(raw: str | None) -> list[dict]:
+    """The finding's evidence JSON as a list of {table, filter, rows} for display."""
+    if not raw:
+        return []
+    try:
+        data = json.loads(raw)
+    except (TypeError, ValueError):
+        return [{"table": "", "filter": str(raw), "rows": ""}]
+    if isinstance(data, dict):
+        data = [data]
+    out = []
+    for item in data if isinstance(data, list) else []:
+        if not isinstance(item, dict):
+            out.append({"table": "", "filter": str(item), "rows": ""})
+            continue
+        rows = item.get("rows", "")
+        if isinstance(rows, list):
+            shown = ", ".join(str(r) for r in rows[:20]) + (" …" if len(rows) > 20 else "")
+            rows = f"{len(rows)} row{'s' if len(rows) != 1 else ''}: {shown}" if rows else ""
+        rest = {k: v for k, v in item.items() if k not in ("table", "filter", "rows")}
+        filt = item.get("filter", "")
+        if not isinstance(filt, str):
+            filt = json.dumps(filt, default=str)
+        if rest:
+            filt = (filt + " " if filt else "") + json.dumps(rest, default=str)
+        out.append({"table": str(item.get("table", "")), "filter": filt, "rows": str(rows)})
+    return out
+
+
+def findings_view(analysis: Any) -> dict:
+    f = facts.sorted_findings(analysis)
+    items, notes = [], []
+    for row in f.iter_rows(named=True):
+        sev = row.get("severity") or "info"
+        item = {
+            "severity": sev,
+            "kind": (row.get("kind") or "").replace("_", " "),
+            "title": _clip(row.get("title") or (row.get("kind") or "finding").replace("_", " "),
+                           240),
+            "app": app_label(row.get("package"), row.get("uid")),
+            "uid": row.get("uid"),
+            "api": _api(row.get("api")),
+            "metric": (row.get("metric") or "").replace("_", " "),
+            "value": fmt_value(row.get("value"), row.get("unit")),
+            "threshold": fmt_value(row.get("threshold"), row.get("unit"))
+            if row.get("threshold") is not None else None,
+            "source": _clip(row.get("threshold_source"), 300),
+            "basis": _clip(row.get("basis"), 400),
+            "detail": _clip(row.get("detail")),
+            "evidence": _evidence(row.get("evidence")),
+            "rec": _clip(row.get("recommendation"), 600),
+            "rec_id": row.get("recommendation_id"),
+            "url": _safe_url(row.get("doc_url")),
+        }
+        (notes if sev == "info" else items).append(item)
+    for n, it in enumerate(items + notes):
+        it["anchor"] = f"finding-{n + 1}"
+    kinds: dict[str, int] = {}
+    for it in items:
+        kinds[it["kind"]] = kinds.get(it["kind"], 0) + 1
+    return {"items": items[:FINDING_LIMIT], "total": len(items), "notes": notes[:NOTE_LIMIT],
+            "notes_total": len(notes), "kinds": sorted(kinds.items(), key=lambda kv: -kv[1])}
+
+
+# ---------------------------------------------------------------------------------------
+# Apps.
+# ---------------------------------------------------------------------------------------
+
+
+def _api_breakdown(analysis: Any) -> dict[str, list[tuple[str, int]]]:
+    """Partial wakelock time per package and API (attributed wakelocks), most time first."""
+    wl = facts.table(analysis, "batterystats_wakelocks")
+    need = {"package", "api", "total_ms"}
+    if wl.is_empty() or not need <= set(wl.columns):
+        return {}
+    if "kind" in wl.columns:
+        wl = wl.filter(pl.col("kind") == "partial")
+    g = (wl.filter(pl.col("package").is_not_null())
+           .group_by("package", "api").agg(pl.col("total_ms").sum())
+           .filter(pl.col("total_ms") > 0)
+           .sort(["package", "total_ms"], descending=[False, True]))
+    out: dict[str, list[tuple[str, int]]] = {}
+    for pkg, api, ms in g.iter_rows():
+        out.setdefault(pkg, []).append((api or "unknown", int(ms)))
+    return out
+
+
+def apps_view(analysis: Any) -> TableView:
+    a = facts.sorted_apps(analysis)
+    total = a.height
+    a = a.head(ROW_LIMIT)
+    breakdown = _api_breakdown(analysis)
+    view = TableView(
+        "apps-table", "Apps",
+        [("App", ""), ("Worst", ""), ("APIs · wakelock time by API", ""),
+         ("Partial wakelock", "num"), ("Wakeup alarms", "num"), ("Jobs run", "num"),
+         ("Jobs waiting", "num"), ("Syncs", "num"), ("FGS time", "num"),
+         ("Power", "num"), ("Findings", "num")],
+        total=total, empty="No per-app figures in this input.")
+    for r in a.iter_rows(named=True):
+        sev = r.get("worst_severity")
+        deferred, registered = r.get("jobs_deferred"), r.get("jobs_registered")
+        dr = ("—" if not registered and not deferred
+              else f"{fmt_num(deferred or 0)} of {fmt_num(registered or 0)}")
+        share = r.get("power_share")
+        parts = breakdown.get(r.get("package") or "", [])
+        names = [x.strip() for x in (r.get("apis") or "").split(",") if x.strip()]
+        total_ms = sum(ms for _, ms in parts)
+        apis_cell = Cell(r.get("apis") or "", r.get("apis") or "", "apis", extra={
+            "bar": [(api, ms, 100 * ms / total_ms) for api, ms in parts] if total_ms else [],
+            "chips": [_api(n) for n in (names or [api for api, _ in parts])[:5]],
+        })
+        per24 = r.get("partial_wakelock_ms_per_24h")
+        wph = r.get("wakeups_per_hour")
+        view.rows.append([
+            _app(r.get("package"), r.get("uid")),
+            Cell(sev or "—", SEVERITY_RANK.get(sev, 9) if sev else 9, "sev" if sev else ""),
+            apis_cell,
+            _num2(_dur(r.get("partial_wakelock_ms")),
+                  f"{fmt_ms(per24)} / 24 h" if per24 else None),
+            _num2(_num(r.get("wakeup_alarms")), f"{fmt_num(wph)} / h" if wph else None),
+            _num2(_num(r.get("jobs_run")), fmt_ms(r.get("job_ms")) if r.get("job_ms") else None),
+            Cell(dr, deferred if deferred is not None else "", "num"),
+            _num2(_num(r.get("syncs")), fmt_ms(r.get("sync_ms")) if r.get("sync_ms") else None),
+            _dur(r.get("foreground_service_ms")),
+            _num2(Cell("—" if share is None else f"{100 * share:.1f} %",
+                       share if share is not None else "", "num"),
+                  f"{fmt_num(r.get('power_mah'))} mAh" if r.get("power_mah") else None),
+            _num(r.get("findings")),
+        ])
+    view.prune_empty()
+    return view
+
+
+# ---------------------------------------------------------------------------------------
+# Wakelocks, alarms, jobs.
+# ---------------------------------------------------------------------------------------
+
+
+def wakelock_views(analysis: Any) -> list[TableView]:
+    wl = facts.table(analysis, "batterystats_wakelocks")
+    if "kind" in wl.columns:
+        wl = wl.filter(pl.col("kind") == "partial")
+    top, total = _limit(wl, ["total_ms", "count"])
+    v = TableView("wakelocks-table", "Partial wakelocks (since last charge)",
+                  [("App", ""), ("Tag", ""), ("API", ""), ("Total", "num"), ("Count", "num"),
+                   ("Longest", "num"), ("Actual", "num"), ("Held now", "num")], total=total,
+                  empty="No per-app wakelock totals in this input.")
+    for r in top.iter_rows(named=True):
+        v.rows.append([_app(r.get("package"), r.get("uid")), _text(r.get("tag")),
+                       _api(r.get("api")), _dur(r.get("total_ms")), _num(r.get("count")),
+                       _dur(r.get("max_ms")), _dur(r.get("actual_ms")),
+                       _dur(r.get("current_ms"))])
+    views = [v]
+    kw, total = _limit(facts.table(analysis, "batterystats_kernel_wakelocks"),
+                       ["total_ms", "count"], SMALL_LIMIT)
+    k = TableView("kernel-wakelocks-table", "Kernel wakelocks / wakeup sources",
+                  [("Name", ""), ("Total", "num"), ("Count", "num")], total=total, open=False,
+                  empty="No kernel wakelocks in this input.")
+    k.rows = [[_text(r.get("name")), _dur(r.get("total_ms")), _num(r.get("count"))]
+              for r in kw.iter_rows(named=True)]
+    views.append(k)
+    wr, total = _limit(facts.table(analysis, "batterystats_wakeup_reasons"),
+                       ["count", "total_ms"], SMALL_LIMIT)
+    w = TableView("wakeup-reasons-table", "Kernel wakeup reasons",
+                  [("Reason", ""), ("Count", "num"), ("Total", "num")], total=total, open=False,
+                  empty="No kernel wakeup reasons in this input.")
+    w.rows = [[_text(r.get("reason")), _num(r.get("count")), _dur(r.get("total_ms"))]
+              for r in wr.iter_rows(named=True)]
+    views.append(w)
+    return views
+
+
+def alarm_views(analysis: Any) -> list[TableView]:
+    views = []
+    st, total = _limit(facts.table(analysis, "alarm_stats"), ["wakeups", "alarms", "running_ms"])
+    v = TableView("alarm-stats-table", "Alarm stats by tag (dumpsys alarm)",
+                  [("App", ""), ("Tag", ""), ("API", ""), ("Wakeups", "num"),
+                   ("Alarms", "num"), ("Running", "num")], total=total,
+                  empty="No `dumpsys alarm` statistics in this input.")
+    for r in st.iter_rows(named=True):
+        v.rows.append([_app(r.get("package"), r.get("uid")), _text(r.get("tag")),
+                       _api(r.get("api")), _num(r.get("wakeups")), _num(r.get("alarms")),
+                       _dur(r.get("running_ms"))])
+    views.append(v)
+    wa, total = _limit(facts.table(analysis, "batterystats_wakeup_alarms"), ["count"],
+                       DETAIL_LIMIT)
+    b = TableView("wakeup-alarms-table", "Wakeup alarms by tag (batterystats)",
+                  [("App", ""), ("Tag", ""), ("API", ""), ("Wakeups", "num")], total=total,
+                  open=not views[0].total,
+                  empty="No batterystats wakeup-alarm counts in this input.")
+    for r in wa.iter_rows(named=True):
+        b.rows.append([_app(r.get("package"), r.get("uid")), _text(r.get("tag")),
+                       _api(r.get("api")), _num(r.get("count"))])
+    views.append(b)
+    pend = facts.table(analysis, "alarm_pending")
+    if "when_relative_ms" in pend.columns:
+        pend = pend.sort("when_relative_ms", nulls_last=True)
+    total = pend.height
+    p = TableView("alarm-pending-table", "Pending alarms",
+                  [("Due in", "num"), ("App", ""), ("Tag", ""), ("API", ""), ("Type", ""),
+                   ("Exact", ""), ("Repeats every", "num"), ("Deferred by", ""),
+                   ("Flags", "")], total=total,
+                  empty="No pending alarms listed in this input.")
+    for r in pend.head(DETAIL_LIMIT).iter_rows(named=True):
+        exact = r.get("exact")
+        rep = r.get("repeat_interval_ms")
+        p.rows.append([
+            _dur(r.get("when_relative_ms")),
+            _app(r.get("package") or r.get("target_package"), r.get("uid")),
+            _text(r.get("tag")), _api(r.get("api")),
+            Cell(r.get("type") or "—", r.get("type") or ""),
+            Cell("exact" if exact else ("inexact" if exact is False else "—"),
+                 "1" if exact else "0"),
+            _dur(rep) if rep else Cell("one-shot", 0, "num"),
+            Cell((r.get("deferred_by") or "").replace("_", " ") or "—", r.get("deferred_by")),
+            _chips(r.get("flag_names")),
+        ])
+    views.append(p)
+    return views
+
+
+# Plain words for job constraints (platform-rules.md §2.10, AOSP JobStatus).
+CONSTRAINT_WORDS = {
+    "CHARGING": "waiting for the charger",
+    "BATTERY_NOT_LOW": "battery is low",
+    "IDLE": "waiting for the device to be idle",
+    "STORAGE_NOT_LOW": "storage is low",
+    "FLEXIBILITY": "flexible scheduling: waiting for better conditions",
+    "BACKGROUND_NOT_RESTRICTED": "app background use is restricted",
+    "PREFETCH": "prefetch: waits for the predicted launch",
+    "WITHIN_QUOTA": "out of standby-bucket job quota",
+    "WITHIN_EXPEDITED_QUOTA": "out of expedited-job quota",
+    "DEVICE_NOT_DOZING": "device is in Doze",
+    "CONTENT_TRIGGER": "waiting for a content URI change",
+    "TARE_WEALTH": "TARE credit exhausted",
+    "CONNECTIVITY": "required network not available",
+    "DEADLINE": "deadline not reached",
+    "TIMING_DELAY": "minimum latency not reached",
+}
+
+# Constraints that never hold a job back: DEADLINE unsatisfied only means the override
+# deadline has not passed (AOSP JobStatus); TIMING_DELAY alone means "not due yet".
+_NOT_BLOCKING = {"DEADLINE"}
+
+
+def _job_label(row: dict) -> str:
+    """Sync jobs by authority, others by service class (package prefix dropped)."""
+    if row.get("sync_authority"):
+        return f"sync {row['sync_authority']}"
+    service = row.get("service") or row.get("tag") or ""
+    pkg = row.get("package") or ""
+    if pkg and service.startswith(pkg + "/"):
+        service = service[len(pkg) + 1:]
+    return service
+
+
+def job_status(row: dict) -> tuple[str, list[str]]:
+    """(status, reasons in plain words) of a registered job.
+
+    status: running, ready (waits for a slot), scheduled (only its time has not come),
+    deferred (held back by a constraint, quota, restriction or bucket) or waiting.
+    """
+    if row.get("running"):
+        return "running", []
+    unsatisfied = [str(c).upper() for c in (row.get("unsatisfied") or [])]
+    blockers = [c for c in unsatisfied if c not in _NOT_BLOCKING]
+    words = [CONSTRAINT_WORDS.get(c, c.lower().replace("_", " ")) for c in blockers
+             if c != "TIMING_DELAY"]
+    for c in row.get("restricted_reasons") or []:
+        words.append(f"restricted: {str(c).lower().replace('_', ' ')}")
+    bucket = str(row.get("standby_bucket") or "").upper()
+    if bucket in ("RARE", "RESTRICTED", "NEVER"):
+        words.append(f"standby bucket {bucket.lower()}")
+    if words:
+        if "TIMING_DELAY" in blockers:
+            words.append(CONSTRAINT_WORDS["TIMING_DELAY"])
+        return "deferred", words
+    if blockers == ["TIMING_DELAY"]:
+        early = row.get("earliest_run_ms")
+        due = f"due in {fmt_ms(early)}" if early is not None and early > 0 else "not due yet"
+        return "scheduled", [due]
+    if row.get("ready") or row.get("pending"):
+        return "ready", ["ready, waiting for a free slot"]
+    return "waiting", []
+
+
+_STATUS_ORDER = {"deferred": 0, "waiting": 1, "ready": 2, "scheduled": 3, "running": 4}
+
+
+def job_views(analysis: Any) -> list[TableView]:
+    views = []
+    jobs = facts.table(analysis, "jobscheduler_jobs")
+    rows = []
+    for r in jobs.iter_rows(named=True):
+        status, words = job_status(r)
+        if status != "running":
+            rows.append((status, words, r))
+    rows.sort(key=lambda t: (_STATUS_ORDER[t[0]], t[2].get("enqueue_ms") or 0))
+    n_def = sum(1 for s, _, _ in rows if s == "deferred")
+    d = TableView("jobs-deferred-table",
+                  f"Waiting jobs: {n_def} deferred, {len(rows) - n_def} scheduled or ready",
+                  [("App", ""), ("Job", ""), ("Id", "num"), ("API", ""), ("Status", ""),
+                   ("Waiting for", "num"), ("Why it waits", ""), ("Bucket", ""),
+                   ("Work spec", "")],
+                  total=len(rows), empty="No waiting jobs in this input.")
+    for status, words, r in rows[:ROW_LIMIT]:
+        enq = r.get("enqueue_ms")
+        d.rows.append([
+            _app(r.get("source_package") or r.get("package"), r.get("source_uid") or r.get("uid")),
+            _text(_job_label(r)),
+            _id(r.get("job_id")),
+            _api(r.get("api") or r.get("scheduler")),
+            Cell(status, _STATUS_ORDER[status], "status"),
+            _dur(-enq if enq is not None and enq <= 0 else None),
+            _chips(words),
+            Cell((r.get("standby_bucket") or "—").lower(), r.get("standby_bucket") or ""),
+            _text(r.get("work_spec_id")),
+        ])
+    views.append(d)
+
+    reg, total = jobs, jobs.height
+    g = TableView("jobs-registered-table", "Registered jobs",
+                  [("App", ""), ("Job", ""), ("Id", "num"), ("API", ""), ("Periodic", "num"),
+                   ("Requires", ""), ("State", ""), ("Last success", "num")], total=total,
+                  open=False, empty="No `dumpsys jobscheduler` job list in this input.")
+    for r in reg.head(DETAIL_LIMIT).iter_rows(named=True):
+        state = job_status(r)[0]
+        last = r.get("last_success_ms")
+        g.rows.append([
+            _app(r.get("source_package") or r.get("package"), r.get("source_uid") or r.get("uid")),
+            _text(_job_label(r)), _id(r.get("job_id")),
+            _api(r.get("api") or r.get("scheduler")),
+            _dur(r.get("interval_ms")) if r.get("periodic") else Cell("no", 0, "num"),
+            _chips(r.get("required")), Cell(state, _STATUS_ORDER[state], "status"),
+            Cell(f"{fmt_ms(-last)} ago" if last is not None and last <= 0 else "—",
+                 last if last is not None else "", "num"),
+        ])
+    views.append(g)
+
+    hist = facts.table(analysis, "jobscheduler_history")
+    if "offset_ms" in hist.columns:
+        hist = hist.sort("offset_ms", descending=True, nulls_last=True)
+    h = TableView("jobs-history-table", "Job history (most recent first)",
+                  [("When", "num"), ("Event", ""), ("App", ""), ("Job", ""), ("API", ""),
+                   ("Stop reason", "")], total=hist.height, open=False,
+                  empty="No job history in this input.")
+    for r in hist.head(DETAIL_LIMIT).iter_rows(named=True):
+        off = r.get("offset_ms")
+        t = r.get("time")
+        h.rows.append([
+            Cell(f"{fmt_ms(-off)} ago" if off is not None and off <= 0 else str(t or "—"),
+                 off if off is not None else "", "num"),
+            Cell(r.get("event") or "—", r.get("event") or ""),
+            _app(r.get("package"), r.get("uid")),
+            _text(f"#{r.get('job_id')} {r.get('tag') or ''}".strip()),
+            _api(r.get("api")),
+            Cell(r.get("stop_reason") or "", r.get("stop_reason") or ""),
+        ])
+    views.append(h)
+
+    bj, total = _limit(facts.table(analysis, "batterystats_jobs"), ["total_ms", "count"],
+                       DETAIL_LIMIT)
+    t = TableView("jobs-totals-table", "Job run totals (batterystats, since last charge)",
+                  [("App", ""), ("Job", ""), ("API", ""), ("Runs", "num"), ("Time", "num"),
+                   ("Background", "num")], total=total, open=not jobs.height,
+                  empty="No batterystats job totals in this input.")
+    for r in bj.iter_rows(named=True):
+        t.rows.append([_app(r.get("package"), r.get("uid")), _text(r.get("job")),
+                       _api(r.get("api")), _num(r.get("count")), _dur(r.get("total_ms")),
+                       _dur(r.get("background_ms"))])
+    views.append(t)
+
+    jc, total = _limit(facts.table(analysis, "batterystats_job_completions"), ["count"],
+                       DETAIL_LIMIT)
+    c = TableView("jobs-completions-table", "How jobs ended (stop reasons)",
+                  [("App", ""), ("Job", ""), ("Reason", ""), ("Count", "num")], total=total,
+                  open=False, empty="No job completion reasons in this input.")
+    c.rows = [[_app(r.get("package"), r.get("uid")), _text(r.get("job")),
+               Cell(r.get("reason") or "—", r.get("reason") or ""), _num(r.get("count"))]
+              for r in jc.iter_rows(named=True)]
+    views.append(c)
+
+    sy, total = _limit(facts.table(analysis, "batterystats_syncs"), ["total_ms", "count"],
+                       DETAIL_LIMIT)
+    s = TableView("syncs-table", "Syncs (batterystats, since last charge)",
+                  [("App", ""), ("Sync", ""), ("API", ""), ("Runs", "num"), ("Time", "num")],
+                  total=total, open=False, empty="No sync totals in this input.")
+    s.rows = [[_app(r.get("package"), r.get("uid")), _text(r.get("sync")), _api(r.get("api")),
+               _num(r.get("count")), _dur(r.get("total_ms"))] for r in sy.iter_rows(named=True)]
+    views.append(s)
+    return views
+
+
+# ---------------------------------------------------------------------------------------
+# Diagnostics: what the report does not cover.
+# ---------------------------------------------------------------------------------------
+
+EXPECTED_SECTIONS = {
+    "batterystats": "battery history, wakelocks, wakeup alarms, job and sync totals, power",
+    "jobscheduler": "registered jobs, constraints, deferral reasons, job history",
+    "alarm": "pending alarms, alarm stats, wakeup history",
+}
+
+
+def _coverage_row(key: str, value: Any) -> dict:
+    """One coverage entry in words: share attributed to a named API, and the split by API."""
+    label = str(key).replace("_ms", "").replace("_", " ")
+    fmt = fmt_ms if str(key).endswith("_ms") else fmt_num
+    row = {"label": label, "text": "", "apis": []}
+    if isinstance(value, dict):
+        share, total = value.get("share"), value.get("total")
+        if share is not None and total is not None:
+            row["text"] = (f"{100 * share:.1f} % attributed to a named API "
+                           f"({fmt(value.get('attributed'))} of {fmt(total)})")
+        if value.get("source"):
+            row["text"] += f" · from {value['source']}"
+        by_api = value.get("by_api")
+        if isinstance(by_api, dict):
+            row["apis"] = [(_api(a), fmt(v)) for a, v in
+                           sorted(by_api.items(), key=lambda kv: -(kv[1] or 0)) if v]
+        rest = {k: v for k, v in value.items()
+                if k not in ("share", "total", "attributed", "source", "by_api")}
+        if rest or not row["text"]:
+            row["text"] += (" · " if row["text"] else "") + json.dumps(rest or value,
+                                                                       default=str)
+    elif isinstance(value, float):
+        row["text"] = f"{value:,.3g}"
+    else:
+        row["text"] = json.dumps(value, default=str) if isinstance(value, list) else str(value)
+    return row
+
+
+def diagnostics_view(analysis: Any) -> dict:
+    cap = getattr(analysis, "capture", None)
+    sections = list(getattr(cap, "sections", None) or [])
+    found = []
+    for s in sections:
+        found.append({"name": getattr(s, "name", "?"),
+                      "lines": getattr(s, "line_count", None),
+                      "first_line": getattr(s, "first_line", None)})
+    names = {f["name"] for f in found}
+    if "batterystats_checkin" in names:  # either batterystats form covers the aggregates
+        names.add("batterystats")
+    missing = [(n, what) for n, what in EXPECTED_SECTIONS.items() if n not in names]
+    diags = []
+    d = getattr(cap, "diagnostics", None)
+    if d is not None:
+        try:
+            items = d.summary()
+        except Exception:  # a report must render even with odd diagnostics
+            items = []
+        for it in items:
+            diags.append({"level": getattr(it, "level", "info"),
+                          "section": getattr(it, "section", ""),
+                          "message": getattr(it, "message", str(it)),
+                          "line": getattr(it, "line", None),
+                          "count": getattr(it, "count", 1)})
+    order = {"error": 0, "warning": 1, "info": 2}
+    diags.sort(key=lambda x: order.get(x["level"], 3))
+    coverage = getattr(analysis, "coverage", None) or {}
+    cov_rows = [_coverage_row(k, v) for k, v in coverage.items()]
+    tables = []
+    for name, frame in sorted((getattr(analysis, "tables", None) or {}).items()):
+        if isinstance(frame, pl.DataFrame):
+            tables.append((name, frame.height))
+    return {
+        "source": getattr(cap, "source", None), "kind": getattr(cap, "kind", None),
+        "container": getattr(cap, "container", None), "member": getattr(cap, "member", None),
+        "encoding": getattr(cap, "encoding", None), "lines": getattr(cap, "text_lines", None),
+        "sections": found, "missing": missing, "items": diags[:200],
+        "items_total": len(diags), "coverage": cov_rows, "tables": tables,
+    }
