@@ -414,7 +414,7 @@ def build(analysis: Any) -> Timeline:
     app = spans.filter(pl.col("group") != "device").with_columns(
         dur=pl.col("end") - pl.col("start"))
     rank = (app.group_by("group", "owner").agg(pl.col("dur").sum(), pl.len())
-               .sort(["dur", "len"], descending=True))
+               .sort(["dur", "len", "owner"], descending=[True, True, False]))
     owner_lane: dict[tuple[str, str], tuple[str, str]] = {}
     for group, (prefix, keep) in GROUPS.items():
         owners = rank.filter(pl.col("group") == group).get_column("owner").to_list()
