@@ -30,7 +30,7 @@ _KEY_SCHEMA = {"family": pl.String, "tag": pl.String, "service": pl.String,
                "app_id": pl.Int64, "scheduler": pl.String, "user_initiated": pl.Boolean}
 
 # Prefixes stripped to make the default component (the tag's detail).
-_PREFIX = r"^(?:\*job\*[eur]?/(?:@[^@]*@)?|\*sync\*/|\*walarm\*:|\*alarm\*:)"
+_PREFIX = r"^(?:\*job\*[eur]?/(?:#[^#]*#)?(?:@[^@]*@)?|\*sync\*/|\*walarm\*:|\*alarm\*:)"
 
 _HISTORY_FAMILY = {"wake_lock": "wakelock", "longwake": "wakelock", "wake_lock_in": "wakelock",
                    "job": "job", "sync": "sync", "alarm": "alarm", "wake_reason": "kernel"}

@@ -46,7 +46,9 @@ _STARTS = re.compile(
     r"^(?:"
     r"(?P<alarm>Current Alarm Manager state:|Alarm Manager dump:)"
     r"|(?P<checkin>9,0,i,vers,|9,hsp,\d|9,h,\d|9,0,l,)"
-    r"|(?P<batterystats>Battery History \(|Battery History disabled|Per-PID Stats:"
+    # 16's HistoryPrinter names its format: `Battery History [Format: 2] (…):`.
+    r"|(?P<batterystats>Battery History (?:\[Format: \d+\] )?\(|Battery History disabled"
+    r"|Per-PID Stats:"
     r"|Discharge step durations:|Statistics since last charge:|Daily stats:)"
     r"|(?P<jobscheduler>Settings:$|Registered \d+ jobs?:|Job history:|Started users:"
     r"|[ \t]*JOB #\S+:)"

@@ -31,14 +31,17 @@ _HISTORY = re.compile(r"^Battery History\b")
 _SINCE_CHARGE = "Statistics since last charge:"
 _STAYS_IN_STATS = ("Memory Stats",)
 # Column-0 headers of blocks we recognise but do not tabulate (AOSP BatteryStats.dump,
-# BatteryStatsImpl.dumpLocked / dumpConstantsLocked / dumpCpuStatsLocked, 14+ CPU wakeup
-# stats); any other column-0 line is counted as unknown.
+# BatteryStatsImpl.dumpLocked / dumpConstantsLocked / dumpCpuStatsLocked, the energy
+# consumer block (12–13 `dumpMeasuredEnergyStatsLocked` "On battery measured charge stats",
+# 14+ "On-battery energy consumer stats"), 14+ CPU wakeup stats); any other column-0 line
+# is counted as unknown.
 _KNOWN_TOP = re.compile(
     r"^(?:Battery History|Per-PID Stats:|Discharge step durations:|Charge step durations:"
     r"|Daily stats:|Statistics since last (?:charge|unplugged):|Memory Stats"
     r"|Total cpu time reads:|Batched cpu time reads:|Batching Duration|All UID cpu time reads"
     r"|UIDs removed since|Per process state tracking|Currently mapped isolated uids:"
-    r"|BatteryStats constants:|On-battery energy consumer stats|CPU wakeup stats:"
+    r"|BatteryStats constants:|On-battery energy consumer stats"
+    r"|On battery measured charge stats|CPU wakeup stats:"
     r"|Device is currently|Resource Power Manager Stats)"
 )
 
