@@ -1,5 +1,6 @@
-"""Write the bundled sample inputs: one simulated Android 14 capture, printed as a bug report
-zip and as the standalone `adb shell dumpsys …` outputs of the same services.
+"""Write the bundled sample inputs: one simulated day of one phone, printed as an Android 14
+bug report zip with the standalone `adb shell dumpsys …` outputs of the same services, and as
+Android 16 and Android 12 bug report zips (each release's own dump shapes).
 
     python sample_logs/generate.py            # rewrite the files next to this script
     python sample_logs/generate.py --out DIR  # write them somewhere else
@@ -25,31 +26,66 @@ from samplegen.batterystats import BatteryStats  # noqa: E402
 from samplegen.bugreport import BugReport  # noqa: E402
 from samplegen.history import History  # noqa: E402
 from samplegen.jobscheduler import JobSchedulerDump  # noqa: E402
-from samplegen.world import APPS, WR_MODEM, World  # noqa: E402
+from samplegen.release import ANDROID_12, ANDROID_14, ANDROID_16, Release  # noqa: E402
+from samplegen.world import APPS, WM_SERVICE, WR_MODEM, World  # noqa: E402
 
+OTHER_RELEASES = (ANDROID_16, ANDROID_12)
 FILES = ("bugreport-sample.zip", "batterystats.txt", "batterystats-checkin.txt",
-         "jobscheduler.txt", "alarm.txt", "scenarios.json")
+         "jobscheduler.txt", "alarm.txt", *(r.zip_name for r in OTHER_RELEASES),
+         "scenarios.json")
+
+
+def capture(release: Release) -> tuple[World, Aggregates, BatteryStats, str, str, str]:
+    """The simulated day as `release` prints it: world, aggregates, batterystats writer,
+    alarm dump, jobscheduler dump and checkin text."""
+    w = World(release=release)
+    agg = Aggregates(w)
+    bs = BatteryStats(w, History(w), agg)
+    _self_check(w, agg)
+    return w, agg, bs, AlarmDump(w).text(), JobSchedulerDump(w).text(), bs.checkin()
 
 
 def build() -> dict[str, bytes]:
     """Every output file's bytes, by file name."""
-    w = World()
-    history = History(w)
-    agg = Aggregates(w)
-    bs = BatteryStats(w, history, agg)
-    alarm = AlarmDump(w).text()
-    jobs = JobSchedulerDump(w).text()
-    checkin = bs.checkin()
+    w, agg, bs, alarm, jobs, checkin = capture(ANDROID_14)
     report = BugReport(w, alarm, bs.human(verbose=True), jobs, checkin)
-    _self_check(w, agg)
-    return {
+    out = {
         "bugreport-sample.zip": report.zip_bytes(),
         # `adb shell dumpsys batterystats` has no -a: no state word in history lines.
         "batterystats.txt": bs.human(verbose=False).encode(),
         "batterystats-checkin.txt": checkin.encode(),
         "jobscheduler.txt": jobs.encode(),
         "alarm.txt": alarm.encode(),
-        "scenarios.json": (json.dumps(scenarios(w, agg), indent=2) + "\n").encode(),
+    }
+    releases = {ANDROID_14.zip_name: release_facts(w, bs)}
+    for release in OTHER_RELEASES:
+        rw, _agg, rbs, ralarm, rjobs, rcheckin = capture(release)
+        out[release.zip_name] = BugReport(rw, ralarm, rbs.human(verbose=True), rjobs,
+                                          rcheckin).zip_bytes()
+        releases[release.zip_name] = release_facts(rw, rbs)
+    out["scenarios.json"] = (json.dumps(scenarios(w, agg, releases), indent=2)
+                             + "\n").encode()
+    return out
+
+
+def release_facts(w: World, bs: BatteryStats) -> dict:
+    """What `wakescope info` should say about a bug report, and the figures that differ by
+    release (12's checkin `pwi` is BatteryStatsHelper's model: app totals without screen)."""
+    r = w.r
+    power = bs.checkin_uid_power()
+    tv = APPS["com.example.streamtv"].uid
+    return {
+        "release": r.name, "sdk": r.sdk,
+        "sdk_source": "dumpstate header" if r.sdk >= 34 else "getprop",
+        "build": r.build_id, "checkin_version": r.checkin_version,
+        "parcel_version": r.parcel_version,
+        "top_power_consumer_share": round(power[tv] / sum(power.values()), 3),
+        "job_names": {  # the battery names this release gives the scenario jobs
+            "deferred_job": w.r.battery_name(f"com.example.photobackup/{WM_SERVICE}",
+                                             w.r.wm_namespace),
+            "abnormal_job_stops": w.cloudnotes_name,
+            "sync_storm": w.contactsplus_job,
+        },
     }
 
 
@@ -57,8 +93,9 @@ def _per_day(ms: float, period: int) -> float:
     return round(ms / 3_600_000 * 86_400_000 / period, 2)
 
 
-def scenarios(w: World, agg: Aggregates) -> dict:
-    """The findings the capture is built to trigger, one app each, with the figures."""
+def scenarios(w: World, agg: Aggregates, releases: dict[str, dict]) -> dict:
+    """The findings the capture is built to trigger, one app each, with the figures (from
+    the Android 14 capture; `releases` lists what differs in each bug report)."""
     uid = {p: a.uid for p, a in APPS.items()}
     chat = agg.uids[uid["com.example.chatsync"]].wakelocks["ChatSync:Connection"]
     stuck = w.stuck_hold
@@ -155,7 +192,9 @@ def scenarios(w: World, agg: Aggregates) -> dict:
                                          "kernel_wakeup_reason"],
             "jobscheduler.txt": ["deferred_job", "abnormal_job_stops"],
             "alarm.txt": ["excessive_wakeups", "alarm_deferral"],
+            **{r.zip_name: "all" for r in OTHER_RELEASES},
         },
+        "releases": releases,
     }
 
 

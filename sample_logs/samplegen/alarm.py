@@ -1,6 +1,11 @@
-"""`dumpsys alarm` in the Android 14 (S+ store) layout, formats.md §2.2–2.5 and the real
-Samsung 14/15 capture (§7.2): IndentingPrintWriter output, blank-looking lines holding the
-two-space indent, `N pending alarms: ` with a trailing space, `policyWhenElapsed:` per alarm.
+"""`dumpsys alarm` in the S+ store layout, formats.md §2.2–2.5 and the real Samsung 14/15
+capture (§7.2): IndentingPrintWriter output, blank-looking lines holding the two-space
+indent, `N pending alarms: ` with a trailing space, `policyWhenElapsed:` per alarm.
+
+Android 14 is the base; 12 prints the first S layout (12–13 settings keys, no Temporary
+Quota Reserves, no `#n:` removal entries, exact reasons without `policy_permission`), 16 the
+15+ one (`Feature Flags:`, App Standby Parole before the AppStateTracker dump, `Scheduled
+user wakeups:`; yaap @3ddcaa00 AlarmManagerService.dumpImpl).
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ def _hash(*parts) -> str:
 class AlarmDump:
     def __init__(self, w: World) -> None:
         self.w = w
+        self.sdk = w.r.sdk
         self.now = w.now_alarm
         self.rtc = w.clock.epoch_ms(self.now)
         self.pending = self._pending()
@@ -93,7 +99,9 @@ class AlarmDump:
                     flags=0x1, exact_reason="allow-listed", operation="broadcastIntent"),
             Pending("RTC_WAKEUP", "com.android.deskclock",
                     "*walarm*:com.android.deskclock.ALARM_ALERT", clock_alarm, flags=0x3,
-                    exact_reason="policy_permission", operation="broadcastIntent",
+                    # USE_EXACT_ALARM (`policy_permission`) exists from 13 on.
+                    exact_reason="policy_permission" if self.sdk >= 33 else "permission",
+                    operation="broadcastIntent",
                     alarm_clock=w.clock.epoch_ms(clock_alarm)),
         ]
         for i, p in enumerate(rows):
@@ -109,8 +117,15 @@ class AlarmDump:
         w, now = self.w, self.now
         c = w.clock
         out = ["Current Alarm Manager state:"]
-        out += SETTINGS
-        out += [IND, *self._app_state_tracker(), IND, "  App Standby Parole: false", IND]
+        if self.sdk >= 35:
+            # 15+: `Feature Flags:` after Settings, Parole before the AppStateTracker dump.
+            out += SETTINGS
+            out += [IND, "  Feature Flags:",
+                    "    com.android.server.alarm.acquire_wakelock_before_send=false ", IND,
+                    "  App Standby Parole: false", IND, *self._app_state_tracker(), IND]
+        else:
+            out += SETTINGS if self.sdk >= 34 else SETTINGS_12
+            out += [IND, *self._app_state_tracker(), IND, "  App Standby Parole: false", IND]
         boot_tick = 41_207
         out += [f"  nowRTC={self.rtc}={c.alarm(now)} nowELAPSED={now}",
                 f"  mLastTimeChangeClockTime={c.epoch_ms(boot_tick)}={c.alarm(boot_tick)}",
@@ -164,9 +179,17 @@ class AlarmDump:
             per_uid[self._uid(p.package)] += 1
         out.append("  Pending alarms per uid: [" + ", ".join(
             f"{fmt.uid(u)}:{n}" for u, n in sorted(per_uid.items())) + "]")
-        out += [IND, "  App Alarm history:"]
+        out.append(IND)
+        if self.sdk >= 35:  # UserWakeupStore.dump (15+, start_user_before_scheduled_alarms)
+            out += ["  Scheduled user wakeups:",
+                    "    User wakeup store file path: /data/system/alarms/"
+                    "usersWithAlarmClocks.xml",
+                    "    0 user wakeups scheduled: ", IND]
+        out += ["  App Alarm history:"]
         out += self._wakeup_history(3_600_000, lambda a: a.wakeup and a.uid >= 10000)
-        out += [IND, "  Temporary Quota Reserves:", IND,
+        if self.sdk >= 33:  # TemporaryQuotaReserve, 13+
+            out += [IND, "  Temporary Quota Reserves:"]
+        out += [IND,
                 "  Past-due non-wakeup alarms: (none)",
                 "    Number of delayed alarms: 4412, total delay time: +4d11h7m12s882ms",
                 "    Max delay time: +7h22m31s508ms, max non-interactive time: +9h10m24s240ms",
@@ -175,7 +198,9 @@ class AlarmDump:
                 "  Listener finish count: 6207", IND, "  Allow while idle history:"]
         nf = APPS["com.example.newsfeed"].uid
         out += self._wakeup_history(3_600_000, lambda a: a.uid == nf)
-        out += [IND, "  Allow while idle compat history:", IND, "  Removal history:"]
+        # 12–13 print the header with a trailing space (formats.md §2.2, 14 dropped it).
+        removal = "  Removal history:" if self.sdk >= 34 else "  Removal history: "
+        out += [IND, "  Allow while idle compat history:", IND, removal]
         out += self._removals()
         out += [IND, *self._top_and_stats()]
         out += [IND, "  Alarm manager stats:",
@@ -278,8 +303,10 @@ class AlarmDump:
         deals = APPS["com.example.shoppingdeals"].uid
         t1 = self.w.deals_last + 1_812
         out = [f"    {fmt.uid(deals)}:"]
+        # 14 numbers the entries `#<n>: ` (newest first); 12–13 print them bare.
+        number = (lambda n: f"#{n}: ") if self.sdk >= 34 else (lambda n: "")
         for n, t in enumerate((t1, t1 - 3_600_412), start=1):
-            out += [f"      #{n}: Reason=alarm_cancelled elapsed={fmt.duration(t - now)} "
+            out += [f"      {number(n)}Reason=alarm_cancelled elapsed={fmt.duration(t - now)} "
                     f"rtc={c.alarm(t)}",
                     "        Snapshot:",
                     "          type=ELAPSED_WAKEUP "
@@ -289,7 +316,7 @@ class AlarmDump:
                     f"battery_saver={fmt.duration(t - 2 - now)}"]
         t = self.w.at(2, "06:51:19.022")
         out += ["    1000:",
-                f"      #1: Reason=alarm_cancelled elapsed={fmt.duration(t - now)} "
+                f"      {number(1)}Reason=alarm_cancelled elapsed={fmt.duration(t - now)} "
                 f"rtc={c.alarm(t)}",
                 "        Snapshot:",
                 "          type=ELAPSED_WAKEUP tag=*walarm*:*job.deadline* ",
@@ -381,3 +408,36 @@ SETTINGS = fmt.block("""  Settings:
     max_device_idle_fuzz=+15m0s0ms
     temporary_quota_bump=0~
     cached_listener_removal_delay=+10s0ms""")
+
+# 12 (S): `version`, `lazy_batching`, `time_tick_allowed_while_idle`, `crash_non_clock_apps`
+# and `kill_on_schedule_exact_alarm_revoked` (12–13); no `temporary_quota_bump` (13) or
+# `cached_listener_removal_delay` (14) (formats.md §2.2).
+SETTINGS_12 = fmt.block("""  Settings:
+    version=2~
+    min_futurity=+5s0ms
+    min_interval=+1m0s0ms
+    max_interval=+365d0h0m0s0ms
+    min_window=+10m0s0ms
+    listener_timeout=+5s0ms
+    allow_while_idle_quota=72~
+    allow_while_idle_window=+1h0m0s0ms
+    allow_while_idle_compat_quota=1~
+    allow_while_idle_compat_window=+9m0s0ms
+    allow_while_idle_whitelist_duration=+10s0ms
+    max_alarms_per_uid=500~
+    app_standby_window=+1h0m0s0ms
+    standby_quota_active=720~
+    standby_quota_working=10~
+    standby_quota_frequent=2~
+    standby_quota_rare=1~
+    standby_quota_never=0~
+    app_standby_restricted_window=+1d0h0m0s0ms
+    standby_quota_restricted=1~
+    lazy_batching=true~
+    time_tick_allowed_while_idle=true~
+    crash_non_clock_apps=true~
+    priority_alarm_delay=+9m0s0ms
+    exact_alarm_deny_list=[]
+    min_device_idle_fuzz=+2m0s0ms
+    max_device_idle_fuzz=+15m0s0ms
+    kill_on_schedule_exact_alarm_revoked=true~""")

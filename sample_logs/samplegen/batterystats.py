@@ -1,7 +1,12 @@
-"""`dumpsys batterystats` (human form, Android 14 layout) and `dumpsys batterystats -c`
-(checkin v36) for the simulated day. Shapes: formats.md §4.2–4.5 and the real captures
-described in §7.4–7.5 (legacy history printer, BatteryUsageStats power block, trailing
-spaces after formatTimeMs)."""
+"""`dumpsys batterystats` (human form) and `dumpsys batterystats -c` (checkin) for the
+simulated day. Shapes: formats.md §4.2–4.5 and the real captures described in §7.4–7.5
+(legacy history printer, BatteryUsageStats power block, trailing spaces after formatTimeMs).
+
+Android 14 (checkin v36, parcel 212) is the base. 12: checkin v35 / parcel 200, `jbc` with 11
+reasons, 22 data-connection bins, 5 user-activity counts, BatteryStatsHelper `pwi` lines
+(the human form already uses BatteryUsageStats `UID …` lines, §4.4 "12 mixes the two"), no
+POWER SUMMARY wrappers (13+) and no CPU wakeup stats (14+). 16: history format v2 (history.py),
+`jbc` with 15 reasons, 15's parcel version 215."""
 
 from __future__ import annotations
 
@@ -10,13 +15,9 @@ import itertools
 from . import fmt
 from . import timeline as tl
 from .aggregates import GPS_HANDLE, PROC_STATES, Aggregates, UidStats
-from .history import DATA_CONN, History
-from .world import APPS, BUILD_ID, CAPACITY_MAH, LEARNED_MAH, World
+from .history import History
+from .world import APPS, CAPACITY_MAH, LEARNED_MAH, World
 
-# JobParameters.JOB_STOP_REASON_CODES order for `jbc` on 14 (formats.md §4.4).
-JBC_REASONS = ["unknown:-1", "canceled", "constraints", "preempt", "timeout", "device_idle",
-               "thermal", "restricted_bucket", "uninstall", "data_cleared", "rtc_updated",
-               "successful_finish", "user_ui_stop", "anr"]
 SERVICES = {  # Apk service lines: package → [(class, starts, launches)]
     "com.example.streamtv": [("com.example.streamtv.sync.CatalogRefreshJobService", 0, 2),
                              ("com.example.streamtv.player.PlaybackService", 4, 4)],
@@ -43,8 +44,11 @@ def _bytes(n: int) -> str:
 class BatteryStats:
     def __init__(self, world: World, history: History, agg: Aggregates) -> None:
         self.w = world
+        self.r = world.r
+        self.sdk = world.r.sdk
         self.h = history
         self.a = agg
+        self.jbc_reasons = world.r.jbc_reasons  # JobParameters.JOB_STOP_REASON_CODES order
         self.service_launches = self._service_launches()
 
     def _service_launches(self) -> dict:
@@ -61,7 +65,8 @@ class BatteryStats:
                 elif cls.endswith("ContactsSyncService"):
                     launches = sum(1 for s in self.w.syncs if s.uid == APPS[pkg].uid)
                 elif cls.endswith("SystemJobService") and pkg == "com.example.mail":
-                    launches = sum(1 for j in self.w.jobs if j.namespace and j.uid == APPS[pkg].uid)
+                    launches = sum(1 for j in self.w.jobs
+                                   if j.job_id == 12 and j.uid == APPS[pkg].uid)
                 elif cls.endswith("CalendarSyncAdapterService"):
                     launches = sum(1 for s in self.w.syncs if s.uid == APPS[pkg].uid)
                 rows.append((cls, starts, launches))
@@ -303,7 +308,7 @@ class BatteryStats:
             f"     Cellular packets sent: {txp}",
             "     Cellular Radio Access Technology:",
         ]
-        for name in DATA_CONN:
+        for name in self.r.data_conn:
             ms = a.data_conn_time.get(name, 0)
             if ms:
                 out.append(f"       {name} {rt(ms)}({fmt.pct(ms, period)}) ")
@@ -333,6 +338,8 @@ class BatteryStats:
             f"({fmt.pct(tl.total(w.gps_iv) - 41_022, period)}) ",
             "  CONNECTIVITY POWER SUMMARY END",
         ]
+        if self.sdk <= 32:  # the START/END wrappers are 13+ (formats.md §4.2)
+            out = [x for x in out if "POWER SUMMARY" not in x]
         return out
 
     def _power(self) -> list[str]:
@@ -353,7 +360,9 @@ class BatteryStats:
         for st in sorted(a.uids.values(), key=lambda s: -s.power_total):
             if st.power_total < 0.001:
                 continue
-            states = "".join(f" {k}: {fmt.charge(v)}" for k, v in st.power_states.items() if v)
+            # Process-state parts (fg/bg/fgs/cached) are 14+ (formats.md §4.2.2).
+            states = "".join(f" {k}: {fmt.charge(v)}" for k, v in st.power_states.items()
+                             if v and self.sdk >= 34)
             parts = []
             for name, mah in st.power.items():
                 dur = self._component_duration(st, name)
@@ -435,10 +444,12 @@ class BatteryStats:
                 line += f", {rt(tm.bg)}background ({tm.bg_count} times)"
             out.append(line)
         if st.uid == APPS["com.example.photobackup"].uid:
-            out.append("    Job @androidx.work.systemjobscheduler@com.example.photobackup/"
-                       "androidx.work.impl.background.systemjob.SystemJobService: (not used)")
+            name = self.r.battery_name(
+                "com.example.photobackup/androidx.work.impl.background.systemjob."
+                "SystemJobService", self.r.wm_namespace)
+            out.append(f"    Job {name}: (not used)")
         for name, counts in st.completions.items():
-            parts = " ".join(f"{r}({counts[r]}x)" for r in JBC_REASONS if counts.get(r))
+            parts = " ".join(f"{r}({counts[r]}x)" for r in self.jbc_reasons if counts.get(r))
             out.append(f"    Job Completions {name}: {parts}")
         if st.audio:
             out.append(f"    Audio: {rt(st.audio.total)}realtime ({st.audio.count} times)")
@@ -503,6 +514,8 @@ class BatteryStats:
         return [(name, st.cpu_user, st.cpu_sys, fg, starts, 0, 0)]
 
     def _trailer(self) -> list[str]:
+        if self.sdk <= 32:
+            return TRAILER_12
         now = self.w.end
         out = ["Per process state tracking available: true",
                "Total cpu time reads: 412",
@@ -557,7 +570,8 @@ class BatteryStats:
 
     def checkin(self) -> str:
         a = self.a
-        out = [f"9,0,i,vers,36,212,{BUILD_ID},{BUILD_ID}"]
+        r = self.r
+        out = [f"9,0,i,vers,{r.checkin_version},{r.parcel_version},{r.build_id},{r.build_id}"]
         out += self.h.checkin()
         for app_id, pkg in self._uid_map():
             out.append(f"9,0,i,uid,{app_id},{pkg}")
@@ -609,9 +623,9 @@ class BatteryStats:
             "9,0,l,sst,0",
             "9,0,l,sgc," + ",".join(str(sum(1 for _, v in w.signal if v == i))
                                     for i in range(5)),
-            "9,0,l,dct," + ",".join(str(a.data_conn_time.get(n, 0)) for n in DATA_CONN),
+            "9,0,l,dct," + ",".join(str(a.data_conn_time.get(n, 0)) for n in self.r.data_conn),
             "9,0,l,dcc," + ",".join(str(sum(1 for _, v in w.data_conn if v == n))
-                                    for n in DATA_CONN),
+                                    for n in self.r.data_conn),
             "9,0,l,wst," + ",".join(["0"] * 8),
             "9,0,l,wsc," + ",".join(["0"] * 8),
             "9,0,l,wsst," + ",".join([str(period)] + ["0"] * 12),
@@ -633,6 +647,10 @@ class BatteryStats:
         high = (100 - w.level_at(w.end)) * LEARNED_MAH / 100
         out.append(f"9,0,l,pws,{LEARNED_MAH},{fmt.charge(computed)},{fmt.charge(low)},"
                    f"{fmt.charge(high)}")
+        if self.sdk <= 32:
+            out += self._checkin_sippers()
+            out.append("9,0,l,gcf," + ",".join(str(f) for f in CPU_FREQS))
+            return out
         labels = {"screen": "scrn", "cpu": "cpu", "bluetooth": "blue", "audio": "audio",
                   "video": "video", "mobile_radio": "cell", "sensors": "sensors",
                   "gnss": "gnss", "wakelock": "???", "idle": "idle"}
@@ -648,6 +666,46 @@ class BatteryStats:
         out.append("9,0,l,gcf," + ",".join(str(f) for f in CPU_FREQS))
         return out
 
+    def _checkin_sippers(self) -> list[str]:
+        """≤12 `pwi` lines from BatteryStatsHelper (formats.md §4.4): one list of "sippers"
+        sorted by power, device drain types (uid 0) mixed with apps. An app's total leaves
+        out the screen, which is its own sipper and smeared back as `screenPowerMah` by
+        foreground time; hidden system sippers are smeared as `proportionalSmearMah`."""
+        a = self.a
+        comp = a.global_power
+        screen_dev = comp["screen"][0]
+        radio_dev, radio_apps = comp["mobile_radio"][0], comp["mobile_radio"][1]
+        rows = [  # (power, uid, label, hide, screen smear, proportional smear)
+            (screen_dev, 0, "scrn", 0, 0.0, 0.0),
+            (max(0.0, radio_dev - radio_apps), 0, "cell", 0, 0.0, 0.0),
+            (comp["idle"][0], 0, "idle", 1, 0.0, 0.0),
+            (comp["bluetooth"][0], 0, "blue", 1, 0.0, 0.0),
+        ]
+        hidden = sum(st.power_total - st.power.get("screen", 0) for st in a.uids.values()
+                     if st.uid < 10_000)
+        shown = sum(st.power_total - st.power.get("screen", 0) for st in a.uids.values()
+                    if st.uid >= 10_000) or 1.0
+        for st in a.uids.values():
+            own = st.power_total - st.power.get("screen", 0)
+            if own < 0.001:
+                continue
+            system = st.uid < 10_000
+            prop = 0.0 if system else hidden * own / shown
+            rows.append((own, st.uid, "uid", 1 if system else 0, st.power.get("screen", 0.0),
+                         prop))
+        rows.sort(key=lambda r: (-r[0], r[1], r[2]))
+        return [f"9,{uid},l,pwi,{label},{fmt.charge(mah)},{hide},{fmt.charge(scr)},"
+                f"{fmt.charge(prop)}" for mah, uid, label, hide, scr, prop in rows]
+
+    def checkin_uid_power(self) -> dict[int, float]:
+        """uid → the mAh its checkin `pwi,uid` line carries (≤12: without the screen)."""
+        out = {}
+        for st in self.a.uids.values():
+            mah = st.power_total - (st.power.get("screen", 0) if self.sdk <= 32 else 0)
+            if mah >= 0.001:
+                out[st.uid] = float(fmt.charge(mah))
+        return out
+
     def _checkin_uid(self, st: UidStats) -> list[str]:
         p = f"9,{st.uid},l,"
         out = []
@@ -659,7 +717,8 @@ class BatteryStats:
                 int(st.rx_packets * 0.4), int(st.tx_packets * 0.4), 0, 0)))
         if any(st.user_activity):
             o, b, t = st.user_activity
-            out.append(p + f"ua,{o},{b},{t},0,0,0,0")
+            # other, button, touch, accessibility, attention (10+), faceDown, deviceState (14+)
+            out.append(p + f"ua,{o},{b},{t},0,0" + (",0,0" if self.sdk >= 34 else ""))
         if st.wakelocks:
             out.append(p + f"awl,{st.awl_total},{st.awl_bg}")
         for tag, wl in sorted(st.wakelocks.items(), key=lambda x: -x[1].pooled):
@@ -672,7 +731,7 @@ class BatteryStats:
         for name, tm in st.jobs.items():
             out.append(p + f'jb,"{name}",{tm.total},{tm.count},{tm.bg},{tm.bg_count}')
         for name, counts in st.completions.items():
-            values = ",".join(str(counts.get(r, 0)) for r in JBC_REASONS)
+            values = ",".join(str(counts.get(r, 0)) for r in self.jbc_reasons)
             out.append(p + f'jbc,"{name}",{values}')
         if st.audio:
             out.append(p + f"aud,{st.audio.total},{st.audio.count}")
@@ -705,3 +764,30 @@ CPU_FREQS = [300000, 441600, 556800, 672000, 787200, 902400, 1017600, 1132800, 1
              1363200, 1478400, 1593600, 499200, 691200, 902400, 1094400, 1286400, 1478400,
              1670400, 1862400, 2054400, 2246400, 595200, 806400, 1017600, 1228800, 1440000,
              1651200, 1862400, 2073600, 2284800, 2496000, 2707200, 2841600]
+
+# 12 (SDK 31): BatteryStatsImpl's CPU-read counters and constants of the time (per-process-
+# state CPU tracking was a constant then), the measured-energy block under its 12 name
+# (13 renamed MeasuredEnergyStats to EnergyConsumerStats), and no CPU wakeup stats (14+).
+TRAILER_12 = ["Per process state tracking available: true",
+              "Total cpu time reads: 412",
+              "Batching Duration (min): 128",
+              "All UID cpu time reads since the later of device start or stats reset: 186",
+              "UIDs removed since the later of device start or stats reset: 0",
+              "Currently mapped isolated uids:",
+              "  99000->10142 (ref count = 1)",
+              "",
+              "BatteryStats constants:",
+              "    track_cpu_times_by_proc_state=false",
+              "    track_cpu_active_cluster_time=true",
+              "    proc_state_cpu_times_read_delay_ms=5000",
+              "    kernel_uid_readers_throttle_time=1000",
+              "    external_stats_collection_rate_limit_ms=600000",
+              "    battery_level_collection_delay_ms=300000",
+              "    procstate_change_collection_delay_ms=60000",
+              "    max_history_files=32",
+              "    max_history_buffer_kb=128",
+              "    battery_charged_delay_ms=900000",
+              "",
+              "",
+              "On battery measured charge stats (microcoulombs) ",
+              "    Not supported on this device."]

@@ -1,6 +1,7 @@
-"""The Android 14 bug report around the service dumps (formats.md §1): dumpstate header,
-command sections, the 9+ DUMPSYS priority buckets with per-service markers and footers,
-SYSTEM PROPERTIES, `== Checkins`, and the zip container (version.txt, main_entry.txt)."""
+"""The bug report around the service dumps (formats.md §1): dumpstate header (per release,
+§1.2), command sections, the 9+ DUMPSYS priority buckets with per-service markers and
+footers, SYSTEM PROPERTIES, `== Checkins`, and the zip container (version.txt,
+main_entry.txt)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,8 @@ import io
 import zipfile
 
 from . import fmt
-from .world import (
-    BRAND,
-    BUILD_ID,
-    DEVICE,
-    DISPLAY_ID,
-    FINGERPRINT,
-    INCREMENTAL,
-    MANUFACTURER,
-    MODEL,
-    PRODUCT,
-    TIMEZONE,
-    World,
-)
+from .release import ANDROID_14
+from .world import BRAND, DEVICE, MANUFACTURER, MODEL, PRODUCT, TIMEZONE, World
 
 BANNER = "=" * 56
 SEP = "-" * 79
@@ -38,9 +28,11 @@ class BugReport:
         self.batterystats = batterystats
         self.jobscheduler = jobscheduler
         self.checkin = checkin
+        self.r = w.r
+        self.fingerprint = self.r.fingerprint(BRAND, PRODUCT, DEVICE)
         c = w.clock
         self.stamp = c.local(w.cap).strftime("%Y-%m-%d-%H-%M-%S")
-        self.base = f"bugreport-{PRODUCT}-{BUILD_ID}-{self.stamp}"
+        self.base = f"bugreport-{PRODUCT}-{self.r.build_id}-{self.stamp}"
 
     def _end(self, offset_ms: int) -> str:
         return self.w.clock.dumpstate(self.w.cap + offset_ms)
@@ -61,35 +53,8 @@ class BugReport:
         up = w.cap
         days, rest = divmod(up // 60_000, 1440)
         hours, minutes = divmod(rest, 60)
+        out += ["", *self._header(days, hours, minutes), ""]
         out += [
-            "",
-            f"Build: {DISPLAY_ID}",
-            f"Build fingerprint: '{FINGERPRINT}'",
-            f"Bootloader: {DEVICE}-1.3-{INCREMENTAL[:7]}",
-            "Radio: g5123b-241017-241206-B-12705548",
-            "Network: Vodafone.de",
-            "Module Metadata version: 341057000",
-            "Android SDK version: 34",
-            "SDK extensions: [ad_services=10, r=10, s=10, t=10, u=10]",
-            "Kernel: Linux version 5.15.123-android14-11-g8e1f0c2b7a44-ab11331208 "
-            "(build-user@build-host) (Android (10087095, +pgo, +bolt, +lto, -mlgo, based on "
-            "r487747c) clang version 17.0.2, LLD 17.0.2) #1 SMP PREEMPT Fri Jan 19 03:41:22 "
-            "UTC 2024",
-            f"Command line: console=ttyMSM0,115200n8 androidboot.hardware={DEVICE} "
-            "androidboot.memcg=1 lpm_levels.sleep_disabled=1 service_locator.enable=1 "
-            "androidboot.usbcontroller=a600000.dwc3 swiotlb=0 loop.max_part=7 "
-            "cgroup.memory=nokmem,nosocket pcie_ports=compat iptable_raw.raw_before_defrag=1 "
-            "ip6table_raw.raw_before_defrag=1",
-            f'Bootconfig: androidboot.hardware = "{DEVICE}"',
-            'androidboot.serialno = "NV5A0C71D2E4"',
-            'androidboot.verifiedbootstate = "green"',
-            'androidboot.slot_suffix = "_a"',
-            f"Uptime: up 0 weeks, {days} days, {hours} hours, {minutes} minutes,  load "
-            "average: 2.14, 1.98, 1.71",
-            "Bugreport format version: 2.0",
-            "Dumpstate info: id=7 pid=21344 dry_run=0 parallel_run=1 args=/system/bin/dumpstate "
-            "-S -d bugreport_mode=BUGREPORT_INTERACTIVE",
-            "",
             "------ DUMPSYS CRITICAL (/system/bin/dumpsys) ------",
         ]
         out += self._service("cpuinfo", CPUINFO, 0.061, 1_141, "CRITICAL")
@@ -138,31 +103,78 @@ class BugReport:
                 "------ 31.223s was the duration of 'DUMPSTATE' ------"]
         return "\n".join(out) + "\n"
 
+    def _header(self, days: int, hours: int, minutes: int) -> list[str]:
+        """`key: value` lines of the dumpstate header (formats.md §1.2): 12–13 print `SDK
+        extension versions [r=… s=…]` and no SDK line; 14+ `Android SDK version:`, `SDK
+        extensions:` and `Bootconfig:`; `Dumpstate info` gains `parallel_run` in 12 and
+        `strict_run` in 15."""
+        r = self.r
+        out = [
+            f"Build: {r.display_id}",
+            f"Build fingerprint: '{self.fingerprint}'",
+            f"Bootloader: {DEVICE}-1.3-{r.incremental[:7]}",
+            f"Radio: {r.baseband}",
+            "Network: Vodafone.de",
+            f"Module Metadata version: {r.module_metadata}",
+        ]
+        if r.sdk >= 34:
+            ext = {34: "[ad_services=10, r=10, s=10, t=10, u=10]",
+                   36: "[ad_services=16, r=16, s=16, t=16, u=16, v=16, b=16]"}[r.sdk]
+            out += [f"Android SDK version: {r.sdk}", f"SDK extensions: {ext}"]
+        else:
+            out.append("SDK extension versions [r=2 s=2]")
+        out += [
+            f"Kernel: {r.kernel}",
+            f"Command line: console=ttyMSM0,115200n8 androidboot.hardware={DEVICE} "
+            "androidboot.memcg=1 lpm_levels.sleep_disabled=1 service_locator.enable=1 "
+            "androidboot.usbcontroller=a600000.dwc3 swiotlb=0 loop.max_part=7 "
+            "cgroup.memory=nokmem,nosocket pcie_ports=compat iptable_raw.raw_before_defrag=1 "
+            "ip6table_raw.raw_before_defrag=1",
+        ]
+        if r.sdk >= 34:
+            out += [f'Bootconfig: androidboot.hardware = "{DEVICE}"',
+                    'androidboot.serialno = "NV5A0C71D2E4"',
+                    'androidboot.verifiedbootstate = "green"',
+                    'androidboot.slot_suffix = "_a"']
+        strict = " strict_run=1" if r.sdk >= 35 else ""
+        out += [
+            f"Uptime: up 0 weeks, {days} days, {hours} hours, {minutes} minutes,  load "
+            "average: 2.14, 1.98, 1.71",
+            "Bugreport format version: 2.0",
+            f"Dumpstate info: id=7 pid=21344 dry_run=0 parallel_run=1{strict} "
+            "args=/system/bin/dumpstate -S -d bugreport_mode=BUGREPORT_INTERACTIVE",
+        ]
+        return out
+
     def _properties(self) -> list[str]:
+        r = self.r
+        fingerprint = self.fingerprint
         props = {
             "dalvik.vm.heapsize": "512m", "dalvik.vm.usejit": "true",
             "debug.atrace.tags.enableflags": "0", "gsm.operator.alpha": "Vodafone.de",
-            "gsm.network.type": "LTE", "gsm.version.baseband": "g5123b-241017-241206-B-12705548",
+            "gsm.network.type": "LTE", "gsm.version.baseband": r.baseband,
             "persist.sys.locale": "de-DE", "persist.sys.timezone": TIMEZONE,
             "ro.boot.hardware": DEVICE, "ro.boot.verifiedbootstate": "green",
-            "ro.bootloader": f"{DEVICE}-1.3-{INCREMENTAL[:7]}",
-            "ro.build.date": "Fri Jan 19 03:41:22 UTC 2024",
-            "ro.build.date.utc": "1705635682", "ro.build.description":
-                f"{PRODUCT}-user 14 {BUILD_ID} {INCREMENTAL} release-keys",
-            "ro.build.display.id": DISPLAY_ID, "ro.build.fingerprint": FINGERPRINT,
-            "ro.build.id": BUILD_ID, "ro.build.product": DEVICE, "ro.build.tags": "release-keys",
+            "ro.bootloader": f"{DEVICE}-1.3-{r.incremental[:7]}",
+            "ro.build.date": r.build_date,
+            "ro.build.date.utc": str(r.build_date_utc), "ro.build.description":
+                f"{PRODUCT}-user {r.name} {r.build_id} {r.incremental} release-keys",
+            "ro.build.display.id": r.display_id, "ro.build.fingerprint": fingerprint,
+            "ro.build.id": r.build_id, "ro.build.product": DEVICE,
+            "ro.build.tags": "release-keys",
             "ro.build.type": "user", "ro.build.version.codename": "REL",
-            "ro.build.version.incremental": INCREMENTAL, "ro.build.version.release": "14",
-            "ro.build.version.release_or_codename": "14", "ro.build.version.sdk": "34",
-            "ro.build.version.security_patch": "2024-02-05",
+            "ro.build.version.incremental": r.incremental, "ro.build.version.release": r.name,
+            "ro.build.version.release_or_codename": r.name,
+            "ro.build.version.sdk": str(r.sdk),
+            "ro.build.version.security_patch": r.security_patch,
             "ro.hardware": DEVICE, "ro.product.board": DEVICE, "ro.product.brand": BRAND,
             "ro.product.cpu.abi": "arm64-v8a", "ro.product.device": DEVICE,
-            "ro.product.first_api_level": "33", "ro.product.locale": "en-US",
+            "ro.product.first_api_level": str(r.first_api_level), "ro.product.locale": "en-US",
             "ro.product.manufacturer": MANUFACTURER, "ro.product.model": MODEL,
             "ro.product.name": PRODUCT, "ro.product.vendor.brand": BRAND,
             "ro.product.vendor.device": DEVICE, "ro.product.vendor.manufacturer": MANUFACTURER,
             "ro.product.vendor.model": MODEL, "ro.product.vendor.name": PRODUCT,
-            "ro.serialno": "NV5A0C71D2E4", "ro.vendor.build.fingerprint": FINGERPRINT,
+            "ro.serialno": "NV5A0C71D2E4", "ro.vendor.build.fingerprint": fingerprint,
             "sys.boot_completed": "1", "sys.usb.config": "none",
             "persist.vendor.radio.default_network": "33", "wifi.interface": "wlan0",
         }
@@ -220,10 +232,11 @@ class BugReport:
         main = f"{self.base}.txt"
         members = [
             ("version.txt", b"2.0"),
-            ("FS/data/misc/recovery/ro.build.fingerprint", (FINGERPRINT + "\n").encode()),
+            ("FS/data/misc/recovery/ro.build.fingerprint", (self.fingerprint + "\n").encode()),
             (main, self.text().encode("utf-8")),
             ("main_entry.txt", main.encode()),
-            ("dumpstate_log.txt", DUMPSTATE_LOG.encode()),
+            ("dumpstate_log.txt",
+             DUMPSTATE_LOG.replace(ANDROID_14.build_id, self.r.build_id).encode()),
         ]
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as zf:

@@ -1,6 +1,6 @@
 """Battery history records for the simulated day, printed two ways from the same records:
-the human `Battery History` block (formats.md §4.3, legacy printer still used in 14) and the
-checkin `9,hsp` / `9,h` encoding (§4.5).
+the human `Battery History` block (formats.md §4.3: the legacy printer up to 15, history
+format v2 with a wall-clock prefix on 16) and the checkin `9,hsp` / `9,h` encoding (§4.5).
 """
 
 from __future__ import annotations
@@ -36,9 +36,12 @@ STATE2 = [("power_save", "ps"), ("video", "v"), ("wifi_running", "Ww"), ("wifi",
           ("wifi_suppl", "Wsp"), ("camera", "ca"), ("ble_scan", "bles"),
           ("cellular_high_tx_power", "Chtp"), ("gps_signal_quality", "Gss")]
 STATE2_VALUES = {"device_idle": "off", "gps_signal_quality": "poor"}  # defaults (index 0)
-EVENT_CODES = {"top": "Etp", "fg": "Efg", "job": "Ejb", "sync": "Esy", "longwake": "Elw",
-               "screenwake": "Esw", "conn": "Ecn", "user": "Eur", "userfg": "Euf",
-               "pkginactive": "Eai", "pkgactive": "Eaa", "tmpwhitelist": "Etw", "stats": "Est"}
+# 16: `nr_state` (HISTORY_STATE2_DESCRIPTIONS, formats.md §4.3), short values 0–3.
+NR_STATES = ["none", "restricted", "not_restricted", "connected"]
+EVENT_CODES = {"state": "Esc", "top": "Etp", "fg": "Efg", "job": "Ejb", "sync": "Esy",
+               "longwake": "Elw", "screenwake": "Esw", "conn": "Ecn", "user": "Eur",
+               "userfg": "Euf", "pkginactive": "Eai", "pkgactive": "Eaa", "tmpwhitelist": "Etw",
+               "stats": "Est"}
 BATTERY_CODES = {"status": "Bs", "health": "Bh", "plug": "Bp", "temp": "Bt", "volt": "Bv",
                  "charge": "Bcc", "modemRailChargemAh": "Mrc", "wifiRailChargemAh": "Wrc"}
 BATTERY_SHORT = {"discharging": "d", "charging": "c", "good": "g", "none": "n"}
@@ -64,6 +67,11 @@ class History:
 
     def __init__(self, world: World) -> None:
         self.w = world
+        self.sdk = world.r.sdk
+        data_conn = world.r.data_conn  # 12: `none`…`other` (22); 14+: `oos`…`emngcy`, `other`
+        self.state_values = [("data_conn", 9, 0x1F, "Pcn", data_conn, data_conn),
+                             *STATE_VALUES[1:]]
+        self.state2 = STATE2 + ([("nr_state", "nrs")] if self.sdk >= 36 else [])
         self.records: list[Record] = []
         self._build()
 
@@ -93,6 +101,8 @@ class History:
         bits("video", w.media_iv)
         for t, v in w.data_conn:
             add(t, 2, ("val", "data_conn", v))
+            if self.sdk >= 36:  # 16: the LTE cell's NR state (NSA), `connected` on 5G
+                add(t, 2, ("val2", "nr_state", "connected" if v == "nr" else "not_restricted"))
         for t, v in w.signal:
             add(t, 2, ("val", "phone_signal_strength", v))
         for s in w.screens:
@@ -112,6 +122,20 @@ class History:
             add(s, 3, ("wtag", h.uid, h.history_tag or h.tag))
         for e in w.events:
             add(e.t, 5, ("event", e.sign, e.name, e.uid, e.text))
+        if self.sdk >= 36:
+            # 16 names event 21 `state` (Esc): per-uid component states. Real 15 captures
+            # already log it as `est_capacity` with audio/video/gnss strings (§4.3).
+            tv = w.apps_uid("com.example.streamtv")
+            for s, e in w.media_iv:
+                for comp in ("audio", "video"):
+                    add(s, 5, ("event", "+", "state", tv, comp))
+                    if e < w.end:
+                        add(e, 5, ("event", "-", "state", tv, comp))
+            for s, e, uid in w.gps:
+                if s < w.end:
+                    add(s, 5, ("event", "+", "state", uid, "gnss"))
+                    if e < w.end:
+                        add(e, 5, ("event", "-", "state", uid, "gnss"))
         # Battery: a charge reading every level step and half-way, voltage and temperature.
         for t, level in w.level_steps:
             add(t, 4, ("level", level))
@@ -132,10 +156,12 @@ class History:
     def _replay(self, changes: dict) -> None:
         w = self.w
         state = {name: False for name, _, _ in STATE_BITS}
-        state.update({"data_conn": "oos", "phone_state": "in", "phone_signal_strength": 0,
-                      "brightness": 0})
-        state2 = {name: False for name, _ in STATE2}
+        state.update({"data_conn": self.state_values[0][4][0], "phone_state": "in",
+                      "phone_signal_strength": 0, "brightness": 0})
+        state2 = {name: False for name, _ in self.state2}
         state2.update(STATE2_VALUES)
+        if self.sdk >= 36:
+            state2["nr_state"] = "none"
         level = 100
         last_batt = {}
 
@@ -232,19 +258,18 @@ class History:
                     rec.event = ev
                 else:
                     events_out.append(ev)
-        order = bit_names + [v[0] for v in STATE_VALUES] + [s[0] for s in STATE2]
+        order = bit_names + [v[0] for v in self.state_values] + [s[0] for s in self.state2]
         rec.tokens = [tokens[n] for n in order if n in tokens]
         if rec.wake_tag and not any(t[1] == "wake_lock" and t[2] for t in rec.tokens):
             rec.wake_tag = None  # the tag prints only with the bit turning on
         rec.states = self._word(state)
 
-    @staticmethod
-    def _word(state: dict) -> int:
+    def _word(self, state: dict) -> int:
         word = 0
         for name, bit, _ in STATE_BITS:
             if state[name]:
                 word |= 1 << bit
-        for name, shift, mask, _, names, _ in STATE_VALUES:
+        for name, shift, mask, _, names, _ in self.state_values:
             value = state[name]
             idx = names.index(value) if isinstance(value, str) else value
             word |= (idx & mask) << shift
@@ -276,11 +301,18 @@ class History:
         w = self.w
         out = [self._header()]
         for r in self.records:
-            time = "  " + fmt.duration_padded(r.t - w.t0)
+            if self.sdk >= 36:
+                # History format v2 (16): the record's wall-clock time, `MM-dd HH:mm:ss.SSS`
+                # in the device zone (HistoryLogTimeFormatter), instead of `+time (n)`.
+                local = w.clock.local(r.t)
+                prefix = (f"  {local.strftime('%m-%d %H:%M:%S')}."
+                          f"{local.microsecond // 1000:03d} ")
+            else:
+                prefix = f"  {fmt.duration_padded(r.t - w.t0)} ({r.ints}) "
             if r.command:
-                out.append(f"{time} ({r.ints}) {r.command}: {w.clock.history(r.t)}")
+                out.append(f"{prefix}{r.command}: {w.clock.history(r.t)}")
                 continue
-            parts = [f"{time} ({r.ints}) {r.level:03d}"]
+            parts = [f"{prefix}{r.level:03d}"]
             if verbose:
                 parts.append(f" {r.states:08x}")
             for name, value in r.battery:
@@ -313,7 +345,7 @@ class History:
                 return f' +wake_lock={fmt.uid(uid)}:"{tag}"'
             return f" {'+' if value else '-'}{name}"
         if kind == "val":
-            spec = next(v for v in STATE_VALUES if v[0] == name)
+            spec = next(v for v in self.state_values if v[0] == name)
             text = spec[4][value] if isinstance(value, int) else value
             return f" {name}={text}"
         return f" {name}={value}"
@@ -323,8 +355,11 @@ class History:
         used = n * 11 + 2048
         strings = len({(u, s) for u, s in self._pool_order()})
         pool_bytes = sum(len(s) * 2 + 12 for _, s in self._pool_order())
-        return (f"Battery History ({used * 100 // (4096 * 1024)}% used, {used // 1024}KB used "
-                f"of 4096KB, {strings} strings using {pool_bytes // 1024}KB):")
+        # 16 names the printer's format version: `Battery History [Format: 2] (…)`.
+        version = " [Format: 2]" if self.sdk >= 36 else ""
+        return (f"Battery History{version} ({used * 100 // (4096 * 1024)}% used, "
+                f"{used // 1024}KB used of 4096KB, {strings} strings using "
+                f"{pool_bytes // 1024}KB):")
 
     def _pool_order(self) -> list[tuple[int, str]]:
         """History tag pool in first-use order: wakelock tags, wake reasons, event strings."""
@@ -375,19 +410,20 @@ class History:
                            + ",SubsystemPowerState Empty")
         return out
 
-    @staticmethod
-    def _checkin_token(kind: str, name: str, value, r: Record, index: dict) -> str:
+    def _checkin_token(self, kind: str, name: str, value, r: Record, index: dict) -> str:
         if kind == "bit":
             code = next(c for n, _, c in STATE_BITS if n == name)
             if name == "wake_lock" and value and r.wake_tag:
                 return f"+w={index[r.wake_tag]}"
             return f"{'+' if value else '-'}{code}"
         if kind == "bit2":
-            code = next(c for n, c in STATE2 if n == name)
+            code = next(c for n, c in self.state2 if n == name)
             return f"{'+' if value else '-'}{code}"
         if kind == "val":
-            spec = next(v for v in STATE_VALUES if v[0] == name)
+            spec = next(v for v in self.state_values if v[0] == name)
             text = spec[5][value] if isinstance(value, int) else spec[5][spec[4].index(value)]
             return f"{spec[3]}={text}"
-        code = next(c for n, c in STATE2 if n == name)
+        code = next(c for n, c in self.state2 if n == name)
+        if name == "nr_state":
+            return f"{code}={NR_STATES.index(value)}"
         return f"{code}={value}"

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from . import timeline as tl
 from .fmt import WallClock
+from .release import ANDROID_14, Release
 
 SEED = 20250312
 
@@ -29,10 +30,10 @@ BRAND = "acme"
 MODEL = "Nova 5"
 DEVICE = "nova5"
 PRODUCT = "nova5_eea"
-BUILD_ID = "UQ1A.240205.002"
-INCREMENTAL = "11374062"
-FINGERPRINT = f"{BRAND}/{PRODUCT}/{DEVICE}:14/{BUILD_ID}/{INCREMENTAL}:user/release-keys"
-DISPLAY_ID = f"{BUILD_ID} release-keys"
+BUILD_ID = ANDROID_14.build_id  # the Android 14 build; other releases: release.py
+INCREMENTAL = ANDROID_14.incremental
+FINGERPRINT = ANDROID_14.fingerprint(BRAND, PRODUCT, DEVICE)
+DISPLAY_ID = ANDROID_14.display_id
 TIMEZONE = "Europe/Berlin"
 
 BOOT_LOCAL = datetime(2025, 3, 9, 5, 21, 13, 118000)
@@ -85,7 +86,6 @@ SYSTEM_PACKAGES = ("android", "com.android.settings", "com.android.providers.set
 
 ACCOUNT = "alex.morgan@example.com"
 WM_SERVICE = "androidx.work.impl.background.systemjob.SystemJobService"
-WM_NS = "androidx.work.systemjobscheduler"
 
 # Kernel wakeup reasons (batterystats `Wakeup reason` / checkin `wr`). The modem one is the
 # dominant reason of scenario (k).
@@ -163,16 +163,19 @@ class JobRun:
     reason_text: str  # debug reason printed on Job history STOP lines
     namespace: str | None = None
     calling_uid: int | None = None
+    type_letter: str = ""  # 16: `e` expedited / `r` regular (add_type_info_to_wakelock_tag)
+    id_in_dump_tag: bool = True  # 14 only: `tag=…#<jobId>` on the jobscheduler dump line
 
     @property
     def tag(self) -> str:
-        """The wakelock: JobStatus.getWakelockTag() = `*job*/` + batteryName (14's
-        JobServiceContext). The `#jobId` that 14 adds is only on the dump's `tag=` line."""
-        return f"*job*/{self.name}"
+        """The wakelock: JobStatus.getWakelockTag() = `*job*[e|u|r]/` + batteryName (14's
+        JobServiceContext; the type letter from 16). The `#jobId` that 14 adds is only on the
+        dump's `tag=` line."""
+        return f"*job*{self.type_letter}/{self.name}"
 
     @property
     def dump_tag(self) -> str:
-        return f"*job*/{self.name}#{self.job_id}"
+        return self.tag + (f"#{self.job_id}" if self.id_in_dump_tag else "")
 
 
 @dataclass
@@ -197,8 +200,10 @@ class World:
     """Builds the whole day in `__init__`; dump writers only read it."""
 
     rng: random.Random = field(default_factory=lambda: random.Random(SEED))
+    release: Release = ANDROID_14
 
     def __post_init__(self) -> None:
+        self.r = self.release
         self.clock = WallClock(BOOT_LOCAL)
         c = self.clock
         self.t0 = c.elapsed(RESET_LOCAL)
@@ -490,9 +495,11 @@ class World:
 
     def _job(self, uid: int, job_id: int, name: str, start: int, length: int, outcome: str,
              periodic: bool, reason: str, namespace: str | None = None,
-             calling_uid: int | None = None, wake_reason: str = WR_RTC) -> JobRun:
+             calling_uid: int | None = None, wake_reason: str = WR_RTC,
+             expedited: bool = False) -> JobRun:
         run = JobRun(uid, job_id, name, start, start + length, outcome, periodic, reason,
-                     namespace, calling_uid)
+                     namespace, calling_uid, self.r.job_type_letter(expedited),
+                     self.r.job_id_in_dump_tag)
         self.jobs.append(run)
         self.wake(start, wake_reason, 200)
         self.holds.append(Hold(uid, run.tag, start, run.end))
@@ -505,7 +512,11 @@ class World:
         reschedules it after every run; the backlog never fits, so the system stops it at the
         EJ runtime limit (timeout, 3 min on 14) or when the EJ quota runs out (constraints)."""
         uid = pkg_uid("com.example.cloudnotes")
-        name = "com.example.cloudnotes/.sync.NotesSyncJobService"
+        # 16: the app sets a trace tag (JobInfo.Builder.setTraceTag), which 16 puts in front
+        # of the battery name (include_trace_tag_in_job_name, formats.md §3.2).
+        name = self.r.battery_name("com.example.cloudnotes/.sync.NotesSyncJobService",
+                                   trace_tag="NotesSync")
+        self.cloudnotes_name = name
         plan = [
             ("08:18:11.402", "constraints"), ("09:46:55.310", "successful_finish"),
             ("11:30:02.877", "constraints"), ("13:58:40.101", "successful_finish"),
@@ -525,7 +536,7 @@ class World:
                 reason = "cancelled due to unsatisfied constraints"
             else:
                 length, reason = 24_000 + self.rng.randint(0, 30_000), "app called jobFinished"
-            self._job(uid, 1001, name, t, length, outcome, False, reason)
+            self._job(uid, 1001, name, t, length, outcome, False, reason, expedited=True)
             self.radio_burst(t + 500, length)
         self.cloudnotes_last = self.jobs[-1]
 
@@ -537,14 +548,15 @@ class World:
         authority = "com.example.contactsplus.provider"
         account_type = "com.example.contactsplus.account"
         sync_name = f"{authority}/{account_type}/{ACCOUNT}"
-        job_name = f"{sync_name}:android"
+        sync_ns = self.r.sync_namespace
+        job_name = self.r.battery_name(f"{sync_name}:android", sync_ns)
         t = self.t0 + 6 * 60_000 + 12_345
         while t < self.end - 60_000:
             if self.background_ok(t, 30_000):
                 length = 5_400 + self.rng.randint(0, 3_100)
                 job_id = 100_000 + self.rng.randint(0, 9_999)  # SyncManager's id range
                 run = self._job(uid, job_id, job_name, t, length, "successful_finish", False,
-                                "app called jobFinished", calling_uid=1000,
+                                "app called jobFinished", namespace=sync_ns, calling_uid=1000,
                                 wake_reason=WR_MODEM)
                 s, e = t + 160, run.end - 210
                 self.syncs.append(SyncRun(uid, sync_name, s, e))
@@ -563,19 +575,22 @@ class World:
         """Healthy: hourly WorkManager refresh and a calendar sync every three hours (both
         wait for the next maintenance window or the end of Doze)."""
         uid = pkg_uid("com.example.mail")
-        wm_name = f"@{WM_NS}@com.example.mail/{WM_SERVICE}"
+        wm_ns = self.r.wm_namespace
+        wm_name = self.r.battery_name(f"com.example.mail/{WM_SERVICE}", wm_ns)
         t = self.next_ok(self.at(1, "07:52:30.118"))
         while t < self.end - 30_000:
             self._job(uid, 12, wm_name, t, 4_200 + self.rng.randint(0, 5_000),
-                      "successful_finish", True, "app called jobFinished", namespace=WM_NS)
+                      "successful_finish", True, "app called jobFinished", namespace=wm_ns)
             self.radio_burst(t + 300, 6_000)
             t = self.next_ok(t + 3_600_000 + self.rng.randint(0, 240_000))
         sync_name = f"com.android.calendar/com.example.mail.account/{ACCOUNT}"
         t = self.next_ok(self.at(1, "08:40:02.555"))
         while t < self.end - 30_000:
-            run = self._job(uid, 100007, f"{sync_name}:android", t,
-                            5_000 + self.rng.randint(0, 3_000), "successful_finish", True,
-                            "app called jobFinished", calling_uid=1000)
+            run = self._job(uid, 100007,
+                            self.r.battery_name(f"{sync_name}:android", self.r.sync_namespace),
+                            t, 5_000 + self.rng.randint(0, 3_000), "successful_finish", True,
+                            "app called jobFinished", namespace=self.r.sync_namespace,
+                            calling_uid=1000)
             s, e = t + 120, run.end - 150
             self.syncs.append(SyncRun(uid, sync_name, s, e))
             self.holds.append(Hold(uid, f"*sync*/{sync_name}", s, e))
