@@ -375,3 +375,14 @@ def test_history_excerpt(load):
     assert hist[1]["stop_reason"] == "app called jobFinished"
     assert (hist[1]["stop_reason_code"], hist[1]["duration_ms"]) == (0, 78)
     assert hist[1]["periodic"] is False and hist[1]["periodic_flag"] is True
+
+
+def test_android81_history_sync_rows_get_their_app(load):
+    # Gmail's syncs ran as jobs whose ids are no longer registered (SyncManager uses a fresh
+    # id per sync); their source uid u0a92 owns one package among the registered jobs.
+    hist = load("sailfish_8_1").table("jobscheduler_history")
+    assert hist.filter(pl.col("package").is_null()).height == 0
+    gmail = hist.filter(pl.col("tag").str.starts_with("gmail-ls/"))
+    assert gmail.height == 12
+    assert gmail["package"].unique().to_list() == ["com.google.android.gm"]
+    assert gmail["uid"].unique().to_list() == [10092]

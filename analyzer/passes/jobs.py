@@ -14,6 +14,7 @@ charge; jobscheduler `Job history` STOP lines for jobs batterystats does not cov
 from __future__ import annotations
 
 import json
+import re
 
 import polars as pl
 
@@ -242,6 +243,8 @@ def _short_job(job: str | None, pkg: str | None) -> str | None:
     whole, a bare class gets the package in front, so the title names the app once."""
     if not job:
         return pkg
+    # 16 `#<traceTag>#` and 14+ `@<namespace>@` battery-name prefixes say nothing to a reader.
+    job = re.sub(r"^(?:#[^#]*#)?(?:@[^@]*@)?", "", job)
     if pkg and not job.startswith(pkg):
         return f"{pkg} {job}"
     return job

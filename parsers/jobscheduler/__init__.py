@@ -175,6 +175,12 @@ def _link(out: dict[str, list[dict]], tracked: dict[tuple, set[str]], sdk: int |
         by_name[(j["job_id"], raw)] = j
         by_source[(j["source_uid"], j["job_id"])] = j
     by_uid_name = {(j["source_uid"], _raw_name(j)): j for j in jobs}
+    # SyncManager gives every sync a fresh job id, so its history lines match no registered
+    # job by id; their uid (the source uid) still names the app when one package owns it.
+    uid_packages: dict[int, set[str]] = {}
+    for j in jobs:
+        if j.get("source_uid") is not None and j.get("source_package"):
+            uid_packages.setdefault(j["source_uid"], set()).add(j["source_package"])
     for row in out["history"]:
         name = row.get("_name")
         job = (by_name.get((row["job_id"], name)) or by_source.get((row["uid"], row["job_id"]))
@@ -183,6 +189,8 @@ def _link(out: dict[str, list[dict]], tracked: dict[tuple, set[str]], sdk: int |
             row["package"] = job["source_package"]
         elif row.get("package") is None and name:
             row["package"] = component_package(name)
+        if row.get("package") is None and len(uid_packages.get(row.get("uid"), ())) == 1:
+            row["package"] = next(iter(uid_packages[row["uid"]]))
 
     for row in out["quota"]:
         if row.get("source") != "job":
