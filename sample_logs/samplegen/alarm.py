@@ -409,35 +409,12 @@ SETTINGS = fmt.block("""  Settings:
     temporary_quota_bump=0~
     cached_listener_removal_delay=+10s0ms""")
 
-# 12 (S): `version`, `lazy_batching`, `time_tick_allowed_while_idle`, `crash_non_clock_apps`
-# and `kill_on_schedule_exact_alarm_revoked` (12–13); no `temporary_quota_bump` (13) or
-# `cached_listener_removal_delay` (14) (formats.md §2.2).
-SETTINGS_12 = fmt.block("""  Settings:
-    version=2~
-    min_futurity=+5s0ms
-    min_interval=+1m0s0ms
-    max_interval=+365d0h0m0s0ms
-    min_window=+10m0s0ms
-    listener_timeout=+5s0ms
-    allow_while_idle_quota=72~
-    allow_while_idle_window=+1h0m0s0ms
-    allow_while_idle_compat_quota=1~
-    allow_while_idle_compat_window=+9m0s0ms
-    allow_while_idle_whitelist_duration=+10s0ms
-    max_alarms_per_uid=500~
-    app_standby_window=+1h0m0s0ms
-    standby_quota_active=720~
-    standby_quota_working=10~
-    standby_quota_frequent=2~
-    standby_quota_rare=1~
-    standby_quota_never=0~
-    app_standby_restricted_window=+1d0h0m0s0ms
-    standby_quota_restricted=1~
-    lazy_batching=true~
-    time_tick_allowed_while_idle=true~
-    crash_non_clock_apps=true~
-    priority_alarm_delay=+9m0s0ms
-    exact_alarm_deny_list=[]
-    min_device_idle_fuzz=+2m0s0ms
-    max_device_idle_fuzz=+15m0s0ms
-    kill_on_schedule_exact_alarm_revoked=true~""")
+# 12 (S): the list above plus `version`, `lazy_batching`, `time_tick_allowed_while_idle`,
+# `crash_non_clock_apps` and `kill_on_schedule_exact_alarm_revoked` (12–13); no
+# `temporary_quota_bump` (13) or `cached_listener_removal_delay` (14) (formats.md §2.2).
+_PRIORITY = SETTINGS.index("    priority_alarm_delay=+9m0s0ms")
+SETTINGS_12 = [SETTINGS[0], "    version=2 ", *SETTINGS[1:_PRIORITY],
+               "    lazy_batching=true ", "    time_tick_allowed_while_idle=true ",
+               "    crash_non_clock_apps=true ",
+               *SETTINGS[_PRIORITY:SETTINGS.index("    temporary_quota_bump=0 ")],
+               "    kill_on_schedule_exact_alarm_revoked=true "]

@@ -24,7 +24,8 @@ class Release:
     build_date: str  # ro.build.date
     build_date_utc: int
     first_api_level: int
-    kernel: str  # /proc/version
+    kernel_release: str  # `uname -r`
+    toolchain: str  # the compiler part of /proc/version
     module_metadata: int
     baseband: str
     checkin_version: int  # formats.md §4.4: 11–13 = 35, 14–16 = 36
@@ -40,6 +41,12 @@ class Release:
     @property
     def display_id(self) -> str:
         return f"{self.build_id} release-keys"
+
+    @property
+    def kernel(self) -> str:
+        """/proc/version: the kernel is built with the platform, on the same date."""
+        return (f"Linux version {self.kernel_release} (build-user@build-host) "
+                f"({self.toolchain}) #1 SMP PREEMPT {self.build_date}")
 
     # -- names the platform builds differently (JobStatus, formats.md §3.2/§3.3) ---------
 
@@ -109,10 +116,9 @@ ANDROID_14 = Release(
     name="14", sdk=34, build_id="UQ1A.240205.002", incremental="11374062",
     security_patch="2024-02-05", build_date="Fri Jan 19 03:41:22 UTC 2024",
     build_date_utc=1705635682, first_api_level=33,
-    kernel="Linux version 5.15.123-android14-11-g8e1f0c2b7a44-ab11331208 "
-           "(build-user@build-host) (Android (10087095, +pgo, +bolt, +lto, -mlgo, based on "
-           "r487747c) clang version 17.0.2, LLD 17.0.2) #1 SMP PREEMPT Fri Jan 19 03:41:22 "
-           "UTC 2024",
+    kernel_release="5.15.123-android14-11-g8e1f0c2b7a44-ab11331208",
+    toolchain="Android (10087095, +pgo, +bolt, +lto, -mlgo, based on r487747c) clang version "
+              "17.0.2, LLD 17.0.2",
     module_metadata=341057000, baseband="g5123b-241017-241206-B-12705548",
     checkin_version=36, parcel_version=212, zip_name="bugreport-sample.zip")
 
@@ -122,10 +128,9 @@ ANDROID_16 = Release(
     name="16", sdk=36, build_id="BP22.250221.010", incremental="13193326",
     security_patch="2025-03-05", build_date="Fri Feb 21 06:12:40 UTC 2025",
     build_date_utc=1740118360, first_api_level=33,
-    kernel="Linux version 6.1.124-android14-11-g4b9d2e07c3f1-ab13120443 "
-           "(build-user@build-host) (Android (12833971, +pgo, +bolt, +lto, +mlgo, based on "
-           "r536225) clang version 19.0.1, LLD 19.0.1) #1 SMP PREEMPT Fri Feb 21 06:12:40 "
-           "UTC 2025",
+    kernel_release="6.1.124-android14-11-g4b9d2e07c3f1-ab13120443",
+    toolchain="Android (12833971, +pgo, +bolt, +lto, +mlgo, based on r536225) clang version "
+              "19.0.1, LLD 19.0.1",
     module_metadata=360010000, baseband="g5123b-250117-250206-B-13001842",
     checkin_version=36, parcel_version=215, zip_name="bugreport-sample-android16.zip")
 
@@ -134,9 +139,8 @@ ANDROID_12 = Release(
     name="12", sdk=31, build_id="SQ1A.220205.002", incremental="8010174",
     security_patch="2022-02-05", build_date="Thu Jan 13 01:02:33 UTC 2022",
     build_date_utc=1642035753, first_api_level=31,
-    kernel="Linux version 5.10.66-android12-9-00021-g2c1f7a1d4c11-ab7912395 "
-           "(build-user@build-host) (Android (7284624, based on r416183b) clang version "
-           "12.0.5, LLD 12.0.5) #1 SMP PREEMPT Thu Jan 13 01:02:33 UTC 2022",
+    kernel_release="5.10.66-android12-9-00021-g2c1f7a1d4c11-ab7912395",
+    toolchain="Android (7284624, based on r416183b) clang version 12.0.5, LLD 12.0.5",
     module_metadata=310744000, baseband="g5123b-211203-220104-B-8012211",
     checkin_version=35, parcel_version=200, zip_name="bugreport-sample-android12.zip")
 
