@@ -1,3 +1,6 @@
-"""wakescope analysis: attribute parsed tables to background APIs, find problems, report."""
+"""wakescope's analysis: attribute parsed tables to background APIs, find problems, report.
 
-__version__ = "0.1.0"
+Layers, each importing only those below it (docs/packages.md):
+`cli/` → `batch/` → `pipeline` → `report/` → `analysis` → `passes/`, `attribution` →
+`model`, `tables`, `knowledge/`, `format`.
+"""

@@ -8,32 +8,19 @@
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-import parsers
-
-from .attribution import attribute, coverage, uid_names
-from .passes import PASSES, Context, Periods
-from .rules import SEVERITIES, RuleSet, load_rules
-from .tables import APPS, FINDINGS
+from wakescope import parsers
+from wakescope.analyzer.attribution import attribute, coverage, uid_names
+from wakescope.analyzer.knowledge import RuleSet, load_rules
+from wakescope.analyzer.model import SEVERITY_RANK, Analysis, Periods
+from wakescope.analyzer.passes import PASSES
+from wakescope.analyzer.passes.context import Context
+from wakescope.analyzer.tables import APPS, FINDINGS
 
 SECTION = "analysis"
-
-
-@dataclass
-class Analysis:
-    """The analysed capture: attributed tables, findings, apps and attribution coverage."""
-
-    capture: parsers.Capture
-    tables: dict[str, pl.DataFrame]   # capture tables + api/component/rule, findings, apps
-    findings: pl.DataFrame            # analyzer.tables.FINDINGS, sorted high→info, by value
-    apps: pl.DataFrame                # analyzer.tables.APPS
-    period_ms: int | None             # stats period used for normalisation (time on battery)
-    coverage: dict                    # attribution coverage (see attribution.coverage)
 
 
 def _periods(cap: parsers.Capture, tables: dict[str, pl.DataFrame]) -> Periods:
@@ -54,7 +41,7 @@ def _sorted(findings: list[dict]) -> pl.DataFrame:
     # and the same input must give the same output on every run.
     df = FINDINGS.frame(findings).with_columns(
         pl.col("value").round_sig_figs(9), pl.col("threshold").round_sig_figs(9))
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    rank = SEVERITY_RANK
     return (df.with_columns(pl.col("severity").replace_strict(rank, default=len(rank))
                             .alias("_rank"))
             .sort(["_rank", "value", "kind", "id"], descending=[False, True, False, False],
@@ -62,12 +49,12 @@ def _sorted(findings: list[dict]) -> pl.DataFrame:
             .drop("_rank"))
 
 
-def run_passes(ctx: Context, names: tuple[str, ...] = PASSES) -> list[dict]:
+def run_passes(ctx: Context, passes=PASSES) -> list[dict]:
     """Run each pass; a pass that raises becomes a diagnostic and the others go on."""
     found: list[dict] = []
-    for name in names:
+    for module in passes:
+        name = module.__name__.rpartition(".")[2]
         try:
-            module = importlib.import_module(f"analyzer.passes.{name}")
             found.extend(module.run(ctx))
         except Exception as exc:  # passes are independent: one failure must not stop the rest
             ctx.cap.diagnostics.error(SECTION, f"pass {name} failed: {type(exc).__name__}: "
@@ -92,7 +79,7 @@ def analyse(cap: parsers.Capture, rules: Path | None = None) -> Analysis:
                   names=names)
     findings = _sorted(run_passes(ctx))
     try:
-        from .apps import build_apps
+        from wakescope.analyzer.passes.apps import build_apps
 
         apps = build_apps(ctx, findings)
     except Exception as exc:

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from parsers.uid import PER_USER_RANGE
-
-from .rules import Rule, RuleSet
+from wakescope.analyzer.knowledge import Rule, RuleSet
+from wakescope.parsers.uid import PER_USER_RANGE
 
 ATTR_COLS = ("api", "component", "rule", "owner_package")
 KEY_COLS = ("family", "tag", "service", "namespace", "package", "uid", "app_id",

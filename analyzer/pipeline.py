@@ -23,30 +23,29 @@ def run_one(
 
     Raises `parsers.InputError` when the input is not a readable Android dump.
     """
-    import parsers
-
-    from .analysis import analyse
+    from wakescope import parsers
+    from wakescope.analyzer.analysis import analyse
 
     cap = parsers.load(input_path, redact=redact)
     result = analyse(cap, rules=rules)
     if html is not None:
-        from .report import write_html
+        from wakescope.analyzer.report import write_html
 
         html.parent.mkdir(parents=True, exist_ok=True)
         write_html(result, html)
     if markdown is not None:
-        from .report import render_markdown
+        from wakescope.analyzer.report import render_markdown
 
         markdown.parent.mkdir(parents=True, exist_ok=True)
         markdown.write_text(render_markdown(result), encoding="utf-8")
     if json_path is not None:
-        from .report import analysis_json
+        from wakescope.analyzer.report import analysis_json
 
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(analysis_json(result), indent=2, default=str),
                              encoding="utf-8")
     if tables_dir is not None:
-        from .export import safe_child, write_tables
+        from wakescope.analyzer.report.tables import safe_child, write_tables
 
         write_tables(result.tables, tables_dir, fmt)
         safe_child(tables_dir, "capture.json").write_text(

@@ -69,7 +69,7 @@ def measure(path: Path, repeat: int, stages: set[str]) -> dict:
     """All requested stages for one input, in this process (run it in a fresh one)."""
     import resource
 
-    import parsers
+    from wakescope import parsers
 
     rows: list[dict] = []
     notes: list[str] = []
@@ -103,7 +103,7 @@ def measure(path: Path, repeat: int, stages: set[str]) -> dict:
     result = None
     if stages & {"analyse", "report"}:
         try:
-            from analyzer.analysis import analyse
+            from wakescope.analyzer.analysis import analyse
         except ImportError as exc:
             notes.append(f"analyse skipped: {exc}")
         else:
@@ -114,7 +114,7 @@ def measure(path: Path, repeat: int, stages: set[str]) -> dict:
                 result = analyse(loaded)
     if "report" in stages and result is not None:
         try:
-            from analyzer.report import write_html
+            from wakescope.analyzer.report import write_html
         except ImportError as exc:
             notes.append(f"report skipped: {exc}")
         else:
@@ -144,7 +144,7 @@ def run_worker(path: Path, repeat: int, stages: set[str]) -> dict:
 
 def _wakescope() -> list[str]:
     exe = shutil.which("wakescope")
-    return [exe] if exe else [sys.executable, "-m", "analyzer.cli"]
+    return [exe] if exe else [sys.executable, "-m", "wakescope"]
 
 
 def _run_child(cmd: list[str]) -> tuple[float, float, float, int]:

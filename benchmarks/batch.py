@@ -26,7 +26,7 @@ NOT_INPUTS = ["README.md", "SHA256SUMS"]
 def measure(corpus: Path, jobs: int, repeat: int) -> tuple[list[float], dict, float]:
     """Wall times of `repeat` fresh batches with `jobs` processes, the last counts, and the
     per-input work (parse + analyse + report + tables, summed) of the fastest run."""
-    from analyzer.batch import run_batch
+    from wakescope.analyzer.batch import run_batch
 
     times, counts, work = [], {}, 0.0
     for _ in range(repeat):

@@ -7,15 +7,14 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 
-from .capture import Capture
-from .clock import Clock, parse_duration_ms
-from .container import open_text
-from .diagnostics import Diagnostic, Diagnostics
-from .errors import InputError
-from .metadata import (
+from wakescope.parsers.capture import Capture
+from wakescope.parsers.clock import Clock, parse_duration_ms
+from wakescope.parsers.container import open_text
+from wakescope.parsers.diagnostics import Diagnostic, Diagnostics
+from wakescope.parsers.errors import InputError
+from wakescope.parsers.metadata import (
     Metadata,
     build_clock,
     read_bugreport_name,
@@ -25,23 +24,27 @@ from .metadata import (
     read_properties,
     read_service_clocks,
 )
-from .section_input import SectionInput
-from .sections import Section
+from wakescope.parsers.section_input import SectionInput
+from wakescope.parsers.sections import Section
 
 __all__ = [
-    "Capture", "Clock", "Diagnostic", "Diagnostics", "InputError", "Metadata", "Section",
-    "SectionInput", "load", "parse_duration_ms", "parse_section",
+    "SECTION_ORDER",
+    "Capture",
+    "Clock",
+    "Diagnostic",
+    "Diagnostics",
+    "InputError",
+    "Metadata",
+    "Section",
+    "SectionInput",
+    "load",
+    "parse_duration_ms",
+    "parse_section",
+    "section_parser",
 ]
 
-# Section name → module whose `parse(SectionInput) -> dict[str, DataFrame]` reads it.
-PARSERS = {
-    "batterystats_checkin": "parsers.batterystats.checkin",
-    "batterystats": "parsers.batterystats.human",
-    "jobscheduler": "parsers.jobscheduler",
-    "alarm": "parsers.alarm",
-}
 # Checkin first: its aggregates win over the human form when a bug report has both.
-_ORDER = ("batterystats_checkin", "batterystats", "jobscheduler", "alarm")
+SECTION_ORDER = ("batterystats_checkin", "batterystats", "jobscheduler", "alarm")
 
 
 def _metadata(cap: Capture, commands) -> None:
@@ -67,7 +70,7 @@ def _metadata(cap: Capture, commands) -> None:
     read_service_clocks(meta, cap.section_text(alarm)[:20_000] if alarm else None,
                         cap.section_text(jobs) if jobs else None)
     if meta.sdk is not None and meta.release is None:
-        from .metadata import SDK_TO_RELEASE
+        from wakescope.parsers.metadata import SDK_TO_RELEASE
 
         meta.set("release", SDK_TO_RELEASE.get(meta.sdk), meta.sources.get("sdk", "sdk"))
     cap.clock = build_clock(meta)
@@ -88,9 +91,25 @@ def open_capture(path: str | os.PathLike) -> Capture:
     return cap
 
 
+def section_parser(name: str):
+    """The module whose `parse(SectionInput) -> dict[str, DataFrame]` reads section `name`
+    (imported on first use: `info` needs none of them)."""
+    if name == "batterystats_checkin":
+        from wakescope.parsers.batterystats import checkin as module
+    elif name == "batterystats":
+        from wakescope.parsers.batterystats import human as module
+    elif name == "jobscheduler":
+        from wakescope.parsers import jobscheduler as module
+    elif name == "alarm":
+        from wakescope.parsers import alarm as module
+    else:
+        raise KeyError(f"no parser for section {name!r}")
+    return module
+
+
 def parse_section(cap: Capture, name: str, section: Section, redact: bool = True) -> dict:
     """Run one section's parser; a parser failure becomes a diagnostic, never an exception."""
-    module = importlib.import_module(PARSERS[name])
+    module = section_parser(name)
     inp = SectionInput(name, cap.section_lines(section), section.first_line, cap.meta,
                        cap.clock, cap.diagnostics, redact)
     try:
@@ -108,13 +127,13 @@ def load(path: str | os.PathLike, *, parse: bool = True, redact: bool = True) ->
     """
     import polars as pl
 
-    from .batterystats.merge import merge
+    from wakescope.parsers.batterystats.merge import merge
 
     cap = open_capture(path)
     if not parse:
         return cap
     per_section: dict[str, dict[str, pl.DataFrame]] = {}
-    for name in _ORDER:
+    for name in SECTION_ORDER:
         tables = per_section.setdefault(name, {})
         # A dump that repeats a service (concatenated files) yields rows from each copy.
         for section in (s for s in cap.sections if s.name == name):

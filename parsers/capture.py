@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .clock import Clock
-from .diagnostics import Diagnostics
-from .metadata import Metadata
-from .sections import Section
+from wakescope.parsers.clock import Clock
+from wakescope.parsers.diagnostics import Diagnostics
+from wakescope.parsers.metadata import Metadata
+from wakescope.parsers.sections import Section
 
 if TYPE_CHECKING:
     import polars as pl
@@ -45,7 +45,7 @@ class Capture:
 
     def table(self, name: str) -> pl.DataFrame:
         """A table by name; an empty frame with the declared schema when absent."""
-        from .schemas import empty
+        from wakescope.parsers.schemas import empty
 
         frame = self.tables.get(name)
         return frame if frame is not None else empty(name)

@@ -16,10 +16,15 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .decode import decode
-from .diagnostics import Diagnostics
-from .errors import InputError
-from .sections import CommandSection, Section, find_marked_sections, find_standalone_sections
+from wakescope.parsers.decode import decode
+from wakescope.parsers.diagnostics import Diagnostics
+from wakescope.parsers.errors import InputError
+from wakescope.parsers.sections import (
+    CommandSection,
+    Section,
+    find_marked_sections,
+    find_standalone_sections,
+)
 
 MAX_TEXT_BYTES = 1 << 30  # 1 GiB of main text, far above any real bug report (10–40 MB)
 MAX_RATIO = 200  # uncompressed/compressed; real bug report text compresses 5–15×

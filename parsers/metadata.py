@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from .clock import (
+from wakescope.parsers.clock import (
     Clock,
     local_offset_minutes,
     parse_duration_ms,

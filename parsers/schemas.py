@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
-
 import polars as pl
 
-from .schema import TableSchema
-
-# Modules that declare `TABLES: dict[str, TableSchema]`.
-_MODULES = ("parsers.batterystats", "parsers.jobscheduler", "parsers.alarm")
+from wakescope.parsers.schema import TableSchema
 
 
 def all_tables() -> dict[str, TableSchema]:
-    out: dict[str, TableSchema] = {}
-    for mod in _MODULES:
-        try:
-            m = importlib.import_module(mod)
-        except ImportError:
-            continue
-        out.update(getattr(m, "TABLES", {}))
-    return out
+    """Each parser package's declared `TABLES`, in section order."""
+    from wakescope.parsers import alarm, batterystats, jobscheduler
+
+    return {**batterystats.TABLES, **jobscheduler.TABLES, **alarm.TABLES}
 
 
 def empty(name: str) -> pl.DataFrame:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .clock import Clock
-from .diagnostics import Diagnostics
-from .metadata import Metadata
+from wakescope.parsers.clock import Clock
+from wakescope.parsers.diagnostics import Diagnostics
+from wakescope.parsers.metadata import Metadata
 
 
 @dataclass

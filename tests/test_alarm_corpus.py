@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-import parsers
 from tests.conftest import BUGREPORTS
+from wakescope import parsers
 
 pytestmark = pytest.mark.corpus
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from parsers.alarm import parse
-from parsers.alarm.flags import decode_flags
-from parsers.alarm.pending import parse_alarm_string, policy_deferral
-from parsers.section_input import SectionInput
+from wakescope.parsers.alarm import parse
+from wakescope.parsers.alarm.flags import decode_flags
+from wakescope.parsers.alarm.pending import parse_alarm_string, policy_deferral
+from wakescope.parsers.section_input import SectionInput
 
 DATA = Path(__file__).parent / "data" / "alarm"
 

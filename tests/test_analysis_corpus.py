@@ -20,9 +20,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-import parsers
-from analyzer.analysis import analyse
 from tests.conftest import BUGREPORTS, corpus_path
+from wakescope import parsers
+from wakescope.analyzer.analysis import analyse
 
 pytestmark = pytest.mark.corpus
 

@@ -11,11 +11,11 @@ import json
 import polars as pl
 import pytest
 
-from analyzer import analysis
-from analyzer.analysis import analyse
-from analyzer.tables import APPS, FINDINGS
-from parsers.alarm.schema import PENDING, STATS
-from parsers.batterystats.schema import (
+from wakescope.analyzer import analysis
+from wakescope.analyzer.analysis import analyse
+from wakescope.analyzer.tables import APPS, FINDINGS
+from wakescope.parsers.alarm.schema import PENDING, STATS
+from wakescope.parsers.batterystats.schema import (
     FOREGROUND_SERVICES,
     HISTORY,
     JOB_COMPLETIONS,
@@ -27,11 +27,11 @@ from parsers.batterystats.schema import (
     WAKEUP_ALARMS,
     WAKEUP_REASONS,
 )
-from parsers.capture import Capture
-from parsers.diagnostics import Diagnostics
-from parsers.jobscheduler.schema import HISTORY as JS_HISTORY
-from parsers.jobscheduler.schema import JOBS as JS_JOBS
-from parsers.metadata import Metadata
+from wakescope.parsers.capture import Capture
+from wakescope.parsers.diagnostics import Diagnostics
+from wakescope.parsers.jobscheduler.schema import HISTORY as JS_HISTORY
+from wakescope.parsers.jobscheduler.schema import JOBS as JS_JOBS
+from wakescope.parsers.metadata import Metadata
 
 H = 3_600_000
 MIN = 60_000
@@ -344,7 +344,7 @@ def test_apps_table(result):
 
 
 def test_failing_pass_becomes_diagnostic(monkeypatch):
-    from analyzer.passes import syncs
+    from wakescope.analyzer.passes import syncs
 
     def boom(ctx):
         raise RuntimeError("kaput")

@@ -14,10 +14,10 @@ import json
 
 import pytest
 
-import parsers
-from analyzer.analysis import analyse
-from analyzer.rules import load_rules
 from tests.conftest import SAMPLES
+from wakescope import parsers
+from wakescope.analyzer.analysis import analyse
+from wakescope.analyzer.knowledge import load_rules
 
 _CACHE: dict[str, object] = {}
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from analyzer.attribution import attribute, coverage
-from analyzer.rules import load_rules
-from parsers.alarm.schema import STATS as ALARM_STATS
-from parsers.batterystats.schema import (
+from wakescope.analyzer.attribution import attribute, coverage
+from wakescope.analyzer.knowledge import load_rules
+from wakescope.parsers.alarm.schema import STATS as ALARM_STATS
+from wakescope.parsers.batterystats.schema import (
     HISTORY,
     JOBS,
     KERNEL_WAKELOCKS,
@@ -21,7 +21,7 @@ from parsers.batterystats.schema import (
     WAKELOCKS,
     WAKEUP_ALARMS,
 )
-from parsers.jobscheduler.schema import JOBS as JS_JOBS
+from wakescope.parsers.jobscheduler.schema import JOBS as JS_JOBS
 
 WM = "androidx.work.impl.background.systemjob.SystemJobService"
 

@@ -7,10 +7,10 @@ import tomllib
 
 import pytest
 
-from analyzer.attribution import attribute
-from analyzer.rules import APIS_FILE, KNOWLEDGE_FILE, RulesError, load_rules
-from parsers.batterystats.schema import WAKELOCKS
-from parsers.errors import InputError
+from wakescope.analyzer.attribution import attribute
+from wakescope.analyzer.knowledge import APIS_FILE, KNOWLEDGE_FILE, RulesError, load_rules
+from wakescope.parsers.batterystats.schema import WAKELOCKS
+from wakescope.parsers.errors import InputError
 
 
 def _write(tmp_path, text: str):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from analyzer.cli import app
+from wakescope.analyzer.cli import app
 
 ALARM = """Current Alarm Manager state:
   nowRTC=1600566618601=2020-09-19 18:50:18 nowELAPSED=101449404

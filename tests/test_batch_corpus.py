@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from analyzer.cli import app
-from analyzer.fleet import fleet_summary, table_files
 from tests.conftest import CORPUS
+from wakescope.analyzer.batch.fleet import fleet_summary, table_files
+from wakescope.analyzer.cli import app
 
 pytestmark = pytest.mark.corpus
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from analyzer.batch import run_batch
+from wakescope.analyzer.batch import run_batch
 
 pytest.importorskip("dask.distributed", reason="needs pip install 'wakescope[distributed]'")
 pytestmark = pytest.mark.corpus
@@ -99,8 +99,8 @@ def test_scheduler_address(corpus, tmp_path: Path):
 
 
 def test_unreachable_scheduler_is_a_usage_error():
-    from analyzer.batch import BatchUsageError
-    from analyzer.distributed import dask_client
+    from wakescope.analyzer.batch import BatchUsageError
+    from wakescope.analyzer.batch.dask_backend import dask_client
 
     with (pytest.raises(BatchUsageError, match=r"cannot reach the Dask scheduler at tcp://"),
           dask_client("tcp://127.0.0.1:9", timeout="1s")):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.batch import (
+from wakescope.analyzer.batch import (
     BatchUsageError,
     capture_id_for,
     expand_inputs,
@@ -128,7 +128,7 @@ def test_resume_skips_done_inputs_and_redoes_changed_ones(tree: Path, tmp_path: 
 
 
 def test_internal_error_is_recorded_and_exit_code_3(tree: Path, tmp_path: Path, monkeypatch):
-    import analyzer.batch_worker as worker
+    import wakescope.analyzer.batch.worker as worker
 
     def boom(*args, **kwargs):
         raise RuntimeError("boom")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from parsers.batterystats import checkin
-from parsers.clock import Clock
-from parsers.section_input import SectionInput
+from wakescope.parsers.batterystats import checkin
+from wakescope.parsers.clock import Clock
+from wakescope.parsers.section_input import SectionInput
 
 V36_16 = '''\
 9,0,i,vers,36,220,BP1A.250305.019,BP1A.250305.019

@@ -11,8 +11,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-import parsers
 from tests.conftest import BUGREPORTS, corpus_path
+from wakescope import parsers
 
 SECTION = "batterystats"
 FILES = {

@@ -10,9 +10,9 @@ from datetime import datetime
 
 import polars as pl
 
-from parsers.batterystats import human
-from parsers.clock import Clock
-from parsers.section_input import SectionInput
+from wakescope.parsers.batterystats import human
+from wakescope.parsers.clock import Clock
+from wakescope.parsers.section_input import SectionInput
 
 
 def run(text: str, *, clock: Clock | None = None, redact: bool = True):

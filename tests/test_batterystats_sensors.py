@@ -9,8 +9,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-import parsers
 from tests.conftest import BUGREPORTS, corpus_path
+from wakescope import parsers
 
 FILES = {
     "pixel7_15": "checkin/pixel7-lynx-android15-checkin.txt",
@@ -184,8 +184,8 @@ Statistics since last charge:
     ("    Sensor 5: 2s 0ms blamed realtime, 4s 0ms realtime (1 times)\n", True),
 ])
 def test_hand_written_dump_fills_8_0_fields_only_with_8_0_shapes(extra, filled):
-    from parsers.batterystats import human
-    from parsers.section_input import SectionInput
+    from wakescope.parsers.batterystats import human
+    from wakescope.parsers.section_input import SectionInput
 
     inp = SectionInput.from_text("batterystats", _DUMP + extra)
     df = human.parse(inp)["batterystats_sensors"]

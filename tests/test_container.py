@@ -10,10 +10,10 @@ import zipfile
 
 import pytest
 
-import parsers
-from parsers import InputError
-from parsers.decode import decode
 from tests.conftest import ROOT
+from wakescope import parsers
+from wakescope.parsers import InputError
+from wakescope.parsers.decode import decode
 
 # Values read from the corpus files themselves (headers, getprop, checkin vers, chatter).
 # file → (kind, release, sdk, device, {section: line_count})
@@ -182,7 +182,7 @@ def test_zip_bomb_refused(tmp_path):
 
 
 def test_gzip_bomb_refused(tmp_path, monkeypatch):
-    from parsers import container
+    from wakescope.parsers import container
 
     monkeypatch.setattr(container, "MAX_TEXT_BYTES", 1 << 20)
     data = gzip.compress(b"a" * (3 << 20))
@@ -251,7 +251,7 @@ def test_whole_dumpsys_output(tmp_path):
 
 def test_stdin(tmp_path):
     out = subprocess.run(
-        [sys.executable, "-m", "analyzer.cli", "info", "--json", "-"],
+        [sys.executable, "-m", "wakescope", "info", "--json", "-"],
         input=ALARM.encode(), capture_output=True, check=True,
     )
     assert b'"kind": "alarm"' in out.stdout
@@ -259,7 +259,7 @@ def test_stdin(tmp_path):
 
 def test_cli_not_a_dump_is_one_sentence(tmp_path):
     p = _write(tmp_path, "passwd", b"root:x:0:0:root:/root:/bin/bash\n")
-    out = subprocess.run([sys.executable, "-m", "analyzer.cli", "info", str(p)],
+    out = subprocess.run([sys.executable, "-m", "wakescope", "info", str(p)],
                          capture_output=True, text=True)
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1 and "not an Android bug report" in out.stderr
@@ -267,7 +267,7 @@ def test_cli_not_a_dump_is_one_sentence(tmp_path):
 
 
 def test_cli_missing_file():
-    out = subprocess.run([sys.executable, "-m", "analyzer.cli", "info", "/nonexistent/x.zip"],
+    out = subprocess.run([sys.executable, "-m", "wakescope", "info", "/nonexistent/x.zip"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "no such file" in out.stderr and "Traceback" not in out.stderr
 
@@ -282,7 +282,7 @@ def test_cli_unwritable_output_is_one_sentence(tmp_path):
     blocker.write_text("x")
     for args in (["report", "sample_logs/alarm.txt", "-o", str(blocker / "r.html")],
                  ["parse", "sample_logs/alarm.txt", "--out", str(blocker)]):
-        out = subprocess.run([sys.executable, "-m", "analyzer.cli", *args], capture_output=True,
+        out = subprocess.run([sys.executable, "-m", "wakescope", *args], capture_output=True,
                              text=True, cwd=str(ROOT))
         assert out.returncode == 2, out.stderr
         assert out.stderr.startswith("wakescope: cannot write") and "Traceback" not in out.stderr

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-import parsers
-from analyzer.analysis import analyse
-from analyzer.report import analysis_json
 from tests.conftest import SAMPLES
+from wakescope import parsers
+from wakescope.analyzer.analysis import analyse
+from wakescope.analyzer.report import analysis_json
 
 
 def _run() -> str:
@@ -25,8 +25,8 @@ def test_two_runs_identical():
 
 def test_html_report_identical_across_runs():
     # Timeline lanes that tie on time and count used to come out in random order.
-    from analyzer.report import render_markdown
-    from analyzer.report.html import render_html
+    from wakescope.analyzer.report import render_markdown
+    from wakescope.analyzer.report.html import render_html
 
     def html() -> str:
         return render_html(analyse(parsers.load(SAMPLES / "alarm.txt")))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from analyzer.table_docs import all_schemas, markdown
 from tests.conftest import ROOT
+from wakescope.analyzer.cli.tables import all_schemas, markdown
 
 
 def test_tables_md_is_current():

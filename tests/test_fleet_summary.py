@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from analyzer.batch import write_capture_tables, write_record
-from analyzer.fleet import fleet_summary, write_fleet_outputs
+from wakescope.analyzer.batch import write_capture_tables, write_record
+from wakescope.analyzer.batch.fleet import fleet_summary, write_fleet_outputs
 
 XSS = "<script>alert(1)</script>"
 HOUR = 3_600_000

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-import parsers
 from tests.conftest import BUGREPORTS, corpus_path
+from wakescope import parsers
 
 FILES = {
     **BUGREPORTS,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from parsers.jobscheduler import TABLES, parse
-from parsers.jobscheduler.ids import (
+from wakescope.parsers.jobscheduler import TABLES, parse
+from wakescope.parsers.jobscheduler.ids import (
     JOB_LINE,
     TRACKED,
     parse_short,
@@ -16,8 +16,8 @@ from parsers.jobscheduler.ids import (
     redact_tag,
     split_tag,
 )
-from parsers.jobscheduler.stop_reasons import classify, split_reason
-from parsers.section_input import SectionInput
+from wakescope.parsers.jobscheduler.stop_reasons import classify, split_reason
+from wakescope.parsers.section_input import SectionInput
 
 DATA = Path(__file__).parent / "data" / "jobscheduler"
 
@@ -124,7 +124,7 @@ def test_tags_and_redaction():
 
 
 def test_scheduler_identification():
-    from parsers.jobscheduler.identify import identify
+    from wakescope.parsers.jobscheduler.identify import identify
 
     def who(service, uid=10123, source=10123, ns=None, name=None, extras=None):
         return identify(service, ns, name, extras or {}, uid, source)["scheduler"]

@@ -10,9 +10,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from parsers.clock import Clock
-from parsers.jobscheduler import parse
-from parsers.section_input import SectionInput
+from wakescope.parsers.clock import Clock
+from wakescope.parsers.jobscheduler import parse
+from wakescope.parsers.section_input import SectionInput
 
 DATA = Path(__file__).parent / "data" / "jobscheduler"
 # Capture clock for the 14 file: its TimeController says `Elapsed clock: 123456789`.
@@ -230,8 +230,8 @@ def test_12_shapes(a12):
 
 def test_exempted_bucket_packages_are_state_rows():
     # AOSP 14 BackgroundJobsController (AppStateTracker) lists exempted apps per user.
-    from parsers import SectionInput
-    from parsers.jobscheduler import parse
+    from wakescope.parsers import SectionInput
+    from wakescope.parsers.jobscheduler import parse
 
     text = ("BackgroundJobsController:\n  AppStateTracker:\n    Exempted bucket packages:\n"
             "      User 0\n        com.android.systemui\n        com.android.launcher3\n"

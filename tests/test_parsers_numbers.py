@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.numbers import INT64_MAX, INT64_MIN, safe_hex, safe_int
+from wakescope.parsers.numbers import INT64_MAX, INT64_MIN, safe_hex, safe_int
 
 
 @pytest.mark.parametrize(("text", "value"), [

@@ -14,16 +14,16 @@ from types import SimpleNamespace
 import polars as pl
 import pytest
 
-from analyzer.report import analysis_json, render_markdown, write_html
-from analyzer.report.charts import esc, script_json
-from analyzer.report.html import render_html
-from analyzer.tables import APPS, FINDINGS
-from parsers.alarm.schema import PENDING, STATS
-from parsers.batterystats.schema import HISTORY, SUMMARY, WAKELOCKS
-from parsers.diagnostics import Diagnostics
-from parsers.jobscheduler.schema import HISTORY as JOB_HISTORY
-from parsers.jobscheduler.schema import JOBS
-from parsers.metadata import Metadata
+from wakescope.analyzer.report import analysis_json, render_markdown, write_html
+from wakescope.analyzer.report.charts import esc, script_json
+from wakescope.analyzer.report.html import render_html
+from wakescope.analyzer.tables import APPS, FINDINGS
+from wakescope.parsers.alarm.schema import PENDING, STATS
+from wakescope.parsers.batterystats.schema import HISTORY, SUMMARY, WAKELOCKS
+from wakescope.parsers.diagnostics import Diagnostics
+from wakescope.parsers.jobscheduler.schema import HISTORY as JOB_HISTORY
+from wakescope.parsers.jobscheduler.schema import JOBS
+from wakescope.parsers.metadata import Metadata
 
 XSS = "<script>window.__xss=1</script>"
 XSS_IMG = '"><img src=x onerror="window.__xss=2">'
@@ -302,8 +302,8 @@ def evil_dump(folder) -> str:
 
 
 def test_real_pipeline_escapes_markup_from_the_dump(tmp_path):
-    pytest.importorskip("analyzer.analysis")
-    from analyzer.pipeline import run_one
+    pytest.importorskip("wakescope.analyzer.analysis")
+    from wakescope.analyzer.pipeline import run_one
 
     out = tmp_path / "evil.html"
     a = run_one(evil_dump(tmp_path), html=out, markdown=tmp_path / "evil.md")
@@ -359,7 +359,7 @@ def test_timeline_failure_does_not_lose_the_report(monkeypatch):
     def boom(analysis):
         raise ValueError("odd history")
 
-    monkeypatch.setattr("analyzer.report.intervals.build", boom)
+    monkeypatch.setattr("wakescope.analyzer.report.intervals.build", boom)
     html = render_html(fake_analysis())
     assert "The timeline could not be drawn (ValueError: odd history)" in html
     assert "Wakelock &lt;script&gt;" in html  # findings still there

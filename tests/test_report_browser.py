@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from test_report import SYNC_OWNER, XSS, evil_dump, fake_analysis
 
-from analyzer.report import write_html
+from wakescope.analyzer.report import write_html
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -63,7 +63,7 @@ class Opened:
 
 def _pipeline_report(src: Path, out: Path) -> None:
     try:
-        from analyzer.pipeline import run_one
+        from wakescope.analyzer.pipeline import run_one
 
         run_one(src, html=out)
     except ModuleNotFoundError as exc:  # the analysis passes are built in parallel

@@ -15,9 +15,9 @@ import pytest
 from test_report import fake_analysis
 from typer.testing import CliRunner
 
-from analyzer.cli import app
-from analyzer.commands.report import default_output
-from analyzer.tables import FINDINGS
+from wakescope.analyzer.cli import app
+from wakescope.analyzer.cli.report import default_output
+from wakescope.analyzer.tables import FINDINGS
 
 runner = CliRunner()
 
@@ -100,9 +100,9 @@ def test_sailfish_header_figures(sailfish):
 @pytest.mark.corpus
 def test_sailfish_timeline_pairs_every_job(corpus):
     """238 `+job=` and 238 `-job=` records in the 8.1 history → 238 job spans."""
-    import parsers
-    from analyzer.analysis import analyse
-    from analyzer.report import intervals
+    from wakescope import parsers
+    from wakescope.analyzer.analysis import analyse
+    from wakescope.analyzer.report import intervals
 
     tl = intervals.build(analyse(parsers.load(corpus(SAILFISH_81))))
     assert tl.axis == "local" and tl.source == "batterystats history"
@@ -139,7 +139,7 @@ def fake_pipeline(monkeypatch):
 
     def run_one(input_path, *, html=None, markdown=None, json_path=None, redact=True,
                 rules=None, **_):
-        from analyzer.report import analysis_json, render_markdown, write_html
+        from wakescope.analyzer.report import analysis_json, render_markdown, write_html
 
         a = fake_analysis(findings=state["findings"])
         if html is not None:
@@ -151,7 +151,7 @@ def fake_pipeline(monkeypatch):
         state["redact"] = redact
         return a
 
-    monkeypatch.setattr("analyzer.pipeline.run_one", run_one)
+    monkeypatch.setattr("wakescope.analyzer.pipeline.run_one", run_one)
     return state
 
 
@@ -175,7 +175,7 @@ def test_fail_on_ignores_info_only(fake_pipeline, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     a = fake_analysis()
     info_only = a.findings.filter(a.findings["severity"] == "info")
-    from analyzer.report.facts import severity_at_least
+    from wakescope.analyzer.report.facts import severity_at_least
 
     assert severity_at_least(info_only, "low") == 0
     assert severity_at_least(a.findings, "medium") == 2

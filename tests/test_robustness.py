@@ -23,13 +23,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-import parsers
-from parsers.diagnostics import Diagnostics
-from parsers.metadata import Metadata
-from parsers.schemas import all_tables
-from parsers.section_input import SectionInput
-from parsers.sections import SECTION_NAMES, Section
 from tests.conftest import BUGREPORTS, CORPUS, ROOT, corpus_path
+from wakescope import parsers
+from wakescope.parsers.diagnostics import Diagnostics
+from wakescope.parsers.metadata import Metadata
+from wakescope.parsers.schemas import all_tables
+from wakescope.parsers.section_input import SectionInput
+from wakescope.parsers.sections import SECTION_NAMES, Section
 
 SEED = 20240501
 STANDALONE = (
@@ -250,8 +250,8 @@ def test_empty_and_blank_sections(captures, kind):
         assert schema_problems(tables) == []
 
 
-@pytest.mark.parametrize("module", sorted(set(parsers.PARSERS.values())))
-def test_a_failing_parser_leaves_the_other_sections_whole(monkeypatch, module):
+@pytest.mark.parametrize("name", parsers.SECTION_ORDER)
+def test_a_failing_parser_leaves_the_other_sections_whole(monkeypatch, name):
     """`parse_section` is the last line of defence: one parser raising costs only its tables."""
     path = corpus_path(BUGREPORTS["sailfish_10"])
     base = parsers.load(path)
@@ -259,11 +259,8 @@ def test_a_failing_parser_leaves_the_other_sections_whole(monkeypatch, module):
     def boom(inp):
         raise RuntimeError("boom")
 
-    import importlib
-
-    monkeypatch.setattr(importlib.import_module(module), "parse", boom)
+    monkeypatch.setattr(parsers.section_parser(name), "parse", boom)
     cap = parsers.load(path)
-    name = next(k for k, v in parsers.PARSERS.items() if v == module)
     assert failures(cap) == ["parser failed: RuntimeError: boom"]
     assert [d.section for d in cap.diagnostics.items if d.level == "error"] == [name]
     own = "batterystats" if name.startswith("batterystats") else name
@@ -346,9 +343,7 @@ ROUTED_CRASHES = [
 def test_routed_crash_repro(kind, site, text):
     """The smallest input found for each crash site (the site is in its id)."""
     inp = SectionInput.from_text(kind, text)
-    import importlib
-
-    importlib.import_module(parsers.PARSERS[kind]).parse(inp)
+    parsers.section_parser(kind).parse(inp)
 
 
 # --- container level ------------------------------------------------------------------------
@@ -581,7 +576,7 @@ def test_gzip_nested_50_deep_is_refused_without_recursion(bad_containers, tmp_pa
 # --- the CLI: exit 0 or 2, one sentence on stderr, never a traceback ------------------------
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "analyzer.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "wakescope", *args], capture_output=True,
                           text=True, cwd=ROOT, check=False)
 
 

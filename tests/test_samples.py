@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-import parsers
-from parsers import open_capture
 from tests.conftest import SAMPLES
+from wakescope import parsers
+from wakescope.parsers import open_capture
 
 TEXT_FILES = ("batterystats.txt", "batterystats-checkin.txt", "jobscheduler.txt", "alarm.txt",
               "scenarios.json")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import Context, app_uid_expr, evidence, fmt_ms, uid_text
+from wakescope.analyzer.passes.context import Context, app_uid_expr, evidence, fmt_ms, uid_text
 
 _BASIS = {
     "policy": "policyWhenElapsed (latest policy time − requester time, 12+)",

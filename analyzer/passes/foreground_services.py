@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import (
+from wakescope.analyzer.passes.context import (
     DAY_MS,
     HOUR_MS,
     Context,

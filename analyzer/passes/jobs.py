@@ -18,9 +18,16 @@ import re
 
 import polars as pl
 
-from parsers.batterystats.codes import STOP_REASON_NAMES
-
-from . import HOUR_MS, Context, app_uid_expr, evidence, fmt_ms, level, uid_text
+from wakescope.analyzer.passes.context import (
+    HOUR_MS,
+    Context,
+    app_uid_expr,
+    evidence,
+    fmt_ms,
+    level,
+    uid_text,
+)
+from wakescope.parsers.batterystats.codes import STOP_REASON_NAMES
 
 _TIMING = "timing"
 

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import HOUR_MS, Context, evidence, fmt_ms, level, summary_evidence
+from wakescope.analyzer.passes.context import (
+    HOUR_MS,
+    Context,
+    evidence,
+    fmt_ms,
+    level,
+    summary_evidence,
+)
 
 
 def run(ctx: Context) -> list[dict]:

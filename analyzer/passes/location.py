@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import (
+from wakescope.analyzer.passes.context import (
     DAY_MS,
     HOUR_MS,
     Context,
@@ -23,7 +23,7 @@ from . import (
     summary_evidence,
     uid_text,
 )
-from .wakelocks import aggregate_rows
+from wakescope.analyzer.passes.wakelocks import aggregate_rows
 
 GPS_HANDLE = "-10000"  # BatteryStats.Uid.Sensor.GPS
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import Context, evidence, fmt_ms, level, uid_text
+from wakescope.analyzer.passes.context import Context, evidence, fmt_ms, level, uid_text
 
 
 def uid_power(ctx: Context) -> pl.DataFrame:

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import HOUR_MS, Context, app_uid_expr, evidence, fmt_ms, level, summary_evidence, uid_text
+from wakescope.analyzer.passes.context import (
+    HOUR_MS,
+    Context,
+    app_uid_expr,
+    evidence,
+    fmt_ms,
+    level,
+    summary_evidence,
+    uid_text,
+)
 
 
 def run(ctx: Context) -> list[dict]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import (
+from wakescope.analyzer.passes.context import (
     DAY_MS,
     HOUR_MS,
     Context,
@@ -31,7 +31,7 @@ from . import (
     summary_evidence,
     uid_text,
 )
-from .history import first_holder_screen_off, longwakes
+from wakescope.analyzer.passes.history import first_holder_screen_off, longwakes
 
 _OWN_APIS = ("wakelock", "unknown", "broadcast")
 

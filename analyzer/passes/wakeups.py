@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from . import (
+from wakescope.analyzer.passes.context import (
     HOUR_MS,
     Context,
     app_uid_expr,
@@ -25,7 +25,7 @@ from . import (
     summary_evidence,
     uid_text,
 )
-from .wakelocks import rule_recommendation
+from wakescope.analyzer.passes.wakelocks import rule_recommendation
 
 _WHILE_IDLE = ("ALLOW_WHILE_IDLE", "ALLOW_WHILE_IDLE_UNRESTRICTED", "ALLOW_WHILE_IDLE_COMPAT")
 

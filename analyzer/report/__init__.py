@@ -13,20 +13,20 @@ __all__ = ["analysis_json", "render_markdown", "write_html"]
 
 def write_html(analysis: Any, path: Path) -> None:
     """Write the one-file HTML report (Plotly embedded, opens offline) to `path`."""
-    from .html import write_html as _write
+    from wakescope.analyzer.report.html import write_html as _write
 
     _write(analysis, path)
 
 
 def render_markdown(analysis: Any) -> str:
     """A summary of at most 60 lines for a GitHub or Jira ticket."""
-    from .markdown import render_markdown as _render
+    from wakescope.analyzer.report.markdown import render_markdown as _render
 
     return _render(analysis)
 
 
 def analysis_json(analysis: Any) -> dict:
     """Findings, apps, metadata, coverage and diagnostics as plain JSON-ready data."""
-    from .jsonout import analysis_json as _json
+    from wakescope.analyzer.report.jsonout import analysis_json as _json
 
     return _json(analysis)

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import polars as pl
 
-from .facts import app_label, fmt_ms, fmt_num
+from wakescope.analyzer.report.facts import app_label, fmt_ms, fmt_num
 
 ROW_LIMIT = 200        # rows shown per table; the rest is counted and said
 DETAIL_LIMIT = 100     # collapsed detail tables (registered jobs, history, pending, ...)
@@ -82,7 +82,7 @@ def _app(package, uid) -> Cell:
 
 
 def _api(api) -> Cell:
-    from .charts import api_color, api_label
+    from wakescope.analyzer.report.charts import api_color, api_label
 
     if not api:
         return Cell("—", "")

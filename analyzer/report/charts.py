@@ -9,11 +9,8 @@ names as pseudo-HTML; the JSON is then made safe to sit inside a <script> elemen
 
 from __future__ import annotations
 
-import html
-import json
-
-from .facts import fmt_offset
-from .intervals import Timeline
+from wakescope.analyzer.format import esc, fmt_offset, script_json  # noqa: F401 (re-used)
+from wakescope.analyzer.report.intervals import Timeline
 
 # Colours by background API (DESIGN.md vocabulary), then device lanes.
 API_COLORS = {
@@ -64,19 +61,6 @@ def api_color(api: str | None) -> str:
 
 def api_label(api: str | None) -> str:
     return API_LABELS.get(api or "unknown", (api or "unknown").replace("_", " "))
-
-
-def esc(text: object) -> str:
-    """Escape a string for Plotly's pseudo-HTML (hover, ticks, legend): shown as text."""
-    return html.escape(str(text), quote=False).replace("\n", "<br>")
-
-
-def script_json(obj: object) -> str:
-    """JSON that can sit inside <script>: no `<`, `>`, `&` or line separators unescaped, so
-    no string from the input can close the element or open a comment."""
-    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-                .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def _axis_title(tl: Timeline, offset_min: int | None) -> str:

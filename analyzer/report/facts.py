@@ -8,14 +8,13 @@ empty, so a standalone dump still gets the parts it can.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
-SEVERITIES = ("high", "medium", "low", "info")
-SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # 0 = worst
+from wakescope.analyzer.format import fmt_ms, fmt_num, fmt_offset, fmt_value  # noqa: F401
+from wakescope.analyzer.model import SEVERITIES, SEVERITY_RANK, at_least
 
 
 def table(analysis: Any, name: str) -> pl.DataFrame:
@@ -40,67 +39,6 @@ def apps_frame(analysis: Any) -> pl.DataFrame:
     if not isinstance(a, pl.DataFrame):
         a = table(analysis, "apps")
     return a
-
-
-# ---------------------------------------------------------------------------------------
-# Formatting (plain text; the templates escape).
-# ---------------------------------------------------------------------------------------
-
-
-def fmt_ms(ms: float | int | None) -> str:
-    """A duration for humans: `2d 3h`, `1h 05m`, `4m 10s`, `12.5 s`, `340 ms`; None → `—`."""
-    if ms is None or (isinstance(ms, float) and math.isnan(ms)):
-        return "—"
-    neg = ms < 0
-    ms = abs(ms)
-    if ms < 1000:
-        out = f"{ms:.0f} ms"
-    elif ms < 60_000:
-        out = f"{ms / 1000:.1f} s"
-    else:
-        s = int(ms // 1000)
-        d, s = divmod(s, 86_400)
-        h, s = divmod(s, 3600)
-        m, s = divmod(s, 60)
-        if d:
-            out = f"{d}d {h}h"
-        elif h:
-            out = f"{h}h {m:02d}m"
-        else:
-            out = f"{m}m {s:02d}s"
-    return f"-{out}" if neg else out
-
-
-def fmt_num(x: float | int | None, digits: int = 1) -> str:
-    """Numbers for tables: thousands separators, `digits` decimals for floats; None → `—`."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    if isinstance(x, int) or (float(x).is_integer() and abs(x) >= 100):
-        return f"{int(x):,}"
-    return f"{x:,.{digits}f}"
-
-
-def fmt_value(value: float | None, unit: str | None) -> str:
-    """A finding's figure with its unit (`ms` values shown as durations)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    unit = (unit or "").strip()
-    if unit in ("ms", "milliseconds"):
-        return fmt_ms(value)
-    if unit in ("%", "percent"):
-        return f"{fmt_num(value)} %"
-    if unit in ("share", "fraction"):
-        return f"{100 * value:.1f} %"
-    text = fmt_num(value, 1 if not float(value).is_integer() else 0)
-    return f"{text} {unit}" if unit else text
-
-
-def fmt_offset(minutes: int | None) -> str:
-    if minutes is None:
-        return ""
-    sign = "+" if minutes >= 0 else "-"
-    h, m = divmod(abs(minutes), 60)
-    return f"UTC{sign}{h:02d}:{m:02d}"
 
 
 INPUT_LABELS = {
@@ -301,6 +239,4 @@ def severity_at_least(findings: pl.DataFrame, level: str) -> int:
     """How many findings are at `level` or worse (for `--fail-on`)."""
     if findings.is_empty() or "severity" not in findings.columns:
         return 0
-    limit = SEVERITY_RANK[level]
-    return sum(1 for s in findings.get_column("severity").to_list()
-               if SEVERITY_RANK.get(s, len(SEVERITIES)) <= limit)
+    return sum(1 for s in findings.get_column("severity").to_list() if at_least(s, level))

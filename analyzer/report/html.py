@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import facts
-from .cells import ROW_LIMIT
-from .facts import fmt_ms, fmt_num
-from .views import (
+from wakescope.analyzer.report import facts
+from wakescope.analyzer.report.cells import ROW_LIMIT
+from wakescope.analyzer.report.facts import fmt_ms, fmt_num
+from wakescope.analyzer.report.views import (
     alarm_views,
     apps_view,
     diagnostics_view,
@@ -44,9 +44,8 @@ def _env():
 
 def context(analysis: Any) -> dict:
     """Everything the template shows, as plain values."""
-    from analyzer import __version__
-
-    from . import charts, intervals
+    from wakescope import __version__
+    from wakescope.analyzer.report import charts, intervals
 
     head = facts.header(analysis)
     meta = getattr(getattr(analysis, "capture", None), "meta", None)

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from .facts import fmt_ms, table
+from wakescope.analyzer.report.facts import fmt_ms, table
 
 # Device lanes: (history name, label, how "on" is read).
 DEVICE_LANES = (

@@ -8,7 +8,7 @@ import json
 import math
 from typing import Any
 
-from . import facts
+from wakescope.analyzer.report import facts
 
 SCHEMA_VERSION = 1
 
@@ -31,7 +31,7 @@ def _rows(frame) -> list[dict]:
 
 def analysis_json(analysis: Any) -> dict:
     """One JSON-ready dict per analysis (`json.dumps` works on it without `default`)."""
-    from analyzer import __version__
+    from wakescope import __version__
 
     cap = getattr(analysis, "capture", None)
     meta = getattr(cap, "meta", None)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import facts
-from .facts import fmt_ms, fmt_num, fmt_value
+from wakescope.analyzer.report import facts
+from wakescope.analyzer.report.facts import fmt_ms, fmt_num, fmt_value
 
 MAX_LINES = 60
 TOP_FINDINGS = 10
@@ -37,7 +37,7 @@ def code(text: Any, limit: int = 60) -> str:
 
 
 def _api(api: str | None) -> str:
-    from .charts import api_label
+    from wakescope.analyzer.report.charts import api_label
 
     return api_label(api) if api else "—"
 
@@ -123,7 +123,7 @@ def render_markdown(analysis: Any) -> str:
                 f"| {fmt_num(r.get('jobs_deferred'))} | {power} |")
         out.append("")
     src = f" from {code(h.source, 70)}" if h.source else ""
-    from analyzer import __version__
+    from wakescope import __version__
 
     out.append(f"_wakescope {__version__}{src}; full detail in the HTML report._")
     if len(out) > MAX_LINES:  # never longer than a ticket comment should be

@@ -8,8 +8,8 @@ from typing import Any
 
 import polars as pl
 
-from . import facts
-from .cells import (
+from wakescope.analyzer.report import facts
+from wakescope.analyzer.report.cells import (
     DETAIL_LIMIT,
     FINDING_LIMIT,
     NOTE_LIMIT,
@@ -29,7 +29,7 @@ from .cells import (
     _safe_url,
     _text,
 )
-from .facts import SEVERITY_RANK, app_label, fmt_ms, fmt_num, fmt_value
+from wakescope.analyzer.report.facts import SEVERITY_RANK, app_label, fmt_ms, fmt_num, fmt_value
 
 # ---------------------------------------------------------------------------------------
 # Findings.

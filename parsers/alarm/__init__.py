@@ -10,8 +10,7 @@ Modules: `walker` (block dispatch), `pending` (batches, store and each alarm's l
 
 from __future__ import annotations
 
-from ..section_input import SectionInput
-from .schema import (
+from wakescope.parsers.alarm.schema import (
     EXACT_PERMISSION,
     PENDING,
     PROBLEMS,
@@ -21,8 +20,9 @@ from .schema import (
     TOP,
     WAKEUP_HISTORY,
 )
-from .times import clock_from_lines
-from .walker import Walker
+from wakescope.parsers.alarm.times import clock_from_lines
+from wakescope.parsers.alarm.walker import Walker
+from wakescope.parsers.section_input import SectionInput
 
 __all__ = ["TABLES", "parse"]
 
@@ -40,7 +40,7 @@ def parse(inp: SectionInput) -> dict:
     stats_rows = walker.stats.finish(clock)
     walker.fill_uids(pending_rows, stats_rows)
     if walker.redact:
-        from .state import redact
+        from wakescope.parsers.alarm.state import redact
 
         for r in stats_rows + walker.top.rows:
             r["tag"] = redact(r.get("tag"))

@@ -13,8 +13,14 @@ from __future__ import annotations
 import json
 import re
 
-from .flags import POLICY_COLUMNS, decode_flags, is_rtc, is_wakeup, type_label
-from .times import LONG_MAX, DumpClock, duration_ms, is_date, never, to_int
+from wakescope.parsers.alarm.flags import (
+    POLICY_COLUMNS,
+    decode_flags,
+    is_rtc,
+    is_wakeup,
+    type_label,
+)
+from wakescope.parsers.alarm.times import LONG_MAX, DumpClock, duration_ms, is_date, never, to_int
 
 ENTRY = re.compile(r"^(\S+) #(\d+): Alarm\{(.*)\}$")
 BATCH = re.compile(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from ..uid import parse_uid
-from .times import DumpClock, duration_ms, to_int
+from wakescope.parsers.alarm.times import DumpClock, duration_ms, to_int
+from wakescope.parsers.uid import parse_uid
 
 _UID = r"(\d+|u\d+(?:a|s|i|ai)\d+)"
 # `key=value` (IndentingPrintWriter.print(key, value) leaves a trailing space, stripped).

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from ..uid import parse_uid, user_id
-from .times import DumpClock, duration_ms, to_int
+from wakescope.parsers.alarm.times import DumpClock, duration_ms, to_int
+from wakescope.parsers.uid import parse_uid, user_id
 
 _UID = r"(\d+|u\d+(?:a|s|i|ai)\d+)"
 TOP_ENTRY = re.compile(

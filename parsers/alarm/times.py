@@ -13,8 +13,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from ..clock import NEVER_MS, local_offset_minutes, parse_duration_ms, plausible_clock
-from ..numbers import safe_int as to_int  # the readers' printed-long → int (shared helper)
+from wakescope.parsers.clock import (
+    NEVER_MS,
+    local_offset_minutes,
+    parse_duration_ms,
+    plausible_clock,
+)
+from wakescope.parsers.numbers import (
+    safe_int as to_int,  # the readers' printed-long → int (shared helper)
+)
 
 LONG_MAX = 9_223_372_036_854_775_807
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 
-from ..section_input import SectionInput
-from ..uid import app_id, parse_uid
-from . import pending, state
-from .stats import AlarmStats, TopAlarms
-from .times import NOW_LINE, DumpClock, duration_ms, to_int
+from wakescope.parsers.alarm import pending, state
+from wakescope.parsers.alarm.stats import AlarmStats, TopAlarms
+from wakescope.parsers.alarm.times import NOW_LINE, DumpClock, duration_ms, to_int
+from wakescope.parsers.section_input import SectionInput
+from wakescope.parsers.uid import app_id, parse_uid
 
 # Header text (stripped) → (mode, group / list / kind).
 HEADERS: dict[str, tuple[str, str | None]] = {

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .schema import TABLES
+from wakescope.parsers.batterystats.schema import TABLES
 
 __all__ = ["TABLES"]

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..section_input import SectionInput
-from ..uid import PER_USER_RANGE
-from .checkin_history import parse_history, read_pool
-from .checkin_records import CheckinRecords, to_float, to_int
-from .schema import HISTORY, PACKAGES, SUMMARY, TABLES
+from wakescope.parsers.batterystats.checkin_history import parse_history, read_pool
+from wakescope.parsers.batterystats.checkin_records import CheckinRecords, to_float, to_int
+from wakescope.parsers.batterystats.schema import HISTORY, PACKAGES, SUMMARY, TABLES
+from wakescope.parsers.section_input import SectionInput
+from wakescope.parsers.uid import PER_USER_RANGE
 
 SOURCE = "checkin"
 _HISTORY_PREFIX = "9,h,"

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..redact import redact_email_expr, redact_sync_expr
-from ..uid import uid_expr
-from . import codes
+from wakescope.parsers.batterystats import codes
+from wakescope.parsers.redact import redact_email_expr, redact_sync_expr
+from wakescope.parsers.uid import uid_expr
 
 _POOL_RE = r'^9,hsp,(\d+),(-?\d+),"(.*)"$'
 _REC_RE = r"^9,h,(-?\d+)([,:]?)(.*)$"

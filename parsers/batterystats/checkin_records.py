@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import ClassVar
 
-from ..numbers import safe_int
-from ..redact import redact_sync, redact_text, split_sync
-from . import codes
-from .checkin_layouts import (
+from wakescope.parsers.batterystats import codes
+from wakescope.parsers.batterystats.checkin_layouts import (
     KNOWN_I,
     KNOWN_L,
     NAMED,
@@ -22,6 +20,8 @@ from .checkin_layouts import (
     WL_LAYOUTS,
     pick,
 )
+from wakescope.parsers.numbers import safe_int
+from wakescope.parsers.redact import redact_sync, redact_text, split_sync
 
 _INT64_MAX = (1 << 63) - 1
 # BatteryStats.Uid.Sensor.GPS: the handle under which GNSS use is counted per uid.

@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from ..section_input import SectionInput
-from ..uid import PER_USER_RANGE
-from . import schema as S
-from .human_blocks import HEADERS as CHECKED_HEADERS
-from .human_blocks import unknown_in_blocks
+from wakescope.parsers.batterystats import schema as S
+from wakescope.parsers.batterystats.human_blocks import HEADERS as CHECKED_HEADERS
+from wakescope.parsers.batterystats.human_blocks import unknown_in_blocks
+from wakescope.parsers.section_input import SectionInput
+from wakescope.parsers.uid import PER_USER_RANGE
 
 SOURCE = "human"
 # Column-0 lines that open a block of their own. Anything else at column 0 inside the
@@ -48,8 +48,8 @@ _KNOWN_TOP = re.compile(
 
 def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
     """Parse one human-form batterystats section into the batterystats tables."""
-    from .human_history import parse_history
-    from .human_summary import parse_summary
+    from wakescope.parsers.batterystats.human_history import parse_history
+    from wakescope.parsers.batterystats.human_summary import parse_summary
 
     inp.diagnostics.seen(inp.name, len(inp.lines))
     lines = _without_long_lines(inp)
@@ -89,7 +89,7 @@ def _without_long_lines(inp: SectionInput) -> list[str]:
     No real line comes near (the longest, a history record, is ~14 KB), and a 20 MB one
     would be copied into every frame and split into millions of history items (~3 GB).
     """
-    from .human_history import MAX_LINE
+    from wakescope.parsers.batterystats.human_history import MAX_LINE
 
     lines = inp.lines
     if not lines or max(map(len, lines)) <= MAX_LINE:

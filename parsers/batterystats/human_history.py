@@ -25,10 +25,10 @@ from datetime import datetime
 
 import polars as pl
 
-from ..clock import Clock
-from ..redact import redact_sync, redact_text
-from ..uid import parse_uid
-from .codes import BATTERY_FIELDS, HUMAN_EVENT_ALIASES, STATE_VALUES
+from wakescope.parsers.batterystats.codes import BATTERY_FIELDS, HUMAN_EVENT_ALIASES, STATE_VALUES
+from wakescope.parsers.clock import Clock
+from wakescope.parsers.redact import redact_sync, redact_text
+from wakescope.parsers.uid import parse_uid
 
 # Record line shapes, tested with `str.contains` (DFA, fast); fields are then cut with splitn.
 # Polars regexes are Rust `regex`, where `\d` is any Unicode digit: patterns spell [0-9].
@@ -438,6 +438,6 @@ def _report_unknown(frame: pl.DataFrame, first_line: int, section: str, diagnost
 
 
 def _empty() -> pl.DataFrame:
-    from .schema import HISTORY
+    from wakescope.parsers.batterystats.schema import HISTORY
 
     return HISTORY.empty().select(_OUT_COLS)

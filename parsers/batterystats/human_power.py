@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-from ..uid import parse_uid
-from .human_text import to_float, to_int
+from wakescope.parsers.batterystats.human_text import to_float, to_int
+from wakescope.parsers.uid import parse_uid
 
 _NUM = r"-?\d+(?:[.,]\d+)?(?:E-?\d+)?"
 _CAPACITY = re.compile(

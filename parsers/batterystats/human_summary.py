@@ -13,10 +13,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..uid import parse_uid
-from .human_power import PowerBlock
-from .human_text import TIME, WALL, time_ms, to_float, to_int, wall_time
-from .human_uid import UidBlock, UidTables
+from wakescope.parsers.batterystats.human_power import PowerBlock
+from wakescope.parsers.batterystats.human_text import (
+    TIME,
+    WALL,
+    time_ms,
+    to_float,
+    to_int,
+    wall_time,
+)
+from wakescope.parsers.batterystats.human_uid import UidBlock, UidTables
+from wakescope.parsers.uid import parse_uid
 
 _UID_HEADER = re.compile(r"^(?P<uid>-?\d+|u\d+(?:a|s|i|ai)\d+):$")
 _KERNEL_WL = re.compile(

@@ -11,10 +11,10 @@ import math
 import re
 from datetime import datetime
 
-from ..numbers import INT64_MAX, safe_int
+from wakescope.parsers.numbers import INT64_MAX, safe_int
 
 # One redaction for both forms (the checkin parser's), so tags and names join.
-from ..redact import redact_sync, redact_text
+from wakescope.parsers.redact import redact_sync, redact_text
 
 # One formatTimeMs value, signed per unit; the trailing space is part of the value.
 TIME = r"(?:-?\d+d )?(?:-?\d+h )?(?:-?\d+m )?(?:-?\d+s )?-?\d+ms"

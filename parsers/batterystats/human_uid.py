@@ -13,8 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .codes import stop_reason_name
-from .human_text import TIME, private_name, private_tag, redact_text, time_ms, to_int
+from wakescope.parsers.batterystats.codes import stop_reason_name
+from wakescope.parsers.batterystats.human_text import (
+    TIME,
+    private_name,
+    private_tag,
+    redact_text,
+    time_ms,
+    to_int,
+)
 
 _WL_TYPES = "background partial|partial|full|window|draw"
 _SEGMENT = (

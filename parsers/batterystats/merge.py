@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..diagnostics import Diagnostics
+from wakescope.parsers.diagnostics import Diagnostics
 
 _COMPARE = {  # table → (key columns, value column) compared between the two forms
     "batterystats_wakelocks": (("uid", "tag", "kind"), "total_ms"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..schema import LOCAL_MS, UTC_MS, table
+from wakescope.parsers.schema import LOCAL_MS, UTC_MS, table
 
 I64, I32, F64, S, B = pl.Int64, pl.Int32, pl.Float64, pl.String, pl.Boolean
 

@@ -10,15 +10,14 @@ packages from the registered jobs, and stop reasons of recently completed jobs f
 
 from __future__ import annotations
 
-from ..section_input import SectionInput
-from .controllers import parse_controller
-from .frames import to_frame
-from .history import component_package, parse_history
-from .jobs import parse_registered
-from .layout import Block, split_blocks
-from .queues import parse_active, parse_pending, parse_recent
-from .quota import parse_quota_controller
-from .schema import (
+from wakescope.parsers.jobscheduler.controllers import parse_controller
+from wakescope.parsers.jobscheduler.frames import to_frame
+from wakescope.parsers.jobscheduler.history import component_package, parse_history
+from wakescope.parsers.jobscheduler.jobs import parse_registered
+from wakescope.parsers.jobscheduler.layout import Block, split_blocks
+from wakescope.parsers.jobscheduler.queues import parse_active, parse_pending, parse_recent
+from wakescope.parsers.jobscheduler.quota import parse_quota_controller
+from wakescope.parsers.jobscheduler.schema import (
     ACTIVE,
     COMPLETED,
     HISTORY,
@@ -29,10 +28,16 @@ from .schema import (
     SETTINGS,
     TABLES,
 )
-from .settings import parse_heartbeat, parse_kv_block, parse_settings, state_row
-from .stats import parse_stats
-from .stop_reasons import classify
-from .times import Timebase, find_now
+from wakescope.parsers.jobscheduler.settings import (
+    parse_heartbeat,
+    parse_kv_block,
+    parse_settings,
+    state_row,
+)
+from wakescope.parsers.jobscheduler.stats import parse_stats
+from wakescope.parsers.jobscheduler.stop_reasons import classify
+from wakescope.parsers.jobscheduler.times import Timebase, find_now
+from wakescope.parsers.section_input import SectionInput
 
 __all__ = ["TABLES", "parse"]
 

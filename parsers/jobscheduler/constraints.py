@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..numbers import safe_hex
+from wakescope.parsers.numbers import safe_hex
 
 # 9+ bit values. PREFETCH (13+) reuses 1<<23, which 12 used for WITHIN_EXPEDITED_QUOTA.
 CONSTRAINT_BITS: dict[str, int] = {

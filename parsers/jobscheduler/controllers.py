@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ..numbers import safe_int
-from ..uid import parse_uid
-from .ids import TRACKED
+from wakescope.parsers.jobscheduler.ids import TRACKED
+from wakescope.parsers.numbers import safe_int
+from wakescope.parsers.uid import parse_uid
 
 # Controller → the `Tracking:` name it stands for (AppIdle / DeviceIdle / Background track all).
 TRACKING_NAME = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..schema import TableSchema
+from wakescope.parsers.schema import TableSchema
 
 
 def to_frame(schema: TableSchema, rows: list[dict]) -> pl.DataFrame:

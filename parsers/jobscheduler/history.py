@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ..numbers import safe_int
-from ..uid import parse_uid, user_id
-from .ids import UID, redact_name, redact_text, split_battery_name
-from .stop_reasons import classify, public_name, split_reason
-from .times import Timebase, duration
+from wakescope.parsers.jobscheduler.ids import UID, redact_name, redact_text, split_battery_name
+from wakescope.parsers.jobscheduler.stop_reasons import classify, public_name, split_reason
+from wakescope.parsers.jobscheduler.times import Timebase, duration
+from wakescope.parsers.numbers import safe_int
+from wakescope.parsers.uid import parse_uid, user_id
 
 _LINE = re.compile(
     r"^\s*(?P<t>0|[+-]\S+)\s+(?P<ev>START|STOP|START-P|STOP-P|\?\?)(?::\s(?P<rest>.*))?$"

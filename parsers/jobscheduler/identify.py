@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from ..uid import FIRST_APPLICATION_UID, app_id
-from .ids import service_class, split_battery_name
+from wakescope.parsers.jobscheduler.ids import service_class, split_battery_name
+from wakescope.parsers.uid import FIRST_APPLICATION_UID, app_id
 
 WORK_MANAGER_CLASSES = (
     "androidx.work.impl.background.systemjob.SystemJobService",

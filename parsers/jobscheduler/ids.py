@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..numbers import safe_int
-from ..redact import redact_sync
-from ..redact import redact_text as _redact_text
-from ..uid import parse_uid
+from wakescope.parsers.numbers import safe_int
+from wakescope.parsers.redact import redact_sync
+from wakescope.parsers.redact import redact_text as _redact_text
+from wakescope.parsers.uid import parse_uid
 
 UID = r"(?:\d+|u\d+(?:ai|a|s|i)\d+)"
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ..numbers import safe_hex, safe_int
-from ..uid import parse_uid
-from .constraints import is_history_entry, parse_constraint_line
-from .times import duration, elapsed_hms, local_time
+from wakescope.parsers.jobscheduler.constraints import is_history_entry, parse_constraint_line
+from wakescope.parsers.jobscheduler.times import duration, elapsed_hms, local_time
+from wakescope.parsers.numbers import safe_hex, safe_int
+from wakescope.parsers.uid import parse_uid
 
 _TAG = re.compile(r"^(\S+) tag=(.*)$")
 _SOURCE = re.compile(r"^Source: uid=(\S+) user=(-?\d+) pkg=(\S+)$")

@@ -11,11 +11,9 @@ import json
 import re
 from collections.abc import Callable
 
-from ..numbers import safe_int
-from ..uid import user_id
-from .constraints import implicit_unsatisfied, mask_of
-from .identify import extras_fields, identify
-from .ids import (
+from wakescope.parsers.jobscheduler.constraints import implicit_unsatisfied, mask_of
+from wakescope.parsers.jobscheduler.identify import extras_fields, identify
+from wakescope.parsers.jobscheduler.ids import (
     JOB_LINE,
     REDACTED,
     redact_name,
@@ -24,8 +22,10 @@ from .ids import (
     split_battery_name,
     split_tag,
 )
-from .job_dump import parse_job_dump
-from .times import Timebase
+from wakescope.parsers.jobscheduler.job_dump import parse_job_dump
+from wakescope.parsers.jobscheduler.times import Timebase
+from wakescope.parsers.numbers import safe_int
+from wakescope.parsers.uid import user_id
 
 _REGISTERED = re.compile(r"^\s*Registered (\d+) jobs?:\s*$")
 _CAPS = re.compile(r"Capabilities: (\S+)")

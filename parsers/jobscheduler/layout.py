@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .ids import JOB_LINE
+from wakescope.parsers.jobscheduler.ids import JOB_LINE
 
 
 @dataclass(slots=True)

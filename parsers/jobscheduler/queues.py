@@ -8,12 +8,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ..numbers import safe_int
-from ..uid import user_id
-from .ids import JobRef, parse_short, redact_name, redact_text, split_tag
-from .job_dump import parse_job_dump
-from .stop_reasons import classify
-from .times import Timebase, duration
+from wakescope.parsers.jobscheduler.ids import (
+    JobRef,
+    parse_short,
+    redact_name,
+    redact_text,
+    split_tag,
+)
+from wakescope.parsers.jobscheduler.job_dump import parse_job_dump
+from wakescope.parsers.jobscheduler.stop_reasons import classify
+from wakescope.parsers.jobscheduler.times import Timebase, duration
+from wakescope.parsers.numbers import safe_int
+from wakescope.parsers.uid import user_id
 
 _PENDING = re.compile(r"^Pending #(\d+): (.*)$")
 _SLOT = re.compile(r"^Slot #(\d+)(?:\(ID=(-?\d+)\))?: (.*)$")

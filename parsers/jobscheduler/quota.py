@@ -15,10 +15,10 @@ import math
 import re
 from collections.abc import Callable
 
-from ..numbers import INT64_MIN, safe_int
-from ..uid import parse_uid, user_id
-from .controllers import parse_controller
-from .ids import TRACKED
+from wakescope.parsers.jobscheduler.controllers import parse_controller
+from wakescope.parsers.jobscheduler.ids import TRACKED
+from wakescope.parsers.numbers import INT64_MIN, safe_int
+from wakescope.parsers.uid import parse_uid, user_id
 
 _JOB_QUOTA = re.compile(
     r"^(?P<bucket>[A-Z_]+|Unknown: -?\d+), (?P<state>[^,]+)"

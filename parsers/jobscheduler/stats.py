@@ -12,9 +12,9 @@ import json
 import re
 from collections.abc import Callable
 
-from ..numbers import safe_int
-from ..uid import parse_uid, user_id
-from .times import duration, local_time
+from wakescope.parsers.jobscheduler.times import duration, local_time
+from wakescope.parsers.numbers import safe_int
+from wakescope.parsers.uid import parse_uid, user_id
 
 _HEADER = re.compile(r"^(Current|Historical) stats at (\S+) \((\S+)\) over (\S+):$")
 _PACKAGE = re.compile(r"^(\S+) / (\S+?):(.*)$")

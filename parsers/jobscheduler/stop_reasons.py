@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ..numbers import safe_int
+from wakescope.parsers.numbers import safe_int
 
 # Public `JobParameters.STOP_REASON_*` (12+; 16 adds TIMEOUT_ABANDONED).
 PUBLIC: dict[int, str] = {

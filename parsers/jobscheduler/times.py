@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from ..clock import Clock, is_never, parse_duration_ms
-from ..numbers import INT64_MAX, safe_int
+from wakescope.parsers.clock import Clock, is_never, parse_duration_ms
+from wakescope.parsers.numbers import INT64_MAX, safe_int
 
 _NOW = re.compile(r"^\s*(?:Elapsed clock: (\d+)|Current elapsed time: (\d+)|Alarms: now=(\d+))")
 # 7.x `Earliest run time: 15:37:53` (DateUtils.formatElapsedTime of seconds; hours may exceed 24).

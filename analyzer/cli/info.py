@@ -1,16 +1,14 @@
-"""Human-readable text for `wakescope info`."""
+"""`wakescope info`: what each input is (kind, device, build, SDK, capture time, sections)."""
 
 from __future__ import annotations
 
+import json
+from typing import Annotated
 
-def _ms(ms: int | None) -> str:
-    if ms is None:
-        return "?"
-    s = ms // 1000
-    d, s = divmod(s, 86400)
-    h, s = divmod(s, 3600)
-    m, s = divmod(s, 60)
-    return (f"{d}d " if d else "") + f"{h}h{m:02d}m{s:02d}s"
+import typer
+
+from wakescope.analyzer.cli.app import INPUT_HELP, app, state
+from wakescope.analyzer.format import duration_clock
 
 
 def format_info(summary: dict) -> str:
@@ -38,7 +36,7 @@ def format_info(summary: dict) -> str:
             cap += f" local, {m['capture_utc']}"
         lines.append(f"  captured    {cap}")
     if m.get("elapsed_realtime_ms") is not None:
-        lines.append(f"  since boot  {_ms(m['elapsed_realtime_ms'])} "
+        lines.append(f"  since boot  {duration_clock(m['elapsed_realtime_ms'])} "
                      f"(from {src.get('elapsed_realtime_ms', '?')})")
     lines.append(f"  text        {summary['lines']} lines, {summary['encoding']}, "
                  f"{summary['line_ends']} line ends")
@@ -56,3 +54,32 @@ def format_info(summary: dict) -> str:
         if len(diags) > 20:
             lines.append(f"    … {len(diags) - 20} more")
     return "\n".join(lines)
+
+
+@app.command()
+def info(
+    inputs: Annotated[list[str], typer.Argument(help=INPUT_HELP)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Summarise inputs: kind, device, build, SDK, capture time, sections, diagnostics."""
+    from wakescope.parsers import InputError, open_capture
+
+    results = []
+    failed = 0
+    for path in inputs:
+        try:
+            cap = open_capture(path)
+        except InputError as exc:
+            failed += 1
+            if state["debug"]:
+                raise
+            typer.echo(f"wakescope: {exc}", err=True)
+            continue
+        results.append(cap.summary())
+        if not as_json:
+            typer.echo(format_info(results[-1]))
+    if as_json:
+        typer.echo(json.dumps(results if len(inputs) > 1 else (results or [None])[0],
+                              indent=2, default=str))
+    if failed:
+        raise typer.Exit(2)

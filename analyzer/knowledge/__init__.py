@@ -1,7 +1,8 @@
 """Attribution rules and analysis knowledge, loaded from TOML and validated.
 
-Two shipped files: `rules/apis.toml` (ordered tag/component/uid → api rules, uid names) and
-`knowledge/recommendations.toml` (thresholds with their sources, recommendation texts and
+Two shipped files beside this module: `apis.toml` (ordered tag/component/uid → api
+rules, uid names) and `recommendations.toml` (thresholds with their sources, recommendation
+texts and
 doc links, plain-words wording). A user `--rules FILE` is merged over both: its `[[rule]]`
 entries replace shipped rules of the same id in place (new ids go first, or before the id
 named in `before`), and its `[thresholds.*]`, `[recommendations.*]`, `[wording.*]` and
@@ -16,11 +17,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from parsers.errors import InputError
+from wakescope.parsers.errors import InputError
 
 HERE = Path(__file__).resolve().parent
-APIS_FILE = HERE / "rules" / "apis.toml"
-KNOWLEDGE_FILE = HERE / "knowledge" / "recommendations.toml"
+APIS_FILE = HERE / "apis.toml"
+KNOWLEDGE_FILE = HERE / "recommendations.toml"
 
 FAMILIES = ("wakelock", "alarm", "job", "sync", "kernel", "fgs")
 _RULE_KEYS = {"id", "api", "on", "tag", "service", "namespace", "package", "app_id_min",
@@ -30,7 +31,6 @@ _THRESHOLD_REQUIRED = {"value": (int, float), "unit": str, "source": str, "url":
                        "severity": dict}
 _REC_REQUIRED = {"text": str, "api": str, "doc_url": str, "source": str}
 _GROUP = re.compile(r"\(\?P?<([A-Za-z_]\w*)>")
-SEVERITIES = ("high", "medium", "low", "info")
 
 
 class RulesError(InputError):

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from wakescope.analyzer.cli.app import app, fail, state
+
 SEVERITY_CHOICES = ("high", "medium", "low")
 
 
@@ -20,6 +22,7 @@ def default_output(input_path: str) -> Path:
     return Path(f"{stem}.html")
 
 
+@app.command()
 def report(
     input: Annotated[str, typer.Argument(help="Bug report zip/txt or dumpsys dump; - for stdin.")],
     output: Annotated[Path | None, typer.Option(
@@ -36,11 +39,10 @@ def report(
     rules: Annotated[Path | None, typer.Option("--rules", help="Extra rules TOML.")] = None,
 ) -> None:
     """Write the HTML report for one input (findings, apps, timeline, jobs, alarms)."""
-    from parsers import InputError
-
-    from ..cli import _state, fail
-    from ..pipeline import run_one
-    from ..report.facts import SEVERITIES, severity_at_least
+    from wakescope.analyzer.model import severity_counts
+    from wakescope.analyzer.pipeline import run_one
+    from wakescope.analyzer.report.facts import severity_at_least
+    from wakescope.parsers import InputError
 
     if fail_on is not None and fail_on.lower() not in SEVERITY_CHOICES:
         fail(f"--fail-on must be one of high, medium or low, not {fail_on!r}.")
@@ -51,27 +53,22 @@ def report(
         result = run_one(input, html=html, markdown=md, json_path=json_path,
                          redact=not no_redact, rules=rules)
     except InputError as exc:
-        if _state["debug"]:
+        if state["debug"]:
             raise
         fail(str(exc))
     except OSError as exc:  # an output path that cannot be written
-        if _state["debug"]:
+        if state["debug"]:
             raise
         fail(f"cannot write the report ({exc.strerror or exc}: {exc.filename or html}).")
-    findings = getattr(result, "findings", None)
-    counts = {s: 0 for s in SEVERITIES}
-    if findings is not None and findings.height and "severity" in findings.columns:
-        for sev in findings.get_column("severity").to_list():
-            counts[sev if sev in counts else "info"] += 1
+    findings = result.findings
+    counts = severity_counts(findings.get_column("severity").to_list()
+                             if "severity" in findings.columns else [])
     total = sum(counts.values())
     parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     wrote = [str(p) for p in (html, md, json_path) if p is not None]
     typer.echo(f"wrote {', '.join(wrote)}: {total} finding{'s' if total != 1 else ''}"
                + (f" ({parts})" if parts else ""))
-    if fail_on is not None and findings is not None and severity_at_least(findings,
+    if fail_on is not None and severity_at_least(findings,
                                                                           fail_on.lower()):
         raise typer.Exit(1)
 
-
-def register(app: typer.Typer) -> None:
-    app.command("report")(report)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from .passes import DAY_MS, Context
-from .passes.jobs import waiting_jobs
-from .passes.power import uid_power
-from .passes.wakeups import per_app, wakeup_counts
-from .rules import SEVERITIES
-from .tables import APPS
+from wakescope.analyzer.model import SEVERITIES, SEVERITY_RANK
+from wakescope.analyzer.passes.context import DAY_MS, Context
+from wakescope.analyzer.passes.jobs import waiting_jobs
+from wakescope.analyzer.passes.power import uid_power
+from wakescope.analyzer.passes.wakeups import per_app, wakeup_counts
+from wakescope.analyzer.tables import APPS
 
 _I64 = pl.Int64
 
@@ -118,7 +118,7 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
                 .agg(pl.col("api").str.join(",").alias("apis")))
     apps = apps.join(api_rank, on="package", how="left")
     if findings.height:
-        rank = {s: i for i, s in enumerate(SEVERITIES)}
+        rank = SEVERITY_RANK
         f = (findings.filter(pl.col("package").is_not_null())
              .with_columns(pl.col("severity").replace_strict(rank, default=len(rank))
                            .alias("_rank"))

@@ -11,23 +11,20 @@ the bug report's properties) and count each capture without one as its own devic
 
 from __future__ import annotations
 
-import html
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
-from parsers.schema import LOCAL_MS, UTC_MS, table
-
-from . import __version__
-from .batch_records import load_records
+from wakescope import __version__
+from wakescope.analyzer.batch.records import load_records
+from wakescope.analyzer.model import SEVERITY_RANK
+from wakescope.parsers.schema import LOCAL_MS, UTC_MS, table
 
 I64, I32, F64, S, B = pl.Int64, pl.Int32, pl.Float64, pl.String, pl.Boolean
-SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2, "info": 3}
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
 
@@ -129,7 +126,7 @@ def scan_table(out_dir: str | os.PathLike, name: str,
 
 
 def _schema(name: str, wanted: tuple[str, ...], extra: dict | None = None) -> dict:
-    from .batch_worker import _declared
+    from wakescope.analyzer.batch.worker import _declared
 
     declared = _declared()[name].schema if name in _declared() else {}
     out = {"capture_id": S}
@@ -352,7 +349,7 @@ def fleet_summary(out_dir: str | os.PathLike) -> FleetSummary:
 def write_fleet_outputs(out_dir: str | os.PathLike) -> Path:
     """Write captures.parquet, status.json and index.html for a batch folder; returns
     index.html's path."""
-    from .batch_records import _atomic_write
+    from wakescope.analyzer.batch.records import _atomic_write
 
     out = Path(out_dir)
     summary = fleet_summary(out)
@@ -370,142 +367,6 @@ def write_fleet_outputs(out_dir: str | os.PathLike) -> Path:
         ],
     }
     _atomic_write(out / "status.json", json.dumps(status, indent=1, default=str).encode())
+    from wakescope.analyzer.report.fleet_page import write_fleet_index
+
     return write_fleet_index(summary, out / "index.html")
-
-
-# ---------------------------------------------------------------------------- HTML
-
-
-def _esc(text) -> str:
-    """Strings from inputs go into Plotly as HTML-escaped text (Plotly renders a subset of
-    HTML in labels and hover text; escaped, a `<script>` tag shows as text)."""
-    return html.escape("" if text is None else str(text), quote=True)
-
-
-def _json_for_script(obj) -> str:
-    """JSON safe inside a <script> element: no `<`, `>` or `&` can end it early."""
-    return (json.dumps(obj, default=str, allow_nan=False)
-            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
-
-
-def _box_chart(values: pl.DataFrame, packages: list[str], column: str, scale: float,
-               title: str, unit: str) -> dict:
-    """One box+strip trace per app: a point per capture, hover naming the capture."""
-    traces = []
-    for pkg in packages:
-        rows = values.filter((pl.col("package") == pkg) & pl.col(column).is_not_null())
-        ys = [None if v is None else round(v / scale, 3) for v in rows.get_column(column)]
-        traces.append({
-            "type": "box", "name": _esc(pkg), "y": ys, "boxpoints": "all", "jitter": 0.4,
-            "pointpos": 0, "marker": {"size": 5}, "line": {"width": 1},
-            "text": [_esc(n) for n in rows.get_column("name")],
-            "hovertemplate": "%{text}<br>%{y:.2f} " + _esc(unit) + "<extra>"
-                             + _esc(pkg) + "</extra>",
-        })
-    return {
-        "data": traces,
-        "layout": {"title": {"text": _esc(title)}, "showlegend": False,
-                   "yaxis": {"title": {"text": _esc(unit)}, "rangemode": "tozero"},
-                   "xaxis": {"automargin": True, "tickangle": -30},
-                   "margin": {"t": 40, "r": 10}, "height": 420},
-    }
-
-
-def _charts(summary: FleetSummary, top: int) -> list[dict]:
-    apps, values = summary.apps, summary.app_values
-    if apps.height == 0:
-        return []
-    charts = []
-    by_wake = (apps.filter(pl.col("wakeups_per_hour_max") > 0)
-               .sort("wakeups_per_hour_fleet_mean", descending=True).head(top))
-    if by_wake.height:
-        charts.append({"id": "chart-wakeups", **_box_chart(
-            values, by_wake.get_column("package").to_list(), "wakeups_per_hour", 1.0,
-            "Wakeup alarms per hour, per capture", "wakeups/h")})
-    by_wl = (apps.filter(pl.col("partial_wakelock_ms_per_24h_max") > 0)
-             .sort("partial_wakelock_ms_per_24h_fleet_mean", descending=True).head(top))
-    if by_wl.height:
-        charts.append({"id": "chart-wakelocks", **_box_chart(
-            values, by_wl.get_column("package").to_list(), "partial_wakelock_ms_per_24h",
-            HOUR_MS, "Partial wakelock hours per 24 h, per capture", "h per 24 h")})
-    return charts
-
-
-def _fmt_ms(ms) -> str:
-    if ms is None:
-        return "–"
-    ms = float(ms)
-    if ms < 1000:
-        return f"{ms:.0f} ms"
-    s = ms / 1000
-    if s < 60:
-        return f"{s:.1f} s"
-    m, s = divmod(int(s), 60)
-    h, m = divmod(m, 60)
-    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
-
-
-def _fmt_num(x, digits: int = 1) -> str:
-    if x is None:
-        return "–"
-    if isinstance(x, float):
-        return f"{x:,.{digits}f}"
-    return f"{x:,}"
-
-
-def _script_safe(js: str) -> str:
-    """Plotly's bundle inlined in <script>: only `</script` could end it (it has none today)."""
-    return re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
-
-
-def render_fleet_html(summary: FleetSummary, top: int = 25) -> str:
-    """index.html as a string: self-contained (Plotly embedded), every input string escaped."""
-    import jinja2
-    from plotly.offline import get_plotlyjs
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "report" / "templates"),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-    )
-    env.filters["ms"] = _fmt_ms
-    env.filters["num"] = _fmt_num
-    caps = summary.captures
-    analysed = summary.analysed
-    failures = caps.filter(pl.col("status").is_in(["failed", "error"])).sort("name")
-    partial = caps.filter(pl.col("status") == "partial").sort("name")
-    releases = (analysed.group_by("release").len().sort(["len", "release"],
-                                                        descending=[True, False]))
-    charts = _charts(summary, min(top, 15))
-    apps = summary.apps
-    top_wake = (apps.filter(pl.col("wakeup_alarms") > 0)
-                .sort(["wakeups_per_hour_fleet_mean", "package"], descending=[True, False])
-                .head(top))
-    top_wl = (apps.filter(pl.col("partial_wakelock_ms") > 0)
-              .sort(["partial_wakelock_ms_per_24h_fleet_mean", "package"],
-                    descending=[True, False]).head(top))
-    problems = summary.findings.filter(pl.col("worst_severity") != "info")
-    text = env.get_template("fleet.html.j2").render(
-        s=summary, counts=summary.counts, n_captures=caps.height, n_analysed=analysed.height,
-        n_devices=summary.devices, version=__version__,
-        failures=failures.to_dicts(), partial=partial.to_dicts(),
-        releases=releases.to_dicts(),
-        top_wake=top_wake.to_dicts(), top_wl=top_wl.to_dicts(),
-        wakelock_tags=summary.wakelock_tags.head(top).to_dicts(),
-        alarm_tags=summary.alarm_tags.head(top).to_dicts(),
-        findings=problems.head(2 * top).to_dicts(), n_findings_rows=problems.height,
-        n_info_rows=summary.findings.height - problems.height,
-        captures=caps.sort("name").to_dicts(),
-        charts_json=_json_for_script(charts) if charts else None,
-        plotly_js=_script_safe(get_plotlyjs()) if charts else None,
-    )
-    return text
-
-
-def write_fleet_index(summary: FleetSummary, path: str | os.PathLike) -> Path:
-    """Write index.html (links to reports are relative to its folder)."""
-    from .batch_records import _atomic_write
-
-    target = Path(path)
-    _atomic_write(target, render_fleet_html(summary).encode("utf-8"))
-    return target

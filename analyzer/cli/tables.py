@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from parsers.schema import TableSchema
+from typing import Annotated
 
-from .tables import ATTRIBUTION_COLUMNS
+import typer
+
+from wakescope.analyzer.cli.app import app, fail
+from wakescope.analyzer.tables import ATTRIBUTION_COLUMNS
+from wakescope.parsers.schema import TableSchema
 
 INTRO = """# Table reference
 
@@ -28,9 +32,8 @@ syncs) also carry these columns after analysis:
 
 def all_schemas() -> dict[str, TableSchema]:
     """Parser tables, then the analyzer's own."""
-    from parsers.schemas import all_tables
-
-    from .tables import TABLES
+    from wakescope.analyzer.tables import TABLES
+    from wakescope.parsers.schemas import all_tables
 
     return {**all_tables(), **TABLES}
 
@@ -54,3 +57,18 @@ def text(name: str | None = None) -> str:
     lines = [f"{schema.name}: {schema.doc}", ""]
     lines += [f"  {c.name:<{width}}  {c.dtype!s:<24} {c.doc}" for c in schema.columns]
     return "\n".join(lines)
+
+
+@app.command()
+def tables(
+    name: Annotated[str | None, typer.Argument(help="A table name to show its columns.")] = None,
+    as_markdown: Annotated[bool, typer.Option("--markdown", help="The full Markdown "
+                                              "reference (docs/tables.md).")] = False,
+) -> None:
+    """List the tables wakescope writes, or one table's columns and their meaning."""
+    if as_markdown:
+        typer.echo(markdown(), nl=False)
+        return
+    if name is not None and name not in all_schemas():
+        fail(f"no table named {name!r}; `wakescope tables` lists them.")
+    typer.echo(text(name))

@@ -11,14 +11,14 @@ import socket
 import tempfile
 import time
 import traceback
-from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import __version__
-from .batch_inputs import safe_name
-from .batch_records import remove_capture, write_record
+from wakescope import __version__
+from wakescope.analyzer.batch.inputs import safe_name
+from wakescope.analyzer.batch.records import remove_capture, write_record
+from wakescope.analyzer.model import severity_counts, worst_severity
 
 # Sections a full bug report is expected to hold; a standalone dump holds one of them.
 EXPECTED_SECTIONS = {
@@ -51,7 +51,7 @@ def _tables_and_capture(local: str, html: Path, redact: bool, rules: str | None)
     Tables: the capture's parsed tables, replaced by the analysis' attributed versions, plus
     `findings` and `apps`.
     """
-    from .pipeline import run_one
+    from wakescope.analyzer.pipeline import run_one
 
     result = run_one(local, html=html, redact=redact, rules=Path(rules) if rules else None)
     cap = result.capture
@@ -88,9 +88,8 @@ _SCHEMAS: dict = {}
 
 def _declared() -> dict:
     if not _SCHEMAS:
-        from parsers.schemas import all_tables
-
-        from .tables import TABLES
+        from wakescope.analyzer.tables import TABLES
+        from wakescope.parsers.schemas import all_tables
 
         _SCHEMAS.update(all_tables())
         _SCHEMAS.update(TABLES)
@@ -101,7 +100,7 @@ def write_capture_tables(out_dir: Path, capture_id: str, tables: dict) -> dict[s
     """Write each non-empty table as `tables/<table>/<capture_id>.parquet`; rows per table."""
     import polars as pl
 
-    from .export import safe_child
+    from wakescope.analyzer.report.tables import safe_child
 
     rows = {}
     for name, df in sorted(tables.items()):
@@ -143,20 +142,13 @@ def _status_of(summary: dict) -> tuple[str, str | None, list[str]]:
     return "partial", reason[:500], missing
 
 
-_SEVERITIES = ("high", "medium", "low", "info")
-
-
 def _findings_counts(tables: dict) -> dict:
     df = tables.get("findings")
-    out = {"n_findings": 0, **{f"findings_{s}": 0 for s in _SEVERITIES}, "worst_severity": None}
-    if df is None or df.height == 0 or "severity" not in df.columns:
-        return out
-    counts = Counter(df.get_column("severity").to_list())
-    out["n_findings"] = df.height
-    for s in _SEVERITIES:
-        out[f"findings_{s}"] = counts.get(s, 0)
-    out["worst_severity"] = next((s for s in _SEVERITIES if counts.get(s)), None)
-    return out
+    sevs = ([] if df is None or df.height == 0 or "severity" not in df.columns
+            else df.get_column("severity").to_list())
+    counts = severity_counts(sevs)
+    return {"n_findings": len(sevs), **{f"findings_{s}": n for s, n in counts.items()},
+            "worst_severity": worst_severity(sevs)}
 
 
 def base_record(task: dict) -> dict:
@@ -178,9 +170,8 @@ def process_one(task: dict) -> dict:
     Input errors become status `failed` with the container's one sentence; anything else
     (a bug in wakescope) becomes `error` with its text, and the batch goes on.
     """
-    from parsers import InputError
-
-    from .export import safe_child
+    from wakescope.analyzer.report.tables import safe_child
+    from wakescope.parsers import InputError
 
     out_dir = Path(task["out_dir"])
     record = base_record(task)
@@ -249,3 +240,11 @@ def crashed_record(task: dict, reason: str) -> dict:
                   processed_at=datetime.now(UTC).isoformat())
     write_record(Path(task["out_dir"]), record)
     return record
+
+
+def default_jobs() -> int:
+    """All cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)

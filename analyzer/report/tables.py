@@ -51,12 +51,12 @@ def write_tables(
 def export_capture(input_path: str | os.PathLike, out_dir: Path, *, fmt: str = "parquet",
                    redact: bool = True, rules: Path | None = None) -> list[Path]:
     """Parse one input (and analyse it when the analyzer is available) and write it out."""
-    import parsers
+    from wakescope import parsers
 
     cap = parsers.load(input_path, redact=redact)
     tables = dict(cap.tables)
     try:
-        from .analysis import analyse
+        from wakescope.analyzer.analysis import analyse
     except ImportError:  # analysis not built yet
         analyse = None
     if analyse is not None:

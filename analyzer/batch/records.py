@@ -8,15 +8,15 @@ import json
 import os
 from pathlib import Path
 
-from . import __version__
-from .batch_inputs import InputItem, safe_name
+from wakescope import __version__
+from wakescope.analyzer.batch.inputs import InputItem, safe_name
 
 STATUSES = ("ok", "partial", "failed", "error")
 DONE_STATUSES = ("ok", "partial", "failed")  # not retried on resume; `error` is retried
 
 
 def status_path(out_dir: Path, capture_id: str) -> Path:
-    from .export import safe_child
+    from wakescope.analyzer.report.tables import safe_child
 
     return safe_child(out_dir / "status", f"{safe_name(capture_id)}.json")
 
@@ -58,7 +58,7 @@ def write_record(out_dir: Path, record: dict) -> None:
 
 def remove_capture(out_dir: Path, capture_id: str, name: str | None) -> None:
     """Delete one capture's outputs (tables, report, record): its input changed or is redone."""
-    from .export import safe_child
+    from wakescope.analyzer.report.tables import safe_child
 
     tables = out_dir / "tables"
     if tables.is_dir():

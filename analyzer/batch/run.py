@@ -11,11 +11,11 @@ Output layout (every path inside `out_dir`, names sanitised):
     status/<capture_id>.json                the per-input record (status, reason, device,
                                             timings); written last, so it marks completion
     captures.parquet, status.json           every record, as a table and as JSON
-    index.html                              the fleet summary (`analyzer.fleet`)
+    index.html                              the fleet summary (`batch.fleet`)
 
 Library first: `run_batch(["dumps/"], Path("out"))` does what `wakescope batch` does.
-This module runs the batch; `batch_inputs` finds the inputs, `batch_worker` processes one
-and `batch_records` stores its status. Their public names are re-exported here.
+This module runs the batch; `inputs` finds the inputs, `worker` processes one and
+`records` stores its status; `wakescope.analyzer.batch` re-exports their public names.
 """
 
 from __future__ import annotations
@@ -28,34 +28,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batch_inputs import (
+from wakescope.analyzer.batch.inputs import (
     BatchUsageError,
-    InputItem,
-    capture_id_for,
     expand_inputs,
-    output_name,
     rules_digest,
-    safe_name,
 )
-from .batch_records import (
-    DONE_STATUSES,
+from wakescope.analyzer.batch.records import (
     STATUSES,
     is_current,
     load_records,
-    read_record,
     remove_capture,
-    status_path,
-    write_record,
 )
-from .batch_worker import base_record, crashed_record, process_one, write_capture_tables
-
-__all__ = [
-    "DONE_STATUSES", "STATUSES", "BatchResult", "BatchUsageError", "InputItem", "base_record",
-    "capture_id_for", "crashed_record", "default_jobs", "expand_inputs", "is_current",
-    "load_records", "output_name", "process_one", "read_record", "remove_capture",
-    "rules_digest", "run_batch", "safe_name", "status_path", "write_capture_tables",
-    "write_record",
-]
+from wakescope.analyzer.batch.worker import (
+    crashed_record,
+    default_jobs,
+    process_one,
+)
 
 
 @dataclass
@@ -142,14 +130,6 @@ def _run_local(tasks: list[dict], jobs: int, on_done: Callable[[dict], None]) ->
                 queue.appendleft((task, tries + 1))
 
 
-def default_jobs() -> int:
-    """All cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
-
-
 class _Progress:
     """A rich progress bar on stderr with per-status counts and an ETA."""
 
@@ -219,7 +199,7 @@ def run_batch(
         raise BatchUsageError(f"--out {out} exists and is not a folder")
     rules_path = Path(rules) if rules else None
     if rules_path is not None:
-        from .rules import RulesError, load_rules
+        from wakescope.analyzer.knowledge import RulesError, load_rules
 
         if not rules_path.is_file():
             raise BatchUsageError(f"rules file not found: {rules_path}")
@@ -262,7 +242,7 @@ def run_batch(
 
     try:
         if scheduler:
-            from .distributed import run_on_dask
+            from wakescope.analyzer.batch.dask_backend import run_on_dask
 
             run_on_dask(tasks, scheduler, jobs=jobs, on_done=on_done)
         else:
@@ -273,7 +253,7 @@ def run_batch(
     result = BatchResult(out, records, processed=len(tasks), skipped=skipped,
                          problems=problems)
     if index:
-        from .fleet import write_fleet_outputs
+        from wakescope.analyzer.batch.fleet import write_fleet_outputs
 
         result.index = write_fleet_outputs(out)
     result.seconds = time.perf_counter() - started

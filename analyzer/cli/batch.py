@@ -1,4 +1,4 @@
-"""`wakescope batch` and `wakescope fleet`: thin shells over analyzer.batch and analyzer.fleet."""
+"""`wakescope batch` and `wakescope fleet`: thin shells over wakescope.analyzer.batch."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from wakescope.analyzer.cli.app import app, fail
+
 EXIT_CODES = (
     "Exit codes: 0 the batch ran, even if some inputs failed as input errors (not an Android "
     "dump; see status.json); 1 --fail-on matched a finding; 2 usage error or no input to "
@@ -14,9 +16,7 @@ EXIT_CODES = (
     "status \"error\"."
 )
 
-_SEVERITY = {"high": 0, "medium": 1, "low": 2}
-
-
+@app.command(epilog=EXIT_CODES)
 def batch(
     inputs: Annotated[list[str], typer.Argument(
         help="Folders (searched recursively), globs, files or fsspec URLs "
@@ -49,10 +49,10 @@ def batch(
     OUT/index.html. A bad input never stops the batch. Inputs whose outputs are newer
     than the input are skipped unless --force.
     """
-    from ..batch import BatchUsageError, run_batch
-    from ..cli import fail
+    from wakescope.analyzer.batch import BatchUsageError, run_batch
+    from wakescope.analyzer.model import at_least
 
-    if fail_on is not None and fail_on not in _SEVERITY:
+    if fail_on is not None and fail_on not in ("high", "medium", "low"):
         fail(f"--fail-on must be high, medium or low, not {fail_on!r}.")
     try:
         result = run_batch(inputs, out, jobs=jobs, force=force, scheduler=scheduler,
@@ -77,30 +77,23 @@ def batch(
                    "(see status.json; please report it)", err=True)
         raise typer.Exit(result.exit_code)
     if fail_on is not None:
-        limit = _SEVERITY[fail_on]
-        hits = [r for r in result.records
-                if _SEVERITY.get(r.get("worst_severity") or "", 9) <= limit]
+        hits = [r for r in result.records if at_least(r.get("worst_severity"), fail_on)]
         if hits:
             typer.echo(f"wakescope: {len(hits)} captures have findings at or above "
                        f"{fail_on}", err=True)
             raise typer.Exit(1)
 
 
+@app.command(epilog="Exit codes: 0 written; 2 not a batch output folder.")
 def fleet(
     out: Annotated[Path, typer.Argument(help="A batch output folder.")],
 ) -> None:
     """Rebuild the fleet summary (index.html, status.json, captures.parquet) from the
     per-input records and Parquet tables already in a batch output folder."""
-    from ..cli import fail
-    from ..fleet import write_fleet_outputs
+    from wakescope.analyzer.batch.fleet import write_fleet_outputs
 
     if not (out / "status").is_dir():
         fail(f"{out} is not a wakescope batch output folder (it has no status/ folder).")
     index = write_fleet_outputs(out)
     typer.echo(f"fleet summary: {index}")
 
-
-def register(app: typer.Typer) -> None:
-    """Attach `batch` and `fleet` to the wakescope app."""
-    app.command("batch", epilog=EXIT_CODES)(batch)
-    app.command("fleet", epilog="Exit codes: 0 written; 2 not a batch output folder.")(fleet)

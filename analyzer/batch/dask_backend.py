@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
-from .batch import BatchUsageError, crashed_record, process_one
+from wakescope.analyzer.batch.inputs import BatchUsageError
+from wakescope.analyzer.batch.worker import crashed_record, process_one
 
 
 def _import_distributed():
@@ -31,7 +32,7 @@ def dask_client(scheduler: str, jobs: int | None = None, timeout: str = "30s") -
     of a running scheduler (e.g. tcp://10.0.0.5:8786)."""
     distributed = _import_distributed()
     if scheduler == "local":
-        from .batch import default_jobs
+        from wakescope.analyzer.batch.worker import default_jobs
 
         n = jobs or default_jobs()
         with distributed.LocalCluster(

@@ -1,0 +1,116 @@
+"""The one home of formatting: durations, numbers, finding figures, UTC offsets, and the
+escapers for text that reaches Plotly or a <script> element (input text is untrusted)."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+
+
+def duration_words(ms: float | int | None) -> str:
+    """`3h 4m`, `12m 5s`, `850ms`: the short form in findings' plain-words details."""
+    if ms is None:
+        return "?"
+    ms = int(ms)
+    if ms < 1000:
+        return f"{ms}ms"
+    s = ms // 1000
+    d, s = divmod(s, 86400)
+    h, s = divmod(s, 3600)
+    m, s = divmod(s, 60)
+    parts = [f"{d}d"] if d else []
+    if h:
+        parts.append(f"{h}h")
+    if m and not d:
+        parts.append(f"{m}m")
+    if s and not d and not h:
+        parts.append(f"{s}s")
+    return " ".join(parts) or "0s"
+
+
+def fmt_ms(ms: float | int | None) -> str:
+    """A duration for humans: `2d 3h`, `1h 05m`, `4m 10s`, `12.5 s`, `340 ms`; None → `—`."""
+    if ms is None or (isinstance(ms, float) and math.isnan(ms)):
+        return "—"
+    neg = ms < 0
+    ms = abs(ms)
+    if ms < 1000:
+        out = f"{ms:.0f} ms"
+    elif ms < 60_000:
+        out = f"{ms / 1000:.1f} s"
+    else:
+        s = int(ms // 1000)
+        d, s = divmod(s, 86_400)
+        h, s = divmod(s, 3600)
+        m, s = divmod(s, 60)
+        if d:
+            out = f"{d}d {h}h"
+        elif h:
+            out = f"{h}h {m:02d}m"
+        else:
+            out = f"{m}m {s:02d}s"
+    return f"-{out}" if neg else out
+
+
+def fmt_num(x: float | int | None, digits: int = 1) -> str:
+    """Numbers for tables: thousands separators, `digits` decimals for floats; None → `—`."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    if isinstance(x, int) or (float(x).is_integer() and abs(x) >= 100):
+        return f"{int(x):,}"
+    return f"{x:,.{digits}f}"
+
+
+def fmt_value(value: float | None, unit: str | None) -> str:
+    """A finding's figure with its unit (`ms` values shown as durations)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    unit = (unit or "").strip()
+    if unit in ("ms", "milliseconds"):
+        return fmt_ms(value)
+    if unit in ("%", "percent"):
+        return f"{fmt_num(value)} %"
+    if unit in ("share", "fraction"):
+        return f"{100 * value:.1f} %"
+    text = fmt_num(value, 1 if not float(value).is_integer() else 0)
+    return f"{text} {unit}" if unit else text
+
+
+def fmt_offset(minutes: int | None) -> str:
+    """`UTC+05:30` for an offset in minutes; "" when unknown."""
+    if minutes is None:
+        return ""
+    sign = "+" if minutes >= 0 else "-"
+    h, m = divmod(abs(minutes), 60)
+    return f"UTC{sign}{h:02d}:{m:02d}"
+
+
+def duration_clock(ms: int | None) -> str:
+    """`1d 2h03m04s`: an uptime to the second (`info`)."""
+    if ms is None:
+        return "?"
+    s = ms // 1000
+    d, s = divmod(s, 86400)
+    h, s = divmod(s, 3600)
+    m, s = divmod(s, 60)
+    return (f"{d}d " if d else "") + f"{h}h{m:02d}m{s:02d}s"
+
+
+def esc(text: object) -> str:
+    """Escape a string for Plotly's pseudo-HTML (hover, ticks, legend): shown as text."""
+    return html.escape(str(text), quote=False).replace("\n", "<br>")
+
+
+def script_json(obj: object) -> str:
+    """JSON that can sit inside <script>: no `<`, `>`, `&` or line separators unescaped, so
+    no string from the input can close the element or open a comment."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+                .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def script_safe(js: str) -> str:
+    """A JS bundle inlined in <script>: only `</script` could end it early."""
+    return re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
