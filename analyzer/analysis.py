@@ -16,7 +16,7 @@ from wakescope import parsers
 from wakescope.analyzer.attribution import attribute, coverage, uid_names
 from wakescope.analyzer.knowledge import RuleSet, load_rules
 from wakescope.analyzer.model import SEVERITY_RANK, Analysis, Periods
-from wakescope.analyzer.passes import PASSES
+from wakescope.analyzer.passes import PASSES, jobs
 from wakescope.analyzer.passes.context import Context
 from wakescope.analyzer.tables import APPS, FINDINGS
 
@@ -57,8 +57,8 @@ def run_passes(ctx: Context, passes=PASSES) -> list[dict]:
         try:
             found.extend(module.run(ctx))
         except Exception as exc:  # passes are independent: one failure must not stop the rest
-            ctx.cap.diagnostics.error(SECTION, f"pass {name} failed: {type(exc).__name__}: "
-                                      f"{exc}")
+            ctx.cap.diagnostics.error("pass_failed", SECTION,
+                                      f"pass {name} failed: {type(exc).__name__}: {exc}")
     return found
 
 
@@ -72,23 +72,31 @@ def analyse(cap: parsers.Capture, rules: Path | None = None) -> Analysis:
     try:
         tables = attribute(cap.tables, ruleset)
     except Exception as exc:  # attribution must not take the capture down with it
-        cap.diagnostics.error(SECTION, f"attribution failed: {type(exc).__name__}: {exc}")
+        cap.diagnostics.error("analysis_failed", SECTION,
+                              f"attribution failed: {type(exc).__name__}: {exc}")
         tables = dict(cap.tables)
     names = uid_names(tables, ruleset)
     ctx = Context(cap=cap, tables=tables, rules=ruleset, periods=_periods(cap, tables),
                   names=names)
+    try:
+        jobs.annotate(ctx)  # job status and wait reasons: the one answer every output shows
+    except Exception as exc:
+        cap.diagnostics.error("analysis_failed", SECTION,
+                              f"job status failed: {type(exc).__name__}: {exc}")
     findings = _sorted(run_passes(ctx))
     try:
         from wakescope.analyzer.passes.apps import build_apps
 
         apps = build_apps(ctx, findings)
     except Exception as exc:
-        cap.diagnostics.error(SECTION, f"apps table failed: {type(exc).__name__}: {exc}")
+        cap.diagnostics.error("analysis_failed", SECTION,
+                              f"apps table failed: {type(exc).__name__}: {exc}")
         apps = APPS.empty()
     try:
         cov = coverage(tables)
     except Exception as exc:
-        cap.diagnostics.error(SECTION, f"coverage failed: {type(exc).__name__}: {exc}")
+        cap.diagnostics.error("analysis_failed", SECTION,
+                              f"coverage failed: {type(exc).__name__}: {exc}")
         cov = {}
     out_tables = dict(tables)
     out_tables["findings"] = findings

@@ -21,6 +21,15 @@ ATTRIBUTION_COLUMNS = (
                          "(system uids by name, 1000 → android)"),
 )
 
+# Columns the analysis writes on jobscheduler_jobs (passes/jobs.job_state): the one answer
+# to "why does this job not run" that the findings and the report both show.
+JOB_STATE_COLUMNS = (
+    ("status", S, "deferred, waiting, ready, scheduled or running"),
+    ("wait_reasons", pl.List(S), "why it does not run, in plain words (knowledge wording)"),
+    ("waited_ms", I64, "how long a deferred/waiting job has waited (since deferred, its "
+                       "earliest run time, or enqueue)"),
+)
+
 FINDINGS = table(
     "findings",
     "One row per finding: a problem (or notable fact) with its measured figure, the "

@@ -115,7 +115,7 @@ def parse_section(cap: Capture, name: str, section: Section, redact: bool = True
     try:
         return module.parse(inp)
     except Exception as exc:  # parsers are total; this is the last line of defence
-        cap.diagnostics.error(name, f"parser failed: {type(exc).__name__}: {exc}",
+        cap.diagnostics.error("parser_failed", name, f"parser failed: {type(exc).__name__}: {exc}",
                               section.first_line)
         return {}
 
@@ -128,6 +128,7 @@ def load(path: str | os.PathLike, *, parse: bool = True, redact: bool = True) ->
     import polars as pl
 
     from wakescope.parsers.batterystats.merge import merge
+    from wakescope.parsers.caveats import check as check_caveats
 
     cap = open_capture(path)
     if not parse:
@@ -146,4 +147,5 @@ def load(path: str | os.PathLike, *, parse: bool = True, redact: bool = True) ->
                             per_section.pop("batterystats"), cap.diagnostics))
     for tables in per_section.values():
         cap.tables.update(tables)
+    check_caveats(cap)
     return cap

@@ -226,18 +226,19 @@ def open_text(path: str | os.PathLike) -> Opened:
     raw.data = b""  # the decoded text is all we keep
     diags = Diagnostics()
     for note in raw.notes:
-        diags.warning("container", note)
+        diags.warning("main_entry_missing", "container", note)
     if _looks_binary(dec.text):
         raise InputError(
             f"{label} is binary data, not an Android bug report or dumpsys text output."
         )
     text = dec.text
     if dec.replaced:
-        diags.warning("container", f"{dec.replaced} invalid byte sequences replaced (U+FFFD)")
+        diags.warning("bytes_replaced", "container",
+                      f"{dec.replaced} invalid byte sequences replaced (U+FFFD)")
     if dec.nul_bytes:
-        diags.info("container", f"{dec.nul_bytes} NUL bytes removed")
+        diags.info("nul_bytes", "container", f"{dec.nul_bytes} NUL bytes removed")
     if dec.line_ends not in ("lf",):
-        diags.info("container", f"line ends normalised from {dec.line_ends}")
+        diags.info("line_ends", "container", f"line ends normalised from {dec.line_ends}")
     is_bugreport = _DUMPSTATE.search(text, 0, 4096) is not None
     sections, commands = find_marked_sections(text)
     has_markers = bool(commands) or "DUMP OF SERVICE " in text[:2_000_000]
@@ -254,13 +255,14 @@ def open_text(path: str | os.PathLike) -> Opened:
                 "or alarm dump."
             )
         if chatter:
-            diags.info("container", f"{chatter} lines before the first dump skipped", 1)
+            diags.info("tool_chatter", "container",
+                       f"{chatter} lines before the first dump skipped", 1)
         names = {s.name for s in sections}
         kind = sections[0].name if len(names) == 1 and len(sections) == 1 else "concatenated"
     if kind in ("bugreport", "dumpsys"):
         found = {s.name for s in sections}
         for want in ("batterystats", "batterystats_checkin", "jobscheduler", "alarm"):
             if want not in found and not (kind == "dumpsys" and want == "batterystats_checkin"):
-                diags.warning("container", f"no {want} section found")
+                diags.warning("missing_section", want, f"no {want} section found")
     return Opened(label, raw, text, dec.encoding, dec.line_ends, kind, sections, commands,
                   diags)

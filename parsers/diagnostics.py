@@ -8,19 +8,71 @@ from dataclasses import asdict, dataclass, field
 
 LEVELS = ("error", "warning", "info")
 
+# The declared vocabulary: every diagnostic carries one of these codes, so programs (the
+# batch worker, JSON readers) act on the code and never on the sentence. docs/diagnostics.md
+# explains each; tests/test_diagnostic_codes.py checks both lists agree.
+CODES: dict[str, str] = {
+    # reading the input (container stage)
+    "main_entry_missing": "the zip's main_entry.txt names a member it does not hold",
+    "bytes_replaced": "invalid byte sequences were replaced with U+FFFD while decoding",
+    "nul_bytes": "NUL bytes were removed from the text",
+    "line_ends": "line ends were normalised (CRLF, CR CR LF)",
+    "tool_chatter": "tool output (unzip, dumpsys usage errors) around the dump was skipped",
+    "missing_section": "a section or block the input should hold is absent",
+    # parsing
+    "unknown_lines": "lines a parser did not recognise (counted by shape)",
+    "history_read": "how many battery history records were read, and in which format",
+    "field_count": "checkin lines with a field count other than their version's layout",
+    "missing_clock": "a service dump without its clock line: absolute times are null",
+    "disagreement": "the checkin and human batterystats forms disagree (checkin used)",
+    "job_list_extra": "more job blocks are printed than jobs registered",
+    "parser_failed": "a section parser raised; its tables are missing",
+    # analysis
+    "pass_failed": "an analysis pass raised; its findings are missing",
+    "analysis_failed": "attribution, the apps table or coverage failed",
+    # degenerate captures (caveats: shown at the top of every output)
+    "truncated_input": "the capture is cut off (a bug report without its closing banner)",
+    "not_on_battery": "the device was never on battery in the stats window",
+    "history_overflow": "the battery history buffer overflowed: its start was dropped",
+    "clock_changes": "the wall clock was set many times: history times are unreliable",
+    "reboots": "the device rebooted several times in the stats window",
+    "emulator": "the capture comes from an emulator: battery figures are simulated",
+    "job_list_withheld": "jobs are registered but the dump prints none of them",
+    "job_list_incomplete": "fewer job blocks are printed than jobs registered",
+    "short_window": "the time on battery is too short for rates to mean much",
+}
+# Codes that qualify the whole capture: every output shows them above the findings.
+CAVEATS = frozenset({
+    "truncated_input", "not_on_battery", "history_overflow", "clock_changes", "reboots",
+    "emulator", "job_list_withheld", "job_list_incomplete", "short_window",
+})
+# Caveats after which "no findings" means "could not look", not "all clear".
+BLIND = frozenset({"truncated_input", "not_on_battery"})
+
 _DIGITS = re.compile(r"\d+")
 _HEX = re.compile(r"\b[0-9a-f]{6,}\b")
 
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
-    """One message: level, the section it concerns, the text, and the input line (1-based)."""
+    """One message: level, its code (from `CODES`), the section it concerns, the text, and
+    the input line (1-based)."""
 
     level: str
+    code: str
     section: str
     message: str
     line: int | None = None
     count: int = 1
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:  # a programming error: every code is declared
+            raise ValueError(f"undeclared diagnostic code {self.code!r}")
+
+    @property
+    def caveat(self) -> bool:
+        """Does this diagnostic qualify the whole capture (shown above the findings)?"""
+        return self.code in CAVEATS
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -43,17 +95,27 @@ class Diagnostics:
     unknown_first_line: dict[tuple[str, str], int] = field(default_factory=dict)
     lines_seen: Counter = field(default_factory=Counter)
 
-    def add(self, level: str, section: str, message: str, line: int | None = None) -> None:
-        self.items.append(Diagnostic(level, section, message, line))
+    def add(self, level: str, code: str, section: str, message: str,
+            line: int | None = None, count: int = 1) -> None:
+        self.items.append(Diagnostic(level, code, section, message, line, count))
 
-    def error(self, section: str, message: str, line: int | None = None) -> None:
-        self.add("error", section, message, line)
+    def error(self, code: str, section: str, message: str, line: int | None = None) -> None:
+        self.add("error", code, section, message, line)
 
-    def warning(self, section: str, message: str, line: int | None = None) -> None:
-        self.add("warning", section, message, line)
+    def warning(self, code: str, section: str, message: str, line: int | None = None) -> None:
+        self.add("warning", code, section, message, line)
 
-    def info(self, section: str, message: str, line: int | None = None) -> None:
-        self.add("info", section, message, line)
+    def info(self, code: str, section: str, message: str, line: int | None = None) -> None:
+        self.add("info", code, section, message, line)
+
+    def caveats(self) -> list[Diagnostic]:
+        """The diagnostics that qualify the whole capture, warnings first, one per code."""
+        seen: dict[str, Diagnostic] = {}
+        for d in self.items:
+            if d.caveat and d.code not in seen:
+                seen[d.code] = d
+        rank = {lvl: i for i, lvl in enumerate(LEVELS)}
+        return sorted(seen.values(), key=lambda d: rank.get(d.level, len(rank)))
 
     def unknown_line(self, section: str, text: str, line: int | None = None) -> None:
         """Count a line the parser did not recognise, grouped by its shape."""
@@ -97,7 +159,7 @@ class Diagnostics:
                 (v for (s, _), v in self.unknown_first_line.items() if s == sec), default=None
             )
             message = f"{total} unrecognised lines{ratio}: {shapes}"
-            out.append(Diagnostic("info", sec, message, first, total))
+            out.append(Diagnostic("info", "unknown_lines", sec, message, first, total))
         return out
 
     def as_list(self) -> list[dict]:

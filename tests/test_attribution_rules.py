@@ -27,7 +27,7 @@ def test_shipped_rules_are_valid_and_sourced():
     assert ids.index("system.uid") < ids.index("wakelock.app_own") < ids.index("unknown")
     for name, t in rs.thresholds.items():            # thresholds live in data with sources
         assert t["source"] and t["url"].startswith("https://"), name
-        assert t["severity"], name
+        assert t.get("severity") or t.get("severity_by_class") or t.get("severity_by_policy"), name
     assert rs.thresholds["excessive_wakelock"]["value"] == 2.0
     assert rs.thresholds["stuck_wakelock"]["value"] == 1.0
     assert rs.thresholds["excessive_wakeups"]["value"] == 10.0
@@ -106,7 +106,18 @@ def test_user_thresholds_and_recommendations_merge(tmp_path):
     ('[[rule]]\nid = "x"\napi = "system"\nbefore = "nope"\n', "names no rule"),
     ('[[rule]]\nid = "x"\napi = "system"\nrecommendation = "nope"\n',
      "is not in [recommendations]"),
-    ("[thresholds.new]\nvalue = 1\n", "needs `unit`"),
+    ("[thresholds.new]\nvalue = 1\n", "unknown threshold [thresholds.new]"),
+    # the silently ignored key of issue 11: no pass reads `min_period`
+    ("[thresholds.excessive_wakelock]\nmin_period = 2\n",
+     "[thresholds.excessive_wakelock] has unknown key(s) ['min_period'] that nothing reads"),
+    # one meaning per key: sync_storm skips short periods, it does not scale them
+    ("[thresholds.sync_storm]\nmin_period_h = 2\n", "unknown key(s) ['min_period_h']"),
+    ("[thresholds.excessive_wakeups]\nvalue = \"ten\"\n", "needs `value` (number)"),
+    ("[thresholds.excessive_wakeups]\nmin_period_h = \"1h\"\n", "`min_period_h` must be a number"),
+    ("[thresholds.excessive_wakeups]\nseverity = { urgent = 3.0 }\n", "severity must map levels"),
+    ("[thresholds.deferred_job]\nseverity_by_class = { policy = \"severe\" }\n",
+     "severity_by_class values must be levels"),
+    ("[wording.constraint]\nCHARGING = \"x\"\n", "unknown wording group [wording.constraint]"),
     ("[thresholds.sync_storm]\ncomparison = \"<\"\n", "comparison must be"),
     ("[uid_names]\nabc = \"x\"\n", "[uid_names] entry 'abc'"),
     ("rules = 3\n", "unknown top-level key(s) ['rules']"),
@@ -119,6 +130,17 @@ def test_invalid_user_rules_say_what_and_where(tmp_path, text, message):
     assert message in str(info.value)
     assert "rules" in str(info.value) or str(path) in str(info.value)
     assert isinstance(info.value, InputError)   # the CLI prints it as one sentence
+
+
+def test_user_parameter_takes_effect(tmp_path):
+    """A known parameter set in a --rules file is the value the loader hands the passes."""
+    path = _write(tmp_path, """
+        [thresholds.excessive_wakelock]
+        min_period_h = 2.5
+        """)
+    rs = load_rules(path)
+    assert rs.thresholds["excessive_wakelock"]["min_period_h"] == 2.5
+    assert rs.thresholds["excessive_wakelock"]["value"] == 2.0  # the rest stays shipped
 
 
 def test_missing_rules_file(tmp_path):

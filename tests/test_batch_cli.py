@@ -45,7 +45,7 @@ def test_input_errors_exit_0_and_are_listed(tmp_path: Path):
     status = json.loads((out / "status.json").read_text())
     partial = [i for i in status["inputs"] if i["status"] == "partial"]
     assert [p["source"] for p in partial] == [str((inputs / "dumpsys.txt").resolve())]
-    assert partial[0]["reason"].startswith("warning in container: no batterystats section found")
+    assert partial[0]["reason"].startswith("warning in batterystats: no batterystats section found")
     assert f"failed: {(inputs / 'empty.txt').resolve()} is empty" in r.output
     assert (out / "index.html").is_file() and (out / "captures.parquet").is_file()
     # A glob that matches nothing beside one that matches: a warning, still exit 0.

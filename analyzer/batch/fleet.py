@@ -36,9 +36,10 @@ CAPTURES = table(
     ("source", S, "resolved input path or fsspec URL"),
     ("size_bytes", I64, "input size"),
     ("mtime", UTC_MS, "input modification time"),
-    ("status", S, "ok; partial (warnings/errors in diagnostics, or a bug report lacking a "
-                  "batterystats/jobscheduler/alarm section); failed (not an Android dump: "
-                  "reason is the one sentence); error (internal error: a wakescope bug)"),
+    ("status", S, "ok; partial (a diagnostic whose code says data is missing, or a bug "
+                  "report lacking a batterystats/jobscheduler/alarm section); failed (not an "
+                  "Android dump: reason is the one sentence); error (internal error: a "
+                  "wakescope bug)"),
     ("reason", S, "why partial/failed/error"),
     ("kind", S, "bugreport, batterystats, batterystats_checkin, jobscheduler, alarm"),
     ("container", S, "zip, gzip, text"),
@@ -55,6 +56,8 @@ CAPTURES = table(
     ("missing_sections", pl.List(S), "sections a bug report lacks"),
     ("n_errors", I64, "error diagnostics"), ("n_warnings", I64, "warning diagnostics"),
     ("unknown_lines", I64, "unrecognised lines"),
+    ("caveats", pl.List(S), "codes of the diagnostics that qualify the whole capture "
+                            "(docs/diagnostics.md)"),
     ("n_findings", I64, ""), ("findings_high", I64, ""), ("findings_medium", I64, ""),
     ("findings_low", I64, ""), ("findings_info", I64, ""),
     ("worst_severity", S, ""),

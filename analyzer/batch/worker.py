@@ -19,6 +19,7 @@ from wakescope import __version__
 from wakescope.analyzer.batch.inputs import safe_name
 from wakescope.analyzer.batch.records import remove_capture, write_record
 from wakescope.analyzer.model import severity_counts, worst_severity
+from wakescope.parsers.diagnostics import CAVEATS
 
 # Sections a full bug report is expected to hold; a standalone dump holds one of them.
 EXPECTED_SECTIONS = {
@@ -120,15 +121,24 @@ def write_capture_tables(out_dir: Path, capture_id: str, tables: dict) -> dict[s
     return rows
 
 
+# Diagnostic codes that mean the capture's data is incomplete (status `partial`); the other
+# codes qualify or describe a capture that is whole (parsers/diagnostics.CODES).
+PARTIAL_CODES = frozenset({
+    "main_entry_missing", "bytes_replaced", "missing_section", "missing_clock",
+    "parser_failed", "pass_failed", "analysis_failed", "truncated_input", "history_overflow",
+    "job_list_withheld", "job_list_incomplete",
+})
+
+
 def _status_of(summary: dict) -> tuple[str, str | None, list[str]]:
-    """ok, or partial with the reason (errors/warnings, sections a bug report lacks)."""
+    """ok, or partial with the reason (incomplete-data codes, sections a bug report lacks)."""
     names = {s["name"] for s in summary.get("sections", [])}
     missing = []
     if summary.get("kind") == "bugreport":
         missing = [k for k, alts in EXPECTED_SECTIONS.items() if not names & set(alts)]
-    problems = [d for d in summary.get("diagnostics", []) if d.get("level") in ("error", "warning")]
-    said = " ".join(d.get("message") or "" for d in problems)
-    unsaid = [m for m in missing if f"no {m} section" not in said]
+    problems = [d for d in summary.get("diagnostics", []) if d.get("code") in PARTIAL_CODES]
+    said = {d.get("section") for d in problems if d.get("code") == "missing_section"}
+    unsaid = [m for m in missing if m not in said]
     reasons = []
     if unsaid:
         reasons.append("no " + ", ".join(unsaid) + " section" + ("s" if len(unsaid) > 1 else ""))
@@ -229,7 +239,8 @@ def _describe(summary: dict) -> dict:
         "n_errors": sum(1 for d in diags if d.get("level") == "error"),
         "n_warnings": sum(1 for d in diags if d.get("level") == "warning"),
         "unknown_lines": sum(d.get("count", 0) for d in diags
-                             if "unrecognised lines" in (d.get("message") or "")),
+                             if d.get("code") == "unknown_lines"),
+        "caveats": sorted({d["code"] for d in diags if d.get("code") in CAVEATS}),
     }
 
 

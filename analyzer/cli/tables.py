@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from wakescope.analyzer.cli.app import app, fail
-from wakescope.analyzer.tables import ATTRIBUTION_COLUMNS
+from wakescope.analyzer.tables import ATTRIBUTION_COLUMNS, JOB_STATE_COLUMNS
 from wakescope.parsers.schema import TableSchema
 
 INTRO = """# Table reference
@@ -27,7 +27,14 @@ syncs) also carry these columns after analysis:
 
 | column | type | meaning |
 |---|---|---|
-""" + "\n".join(f"| `{n}` | `String` | {doc} |" for n, _, doc in ATTRIBUTION_COLUMNS) + "\n"
+""" + "\n".join(f"| `{n}` | `String` | {doc} |" for n, _, doc in ATTRIBUTION_COLUMNS) + """
+
+`jobscheduler_jobs` also carries the job's status after analysis (one answer for the
+`deferred_job` findings and the report):
+
+| column | type | meaning |
+|---|---|---|
+""" + "\n".join(f"| `{n}` | `{t}` | {doc} |" for n, t, doc in JOB_STATE_COLUMNS) + "\n"
 
 
 def all_schemas() -> dict[str, TableSchema]:

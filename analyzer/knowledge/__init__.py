@@ -27,8 +27,46 @@ FAMILIES = ("wakelock", "alarm", "job", "sync", "kernel", "fgs")
 _RULE_KEYS = {"id", "api", "on", "tag", "service", "namespace", "package", "app_id_min",
               "app_id_max", "columns", "component", "recommendation", "note", "before"}
 _REGEX_KEYS = ("tag", "service", "namespace", "package")
-_THRESHOLD_REQUIRED = {"value": (int, float), "unit": str, "source": str, "url": str,
-                       "severity": dict}
+_THRESHOLD_REQUIRED = {"value": (int, float), "unit": str, "source": str, "url": str}
+_SEVERITIES = ("high", "medium", "low", "info")  # model.SEVERITIES (core: no import upward)
+_NUMBER = (int, float)
+# Every key a [thresholds.*] table may hold, with its one meaning (docs/knowledge.md lists
+# them). A key a pass does not read is refused: a misspelt `min_period = 2` must not be
+# silently ignored.
+THRESHOLD_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "value": (_NUMBER, "the threshold the finding's `threshold` column shows"),
+    "unit": (str, "unit of `value` and of the finding's value"),
+    "comparison": (str, '">=" or ">": how a value crosses `value` and each severity bound'),
+    "source": (str, "who says so, in plain words (the finding's `threshold_source`)"),
+    "url": (str, "the page that says so"),
+    "severity": (dict, "{level = bound}: the highest level whose bound the value crosses"),
+    "severity_source": (str, "where the severity levels come from"),
+    "severity_by_class": (dict, "{reason class = level}: severity by the kind of reason"),
+    "severity_by_policy": (dict, "{policy = level}: severity by the policy that delays"),
+    "min_period_h": (_NUMBER, "stats periods shorter than this are not scaled to 24 h: the "
+                              "raw figure is shown and the finding is at most info"),
+    "skip_below_h": (_NUMBER, "stats periods shorter than this give no finding at all"),
+    "exempt_apis": (list, "APIs whose rows the check leaves out"),
+    "max_findings": (int, "at most this many findings of the kind"),
+    "constraint_stops_low": (int, "stops by lost constraints alone count from this many "
+                                  "(then a low finding)"),
+}
+# The parameters each threshold's pass reads (beyond value, unit, comparison, source, url,
+# severity_source), so a key that no pass reads is refused where it is written.
+THRESHOLD_PARAMS: dict[str, frozenset[str]] = {
+    "excessive_wakelock": frozenset({"severity", "exempt_apis", "min_period_h"}),
+    "stuck_wakelock": frozenset({"severity"}),
+    "excessive_wakeups": frozenset({"severity", "min_period_h"}),
+    "deferred_job": frozenset({"severity_by_class"}),
+    "abnormal_job_stops": frozenset({"severity", "constraint_stops_low"}),
+    "alarm_deferral": frozenset({"severity_by_policy"}),
+    "sync_storm": frozenset({"severity", "skip_below_h"}),
+    "long_foreground_service": frozenset({"severity", "skip_below_h"}),
+    "background_location": frozenset({"severity", "skip_below_h"}),
+    "top_power_consumer": frozenset({"severity", "max_findings"}),
+    "kernel_wakeup_reason": frozenset({"severity", "max_findings", "skip_below_h"}),
+}
+_COMMON_KEYS = frozenset({"value", "unit", "comparison", "source", "url", "severity_source"})
 _REC_REQUIRED = {"text": str, "api": str, "doc_url": str, "source": str}
 _GROUP = re.compile(r"\(\?P?<([A-Za-z_]\w*)>")
 
@@ -195,14 +233,37 @@ def _merge_rules(base: list[Rule], extra: list[tuple[Rule, str | None]], where: 
 
 
 def _check_threshold(name: str, t: object, where: str) -> None:
+    if name not in THRESHOLD_PARAMS:
+        raise RulesError(f"{where}: unknown threshold [thresholds.{name}]; the thresholds are "
+                         f"{', '.join(THRESHOLD_PARAMS)}.")
     if not isinstance(t, dict):
         raise RulesError(f"{where}: [thresholds.{name}] must be a table.")
+    allowed = _COMMON_KEYS | THRESHOLD_PARAMS[name]
+    unknown = sorted(set(t) - allowed)
+    if unknown:
+        raise RulesError(f"{where}: [thresholds.{name}] has unknown key(s) {unknown} that "
+                         f"nothing reads; it takes {', '.join(sorted(allowed))}.")
     for key, typ in _THRESHOLD_REQUIRED.items():
         if not isinstance(t.get(key), typ) or isinstance(t.get(key), bool):
             raise RulesError(f"{where}: [thresholds.{name}] needs `{key}` "
                              f"({'number' if key == 'value' else typ.__name__}).")
+    for key, value in t.items():
+        typ = THRESHOLD_KEYS[key][0]
+        if not isinstance(value, typ) or isinstance(value, bool):
+            raise RulesError(f"{where}: [thresholds.{name}] `{key}` must be a "
+                             f"{'number' if typ is _NUMBER else typ.__name__} "
+                             f"({THRESHOLD_KEYS[key][1]}).")
     if t.get("comparison", ">=") not in (">=", ">"):
         raise RulesError(f"{where}: [thresholds.{name}] comparison must be \">=\" or \">\".")
+    levels = t.get("severity", {})
+    if any(k not in _SEVERITIES or not isinstance(v, _NUMBER) or isinstance(v, bool)
+           for k, v in levels.items()):
+        raise RulesError(f"{where}: [thresholds.{name}] severity must map levels "
+                         f"({', '.join(_SEVERITIES)}) to numeric bounds.")
+    for key in ("severity_by_class", "severity_by_policy"):
+        if any(v not in _SEVERITIES for v in t.get(key, {}).values()):
+            raise RulesError(f"{where}: [thresholds.{name}] {key} values must be levels "
+                             f"({', '.join(_SEVERITIES)}).")
 
 
 def _check_recommendation(rid: str, r: object, where: str) -> None:
@@ -267,6 +328,9 @@ def _build(apis_doc: dict, know_doc: dict, user: dict | None, user_path: str | N
             _check_recommendation(rid, merged, where)
             recommendations[rid] = merged
         for group, entries_ in user.get("wording", {}).items():
+            if group not in wording:
+                raise RulesError(f"{where}: unknown wording group [wording.{group}]; the "
+                                 f"groups are {', '.join(wording)}.")
             if not isinstance(entries_, dict):
                 raise RulesError(f"{where}: [wording.{group}] must be a table.")
             wording.setdefault(group, {}).update(entries_)

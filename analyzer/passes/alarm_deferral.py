@@ -56,7 +56,7 @@ def run(ctx: Context) -> list[dict]:
     pkg = pl.coalesce([c for c in ("owner_package", "target_package", "package")
                        if c in rows.columns])
     words = ctx.wording("alarm_policies")
-    sev_map = t.get("severity", {})
+    sev_map = t.get("severity_by_policy", {})
     out = []
     groups = rows.with_columns(pkg.alias("_pkg")).group_by("_pkg", "_policy",
                                                            maintain_order=True)

@@ -1,6 +1,8 @@
 """Deferred jobs (with every reason in plain words) and jobs stopped abnormally.
 
-A job is *waiting* when it is registered, not running, not queued to run, not ready, and
+Every registered job gets one status and its reasons (`job_state`, written onto
+jobscheduler_jobs by `annotate` before the passes run; the report only shows them). A job is
+*waiting* when it is registered, not running, not queued to run, not ready, and
 due: its minimum latency / period has passed (no unsatisfied TIMING_DELAY). Its reasons
 are each unsatisfied constraint (platform-rules §2.10, wording in the knowledge file), a
 Restricted/Never standby bucket, `Restricted due to:` reasons and false `Ready:` parts.
@@ -30,9 +32,10 @@ from wakescope.analyzer.passes.context import (
 from wakescope.parsers.batterystats.codes import STOP_REASON_NAMES
 
 _TIMING = "timing"
+Reason = tuple[str, str, str, str | None]   # (name, class, plain words, recommendation id)
 
 
-def _reasons(ctx: Context, row: dict) -> tuple[list[tuple[str, str, str, str | None]], bool]:
+def _reasons(ctx: Context, row: dict) -> tuple[list[Reason], bool]:
     """[(name, class, words, recommendation)], and whether the job is due at all."""
     words = ctx.wording("constraints")
     out = []
@@ -68,17 +71,57 @@ def _reasons(ctx: Context, row: dict) -> tuple[list[tuple[str, str, str, str | N
     return out, True
 
 
+# The statuses a registered job can have, in the order a reader wants them (stuck first).
+JOB_STATUSES = ("deferred", "waiting", "ready", "scheduled", "running")
+# Statuses of a job that is due but does not run: what `deferred_job` findings are about.
+WAITING = ("deferred", "waiting")
+
+def job_state(ctx: Context, row: dict) -> tuple[str, list[Reason]]:
+    """The one answer to "why does this job not run": (status, reasons).
+
+    running; ready (queued or ready: waits for a free slot); scheduled (only its time has
+    not come: TIMING_DELAY); deferred (held back by a constraint, restriction, Restricted/
+    Never bucket or `Ready:` part, each a reason); waiting (due, not ready, no reason
+    printed). The `deferred_job` finding and the report's job tables both show this.
+    """
+    words = ctx.wording("job_status")
+    if row.get("running"):
+        return "running", []
+    if row.get("pending") or row.get("ready"):
+        return "ready", [("ready", "requested", words.get("ready", "ready"), None)]
+    reasons, due = _reasons(ctx, row)
+    if not due:
+        early = row.get("earliest_run_ms")
+        text = (f"due in {fmt_ms(early)}" if early is not None and early > 0 else
+                ctx.wording("constraints").get("TIMING_DELAY", {}).get("text", "not due yet"))
+        return "scheduled", [("TIMING_DELAY", _TIMING, text, None)]
+    if reasons:
+        return "deferred", reasons
+    return "waiting", [("not ready", "requested", words.get("not_ready", "not ready"),
+                        "job_constraints")]
+
+
+def annotate(ctx: Context) -> None:
+    """Write `status`, `wait_reasons` and `waited_ms` on the jobscheduler_jobs table
+    (analyzer.tables.JOB_STATE_COLUMNS), so every output reads the same answer."""
+    jobs = ctx.tables.get("jobscheduler_jobs")
+    if jobs is None or jobs.is_empty():
+        return
+    states = [job_state(ctx, row) for row in jobs.iter_rows(named=True)]
+    waited = [_waited(row)[0] for row in jobs.iter_rows(named=True)]
+    ctx.tables["jobscheduler_jobs"] = jobs.with_columns(
+        pl.Series("status", [st for st, _ in states], pl.String),
+        pl.Series("wait_reasons", [[r[2] for r in rs] for _, rs in states], pl.List(pl.String)),
+        pl.Series("waited_ms", [w if st in WAITING else None
+                                for w, (st, _) in zip(waited, states, strict=True)], pl.Int64))
+
+
 def waiting_jobs(ctx: Context) -> pl.DataFrame:
-    """jobscheduler_jobs rows (with `_row`) that are waiting, see the module docstring."""
+    """jobscheduler_jobs rows (with `_row`) that are due but do not run (`WAITING`)."""
     jobs = ctx.indexed("jobscheduler_jobs")
-    if jobs.is_empty():
-        return jobs
-    not_true = [pl.col(c).fill_null(False).not_() for c in ("running", "pending", "ready")
-                if c in jobs.columns]
-    waiting = jobs.filter(pl.all_horizontal(not_true)) if not_true else jobs
-    if "unsatisfied" in waiting.columns:
-        waiting = waiting.filter(~pl.col("unsatisfied").fill_null([]).list.contains("TIMING_DELAY"))
-    return waiting
+    if jobs.is_empty() or "status" not in jobs.columns:
+        return jobs.clear()
+    return jobs.filter(pl.col("status").is_in(WAITING))
 
 
 def _waited(row: dict) -> tuple[int | None, str]:
@@ -97,7 +140,7 @@ def _waited(row: dict) -> tuple[int | None, str]:
 
 def deferred(ctx: Context) -> list[dict]:
     t = ctx.threshold("deferred_job")
-    sev_map = t.get("severity", {})
+    sev_map = t.get("severity_by_class", {})
     jobs = waiting_jobs(ctx)
     if jobs.is_empty():
         return []
@@ -105,12 +148,7 @@ def deferred(ctx: Context) -> list[dict]:
     jobs = jobs.with_columns(uid.alias("_uid")).filter(app_uid_expr("_uid"))
     out = []
     for row in jobs.iter_rows(named=True):
-        reasons, due = _reasons(ctx, row)
-        if not due:
-            continue
-        if not reasons:
-            reasons = [("not ready", "requested", "not ready, with no unsatisfied constraint "
-                        "printed", "job_constraints")]
+        _status, reasons = job_state(ctx, row)
         waited, since = _waited(row)
         policy = [r for r in reasons if r[1] == "policy"]
         long_wait = waited is not None and waited >= t["value"] * HOUR_MS

@@ -25,7 +25,7 @@ def run(ctx: Context) -> list[dict]:
     t = ctx.threshold("sync_storm")
     syncs = ctx.indexed("batterystats_syncs")
     period = ctx.periods.battery_ms
-    if syncs.is_empty() or not period or period < float(t.get("min_period_h", 0)) * HOUR_MS:
+    if syncs.is_empty() or not period or period < float(t.get("skip_below_h", 0)) * HOUR_MS:
         return []
     hours = period / HOUR_MS
     out = []

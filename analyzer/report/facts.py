@@ -14,7 +14,8 @@ from typing import Any
 import polars as pl
 
 from wakescope.analyzer.format import fmt_ms, fmt_num, fmt_offset, fmt_value  # noqa: F401
-from wakescope.analyzer.model import SEVERITIES, SEVERITY_RANK, at_least
+from wakescope.analyzer.model import SEVERITIES, SEVERITY_RANK, Analysis, at_least
+from wakescope.parsers.diagnostics import BLIND
 
 
 def table(analysis: Any, name: str) -> pl.DataFrame:
@@ -189,6 +190,19 @@ def header(analysis: Any) -> Header:
         discharge_mah=g("discharge_mah"),
         severity_counts=counts,
     )
+
+
+def caveats(analysis: Analysis) -> list[dict]:
+    """The diagnostics that qualify the whole capture (cut off, never on battery, emulator…),
+    warnings first: every output shows them above the findings."""
+    return [{"code": d.code, "level": d.level, "section": d.section, "message": d.message,
+             "line": d.line} for d in analysis.capture.diagnostics.caveats()]
+
+
+def blind_reasons(analysis: Analysis) -> list[str]:
+    """Why "no findings" is no all-clear here (a truncated or never-on-battery capture);
+    empty when it is one."""
+    return [d.message for d in analysis.capture.diagnostics.caveats() if d.code in BLIND]
 
 
 # ---------------------------------------------------------------------------------------

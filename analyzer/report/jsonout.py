@@ -54,6 +54,7 @@ def analysis_json(analysis: Any) -> dict:
         "input": {"source": getattr(cap, "source", None), "kind": getattr(cap, "kind", None),
                   "container": getattr(cap, "container", None),
                   "member": getattr(cap, "member", None)},
+        "caveats": facts.caveats(analysis),
         "metadata": meta.as_dict() if hasattr(meta, "as_dict") else {},
         "period": {k: v for k, v in head.as_dict().items()
                    if k not in ("title", "severity_counts")},

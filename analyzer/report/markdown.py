@@ -67,6 +67,10 @@ def render_markdown(analysis: Any) -> str:
     out.append(f"**Findings** {c['high']} high · {c['medium']} medium · {c['low']} low · "
                f"{c['info']} info")
     out.append("")
+    caveats = facts.caveats(analysis)
+    if caveats:
+        out += [f"> **Caveat** `{cv['code']}`: {md(cv['message'], 240)}  " for cv in caveats]
+        out.append("")
 
     findings = facts.sorted_findings(analysis)
     serious = findings.filter(findings["severity"] != "info") if findings.height else findings
@@ -103,6 +107,9 @@ def render_markdown(analysis: Any) -> str:
                 break
         if recs:
             out += ["", "**What to change**", "", *recs]
+    elif facts.blind_reasons(analysis):
+        out.append("**No findings, and no all-clear**: the checks had too little to look at "
+                   "(see the caveats above).")
     else:
         out.append("**No findings**: nothing in this input crossed a threshold.")
     out.append("")

@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from wakescope.analyzer.passes.jobs import JOB_STATUSES, WAITING
 from wakescope.analyzer.report import facts
 from wakescope.analyzer.report.cells import (
     DETAIL_LIMIT,
@@ -258,30 +259,6 @@ def alarm_views(analysis: Any) -> list[TableView]:
     return views
 
 
-# Plain words for job constraints (platform-rules.md §2.10, AOSP JobStatus).
-CONSTRAINT_WORDS = {
-    "CHARGING": "waiting for the charger",
-    "BATTERY_NOT_LOW": "battery is low",
-    "IDLE": "waiting for the device to be idle",
-    "STORAGE_NOT_LOW": "storage is low",
-    "FLEXIBILITY": "flexible scheduling: waiting for better conditions",
-    "BACKGROUND_NOT_RESTRICTED": "app background use is restricted",
-    "PREFETCH": "prefetch: waits for the predicted launch",
-    "WITHIN_QUOTA": "out of standby-bucket job quota",
-    "WITHIN_EXPEDITED_QUOTA": "out of expedited-job quota",
-    "DEVICE_NOT_DOZING": "device is in Doze",
-    "CONTENT_TRIGGER": "waiting for a content URI change",
-    "TARE_WEALTH": "TARE credit exhausted",
-    "CONNECTIVITY": "required network not available",
-    "DEADLINE": "deadline not reached",
-    "TIMING_DELAY": "minimum latency not reached",
-}
-
-# Constraints that never hold a job back: DEADLINE unsatisfied only means the override
-# deadline has not passed (AOSP JobStatus); TIMING_DELAY alone means "not due yet".
-_NOT_BLOCKING = {"DEADLINE"}
-
-
 def _job_label(row: dict) -> str:
     """Sync jobs by authority, others by service class (package prefix dropped)."""
     if row.get("sync_authority"):
@@ -293,37 +270,12 @@ def _job_label(row: dict) -> str:
     return service
 
 
-def job_status(row: dict) -> tuple[str, list[str]]:
-    """(status, reasons in plain words) of a registered job.
-
-    status: running, ready (waits for a slot), scheduled (only its time has not come),
-    deferred (held back by a constraint, quota, restriction or bucket) or waiting.
-    """
-    if row.get("running"):
-        return "running", []
-    unsatisfied = [str(c).upper() for c in (row.get("unsatisfied") or [])]
-    blockers = [c for c in unsatisfied if c not in _NOT_BLOCKING]
-    words = [CONSTRAINT_WORDS.get(c, c.lower().replace("_", " ")) for c in blockers
-             if c != "TIMING_DELAY"]
-    for c in row.get("restricted_reasons") or []:
-        words.append(f"restricted: {str(c).lower().replace('_', ' ')}")
-    bucket = str(row.get("standby_bucket") or "").upper()
-    if bucket in ("RARE", "RESTRICTED", "NEVER"):
-        words.append(f"standby bucket {bucket.lower()}")
-    if words:
-        if "TIMING_DELAY" in blockers:
-            words.append(CONSTRAINT_WORDS["TIMING_DELAY"])
-        return "deferred", words
-    if blockers == ["TIMING_DELAY"]:
-        early = row.get("earliest_run_ms")
-        due = f"due in {fmt_ms(early)}" if early is not None and early > 0 else "not due yet"
-        return "scheduled", [due]
-    if row.get("ready") or row.get("pending"):
-        return "ready", ["ready, waiting for a free slot"]
-    return "waiting", []
+_STATUS_ORDER = {s: i for i, s in enumerate(JOB_STATUSES)}
 
 
-_STATUS_ORDER = {"deferred": 0, "waiting": 1, "ready": 2, "scheduled": 3, "running": 4}
+def _job_status(row: dict) -> tuple[str, list[str]]:
+    """The status and wait reasons the analysis wrote (passes/jobs.job_state)."""
+    return row.get("status") or "unknown", row.get("wait_reasons") or []
 
 
 def job_views(analysis: Any) -> list[TableView]:
@@ -331,11 +283,12 @@ def job_views(analysis: Any) -> list[TableView]:
     jobs = facts.table(analysis, "jobscheduler_jobs")
     rows = []
     for r in jobs.iter_rows(named=True):
-        status, words = job_status(r)
+        status, words = _job_status(r)
         if status != "running":
             rows.append((status, words, r))
-    rows.sort(key=lambda t: (_STATUS_ORDER[t[0]], t[2].get("enqueue_ms") or 0))
-    n_def = sum(1 for s, _, _ in rows if s == "deferred")
+    rows.sort(key=lambda t: (_STATUS_ORDER.get(t[0], len(_STATUS_ORDER)),
+                             t[2].get("enqueue_ms") or 0))
+    n_def = sum(1 for s, _, _ in rows if s in WAITING)  # as the findings and apps count
     d = TableView("jobs-deferred-table",
                   f"Waiting jobs: {n_def} deferred, {len(rows) - n_def} scheduled or ready",
                   [("App", ""), ("Job", ""), ("Id", "num"), ("API", ""), ("Status", ""),
@@ -343,14 +296,13 @@ def job_views(analysis: Any) -> list[TableView]:
                    ("Work spec", "")],
                   total=len(rows), empty="No waiting jobs in this input.")
     for status, words, r in rows[:ROW_LIMIT]:
-        enq = r.get("enqueue_ms")
         d.rows.append([
             _app(r.get("source_package") or r.get("package"), r.get("source_uid") or r.get("uid")),
             _text(_job_label(r)),
             _id(r.get("job_id")),
             _api(r.get("api") or r.get("scheduler")),
-            Cell(status, _STATUS_ORDER[status], "status"),
-            _dur(-enq if enq is not None and enq <= 0 else None),
+            Cell(status, _STATUS_ORDER.get(status, len(_STATUS_ORDER)), "status"),
+            _dur(r.get("waited_ms")),
             _chips(words),
             Cell((r.get("standby_bucket") or "—").lower(), r.get("standby_bucket") or ""),
             _text(r.get("work_spec_id")),
@@ -363,14 +315,15 @@ def job_views(analysis: Any) -> list[TableView]:
                    ("Requires", ""), ("State", ""), ("Last success", "num")], total=total,
                   open=False, empty="No `dumpsys jobscheduler` job list in this input.")
     for r in reg.head(DETAIL_LIMIT).iter_rows(named=True):
-        state = job_status(r)[0]
+        state = _job_status(r)[0]
         last = r.get("last_success_ms")
         g.rows.append([
             _app(r.get("source_package") or r.get("package"), r.get("source_uid") or r.get("uid")),
             _text(_job_label(r)), _id(r.get("job_id")),
             _api(r.get("api") or r.get("scheduler")),
             _dur(r.get("interval_ms")) if r.get("periodic") else Cell("no", 0, "num"),
-            _chips(r.get("required")), Cell(state, _STATUS_ORDER[state], "status"),
+            _chips(r.get("required")),
+            Cell(state, _STATUS_ORDER.get(state, len(_STATUS_ORDER)), "status"),
             Cell(f"{fmt_ms(-last)} ago" if last is not None and last <= 0 else "—",
                  last if last is not None else "", "num"),
         ])
@@ -508,4 +461,5 @@ def diagnostics_view(analysis: Any) -> dict:
         "encoding": getattr(cap, "encoding", None), "lines": getattr(cap, "text_lines", None),
         "sections": found, "missing": missing, "items": diags[:200],
         "items_total": len(diags), "coverage": cov_rows, "tables": tables,
+        "caveats": facts.caveats(analysis), "blind": facts.blind_reasons(analysis),
     }

@@ -32,7 +32,8 @@ def parse(inp: SectionInput) -> dict:
     meta_now = inp.meta.service_now.get("alarm") if inp.meta is not None else None
     clock = clock_from_lines(inp.lines, meta_now)
     if clock is None:
-        inp.diagnostics.warning(inp.name, "no nowRTC/nowELAPSED line: absolute times are null",
+        inp.diagnostics.warning("missing_clock", inp.name,
+                                "no nowRTC/nowELAPSED line: absolute times are null",
                                 inp.first_line)
     walker = Walker(inp, clock)
     walker.run()

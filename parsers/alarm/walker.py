@@ -120,7 +120,8 @@ class Walker:
             diag.unknown_line(self.inp.name, raw, line_no)
         diag.seen(self.inp.name, len(lines))
         if self.chatter:
-            diag.info(self.inp.name, f"{self.chatter} tool chatter line(s) in the dump "
+            diag.info("tool_chatter", self.inp.name,
+                      f"{self.chatter} tool chatter line(s) in the dump "
                                      "(`Unknown argument: -a`)", first)
 
     def _awaiting_tag(self) -> bool:

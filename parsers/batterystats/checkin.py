@@ -226,6 +226,7 @@ def _report(inp: SectionInput, rec: CheckinRecords, unknown: list[int], n_lines:
     for idx in sorted(unknown):
         diags.unknown_line(inp.name, inp.lines[idx], inp.first_line + idx)
     for (typ, n, expected), count in sorted(rec.shape_notes.items()):
-        diags.info(inp.name, f"checkin v{rec.version} `{typ}`: {count} line(s) with {n} "
+        diags.info("field_count", inp.name,
+                   f"checkin v{rec.version} `{typ}`: {count} line(s) with {n} "
                              f"fields where the version's layout has {expected}; mapped by "
                              "the layout of that shape")

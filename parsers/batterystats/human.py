@@ -73,12 +73,13 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
         summ = parse_summary(lines[start + 1:end], inp.first_line + start + 1, inp.name,
                              inp.diagnostics, inp.redact)
     if hist is None and summ is None:
-        inp.diagnostics.warning(inp.name, "no Battery History or Statistics block found",
+        inp.diagnostics.warning("missing_section", inp.name,
+                                "no Battery History or Statistics block found",
                                 inp.first_line)
         return {}
     if hist is not None:
         inp.diagnostics.info(
-            inp.name, f"history: {hist.records} records ({hist.format} format), "
+            "history_read", inp.name, f"history: {hist.records} records ({hist.format} format), "
             f"{hist.unknown} of {hist.lines} lines unrecognised", inp.first_line)
     return _tables(inp, hist, summ)
 

@@ -33,7 +33,7 @@ def _compare(name: str, checkin: pl.DataFrame, human: pl.DataFrame, diags: Diagn
     )
     if off.height:
         diags.info(
-            "batterystats",
+            "disagreement", "batterystats",
             f"{name}: checkin and human form disagree on {value} for {off.height} of "
             f"{joined.height} rows (checkin used); e.g. {off.row(0, named=True)}",
         )

@@ -237,12 +237,15 @@ def _diagnose(inp: SectionInput, state_keys: set[str], registered: list[int],
             # JobSchedulerService prints mReadyToRock only for an unfiltered dump, and a
             # package-filtered dump prints only that package's jobs (16: `None.` if it has none).
             why += ", or the dump was filtered to one package: `mReadyToRock=` is missing"
-        diag.warning(section, f"Registered {count} jobs but the dump lists none ({why})")
+        diag.warning("job_list_withheld", section,
+                     f"Registered {count} jobs but the dump lists none ({why})")
     elif job_blocks < count:
-        diag.warning(section, f"Registered {count} jobs but only {job_blocks} job blocks are "
-                              "printed (input truncated or filtered)")
+        diag.warning("job_list_incomplete", section,
+                     f"Registered {count} jobs but only {job_blocks} job blocks are "
+                     "printed (input truncated or filtered)")
     elif job_blocks > count:
-        diag.info(section, f"Registered {count} jobs but {job_blocks} job blocks are printed")
+        diag.info("job_list_extra", section,
+                  f"Registered {count} jobs but {job_blocks} job blocks are printed")
 
 
 def _raw_name(job: dict) -> str | None:
