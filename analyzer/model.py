@@ -1,13 +1,19 @@
 """The types every layer shares: severities and their order, the normalisation periods,
-and `Analysis`, the analysed capture that reports, batch and CLI read."""
+`Analysis` (the analysed capture that reports, batch and CLI read) and `FleetSummary` (what
+batch aggregation builds and the fleet page shows)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
 import polars as pl
 
 from wakescope.parsers import Capture
+
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
 
 SEVERITIES = ("high", "medium", "low", "info")
 # high → 0 … info → 3: sort keys and "at least" comparisons.
@@ -53,3 +59,32 @@ class Analysis:
     apps: pl.DataFrame                # analyzer.tables.APPS
     period_ms: int | None             # stats period used for normalisation (time on battery)
     coverage: dict                    # attribution coverage (see attribution.coverage)
+
+
+@dataclass
+class FleetSummary:
+    """Everything index.html shows, as frames (a notebook user gets the same figures)."""
+
+    out_dir: Path
+    captures: pl.DataFrame
+    apps: pl.DataFrame  # per package over the fleet
+    app_values: pl.DataFrame  # per capture × package: the distributions
+    wakelock_tags: pl.DataFrame  # per package × tag: partial wakelock time
+    alarm_tags: pl.DataFrame  # per package × tag: wakeup alarms
+    findings: pl.DataFrame  # per finding kind × package: captures and devices
+    generated_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(
+        timespec="seconds"))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        c = dict(self.captures.group_by("status").len().iter_rows())
+        return {s: c.get(s, 0) for s in ("ok", "partial", "failed", "error")}
+
+    @property
+    def analysed(self) -> pl.DataFrame:
+        """Captures that parsed (ok or partial): the denominator of fleet means."""
+        return self.captures.filter(pl.col("status").is_in(["ok", "partial"]))
+
+    @property
+    def devices(self) -> int:
+        return self.analysed.get_column("device_uid").n_unique()

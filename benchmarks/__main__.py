@@ -102,27 +102,21 @@ def measure(path: Path, repeat: int, stages: set[str]) -> dict:
             loaded = parsers.load(path)
     result = None
     if stages & {"analyse", "report"}:
-        try:
-            from wakescope.analyzer.analysis import analyse
-        except ImportError as exc:
-            notes.append(f"analyse skipped: {exc}")
+        from wakescope.analyzer.analysis import analyse
+
+        if "analyse" in stages:
+            ms, cpu, result = _best(lambda: analyse(loaded), repeat)
+            add("analyse", ms, cpu)
         else:
-            if "analyse" in stages:
-                ms, cpu, result = _best(lambda: analyse(loaded), repeat)
-                add("analyse", ms, cpu)
-            else:
-                result = analyse(loaded)
+            result = analyse(loaded)
     if "report" in stages and result is not None:
-        try:
-            from wakescope.analyzer.report import write_html
-        except ImportError as exc:
-            notes.append(f"report skipped: {exc}")
-        else:
-            with tempfile.TemporaryDirectory() as tmp:
-                out = Path(tmp) / "report.html"
-                ms, cpu, _ = _best(lambda: write_html(result, out), repeat)
-                add("report", ms, cpu)
-                info["report_mb"] = round(out.stat().st_size / 1e6, 2)
+        from wakescope.analyzer.report import write_html
+
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "report.html"
+            ms, cpu, _ = _best(lambda: write_html(result, out), repeat)
+            add("report", ms, cpu)
+            info["report_mb"] = round(out.stat().st_size / 1e6, 2)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"file": str(path), "size_mb": round(path.stat().st_size / 1e6, 2), **info,
             "stages": rows, "peak_rss_mb": round(_rss_mb(usage), 1), "notes": notes}

@@ -62,14 +62,9 @@ class Opened:
 
 
 def _pipeline_report(src: Path, out: Path) -> None:
-    try:
-        from wakescope.analyzer.pipeline import run_one
+    from wakescope.analyzer.pipeline import run_one
 
-        run_one(src, html=out)
-    except ModuleNotFoundError as exc:  # the analysis passes are built in parallel
-        if exc.name and exc.name.startswith("analyzer."):
-            pytest.skip(f"{exc.name} is not part of this build yet")
-        raise
+    run_one(src, html=out)
 
 
 def _check_sorting(o: Opened) -> None:

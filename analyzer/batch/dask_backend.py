@@ -18,7 +18,9 @@ from wakescope.analyzer.batch.worker import crashed_record, process_one
 def _import_distributed():
     try:
         from dask import distributed
-    except ImportError as exc:
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("dask", "distributed"):  # installed but broken: do not hide it
+            raise
         raise BatchUsageError(
             "--scheduler needs Dask distributed: pip install 'wakescope[distributed]'"
         ) from exc

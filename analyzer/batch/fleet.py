@@ -1,7 +1,7 @@
 """The fleet summary: captures, failures, top apps and tags, finding prevalence and per-app
 distributions, rebuilt from a batch output folder's records and Parquet dataset alone.
 
-    >>> from analyzer.fleet import fleet_summary
+    >>> from wakescope.analyzer.batch.fleet import fleet_summary
     >>> s = fleet_summary("out")        # what `wakescope fleet out` writes as index.html
     >>> s.apps.head()                   # per package, summed over every analysed capture
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,12 +20,10 @@ import polars as pl
 
 from wakescope import __version__
 from wakescope.analyzer.batch.records import load_records
-from wakescope.analyzer.model import SEVERITY_RANK
+from wakescope.analyzer.model import DAY_MS, HOUR_MS, SEVERITY_RANK, FleetSummary
 from wakescope.parsers.schema import LOCAL_MS, UTC_MS, table
 
 I64, I32, F64, S, B = pl.Int64, pl.Int32, pl.Float64, pl.String, pl.Boolean
-DAY_MS = 86_400_000
-HOUR_MS = 3_600_000
 
 CAPTURES = table(
     "captures",
@@ -136,35 +133,6 @@ def _schema(name: str, wanted: tuple[str, ...], extra: dict | None = None) -> di
     for col in wanted:
         out[col] = declared.get(col, (extra or {}).get(col, S))
     return out
-
-
-@dataclass
-class FleetSummary:
-    """Everything index.html shows, as frames (a notebook user gets the same figures)."""
-
-    out_dir: Path
-    captures: pl.DataFrame
-    apps: pl.DataFrame  # per package over the fleet
-    app_values: pl.DataFrame  # per capture × package: the distributions
-    wakelock_tags: pl.DataFrame  # per package × tag: partial wakelock time
-    alarm_tags: pl.DataFrame  # per package × tag: wakeup alarms
-    findings: pl.DataFrame  # per finding kind × package: captures and devices
-    generated_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(
-        timespec="seconds"))
-
-    @property
-    def counts(self) -> dict[str, int]:
-        c = dict(self.captures.group_by("status").len().iter_rows())
-        return {s: c.get(s, 0) for s in ("ok", "partial", "failed", "error")}
-
-    @property
-    def analysed(self) -> pl.DataFrame:
-        """Captures that parsed (ok or partial): the denominator of fleet means."""
-        return self.captures.filter(pl.col("status").is_in(["ok", "partial"]))
-
-    @property
-    def devices(self) -> int:
-        return self.analysed.get_column("device_uid").n_unique()
 
 
 def _analysed_ids(captures: pl.DataFrame) -> pl.DataFrame:
@@ -352,7 +320,7 @@ def fleet_summary(out_dir: str | os.PathLike) -> FleetSummary:
 def write_fleet_outputs(out_dir: str | os.PathLike) -> Path:
     """Write captures.parquet, status.json and index.html for a batch folder; returns
     index.html's path."""
-    from wakescope.analyzer.batch.records import _atomic_write
+    from wakescope.analyzer.report.tables import atomic_write
 
     out = Path(out_dir)
     summary = fleet_summary(out)
@@ -369,7 +337,7 @@ def write_fleet_outputs(out_dir: str | os.PathLike) -> Path:
             for r in summary.captures.iter_rows(named=True)
         ],
     }
-    _atomic_write(out / "status.json", json.dumps(status, indent=1, default=str).encode())
+    atomic_write(out / "status.json", json.dumps(status, indent=1, default=str).encode())
     from wakescope.analyzer.report.fleet_page import write_fleet_index
 
     return write_fleet_index(summary, out / "index.html")

@@ -217,7 +217,9 @@ def _text_size(item: InputItem) -> int:
 def _import_fsspec():
     try:
         import fsspec
-    except ImportError as exc:
+    except ModuleNotFoundError as exc:
+        if exc.name != "fsspec":  # fsspec is there but broken: say so, do not hide it
+            raise
         raise BatchUsageError(
             "reading inputs by URL needs fsspec: pip install 'wakescope[distributed]'"
         ) from exc

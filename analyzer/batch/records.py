@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from pathlib import Path
 
 from wakescope import __version__
 from wakescope.analyzer.batch.inputs import InputItem, safe_name
+from wakescope.analyzer.report.tables import atomic_write
 
 STATUSES = ("ok", "partial", "failed", "error")
 DONE_STATUSES = ("ok", "partial", "failed")  # not retried on resume; `error` is retried
@@ -44,15 +44,8 @@ def load_records(out_dir: Path) -> list[dict]:
     return records
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def write_record(out_dir: Path, record: dict) -> None:
-    _atomic_write(status_path(out_dir, record["capture_id"]),
+    atomic_write(status_path(out_dir, record["capture_id"]),
                   json.dumps(record, indent=1, default=str).encode())
 
 

@@ -11,12 +11,10 @@ import polars as pl
 
 from wakescope.analyzer.format import duration_words as fmt_ms  # noqa: F401 (passes' wording)
 from wakescope.analyzer.knowledge import RuleSet
-from wakescope.analyzer.model import SEVERITIES, Periods
+from wakescope.analyzer.model import DAY_MS, HOUR_MS, SEVERITIES, Periods  # noqa: F401
 from wakescope.parsers.capture import Capture
 from wakescope.parsers.uid import PER_USER_RANGE, format_uid
 
-DAY_MS = 86_400_000
-HOUR_MS = 3_600_000
 FIRST_APP = 10_000
 
 

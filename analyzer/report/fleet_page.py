@@ -8,8 +8,9 @@ from pathlib import Path
 import polars as pl
 
 from wakescope import __version__
-from wakescope.analyzer.batch.fleet import HOUR_MS, FleetSummary
 from wakescope.analyzer.format import esc, fmt_ms, fmt_num, script_json, script_safe
+from wakescope.analyzer.model import HOUR_MS, FleetSummary
+from wakescope.analyzer.report.tables import atomic_write
 
 
 def _box_chart(values: pl.DataFrame, packages: list[str], column: str, scale: float,
@@ -100,8 +101,6 @@ def render_fleet_html(summary: FleetSummary, top: int = 25) -> str:
 
 def write_fleet_index(summary: FleetSummary, path: str | os.PathLike) -> Path:
     """Write index.html (links to reports are relative to its folder)."""
-    from wakescope.analyzer.batch.records import _atomic_write
-
     target = Path(path)
-    _atomic_write(target, render_fleet_html(summary).encode("utf-8"))
+    atomic_write(target, render_fleet_html(summary).encode("utf-8"))
     return target

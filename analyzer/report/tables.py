@@ -9,6 +9,15 @@ from pathlib import Path
 import polars as pl
 
 
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file and a rename, so a reader (or a
+    crashed writer) never sees a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 def safe_child(out_dir: Path, name: str) -> Path:
     """A path for `name` inside `out_dir`; refuses anything that would escape the folder."""
     base = out_dir.resolve()
@@ -50,18 +59,13 @@ def write_tables(
 
 def export_capture(input_path: str | os.PathLike, out_dir: Path, *, fmt: str = "parquet",
                    redact: bool = True, rules: Path | None = None) -> list[Path]:
-    """Parse one input (and analyse it when the analyzer is available) and write it out."""
+    """Parse and analyse one input and write its tables (parsed and attributed) out."""
     from wakescope import parsers
+    from wakescope.analyzer.analysis import analyse
 
     cap = parsers.load(input_path, redact=redact)
     tables = dict(cap.tables)
-    try:
-        from wakescope.analyzer.analysis import analyse
-    except ImportError:  # analysis not built yet
-        analyse = None
-    if analyse is not None:
-        result = analyse(cap, rules=rules)
-        tables.update(result.tables)
+    tables.update(analyse(cap, rules=rules).tables)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = write_tables(tables, out_dir, fmt)
     meta_path = safe_child(out_dir, "capture.json")
