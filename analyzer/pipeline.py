@@ -7,6 +7,8 @@ import json
 import os
 from pathlib import Path
 
+from wakescope.analyzer.model import Analysis
+
 
 def run_one(
     input_path: str | os.PathLike,
@@ -18,7 +20,7 @@ def run_one(
     fmt: str = "parquet",
     redact: bool = True,
     rules: Path | None = None,
-):
+) -> Analysis:
     """Parse and analyse one input and write the outputs asked for; returns the Analysis.
 
     Raises `parsers.InputError` when the input is not a readable Android dump.

@@ -9,21 +9,23 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from types import SimpleNamespace
 
 import polars as pl
 import pytest
 
+from wakescope.analyzer.model import Analysis
 from wakescope.analyzer.report import analysis_json, render_markdown, write_html
 from wakescope.analyzer.report.charts import esc, script_json
 from wakescope.analyzer.report.html import render_html
 from wakescope.analyzer.tables import APPS, FINDINGS
 from wakescope.parsers.alarm.schema import PENDING, STATS
 from wakescope.parsers.batterystats.schema import HISTORY, SUMMARY, WAKELOCKS
+from wakescope.parsers.capture import Capture
 from wakescope.parsers.diagnostics import Diagnostics
 from wakescope.parsers.jobscheduler.schema import HISTORY as JOB_HISTORY
 from wakescope.parsers.jobscheduler.schema import JOBS
 from wakescope.parsers.metadata import Metadata
+from wakescope.parsers.sections import Section
 
 XSS = "<script>window.__xss=1</script>"
 XSS_IMG = '"><img src=x onerror="window.__xss=2">'
@@ -66,8 +68,8 @@ def _history(tag: str) -> pl.DataFrame:
         pl.col("local_time").cast(pl.Datetime("ms"))))
 
 
-def fake_analysis(findings: bool = True, tag: str = XSS) -> SimpleNamespace:
-    """An Analysis-shaped object from hand-made frames; `tag` is put in every string slot."""
+def fake_analysis(findings: bool = True, tag: str = XSS) -> Analysis:
+    """An Analysis from hand-made frames; `tag` is put in every string slot."""
     meta = Metadata(manufacturer="Google", model="Pixel " + XSS_IMG, device="sailfish",
                     fingerprint="google/sailfish/sailfish:8.1.0/OPM1/1:user/release-keys",
                     release="8.1", sdk=27, build_id="OPM1.171019.021",
@@ -76,13 +78,12 @@ def fake_analysis(findings: bool = True, tag: str = XSS) -> SimpleNamespace:
     diags.unknown_line("batterystats", "  weird line " + XSS, 42)
     diags.seen("batterystats", 100)
     diags.warning("unknown_lines", "alarm", "section truncated " + XSS, 7)
-    cap = SimpleNamespace(
+    cap = Capture(
         meta=meta, clock=None, diagnostics=diags, source="bugreport-" + XSS + ".zip",
         kind="bugreport", container="zip", member="bugreport.txt", encoding="utf-8",
-        text_lines=1234,
-        sections=[SimpleNamespace(name="batterystats", line_count=500, first_line=10),
-                  SimpleNamespace(name="jobscheduler", line_count=80, first_line=600)],
-        tables={},
+        line_ends="lf", text="", text_lines=1234,
+        sections=[Section("batterystats", 0, 0, first_line=10, line_count=500),
+                  Section("jobscheduler", 0, 0, first_line=600, line_count=80)],
     )
     tables = {
         "batterystats_history": _history(tag),
@@ -157,9 +158,9 @@ def fake_analysis(findings: bool = True, tag: str = XSS) -> SimpleNamespace:
     ])
     ff = FINDINGS.frame(f_rows) if f_rows else FINDINGS.empty()
     tables["findings"], tables["apps"] = ff, apps
-    return SimpleNamespace(capture=cap, tables=tables, findings=ff, apps=apps,
-                           period_ms=4 * 3_600_000,
-                           coverage={"wakelock_time_attributed": 0.97, "checks_run": 9})
+    return Analysis(capture=cap, tables=tables, findings=ff, apps=apps,
+                    period_ms=4 * 3_600_000,
+                    coverage={"wakelock_time_attributed": 0.97, "checks_run": 9})
 
 
 @pytest.fixture(scope="module")
@@ -255,11 +256,11 @@ def test_json_output():
 
 def test_empty_analysis_renders(tmp_path):
     """A capture with no tables at all (e.g. a dump we found nothing in) still renders."""
-    a = SimpleNamespace(capture=SimpleNamespace(meta=Metadata(), clock=None,
-                                                diagnostics=Diagnostics(), sections=[],
-                                                source="x.txt", kind="dumpsys", tables={}),
-                        tables={}, findings=FINDINGS.empty(), apps=APPS.empty(),
-                        period_ms=None, coverage={})
+    cap = Capture(source="x.txt", container="text", kind="dumpsys", member=None,
+                  encoding="utf-8", line_ends="lf", text="", sections=[], meta=Metadata(),
+                  clock=None, diagnostics=Diagnostics())
+    a = Analysis(capture=cap, tables={}, findings=FINDINGS.empty(), apps=APPS.empty(),
+                 period_ms=None, coverage={})
     out = tmp_path / "r.html"
     write_html(a, out)
     html = out.read_text()

@@ -57,12 +57,8 @@ def _tables_and_capture(local: str, html: Path, redact: bool, rules: str | None)
     result = run_one(local, html=html, redact=redact, rules=Path(rules) if rules else None)
     cap = result.capture
     tables = dict(cap.tables)
-    tables.update(result.tables or {})
-    for name in ("findings", "apps"):
-        frame = getattr(result, name, None)
-        if name not in tables and frame is not None and hasattr(frame, "height"):
-            tables[name] = frame
-    return tables, cap, getattr(result, "period_ms", None)
+    tables.update(result.tables)  # the analysis' tables hold findings and apps
+    return tables, cap, result.period_ms
 
 
 def _serial_key(text: str, meta: dict) -> str | None:

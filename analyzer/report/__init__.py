@@ -1,31 +1,34 @@
 """Report outputs of one analysis: self-contained HTML, Markdown for tickets, JSON.
 
-    >>> from analyzer.report import write_html, render_markdown, analysis_json
+    >>> from wakescope.analyzer.report import write_html, render_markdown, analysis_json
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wakescope.analyzer.model import Analysis
 
 __all__ = ["analysis_json", "render_markdown", "write_html"]
 
 
-def write_html(analysis: Any, path: Path) -> None:
+def write_html(analysis: Analysis, path: Path) -> None:
     """Write the one-file HTML report (Plotly embedded, opens offline) to `path`."""
     from wakescope.analyzer.report.html import write_html as _write
 
     _write(analysis, path)
 
 
-def render_markdown(analysis: Any) -> str:
+def render_markdown(analysis: Analysis) -> str:
     """A summary of at most 60 lines for a GitHub or Jira ticket."""
     from wakescope.analyzer.report.markdown import render_markdown as _render
 
     return _render(analysis)
 
 
-def analysis_json(analysis: Any) -> dict:
+def analysis_json(analysis: Analysis) -> dict:
     """Findings, apps, metadata, coverage and diagnostics as plain JSON-ready data."""
     from wakescope.analyzer.report.jsonout import analysis_json as _json
 

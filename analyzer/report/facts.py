@@ -1,15 +1,13 @@
 """The facts every output shares (header figures, sorted findings, top apps), computed once
 from an Analysis so HTML, Markdown and JSON never disagree.
 
-Works on any object shaped like `analyzer.analysis.Analysis` (duck-typed: `.capture`,
-`.tables`, `.findings`, `.apps`, `.period_ms`, `.coverage`); every table may be missing or
+Reads an `analyzer.model.Analysis` by its typed fields; every table may be missing or
 empty, so a standalone dump still gets the parts it can.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import polars as pl
 
@@ -18,28 +16,13 @@ from wakescope.analyzer.model import SEVERITIES, SEVERITY_RANK, Analysis, at_lea
 from wakescope.parsers.diagnostics import BLIND
 
 
-def table(analysis: Any, name: str) -> pl.DataFrame:
-    """A table of the analysis (attributed where the analysis did so), else the capture's."""
-    tables = getattr(analysis, "tables", None) or {}
-    frame = tables.get(name)
+def table(analysis: Analysis, name: str) -> pl.DataFrame:
+    """A table of the analysis (attributed where the analysis did so), else the capture's,
+    else an empty frame (a standalone dump lacks most tables)."""
+    frame = analysis.tables.get(name)
     if frame is None:
-        cap = getattr(analysis, "capture", None)
-        frame = (getattr(cap, "tables", None) or {}).get(name) if cap is not None else None
-    return frame if isinstance(frame, pl.DataFrame) else pl.DataFrame()
-
-
-def findings_frame(analysis: Any) -> pl.DataFrame:
-    f = getattr(analysis, "findings", None)
-    if not isinstance(f, pl.DataFrame):
-        f = table(analysis, "findings")
-    return f
-
-
-def apps_frame(analysis: Any) -> pl.DataFrame:
-    a = getattr(analysis, "apps", None)
-    if not isinstance(a, pl.DataFrame):
-        a = table(analysis, "apps")
-    return a
+        frame = analysis.capture.tables.get(name)
+    return frame if frame is not None else pl.DataFrame()
 
 
 INPUT_LABELS = {
@@ -120,13 +103,10 @@ def _rate(pct: int | None, ms: int | None) -> float | None:
     return pct / (ms / 3_600_000)
 
 
-def header(analysis: Any) -> Header:
+def header(analysis: Analysis) -> Header:
     """Device, build, capture time, stats period, battery drop and drain rates."""
-    cap = getattr(analysis, "capture", None)
-    meta = getattr(cap, "meta", None)
-
-    def m(key: str):
-        return getattr(meta, key, None) if meta is not None else None
+    cap = analysis.capture
+    meta = cap.meta
 
     summary = table(analysis, "batterystats_summary")
     # Prefer the human row (it carries the levels) but fill gaps from any row.
@@ -134,12 +114,12 @@ def header(analysis: Any) -> Header:
         summary = summary.sort(pl.col("source") != "human")
     g = lambda col: _first(summary, col)  # noqa: E731
 
-    manufacturer, model, device = m("manufacturer"), m("model"), m("device")
+    manufacturer, model, device = meta.manufacturer, meta.model, meta.device
     name = " ".join(x for x in (manufacturer, model) if x) or device or "Unknown device"
     if device and device not in name:
         name += f" ({device})"
 
-    period = getattr(analysis, "period_ms", None)
+    period = analysis.period_ms
     if period is None:
         period = g("battery_realtime_ms") or g("total_realtime_ms")
     battery_ms = g("battery_realtime_ms")
@@ -153,29 +133,29 @@ def header(analysis: Any) -> Header:
         drop = start - end
     on_pct, off_pct = g("discharge_screen_on_pct"), g("discharge_screen_off_pct")
 
-    findings = findings_frame(analysis)
+    findings = analysis.findings
     counts = {s: 0 for s in SEVERITIES}
     if not findings.is_empty() and "severity" in findings.columns:
         for sev, n in findings.group_by("severity").len().iter_rows():
             counts[sev if sev in counts else "info"] = counts.get(sev, 0) + n
 
     start_local = g("start_local")
-    capture_local = m("capture_local")
+    capture_local = meta.capture_local
     return Header(
         title=f"Battery report: {name}",
         device=name,
         manufacturer=manufacturer,
         model=model,
-        build=m("build_id") or m("build_display"),
-        fingerprint=m("fingerprint"),
-        release=m("release"),
-        sdk=m("sdk"),
+        build=meta.build_id or meta.build_display,
+        fingerprint=meta.fingerprint,
+        release=meta.release,
+        sdk=meta.sdk,
         capture_local=capture_local.replace("T", " ") if capture_local else None,
-        utc_offset=fmt_offset(m("utc_offset_min")),
-        capture_utc=m("capture_utc"),
-        source=getattr(cap, "source", None),
-        kind=getattr(cap, "kind", None),
-        input_label=input_label(getattr(cap, "kind", None)),
+        utc_offset=fmt_offset(meta.utc_offset_min),
+        capture_utc=meta.capture_utc,
+        source=cap.source,
+        kind=cap.kind,
+        input_label=input_label(cap.kind),
         period_ms=period,
         period_start_local=str(start_local)[:19] if start_local is not None else None,
         start_level=start,
@@ -210,9 +190,9 @@ def blind_reasons(analysis: Analysis) -> list[str]:
 # ---------------------------------------------------------------------------------------
 
 
-def sorted_findings(analysis: Any) -> pl.DataFrame:
+def sorted_findings(analysis: Analysis) -> pl.DataFrame:
     """Findings worst first (severity, then the larger figure relative to its threshold)."""
-    f = findings_frame(analysis)
+    f = analysis.findings
     if f.is_empty():
         return f
     cols = f.columns
@@ -229,9 +209,9 @@ def sorted_findings(analysis: Any) -> pl.DataFrame:
              .drop("_rank", "_ratio"))
 
 
-def sorted_apps(analysis: Any) -> pl.DataFrame:
+def sorted_apps(analysis: Analysis) -> pl.DataFrame:
     """Apps with findings first (worst severity), then by power share and wakelock time."""
-    a = apps_frame(analysis)
+    a = analysis.apps
     if a.is_empty():
         return a
     keys, desc = [], []

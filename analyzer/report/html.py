@@ -8,8 +8,8 @@ the input reaches the page as text.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from wakescope.analyzer.model import Analysis
 from wakescope.analyzer.report import facts
 from wakescope.analyzer.report.cells import ROW_LIMIT
 from wakescope.analyzer.report.facts import fmt_ms, fmt_num
@@ -42,17 +42,16 @@ def _env():
     return _ENV
 
 
-def context(analysis: Any) -> dict:
+def context(analysis: Analysis) -> dict:
     """Everything the template shows, as plain values."""
     from wakescope import __version__
     from wakescope.analyzer.report import charts, intervals
 
     head = facts.header(analysis)
-    meta = getattr(getattr(analysis, "capture", None), "meta", None)
     timeline_error = None
     try:
         tl = intervals.build(analysis)
-        spec = charts.timeline_spec(tl, getattr(meta, "utc_offset_min", None))
+        spec = charts.timeline_spec(tl, analysis.capture.meta.utc_offset_min)
     except Exception as exc:  # the rest of the report is still worth having
         tl, spec = intervals.Timeline(), None
         timeline_error = f"{type(exc).__name__}: {exc}"
@@ -94,7 +93,7 @@ def plotly_js_bytes() -> bytes:
     return get_plotlyjs().replace("</script", "<\\/script").encode("utf-8")
 
 
-def _render_parts(analysis: Any) -> tuple[str, str, bool]:
+def _render_parts(analysis: Analysis) -> tuple[str, str, bool]:
     """The page around Plotly's JS: (head, tail, needs_plotly). A random marker stands where
     the JS goes, so 5 MB never pass through Jinja or a str → bytes round trip."""
     import secrets
@@ -113,13 +112,13 @@ def _render_parts(analysis: Any) -> tuple[str, str, bool]:
     return head, tail, True
 
 
-def render_html(analysis: Any) -> str:
+def render_html(analysis: Analysis) -> str:
     """The whole report as one HTML string."""
     head, tail, chart = _render_parts(analysis)
     return head + (plotly_js_bytes().decode("utf-8") if chart else "") + tail
 
 
-def write_html(analysis: Any, path: Path) -> None:
+def write_html(analysis: Analysis, path: Path) -> None:
     """Write the report; Plotly's JS is copied as bytes between the rendered parts."""
     head, tail, chart = _render_parts(analysis)
     with open(path, "wb") as out:

@@ -11,10 +11,10 @@ pair per (name, uid, tag).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import polars as pl
 
+from wakescope.analyzer.model import Analysis
 from wakescope.analyzer.report.facts import fmt_ms, table
 
 # Device lanes: (history name, label, how "on" is read).
@@ -83,20 +83,16 @@ class Timeline:
 # ---------------------------------------------------------------------------------------
 
 
-def _meta(analysis: Any):
-    cap = getattr(analysis, "capture", None)
-    return getattr(cap, "meta", None), getattr(cap, "clock", None)
-
-
-def _offset_min(analysis: Any) -> int | None:
-    meta, clock = _meta(analysis)
-    off = getattr(meta, "utc_offset_min", None)
-    if off is None and clock is not None:
-        off = getattr(clock, "utc_offset_min", None)
+def _offset_min(analysis: Analysis) -> int | None:
+    """The device's UTC offset: from the metadata, else from the capture clock."""
+    cap = analysis.capture
+    off = cap.meta.utc_offset_min
+    if off is None and cap.clock is not None:
+        off = cap.clock.utc_offset_min
     return off
 
 
-def _history_x(h: pl.DataFrame, analysis: Any) -> tuple[pl.DataFrame, str]:
+def _history_x(h: pl.DataFrame, analysis: Analysis) -> tuple[pl.DataFrame, str]:
     """Add `x` (ms on the report axis) to the history; says which axis it is."""
     cols = h.columns
     if "offset_ms" in cols:
@@ -231,7 +227,7 @@ def _prepare(df: pl.DataFrame) -> pl.DataFrame:
 # ---------------------------------------------------------------------------------------
 
 
-def _from_history(h: pl.DataFrame, analysis: Any, tl: Timeline) -> pl.DataFrame:
+def _from_history(h: pl.DataFrame, analysis: Analysis, tl: Timeline) -> pl.DataFrame:
     h, tl.axis = _history_x(h, analysis)
     h = _prepare(h.filter(pl.col("x").is_not_null()) if "x" in h.columns else h)
     if h.is_empty() or tl.axis == "none":
@@ -254,9 +250,9 @@ def _from_history(h: pl.DataFrame, analysis: Any, tl: Timeline) -> pl.DataFrame:
         if any(p.height for p in parts) else pl.DataFrame()
 
 
-def _now_local_ms(analysis: Any) -> tuple[int | None, str]:
+def _now_local_ms(analysis: Analysis) -> tuple[int | None, str]:
     """The capture's 'now' on the report axis (device-local when the offset is known)."""
-    _, clock = _meta(analysis)
+    clock = analysis.capture.clock
     if clock is not None:
         minutes = _offset_min(analysis)
         utc = int(clock.anchor_utc_ms)
@@ -264,7 +260,7 @@ def _now_local_ms(analysis: Any) -> tuple[int | None, str]:
     return None, "none"
 
 
-def _from_services(analysis: Any, tl: Timeline) -> pl.DataFrame:
+def _from_services(analysis: Analysis, tl: Timeline) -> pl.DataFrame:
     """No battery history: job runs (jobscheduler history) and app alarm wakeups."""
     parts = []
     jh = table(analysis, "jobscheduler_history")
@@ -308,7 +304,7 @@ def _from_services(analysis: Any, tl: Timeline) -> pl.DataFrame:
     return _event_spans(ev, start, end)
 
 
-def _alarm_wakeups(analysis: Any) -> pl.DataFrame:
+def _alarm_wakeups(analysis: Analysis) -> pl.DataFrame:
     """App wakeups from the alarm dump's histories; Samsung's addition / delivery / expiration
     rows in the same table are not wakeups and must not be drawn as such."""
     wh = table(analysis, "alarm_wakeup_history")
@@ -319,7 +315,7 @@ def _alarm_wakeups(analysis: Any) -> pl.DataFrame:
     return wh.filter(pl.col("kind") == keep)
 
 
-def _alarm_instants(analysis: Any, tl: Timeline) -> pl.DataFrame:
+def _alarm_instants(analysis: Analysis, tl: Timeline) -> pl.DataFrame:
     """App alarm wakeups (alarm dump, 10+) inside the battery history's time range."""
     wh = _alarm_wakeups(analysis)
     now, axis = _now_local_ms(analysis)
@@ -377,7 +373,7 @@ def _fair_cap(sizes: list[int], budget: int) -> int:
     return max(lo, 20)
 
 
-def build(analysis: Any) -> Timeline:
+def build(analysis: Analysis) -> Timeline:
     """The timeline of one analysis; `Timeline.empty` when no timed rows exist."""
     tl = Timeline()
     h = table(analysis, "batterystats_history")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from wakescope.analyzer.model import Analysis
 from wakescope.analyzer.report import facts
 from wakescope.analyzer.report.facts import fmt_ms, fmt_num, fmt_value
 
@@ -42,7 +43,7 @@ def _api(api: str | None) -> str:
     return api_label(api) if api else "—"
 
 
-def render_markdown(analysis: Any) -> str:
+def render_markdown(analysis: Analysis) -> str:
     h = facts.header(analysis)
     out: list[str] = [f"### Battery report: {md(h.device)}", ""]
     rel = f"Android {md(h.release)}" if h.release else "Android (release unknown)"

@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from wakescope.analyzer.model import Analysis
 from wakescope.analyzer.passes.jobs import JOB_STATUSES, WAITING
 from wakescope.analyzer.report import facts
 from wakescope.analyzer.report.cells import (
@@ -66,7 +67,7 @@ def _evidence(raw: str | None) -> list[dict]:
     return out
 
 
-def findings_view(analysis: Any) -> dict:
+def findings_view(analysis: Analysis) -> dict:
     f = facts.sorted_findings(analysis)
     items, notes = [], []
     for row in f.iter_rows(named=True):
@@ -106,7 +107,7 @@ def findings_view(analysis: Any) -> dict:
 # ---------------------------------------------------------------------------------------
 
 
-def _api_breakdown(analysis: Any) -> dict[str, list[tuple[str, int]]]:
+def _api_breakdown(analysis: Analysis) -> dict[str, list[tuple[str, int]]]:
     """Partial wakelock time per package and API (attributed wakelocks), most time first."""
     wl = facts.table(analysis, "batterystats_wakelocks")
     need = {"package", "api", "total_ms"}
@@ -124,7 +125,7 @@ def _api_breakdown(analysis: Any) -> dict[str, list[tuple[str, int]]]:
     return out
 
 
-def apps_view(analysis: Any) -> TableView:
+def apps_view(analysis: Analysis) -> TableView:
     a = facts.sorted_apps(analysis)
     total = a.height
     a = a.head(ROW_LIMIT)
@@ -176,7 +177,7 @@ def apps_view(analysis: Any) -> TableView:
 # ---------------------------------------------------------------------------------------
 
 
-def wakelock_views(analysis: Any) -> list[TableView]:
+def wakelock_views(analysis: Analysis) -> list[TableView]:
     wl = facts.table(analysis, "batterystats_wakelocks")
     if "kind" in wl.columns:
         wl = wl.filter(pl.col("kind") == "partial")
@@ -210,7 +211,7 @@ def wakelock_views(analysis: Any) -> list[TableView]:
     return views
 
 
-def alarm_views(analysis: Any) -> list[TableView]:
+def alarm_views(analysis: Analysis) -> list[TableView]:
     views = []
     st, total = _limit(facts.table(analysis, "alarm_stats"), ["wakeups", "alarms", "running_ms"])
     v = TableView("alarm-stats-table", "Alarm stats by tag (dumpsys alarm)",
@@ -278,7 +279,7 @@ def _job_status(row: dict) -> tuple[str, list[str]]:
     return row.get("status") or "unknown", row.get("wait_reasons") or []
 
 
-def job_views(analysis: Any) -> list[TableView]:
+def job_views(analysis: Analysis) -> list[TableView]:
     views = []
     jobs = facts.table(analysis, "jobscheduler_jobs")
     rows = []
@@ -422,43 +423,23 @@ def _coverage_row(key: str, value: Any) -> dict:
     return row
 
 
-def diagnostics_view(analysis: Any) -> dict:
-    cap = getattr(analysis, "capture", None)
-    sections = list(getattr(cap, "sections", None) or [])
-    found = []
-    for s in sections:
-        found.append({"name": getattr(s, "name", "?"),
-                      "lines": getattr(s, "line_count", None),
-                      "first_line": getattr(s, "first_line", None)})
+def diagnostics_view(analysis: Analysis) -> dict:
+    cap = analysis.capture
+    found = [{"name": s.name, "lines": s.line_count, "first_line": s.first_line}
+             for s in cap.sections]
     names = {f["name"] for f in found}
     if "batterystats_checkin" in names:  # either batterystats form covers the aggregates
         names.add("batterystats")
     missing = [(n, what) for n, what in EXPECTED_SECTIONS.items() if n not in names]
-    diags = []
-    d = getattr(cap, "diagnostics", None)
-    if d is not None:
-        try:
-            items = d.summary()
-        except Exception:  # a report must render even with odd diagnostics
-            items = []
-        for it in items:
-            diags.append({"level": getattr(it, "level", "info"),
-                          "section": getattr(it, "section", ""),
-                          "message": getattr(it, "message", str(it)),
-                          "line": getattr(it, "line", None),
-                          "count": getattr(it, "count", 1)})
+    diags = [{"level": d.level, "section": d.section, "message": d.message, "line": d.line,
+              "count": d.count} for d in cap.diagnostics.summary()]
     order = {"error": 0, "warning": 1, "info": 2}
     diags.sort(key=lambda x: order.get(x["level"], 3))
-    coverage = getattr(analysis, "coverage", None) or {}
-    cov_rows = [_coverage_row(k, v) for k, v in coverage.items()]
-    tables = []
-    for name, frame in sorted((getattr(analysis, "tables", None) or {}).items()):
-        if isinstance(frame, pl.DataFrame):
-            tables.append((name, frame.height))
+    cov_rows = [_coverage_row(k, v) for k, v in analysis.coverage.items()]
+    tables = [(name, frame.height) for name, frame in sorted(analysis.tables.items())]
     return {
-        "source": getattr(cap, "source", None), "kind": getattr(cap, "kind", None),
-        "container": getattr(cap, "container", None), "member": getattr(cap, "member", None),
-        "encoding": getattr(cap, "encoding", None), "lines": getattr(cap, "text_lines", None),
+        "source": cap.source, "kind": cap.kind, "container": cap.container,
+        "member": cap.member, "encoding": cap.encoding, "lines": cap.text_lines,
         "sections": found, "missing": missing, "items": diags[:200],
         "items_total": len(diags), "coverage": cov_rows, "tables": tables,
         "caveats": facts.caveats(analysis), "blind": facts.blind_reasons(analysis),
