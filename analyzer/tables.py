@@ -26,8 +26,8 @@ ATTRIBUTION_COLUMNS = (
 JOB_STATE_COLUMNS = (
     ("status", S, "deferred, waiting, ready, scheduled or running"),
     ("wait_reasons", pl.List(S), "why it does not run, in plain words (knowledge wording)"),
-    ("waited_ms", I64, "how long a deferred/waiting job has waited (since deferred, its "
-                       "earliest run time, or enqueue)"),
+    ("waited_ms", I64, "how long a deferred, waiting or ready job has waited (since "
+                       "deferred, its earliest run time, or enqueue); null when not due"),
 )
 
 FINDINGS = table(

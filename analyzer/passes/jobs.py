@@ -112,7 +112,7 @@ def annotate(ctx: Context) -> None:
     ctx.tables["jobscheduler_jobs"] = jobs.with_columns(
         pl.Series("status", [st for st, _ in states], pl.String),
         pl.Series("wait_reasons", [[r[2] for r in rs] for _, rs in states], pl.List(pl.String)),
-        pl.Series("waited_ms", [w if st in WAITING else None
+        pl.Series("waited_ms", [w if st in (*WAITING, "ready") else None
                                 for w, (st, _) in zip(waited, states, strict=True)], pl.Int64))
 
 
