@@ -10,6 +10,7 @@ packages from the registered jobs, and stop reasons of recently completed jobs f
 
 from __future__ import annotations
 
+from wakescope.parsers.jobscheduler.block_input import BlockInput
 from wakescope.parsers.jobscheduler.controllers import parse_controller
 from wakescope.parsers.jobscheduler.frames import to_frame
 from wakescope.parsers.jobscheduler.history import component_package, parse_history
@@ -52,39 +53,37 @@ def parse(inp: SectionInput) -> dict:
         diag.unknown_line(section, lines[i], first + i)
 
     sdk = getattr(inp.meta, "sdk", None)
-    tb = Timebase(inp.clock, find_now(inp.meta, lines))
+    src = BlockInput(lines, first, Timebase(inp.clock, find_now(inp.meta, lines)), sdk,
+                     inp.redact, unknown)
     blocks = split_blocks(lines)
 
     out: dict[str, list[dict]] = {k: [] for k in ("jobs", "history", "pending", "active",
                                                    "completed", "quota", "settings", "stats")}
-    tracked: dict[tuple, set[str]] = {}
     registered: list[int] = []
     job_blocks = 0
 
     # Pass 1: constants (the quota reader needs them) and registered jobs (history names).
     for b in blocks:
         if b.kind == "settings":
-            out["settings"] += parse_settings(lines, b.start, b.end, first, unknown)
+            out["settings"] += parse_settings(src, b.start, b.end)
         elif b.kind == "heartbeat":
-            out["settings"] += parse_heartbeat(lines, b.start, b.end, first, unknown)
+            out["settings"] += parse_heartbeat(src, b.start, b.end)
         elif b.kind == "registered":
-            count, rows, _ = parse_registered(lines, b.start, b.end, first, tb, inp.redact,
-                                              unknown)
+            count, rows, _ = parse_registered(src, b.start, b.end)
             if count is not None:
                 registered.append(count)
                 out["settings"].append({"group": "state", "key": "Registered jobs",
                                         "value": str(count), "line": first + b.start})
             out["jobs"] += rows
             job_blocks += len(rows)
-    constants = {r["key"]: r["value"] for r in out["settings"]}
-    known_names = {r["_name"] for r in out["jobs"] if r.get("_name")}
+    src.constants = {r["key"]: r["value"] for r in out["settings"]}
+    src.known_names = {r["_name"] for r in out["jobs"] if r.get("_name")}
 
     # Pass 2: everything else.
     for b in blocks:
-        _read_block(b, lines, first, inp, tb, sdk, constants, known_names, tracked, out,
-                    unknown)
+        _read_block(b, src, out)
 
-    _link(out, tracked, sdk)
+    _link(out, src.tracked, sdk)
     state_keys = {r["key"] for r in out["settings"] if r["group"] == "state"}
     _diagnose(inp, state_keys, registered, job_blocks)
     diag.seen(section, len(lines))
@@ -101,62 +100,69 @@ def parse(inp: SectionInput) -> dict:
     }
 
 
-def _read_block(b: Block, lines, first, inp, tb, sdk, constants, known_names, tracked, out,
-                unknown) -> None:
-    kind = b.kind
+def _read_block(b: Block, src: BlockInput, out: dict[str, list[dict]]) -> None:
+    """Pass 2: the block's rows into `out` by its kind (pass 1 read settings and jobs)."""
+    kind, lines = b.kind, src.lines
     if kind in ("settings", "heartbeat", "registered"):
         return
     if kind == "history":
-        out["history"] += parse_history(lines, b.start + 1, b.end, first, tb, sdk, inp.redact,
-                                        known_names, unknown)
+        out["history"] += parse_history(src, b.start + 1, b.end)
     elif kind == "pending":
-        out["pending"] += parse_pending(lines, b.start + 1, b.end, first, inp.redact, unknown)
+        out["pending"] += parse_pending(src, b.start + 1, b.end)
     elif kind in ("active", "idle"):
-        out["active"] += parse_active(lines, b.start + 1, b.end, first, tb, sdk, inp.redact,
-                                      unknown)
+        out["active"] += parse_active(src, b.start + 1, b.end)
     elif kind in ("completed", "cancelled"):
         status = "completed" if kind == "completed" else "cancelled"
-        out["completed"] += parse_recent(lines, b.start + 1, b.end, first, status, tb,
-                                         inp.redact, unknown)
+        out["completed"] += parse_recent(src, b.start + 1, b.end, status)
     elif kind == "stats":
-        out["stats"] += parse_stats(lines, b.start, b.end, first, unknown)
+        out["stats"] += parse_stats(src, b.start, b.end)
     elif kind == "controller":
         if b.name == "QuotaController":
-            quota, state = parse_quota_controller(lines, b.start, b.end, first, b.name, tracked,
-                                                  constants, unknown)
+            quota, state = parse_quota_controller(src, b.start, b.end, b.name)
             out["quota"] += quota
             out["settings"] += state
         else:
-            out["settings"] += parse_controller(lines, b.start, b.end, first, b.name, tracked,
-                                                unknown)
+            out["settings"] += parse_controller(src, b.start, b.end, b.name)
     elif kind in ("kv", "oem"):
-        out["settings"] += parse_kv_block(lines, b.start, b.end, first, b.name, unknown)
+        out["settings"] += parse_kv_block(src, b.start, b.end, b.name)
     elif kind == "state":
-        row = state_row(lines[b.start].strip(), first + b.start)
+        row = state_row(lines[b.start].strip(), src.first_line + b.start)
         if row is None:
-            unknown(b.start)
+            src.unknown(b.start)
         else:
             out["settings"].append(row)
         for i in range(b.start + 1, b.end):
             if lines[i].strip():
-                unknown(i)
+                src.unknown(i)
     else:
         for i in range(b.start, b.end):
             if lines[i].strip():
-                unknown(i)
+                src.unknown(i)
 
 
 def _link(out: dict[str, list[dict]], tracked: dict[tuple, set[str]], sdk: int | None) -> None:
+    """Cross-links, once every block is read: tracking, queue flags, history and quota
+    packages, stop reasons of recently completed jobs."""
     jobs = out["jobs"]
     by_key = {(j["uid"], j["namespace"], j["job_id"]): j for j in jobs}
+    _link_tracking(jobs, by_key, tracked)
+    _link_queues(out, by_key)
+    _link_history(out["history"], jobs)
+    _link_quota(out["quota"], by_key)
+    _link_completed(out["completed"], out["history"], sdk)
 
-    # 7.x print no `Tracking:` line: take the controllers that list the job.
+
+def _link_tracking(jobs: list[dict], by_key: dict, tracked: dict[tuple, set[str]]) -> None:
+    """7.x print no `Tracking:` line: take the controllers that list the job."""
     if jobs and not any(j.get("tracking") for j in jobs) and tracked:
         for key, job in by_key.items():
             names = tracked.get(key) or tracked.get((key[0], None, key[2]))
             if names:
                 job["tracking"] = sorted(names)
 
+
+def _link_queues(out: dict[str, list[dict]], by_key: dict) -> None:
+    """Pending and running flags (and the evaluated bias) from the queues."""
     for row in out["pending"]:
         job = by_key.get((row.get("uid"), row.get("namespace"), row.get("job_id")))
         if job is not None:
@@ -172,7 +178,10 @@ def _link(out: dict[str, list[dict]], tracked: dict[tuple, set[str]], sdk: int |
             if row.get("evaluated_bias") is not None:
                 job["evaluated_bias"] = row["evaluated_bias"]
 
-    # History: the uid is the source uid; the package is the registered job's source package.
+
+def _link_history(history: list[dict], jobs: list[dict]) -> None:
+    """History rows' package: the uid is the source uid; the package is the registered
+    job's source package."""
     by_name = {}
     by_source = {}
     for j in jobs:
@@ -186,7 +195,7 @@ def _link(out: dict[str, list[dict]], tracked: dict[tuple, set[str]], sdk: int |
     for j in jobs:
         if j.get("source_uid") is not None and j.get("source_package"):
             uid_packages.setdefault(j["source_uid"], set()).add(j["source_package"])
-    for row in out["history"]:
+    for row in history:
         name = row.get("_name")
         job = (by_name.get((row["job_id"], name)) or by_source.get((row["uid"], row["job_id"]))
                if row["job_id"] is not None else by_uid_name.get((row["uid"], name)))
@@ -197,7 +206,10 @@ def _link(out: dict[str, list[dict]], tracked: dict[tuple, set[str]], sdk: int |
         if row.get("package") is None and len(uid_packages.get(row.get("uid"), ())) == 1:
             row["package"] = next(iter(uid_packages[row["uid"]]))
 
-    for row in out["quota"]:
+
+def _link_quota(quota: list[dict], by_key: dict) -> None:
+    """Per-job quota rows name the registered job's source package and user."""
+    for row in quota:
         if row.get("source") != "job":
             continue
         job = by_key.get((row.get("_calling"), row.get("namespace"), row.get("job_id")))
@@ -205,9 +217,11 @@ def _link(out: dict[str, list[dict]], tracked: dict[tuple, set[str]], sdk: int |
             row["package"] = job.get("source_package")
             row["user_id"] = job.get("source_user_id", row.get("user_id"))
 
-    # Recently completed/cancelled: the reason is the closest matching STOP in history.
-    stops = [h for h in out["history"] if h["event"] == "STOP" and h.get("offset_ms") is not None]
-    for row in out["completed"]:
+
+def _link_completed(completed: list[dict], history: list[dict], sdk: int | None) -> None:
+    """Recently completed/cancelled: the reason is the closest matching STOP in history."""
+    stops = [h for h in history if h["event"] == "STOP" and h.get("offset_ms") is not None]
+    for row in completed:
         ended = row.get("ended_ms")
         if ended is None:
             continue

@@ -12,8 +12,8 @@ Job scores / UidRestrictController …); it is recognised by shape and counted, 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
+from wakescope.parsers.jobscheduler.block_input import BlockInput
 from wakescope.parsers.jobscheduler.ids import TRACKED
 from wakescope.parsers.numbers import safe_int
 from wakescope.parsers.uid import parse_uid
@@ -66,11 +66,11 @@ def controller_key(header: str) -> str:
     return header.split(":", 1)[0].split(".", 1)[0].strip()
 
 
-def parse_controller(lines: list[str], start: int, end: int, first_line: int, name: str,
-                     tracked: dict[tuple, set[str]], unknown: Callable[[int], None],
+def parse_controller(src: BlockInput, start: int, end: int, name: str,
                      skip: frozenset[int] | set[int] = frozenset()) -> list[dict]:
     """State rows (`state:<Controller>`) of one controller block; tracked jobs go to
     `tracked[(uid, namespace, job id)]`."""
+    lines, first_line, tracked, unknown = src.lines, src.first_line, src.tracked, src.unknown
     key = controller_key(name)
     track = TRACKING_NAME.get(key)
     group = f"state:{key}"

@@ -14,11 +14,11 @@ The buffer holds at most 100 events, so a per-line loop is cheap here.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
+from wakescope.parsers.jobscheduler.block_input import BlockInput
 from wakescope.parsers.jobscheduler.ids import UID, redact_name, redact_text, split_battery_name
 from wakescope.parsers.jobscheduler.stop_reasons import classify, public_name, split_reason
-from wakescope.parsers.jobscheduler.times import Timebase, duration
+from wakescope.parsers.jobscheduler.times import duration
 from wakescope.parsers.numbers import safe_int
 from wakescope.parsers.uid import parse_uid, user_id
 
@@ -29,10 +29,10 @@ _REF = re.compile(rf"^#?(?:(?P<ns>[^\s#:/][^\s:/]*):)?(?P<uid>{UID})/(?P<id>-?\d
 _UID_ONLY = re.compile(rf"^(?P<uid>{UID}) (?P<tail>.*)$")
 
 
-def parse_history(lines: list[str], start: int, end: int, first_line: int, tb: Timebase,
-                  sdk: int | None, redact: bool, known_names: set[str],
-                  unknown: Callable[[int], None]) -> list[dict]:
+def parse_history(src: BlockInput, start: int, end: int) -> list[dict]:
     """Rows for lines [start, end) of a `Job history:` block (header line excluded)."""
+    lines, first_line, tb, sdk, redact = src.lines, src.first_line, src.tb, src.sdk, src.redact
+    known_names, unknown = src.known_names, src.unknown
     rows: list[dict] = []
     open_starts: dict[tuple, tuple[dict, str]] = {}  # key → (START row, its raw name)
     for i in range(start, end):

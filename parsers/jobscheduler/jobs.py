@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 
+from wakescope.parsers.jobscheduler.block_input import BlockInput
 from wakescope.parsers.jobscheduler.constraints import implicit_unsatisfied, mask_of
 from wakescope.parsers.jobscheduler.identify import extras_fields, identify
 from wakescope.parsers.jobscheduler.ids import (
@@ -32,10 +32,11 @@ _CAPS = re.compile(r"Capabilities: (\S+)")
 _NETWORK_INT = {"0": "none", "1": "any", "2": "unmetered", "3": "not_roaming", "4": "cellular"}
 
 
-def parse_registered(lines: list[str], start: int, end: int, first_line: int,
-                     tb: Timebase, redact: bool, unknown: Callable[[int], None]
+def parse_registered(src: BlockInput, start: int, end: int
                      ) -> tuple[int | None, list[dict], int]:
     """(registered count from the header or None, job rows, number of `None.` lines)."""
+    lines, first_line, tb, redact = src.lines, src.first_line, src.tb, src.redact
+    unknown = src.unknown
     count = None
     rows: list[dict] = []
     none_lines = 0

@@ -6,8 +6,8 @@ for 13+).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
+from wakescope.parsers.jobscheduler.block_input import BlockInput
 from wakescope.parsers.jobscheduler.ids import (
     JobRef,
     parse_short,
@@ -17,7 +17,7 @@ from wakescope.parsers.jobscheduler.ids import (
 )
 from wakescope.parsers.jobscheduler.job_dump import parse_job_dump
 from wakescope.parsers.jobscheduler.stop_reasons import classify
-from wakescope.parsers.jobscheduler.times import Timebase, duration
+from wakescope.parsers.jobscheduler.times import duration
 from wakescope.parsers.numbers import safe_int
 from wakescope.parsers.uid import user_id
 
@@ -52,9 +52,9 @@ def _ref_fields(ref: JobRef | None, redact: bool) -> dict:
             "tag": redact_name(name) if redact else name, "_name": name}
 
 
-def parse_pending(lines: list[str], start: int, end: int, first_line: int, redact: bool,
-                  unknown: Callable[[int], None]) -> list[dict]:
+def parse_pending(src: BlockInput, start: int, end: int) -> list[dict]:
     """`Pending #i: <short string>` entries; positions made 1-based (0-based up to 12)."""
+    lines, first_line, redact, unknown = src.lines, src.first_line, src.redact, src.unknown
     rows: list[dict] = []
     i = start
     while i < end:
@@ -89,9 +89,10 @@ def parse_pending(lines: list[str], start: int, end: int, first_line: int, redac
     return rows
 
 
-def parse_active(lines: list[str], start: int, end: int, first_line: int, tb: Timebase,
-                 sdk: int | None, redact: bool, unknown: Callable[[int], None]) -> list[dict]:
+def parse_active(src: BlockInput, start: int, end: int) -> list[dict]:
     """`Slot #i[(ID=n)]: inactive…|<short string>` and 13+ `ID=n: inactive…` idle contexts."""
+    lines, first_line, sdk, redact = src.lines, src.first_line, src.sdk, src.redact
+    unknown = src.unknown
     rows: list[dict] = []
     i = start
     while i < end:
@@ -145,10 +146,11 @@ def parse_active(lines: list[str], start: int, end: int, first_line: int, tb: Ti
     return rows
 
 
-def parse_recent(lines: list[str], start: int, end: int, first_line: int, status: str,
-                 tb: Timebase, redact: bool, unknown: Callable[[int], None]) -> list[dict]:
+def parse_recent(src: BlockInput, start: int, end: int, status: str) -> list[dict]:
     """Recently completed (12+) / cancelled (14+): a time line, then (13+) the short string
     at double indent, then the full dump."""
+    lines, first_line, tb, redact = src.lines, src.first_line, src.tb, src.redact
+    unknown = src.unknown
     rows: list[dict] = []
     i = start
     while i < end:

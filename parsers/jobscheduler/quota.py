@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 
+from wakescope.parsers.jobscheduler.block_input import BlockInput
 from wakescope.parsers.jobscheduler.controllers import parse_controller
 from wakescope.parsers.jobscheduler.ids import TRACKED
 from wakescope.parsers.numbers import INT64_MIN, safe_int
@@ -58,10 +58,10 @@ def _setting_ms(text: str) -> int | None:
     return int(f) if math.isfinite(f) and INT64_MIN <= f < -INT64_MIN else None
 
 
-def parse_quota_controller(lines: list[str], start: int, end: int, first_line: int, name: str,
-                           tracked: dict[tuple, set[str]], settings: dict[str, str],
-                           unknown: Callable[[int], None]) -> tuple[list[dict], list[dict]]:
+def parse_quota_controller(src: BlockInput, start: int, end: int, name: str
+                           ) -> tuple[list[dict], list[dict]]:
     """(quota rows, controller state rows) for a `QuotaController:` block."""
+    lines, first_line, settings, unknown = src.lines, src.first_line, src.constants, src.unknown
     quota_lines: set[int] = set()
     rows: list[dict] = []
     now = None
@@ -128,8 +128,7 @@ def parse_quota_controller(lines: list[str], start: int, end: int, first_line: i
                                    first_line + i))
             quota_lines.add(i)
             continue
-    state_rows = parse_controller(lines, start, end, first_line, name, tracked, unknown,
-                                  skip=quota_lines)
+    state_rows = parse_controller(src, start, end, name, skip=quota_lines)
     return rows, state_rows
 
 

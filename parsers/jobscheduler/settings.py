@@ -10,7 +10,8 @@ row is its nearest enclosing heading.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+
+from wakescope.parsers.jobscheduler.block_input import BlockInput
 
 _KV_EQ = re.compile(r"^([A-Za-z_][\w.]*)=(.*)$")
 _KV_COLON = re.compile(r"^([A-Za-z][\w .'?()/<>&+-]*?)\s*: (.*)$")
@@ -31,9 +32,9 @@ def kv(s: str) -> tuple[str, str] | None:
     return None
 
 
-def parse_settings(lines: list[str], start: int, end: int, first_line: int,
-                   unknown: Callable[[int], None]) -> list[dict]:
+def parse_settings(src: BlockInput, start: int, end: int) -> list[dict]:
     """A `Settings:` block (header at `start`)."""
+    lines, first_line, unknown = src.lines, src.first_line, src.unknown
     rows: list[dict] = []
     stack: list[tuple[int, str]] = [(_indent(lines[start]), "Settings")]
     batch_rows = 0
@@ -67,9 +68,9 @@ def parse_settings(lines: list[str], start: int, end: int, first_line: int,
     return rows
 
 
-def parse_heartbeat(lines: list[str], start: int, end: int, first_line: int,
-                    unknown: Callable[[int], None]) -> list[dict]:
+def parse_heartbeat(src: BlockInput, start: int, end: int) -> list[dict]:
     """9–10 `  Heartbeat:` (`Current:    15`, `Next` + per-bucket beats, `In parole?: true`)."""
+    lines, first_line, unknown = src.lines, src.first_line, src.unknown
     rows: list[dict] = []
     prefix = ""
     next_indent = None
@@ -92,10 +93,10 @@ def parse_heartbeat(lines: list[str], start: int, end: int, first_line: int,
     return rows
 
 
-def parse_kv_block(lines: list[str], start: int, end: int, first_line: int, name: str,
-                   unknown: Callable[[int], None]) -> list[dict]:
+def parse_kv_block(src: BlockInput, start: int, end: int, name: str) -> list[dict]:
     """Generic key-value blocks: Aconfig flags, Uid bias overrides, Uid proc states, Cached
     UID->package map, Backing up uids, Concurrency, Samsung `Heavy Jobs Timeout History`."""
+    lines, first_line, unknown = src.lines, src.first_line, src.unknown
     rows: list[dict] = []
     stack: list[tuple[int, str]] = [(_indent(lines[start]), name)]
     for i in range(start + 1, end):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 
+from wakescope.parsers.jobscheduler.block_input import BlockInput
 from wakescope.parsers.jobscheduler.times import duration, local_time
 from wakescope.parsers.numbers import safe_int
 from wakescope.parsers.uid import parse_uid, user_id
@@ -24,9 +24,9 @@ _REASON = re.compile(r"(\d+)x ([\w:-]+)")
 _MAX = re.compile(r"^Max concurrency: (\d+) total, (\d+) foreground$")
 
 
-def parse_stats(lines: list[str], start: int, end: int, first_line: int,
-                unknown: Callable[[int], None]) -> list[dict]:
+def parse_stats(src: BlockInput, start: int, end: int) -> list[dict]:
     """One stats period (header at `start`)."""
+    lines, first_line, unknown = src.lines, src.first_line, src.unknown
     m = _HEADER.match(lines[start].strip())
     if not m:
         unknown(start)
