@@ -136,6 +136,8 @@ class Walker:
 
     # -- headers --------------------------------------------------------------------------
     def _header(self, s: str, indent: int, line: int) -> bool:
+        """Is `s` a block header (or a one-line state)? Enters its mode when it is. Known
+        headers by table, then by first letter (pending, store, idle, exact-alarm, state)."""
         known = HEADERS.get(s)
         if known is not None:
             mode, arg = known
@@ -151,39 +153,69 @@ class Walker:
             return True
         c = s[0]
         if c == "P":
-            m = _BATCHES.match(s)
-            if m:
-                self._enter("pending", "pending", indent)
-                self.settings.append(state.setting("state", "Pending alarm batches",
-                                                   m.group(1), line))
-                return True
-            m = _PAST_DUE.match(s)
-            if m:
-                self._enter("pending", "past_due_non_wakeup", indent)
-                self.settings.append(state.setting("past_due", "Past-due non-wakeup alarms",
-                                                   m.group(1), line))
-                return True
-            m = _PER_UID.match(s)
-            if m:
-                self._enter("none", None, indent)
-                for item in state.bracket_list(m.group(1)):
-                    uid_text, _, n = item.rpartition(":")
-                    uid = parse_uid(uid_text)
-                    self.settings.append(state.setting(
-                        "pending_per_uid", str(uid) if uid is not None else uid_text, n, line))
-                return True
-            if s == "Pending alarms:" and self.mode == "pending" and \
-                    self.arg in ("idling_until", "pending_while_idle"):
-                self.arg = "pending_while_idle"  # 7–11 idle-pending list
-                self.entry = None
-                return True
+            found = self._pending_header(s, indent, line)
         elif c.isdigit():
-            m = _STORE.match(s)
-            if m:
-                self._enter("pending", "pending", indent)
-                self.settings.append(state.setting("state", "pending alarms", m.group(1), line))
-                return True
-        elif c == "I" and s.startswith("Idling until: "):
+            found = self._store_header(s, indent, line)
+        elif c in "IN":
+            found = self._idle_header(s, indent, line)
+        elif c in "AL":
+            found = self._exact_header(s, indent, line)
+        elif c in "FUn<":
+            found = self._state_header(s, indent, line)
+        else:
+            found = False
+        if found:
+            return True
+        m = _LIST_LINE.match(s) if c in "Im" else None
+        if m:
+            self._enter("none", None, indent)
+            self.settings.append(state.setting("state", m.group(1), m.group(2), line))
+            return True
+        return False
+
+    def _pending_header(self, s: str, indent: int, line: int) -> bool:
+        """`Pending alarm batches:`, `Past-due non-wakeup alarms:`, per-uid counts, 7–11
+        idle-pending lists."""
+        m = _BATCHES.match(s)
+        if m:
+            self._enter("pending", "pending", indent)
+            self.settings.append(state.setting("state", "Pending alarm batches",
+                                               m.group(1), line))
+            return True
+        m = _PAST_DUE.match(s)
+        if m:
+            self._enter("pending", "past_due_non_wakeup", indent)
+            self.settings.append(state.setting("past_due", "Past-due non-wakeup alarms",
+                                               m.group(1), line))
+            return True
+        m = _PER_UID.match(s)
+        if m:
+            self._enter("none", None, indent)
+            for item in state.bracket_list(m.group(1)):
+                uid_text, _, n = item.rpartition(":")
+                uid = parse_uid(uid_text)
+                self.settings.append(state.setting(
+                    "pending_per_uid", str(uid) if uid is not None else uid_text, n, line))
+            return True
+        if s == "Pending alarms:" and self.mode == "pending" and \
+                self.arg in ("idling_until", "pending_while_idle"):
+            self.arg = "pending_while_idle"  # 7–11 idle-pending list
+            self.entry = None
+            return True
+        return False
+
+    def _store_header(self, s: str, indent: int, line: int) -> bool:
+        """12+ `<n> pending alarms:`."""
+        m = _STORE.match(s)
+        if m:
+            self._enter("pending", "pending", indent)
+            self.settings.append(state.setting("state", "pending alarms", m.group(1), line))
+            return True
+        return False
+
+    def _idle_header(self, s: str, indent: int, line: int) -> bool:
+        """`Idling until:` and `Next wake from idle:` (one alarm each)."""
+        if s.startswith("Idling until: "):
             rest = s[len("Idling until: "):]
             self.mode, self.arg = "pending", "idling_until"
             m = _BARE_ALARM.match(rest)
@@ -191,13 +223,17 @@ class Walker:
             if m:
                 self._new_entry("idling_until", None, None, m.group(1), line)
             return True
-        elif c == "N" and s.startswith("Next wake from idle: "):
+        if s.startswith("Next wake from idle: "):
             m = _BARE_ALARM.match(s[len("Next wake from idle: "):])
             self._enter("pending", "next_wake_from_idle", indent)
             if m:
                 self._new_entry("next_wake_from_idle", None, None, m.group(1), line)
             return True
-        elif c == "A" and s.startswith("App ids requesting"):
+        return False
+
+    def _exact_header(self, s: str, indent: int, line: int) -> bool:
+        """Exact-alarm permission state: requesting app ids, last OP_SCHEDULE_EXACT_ALARM."""
+        if s.startswith("App ids requesting"):
             m = _EXACT_REQ.match(s)
             if m:
                 self._enter("none", None, indent)
@@ -206,7 +242,7 @@ class Walker:
                     if app is not None and app >= 0:
                         self._exact(app, line)["requesting"] = True
                 return True
-        elif c == "L" and s.startswith("Last OP_SCHEDULE_EXACT_ALARM"):
+        if s.startswith("Last OP_SCHEDULE_EXACT_ALARM"):
             m = _EXACT_OP.match(s)
             if m:
                 self._enter("none", None, indent)
@@ -217,15 +253,19 @@ class Walker:
                         row = self._exact(app_id(uid), line)
                         row["uid"], row["op_mode"] = uid, mode
                 return True
-        elif c == "F" and s.startswith("Forced App Standby Feature enabled:"):
+        return False
+
+    def _state_header(self, s: str, indent: int, line: int) -> bool:
+        """One-line states: AppStateTracker without header, dumpsys chatter, nowRTC, OEM."""
+        if s.startswith("Forced App Standby Feature enabled:"):
             # 9–11 print the AppStateTracker dump without its header (formats.md §2.2).
             self._enter("app_state", "app_state_tracker", indent - 1)
             self.settings.append(state.state_row("app_state_tracker", s, line))
             return True
-        elif c == "U" and s.startswith("Unknown argument:"):
+        if s.startswith("Unknown argument:"):
             self.chatter += 1  # Meizu 7.1.1: dumpsys chatter before the dump (§7.2)
             return True
-        elif c == "n" and s.startswith("nowRTC="):
+        if s.startswith("nowRTC="):
             m = NOW_LINE.search(s)
             if m:
                 self._enter("state", None, indent)
@@ -237,13 +277,8 @@ class Walker:
                     row["value_ms"] = elapsed
                 self.settings.append(row)
                 return True
-        elif c == "<" and s == "<AppSync Disabled>":
+        if s == "<AppSync Disabled>":
             self.settings.append(state.setting("oem", "AppSync", "Disabled", line))  # Samsung
-            return True
-        m = _LIST_LINE.match(s) if c in "Im" else None
-        if m:
-            self._enter("none", None, indent)
-            self.settings.append(state.setting("state", m.group(1), m.group(2), line))
             return True
         return False
 

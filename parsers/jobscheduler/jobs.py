@@ -88,33 +88,11 @@ def job_row(jm: re.Match, f: dict, line_no: int, tb: Timebase, redact: bool) -> 
     extras = extras_fields(f.get("extras"))
     who = identify(service, namespace, name, extras, uid, f.get("source_uid"))
     tag = f.get("tag")
-    tag_type = None
-    if tag:
-        tag_parts = split_tag(tag)
-        if tag_parts:
-            tag_type = tag_parts[0]
     flags = f.get("flags")
-    expedited = bool(flags & 0x10) if flags is not None else None
-    user_initiated = bool(flags & 0x20) if flags is not None else None
-    if tag_type == "e" or f.get("started_as_ej") or f.get("has_ej_line"):
-        expedited = True
-    if tag_type == "u" or f.get("has_uij_line"):
-        user_initiated = True
-    if expedited is None:
-        expedited = False
-    if user_initiated is None:
-        user_initiated = False
+    expedited, user_initiated = _job_kind(tag, flags, f)
     required = f.get("required")
     satisfied = f.get("satisfied")
-    unsatisfied = f.get("unsatisfied")
-    if unsatisfied is None and required is not None and satisfied is not None:
-        unsatisfied = [c for c in required if c not in satisfied]
-    implicit = implicit_unsatisfied(f["implicit_failed"], f.get("dynamic"), satisfied)
-    if implicit:
-        unsatisfied = list(unsatisfied or [])
-        for c in implicit:
-            if c not in unsatisfied:
-                unsatisfied.append(c)
+    unsatisfied = _unsatisfied(f)
     parts = f.get("ready_parts")
     ready = f.get("ready")
     source_uid = f.get("source_uid")
@@ -190,12 +168,49 @@ def job_row(jm: re.Match, f: dict, line_no: int, tb: Timebase, redact: bool) -> 
         "evaluated_bias": f.get("evaluated_bias"),
         "_name": name,  # unredacted, for linking history (dropped before the frame)
     }
+    _fill_masks(row, f)
+    return row
+
+
+def _job_kind(tag: str | None, flags: int | None, f: dict) -> tuple[bool, bool]:
+    """(expedited, user_initiated) from the JobInfo flags, the tag's type letter and the
+    dump's EJ/UIJ lines."""
+    tag_type = None
+    if tag:
+        tag_parts = split_tag(tag)
+        if tag_parts:
+            tag_type = tag_parts[0]
+    expedited = bool(flags & 0x10) if flags is not None else None
+    user_initiated = bool(flags & 0x20) if flags is not None else None
+    if tag_type == "e" or f.get("started_as_ej") or f.get("has_ej_line"):
+        expedited = True
+    if tag_type == "u" or f.get("has_uij_line"):
+        user_initiated = True
+    return bool(expedited), bool(user_initiated)
+
+
+def _unsatisfied(f: dict) -> list[str] | None:
+    """The printed unsatisfied constraints (else required − satisfied), plus the implicit
+    ones that failed."""
+    required, satisfied = f.get("required"), f.get("satisfied")
+    unsatisfied = f.get("unsatisfied")
+    if unsatisfied is None and required is not None and satisfied is not None:
+        unsatisfied = [c for c in required if c not in satisfied]
+    implicit = implicit_unsatisfied(f["implicit_failed"], f.get("dynamic"), satisfied)
+    if implicit:
+        unsatisfied = list(unsatisfied or [])
+        for c in implicit:
+            if c not in unsatisfied:
+                unsatisfied.append(c)
+    return unsatisfied
+
+
+def _fill_masks(row: dict, f: dict) -> None:
+    """9+ print `[0x…]` only after a non-empty list; an empty list means mask 0."""
     if any(f.get(k) is not None for k in ("required_mask", "satisfied_mask", "unsatisfied_mask")):
-        # 9+ print `[0x…]` only after a non-empty list; an empty list means mask 0.
         for kind in ("required", "satisfied", "unsatisfied"):
             if row[f"{kind}_mask"] is None and f.get(kind) is not None:
                 row[f"{kind}_mask"] = mask_of(f[kind])
-    return row
 
 
 def network_type(request: str | None) -> str | None:
