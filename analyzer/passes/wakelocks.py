@@ -88,74 +88,24 @@ def _history_figures(ctx: Context, exempt: list[str]):
 
 
 def excessive(ctx: Context) -> list[dict]:
+    """Android vitals' excessive partial wakelocks: per uid, screen-off non-exempt partial
+    wakelock time per 24 h, measured from the history where it has one, else from the
+    aggregates since last charge."""
     t = ctx.threshold("excessive_wakelock")
     exempt = list(t.get("exempt_apis", []))
     min_period = float(t.get("min_period_h", 0)) * HOUR_MS
     out: list[dict] = []
     agg, agg_words = aggregate_rows(ctx)
     tl, first, lw = _history_figures(ctx, exempt)
-
-    per_uid: dict[int, dict] = {}
-    if agg.height:
-        counted = agg.filter(app_uid_expr() & ~pl.col("api").is_in(exempt))
-        for uid, ms, rows in counted.group_by("uid").agg(
-                pl.col("value_ms").sum(), pl.col("_row")).iter_rows():
-            per_uid.setdefault(uid, {})["agg_ms"] = int(ms or 0)
-            per_uid[uid]["agg_rows"] = rows
-    if first is not None and first.height:
-        for uid, ms, rows in first.filter(app_uid_expr()).group_by("uid").agg(
-                pl.col("screen_off_ms").sum(), pl.col("rows").explode()).iter_rows():
-            per_uid.setdefault(uid, {})["first_ms"] = int(ms or 0)
-            per_uid[uid]["first_rows"] = rows
-    if lw is not None and lw.height:
-        for uid, ms, rows in lw.filter(app_uid_expr() & ~pl.col("api").is_in(exempt)).group_by(
-                "uid").agg(pl.col("screen_off_ms").sum(), pl.col("start_row")).iter_rows():
-            per_uid.setdefault(uid, {})["long_ms"] = int(ms or 0)
-            per_uid[uid]["long_rows"] = rows
-
+    per_uid = _per_uid_figures(agg, first, lw, exempt)
     held = _held_ms(ctx, exempt)
-    battery_ms = ctx.periods.battery_ms
     for uid, f in per_uid.items():
         if uid is None:
             continue
-        # An interval the uid opened runs on while other wakelocks keep the device's
-        # wakelock state on, so it is capped by the uid's total held time; its longwake
-        # intervals are exact for their tag (a floor).
-        first = f.get("first_ms", 0)
-        capped = uid in held and first > held[uid][0]
-        if capped:
-            first = held[uid][0]
-        hist_ms = max(first, f.get("long_ms", 0))
-        if tl is not None and hist_ms > 0:
-            period, ms = tl.battery_span_ms, hist_ms
-            which = ("longwake intervals" if f.get("long_ms", 0) >= first
-                     else "wakelock intervals it opened")
-            basis = (f"history: screen-off, on-battery time of this uid's {which} "
-                     f"({fmt_ms(ms)}" + (", capped at the uid's total held time from the "
-                                          "aggregates" if capped and which != "longwake "
-                                          "intervals" else "")
-                     + f") over {fmt_ms(period)} of history on battery")
-            ev = [evidence("batterystats_history",
-                           f'kind == "event" and name == "longwake" and uid == {uid}'
-                           if which == "longwake intervals" else
-                           f'kind == "wakelock" and transition in (start, set) and uid == {uid}',
-                           f.get("long_rows") if which == "longwake intervals"
-                           else f.get("first_rows", []))]
-            if capped and which != "longwake intervals":
-                ev.append(evidence("batterystats_wakelocks",
-                                   f'uid == {uid} and kind == "partial" and api not in '
-                                   f"{exempt} (cap: sum of actual_ms, else total_ms)",
-                                   held[uid][1]))
-        elif agg.height and f.get("agg_ms", 0) > 0 and battery_ms:
-            period, ms = battery_ms, f["agg_ms"]
-            basis = (f"aggregates since last charge: {agg_words} ({fmt_ms(ms)}) over "
-                     f"{fmt_ms(period)} on battery")
-            ev = [evidence("batterystats_wakelocks",
-                           f"uid == {uid} and {agg['_filter'][0]} and api not in {exempt}",
-                           f["agg_rows"]),
-                  summary_evidence(ctx, "battery_realtime_ms")]
-        else:
+        measured = _measure(ctx, uid, f, tl, held.get(uid), agg, agg_words, exempt)
+        if measured is None:
             continue
+        period, ms, basis, ev = measured
         scaled = period >= min_period and period > 0
         value = ms / HOUR_MS * (DAY_MS / period if scaled else 1.0)
         sev = level(value, t)
@@ -174,27 +124,106 @@ def excessive(ctx: Context) -> list[dict]:
         api = dominant(by_api) or "wakelock"
         rule_id = next((r for _, a, _, r in tags if a == api), None)
         pkg = ctx.package_of(uid)
-        detail = (f"{pkg or uid_text(uid)} held non-exempt partial wakelocks for "
-                  f"{value:.2f} h per 24 h with the screen off "
-                  f"(vitals bar: more than {t['value']:g} h). ")
-        if f.get("agg_ms") and basis.startswith("history"):
-            detail += (f"Since last charge the aggregates show {fmt_ms(f['agg_ms'])} of "
-                       f"{agg_words}. ")
-        if tags:
-            detail += "Top tags: " + "; ".join(
-                f"{tag} ({a}) {fmt_ms(v)}" for tag, a, v, _ in tags[:5]) + ". "
-        detail += f"Exempt APIs not counted: {', '.join(exempt)}."
+        detail = _excessive_detail(pkg or uid_text(uid), value, t["value"], f, basis, agg_words,
+                                   tags, exempt)
         out.append(ctx.finding(
             kind="excessive_wakelock", severity=sev, package=pkg, uid=uid, api=api,
             metric="partial_wakelock_h_per_24h" if scaled else "partial_wakelock_h",
             value=value, unit="h/24h" if scaled else "h",
-            threshold="excessive_wakelock", basis=basis, detail=detail.strip(), evidence=ev,
+            threshold="excessive_wakelock", basis=basis, detail=detail, evidence=ev,
             recommendation_id=rule_recommendation(ctx, rule_id, "wakelock_best_practice")
             if api not in _OWN_APIS else "wakelock_best_practice",
             title=f"Excessive partial wakelocks: {pkg or uid_text(uid)} "
                   f"{value:.1f} h/24h screen off",
             key=str(uid)))
     return out
+
+
+def _per_uid_figures(agg: pl.DataFrame, first: pl.DataFrame | None,
+                     lw: pl.DataFrame | None, exempt: list[str]) -> dict[int, dict]:
+    """Per app uid: aggregate ms and rows, history ms/rows of the wakelock intervals it
+    opened (`first_*`) and of its longwake intervals (`long_*`)."""
+    per_uid: dict[int, dict] = {}
+    if agg.height:
+        counted = agg.filter(app_uid_expr() & ~pl.col("api").is_in(exempt))
+        for uid, ms, rows in counted.group_by("uid").agg(
+                pl.col("value_ms").sum(), pl.col("_row")).iter_rows():
+            per_uid.setdefault(uid, {})["agg_ms"] = int(ms or 0)
+            per_uid[uid]["agg_rows"] = rows
+    if first is not None and first.height:
+        for uid, ms, rows in first.filter(app_uid_expr()).group_by("uid").agg(
+                pl.col("screen_off_ms").sum(), pl.col("rows").explode()).iter_rows():
+            per_uid.setdefault(uid, {})["first_ms"] = int(ms or 0)
+            per_uid[uid]["first_rows"] = rows
+    if lw is not None and lw.height:
+        for uid, ms, rows in lw.filter(app_uid_expr() & ~pl.col("api").is_in(exempt)).group_by(
+                "uid").agg(pl.col("screen_off_ms").sum(), pl.col("start_row")).iter_rows():
+            per_uid.setdefault(uid, {})["long_ms"] = int(ms or 0)
+            per_uid[uid]["long_rows"] = rows
+    return per_uid
+
+
+def _measure(ctx: Context, uid: int, f: dict, tl, held: tuple[int, list[int]] | None,
+             agg: pl.DataFrame, agg_words: str, exempt: list[str]
+             ) -> tuple[int, int, str, list[dict]] | None:
+    """(period ms, held ms, basis, evidence) of one uid: the history when it has screen-off
+    time for the uid, else the aggregates over time on battery; None when neither does."""
+    # An interval the uid opened runs on while other wakelocks keep the device's
+    # wakelock state on, so it is capped by the uid's total held time; its longwake
+    # intervals are exact for their tag (a floor).
+    first = f.get("first_ms", 0)
+    capped = held is not None and first > held[0]
+    if capped:
+        first = held[0]
+    hist_ms = max(first, f.get("long_ms", 0))
+    battery_ms = ctx.periods.battery_ms
+    if tl is not None and hist_ms > 0:
+        period, ms = tl.battery_span_ms, hist_ms
+        which = ("longwake intervals" if f.get("long_ms", 0) >= first
+                 else "wakelock intervals it opened")
+        basis = (f"history: screen-off, on-battery time of this uid's {which} "
+                 f"({fmt_ms(ms)}" + (", capped at the uid's total held time from the "
+                                      "aggregates" if capped and which != "longwake "
+                                      "intervals" else "")
+                 + f") over {fmt_ms(period)} of history on battery")
+        ev = [evidence("batterystats_history",
+                       f'kind == "event" and name == "longwake" and uid == {uid}'
+                       if which == "longwake intervals" else
+                       f'kind == "wakelock" and transition in (start, set) and uid == {uid}',
+                       f.get("long_rows") if which == "longwake intervals"
+                       else f.get("first_rows", []))]
+        if capped and which != "longwake intervals":
+            ev.append(evidence("batterystats_wakelocks",
+                               f'uid == {uid} and kind == "partial" and api not in '
+                               f"{exempt} (cap: sum of actual_ms, else total_ms)",
+                               held[1]))
+        return period, ms, basis, ev
+    if agg.height and f.get("agg_ms", 0) > 0 and battery_ms:
+        period, ms = battery_ms, f["agg_ms"]
+        basis = (f"aggregates since last charge: {agg_words} ({fmt_ms(ms)}) over "
+                 f"{fmt_ms(period)} on battery")
+        ev = [evidence("batterystats_wakelocks",
+                       f"uid == {uid} and {agg['_filter'][0]} and api not in {exempt}",
+                       f["agg_rows"]),
+              summary_evidence(ctx, "battery_realtime_ms")]
+        return period, ms, basis, ev
+    return None
+
+
+def _excessive_detail(who: str, value: float, bar: float, f: dict, basis: str,
+                      agg_words: str, tags: list, exempt: list[str]) -> str:
+    """The finding's sentences: the figure against the bar, the aggregates when the history
+    measured it, the top tags, the exempt APIs."""
+    detail = (f"{who} held non-exempt partial wakelocks for {value:.2f} h per 24 h with the "
+              f"screen off (vitals bar: more than {bar:g} h). ")
+    if f.get("agg_ms") and basis.startswith("history"):
+        detail += (f"Since last charge the aggregates show {fmt_ms(f['agg_ms'])} of "
+                   f"{agg_words}. ")
+    if tags:
+        detail += "Top tags: " + "; ".join(
+            f"{tag} ({a}) {fmt_ms(v)}" for tag, a, v, _ in tags[:5]) + ". "
+    detail += f"Exempt APIs not counted: {', '.join(exempt)}."
+    return detail.strip()
 
 
 def _held_ms(ctx: Context, exempt: list[str]) -> dict[int, tuple[int, list[int]]]:
