@@ -157,10 +157,23 @@ def _flags(v: str | None) -> int | None:
 
 
 def finalize(row: dict, clock: DumpClock | None) -> dict:
-    """Derive the typed columns of one entry from its header and detail lines."""
+    """Derive the typed columns of one entry from its header and detail lines: type, when
+    (requested and delivery), windows, flags, then the deferral."""
     hdr, kv = row.pop("_hdr"), row.pop("_kv")
     policies = row.pop("_policies")
-    printed = row.pop("_label")
+    label = _type_fields(row, hdr, kv, row.pop("_label"))
+    rel = _when_fields(row, hdr, kv, label, clock)
+    expected = _window_fields(row, hdr, kv, clock)
+    _flag_fields(row, hdr, kv)
+    if policies is not None:
+        _policies(row, policies)
+    elif expected is not None and rel is not None:
+        row["deferral_ms"] = max(0, rel - expected)
+    return row
+
+
+def _type_fields(row: dict, hdr: dict, kv: dict, printed: str | None) -> str | None:
+    """type_code, type, wakeup, orig_type; returns the type label."""
     code = row["type_code"]
     detail_type = kv.get("type")
     if code is None and detail_type is not None:
@@ -172,7 +185,12 @@ def finalize(row: dict, clock: DumpClock | None) -> dict:
     orig_code = hdr.get("origType")
     row["orig_type"] = kv.get("origType") or (type_label(orig_code) if orig_code is not None
                                               else None)
+    return label
 
+
+def _when_fields(row: dict, hdr: dict, kv: dict, label: str | None,
+                 clock: DumpClock | None) -> int | None:
+    """Requested and delivery times; returns the delivery time relative to now (ms)."""
     # Requested time: `when=` (≤11) / `origWhen=` (12+); the Alarm{} value is raw ms.
     when_text = kv.get("origWhen", kv.get("when"))
     when_hdr = hdr.get("origWhen", hdr.get("when"))
@@ -199,7 +217,12 @@ def finalize(row: dict, clock: DumpClock | None) -> dict:
         row["orig_when_time"] = _orig_when_utc(label, when_text, when_hdr, clock)
     elif raw_elapsed is not None and not never(raw_elapsed):
         row["when_elapsed_ms"] = raw_elapsed
+    return rel
 
+
+def _window_fields(row: dict, hdr: dict, kv: dict, clock: DumpClock | None) -> int | None:
+    """Expected/max delivery, window, exactness, repeat and count; returns the expected
+    delivery time relative to now (ms)."""
     expected = duration_ms(kv.get("expectedWhenElapsed"))
     max_rel = duration_ms(kv.get("maxWhenElapsed"))
     if clock:
@@ -216,6 +239,12 @@ def finalize(row: dict, clock: DumpClock | None) -> dict:
     repeat = _int(kv.get("repeatInterval"))
     row["repeat_interval_ms"] = repeat if repeat is not None else hdr.get("repeatInterval")
     row["count"] = _int(kv.get("count"))
+    return expected
+
+
+def _flag_fields(row: dict, hdr: dict, kv: dict) -> None:
+    """Flags (hex in details, decimal in vivo's Alarm{}), exact-allow reason, reserve
+    quota, alarm clock and the target package."""
     flags = _flags(kv.get("flags"))
     if flags is None and hdr.get("flags") is not None:
         flags = hdr["flags"]  # vivo prints the mask in decimal inside Alarm{}
@@ -225,12 +254,6 @@ def finalize(row: dict, clock: DumpClock | None) -> dict:
     row["using_reserve_quota"] = True if kv.get("usingReserveQuota") == "true" else None
     row["alarm_clock"] = bool(row.get("alarm_clock"))
     row["target_package"] = row.get("operation_target") or row.get("package")
-
-    if policies is not None:
-        _policies(row, policies)
-    elif expected is not None and rel is not None:
-        row["deferral_ms"] = max(0, rel - expected)
-    return row
 
 
 def _orig_when_utc(label: str | None, text: str | None, raw: int | None,
