@@ -75,3 +75,10 @@ APPS = table(
 )
 
 TABLES = {t.name: t for t in (FINDINGS, APPS)}
+
+
+def all_schemas() -> dict:
+    """Every table wakescope writes: the parsers' (in section order), then the analyzer's."""
+    from wakescope.parsers.schemas import all_tables
+
+    return {**all_tables(), **TABLES}

@@ -11,6 +11,16 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+# Each service's own "now", the one home of these patterns (metadata reads them at the
+# container stage, the alarm and jobscheduler parsers when the metadata has none):
+# AlarmManagerService prints `nowRTC=<ms>=<local date> nowELAPSED=<ms>` (7.x: nowELAPSED as
+# a duration, formats.md §2.2); JobSchedulerService `Elapsed clock:` (7–8), `Current elapsed
+# time:` or `Alarms: now=` (formats.md §3).
+NOW_RTC_LINE = re.compile(
+    r"nowRTC=(-?\d+)=(\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) nowELAPSED=(\S+)")
+JOB_CLOCK_LINE = re.compile(
+    r"^\s*(?:Elapsed clock: (\d+)|Current elapsed time: (\d+)|Alarms: now=(\d+))", re.MULTILINE)
+
 # Values above ~10^4 days are "never" (Long.MAX_VALUE printed as a duration).
 NEVER_MS = 10_000 * 86_400_000
 # A device wall clock (nowRTC) outside 1970–2200 is corrupt text, not a clock to map with:

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from wakescope.parsers.clock import (
+    JOB_CLOCK_LINE,
+    NOW_RTC_LINE,
     Clock,
     local_offset_minutes,
     parse_duration_ms,
@@ -50,12 +52,6 @@ _WANTED_PROPS = {
     "ro.product.vendor.device", "ro.product.system.manufacturer",
 }
 _VERS = re.compile(r"^9,0,i,vers,(\d+),(\d+),([^,\n]*),([^,\n]*)$", re.MULTILINE)
-_NOW_RTC = re.compile(
-    r"nowRTC=(\d+)=(\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)? nowELAPSED=(-?\d+|\+[\ddhms]+ms)"
-)
-_JOB_CLOCKS = re.compile(
-    r"^\s*(?:Elapsed clock: (\d+)|Current elapsed time: (\d+)|Alarms: now=(\d+))", re.MULTILINE
-)
 _RESET_TIME = re.compile(r"RESET:TIME: (\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)")
 _INT = re.compile(r"-?\d{1,18}", re.ASCII)
 
@@ -256,19 +252,19 @@ def read_checkin_version(meta: Metadata, checkin_text: str) -> None:
 def read_service_clocks(meta: Metadata, alarm_text: str | None, job_text: str | None) -> None:
     """Each service's own "now": alarm nowRTC/nowELAPSED, jobscheduler elapsed clocks."""
     if alarm_text:
-        m = _NOW_RTC.search(alarm_text[:20_000])
-        if m:
+        for m in NOW_RTC_LINE.finditer(alarm_text[:20_000]):
             # 7.x (Meizu 7.1.1) prints nowELAPSED as a duration (formats.md §2.2).
             raw = m.group(3)
             elapsed = parse_duration_ms(raw) if raw.startswith("+") else _int(raw)
-            rtc, local = _int(m.group(1)), m.group(2).replace(" ", "T")
+            rtc, local = _int(m.group(1)), m.group(2).split(".")[0].replace(" ", "T")
             # Only a pair that can be a clock: a real local date, both numbers in range.
             if plausible_clock(rtc, elapsed) and _local(local) is not None:
                 meta.service_now["alarm"] = {"now_rtc_ms": rtc, "now_elapsed_ms": elapsed,
                                              "now_local": local}
+                break
     if job_text:
         found = {}
-        for ec, cet, anow in _JOB_CLOCKS.findall(job_text):
+        for ec, cet, anow in JOB_CLOCK_LINE.findall(job_text):
             if _int(ec) is not None and "elapsed_clock_ms" not in found:
                 found["elapsed_clock_ms"] = _int(ec)
             if _int(cet) is not None and "current_elapsed_ms" not in found:

@@ -85,11 +85,9 @@ _SCHEMAS: dict = {}
 
 def _declared() -> dict:
     if not _SCHEMAS:
-        from wakescope.analyzer.tables import TABLES
-        from wakescope.parsers.schemas import all_tables
+        from wakescope.analyzer.tables import all_schemas
 
-        _SCHEMAS.update(all_tables())
-        _SCHEMAS.update(TABLES)
+        _SCHEMAS.update(all_schemas())
     return _SCHEMAS
 
 

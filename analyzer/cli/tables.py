@@ -38,11 +38,10 @@ syncs) also carry these columns after analysis:
 
 
 def all_schemas() -> dict[str, TableSchema]:
-    """Parser tables, then the analyzer's own."""
-    from wakescope.analyzer.tables import TABLES
-    from wakescope.parsers.schemas import all_tables
+    """Parser tables, then the analyzer's own (analyzer.tables.all_schemas)."""
+    from wakescope.analyzer.tables import all_schemas as schemas
 
-    return {**all_tables(), **TABLES}
+    return schemas()
 
 
 def markdown() -> str:

@@ -82,6 +82,14 @@ class Context:
     def threshold(self, name: str) -> dict:
         return self.rules.thresholds[name]
 
+    def window_ms(self, threshold: dict) -> int | None:
+        """Time on battery (ms) for a pass that rates over it; None when there is none or it
+        is shorter than the threshold's `skip_below_h` (the pass then makes no finding)."""
+        period = self.periods.battery_ms
+        if not period or period < float(threshold.get("skip_below_h", 0)) * HOUR_MS:
+            return None
+        return period
+
     def wording(self, group: str) -> dict:
         return self.rules.wording.get(group, {})
 

@@ -25,8 +25,8 @@ from wakescope.analyzer.passes.context import (
 def run(ctx: Context) -> list[dict]:
     t = ctx.threshold("long_foreground_service")
     fgs = ctx.indexed("batterystats_foreground_services")
-    period = ctx.periods.battery_ms
-    if fgs.is_empty() or not period or period < float(t.get("skip_below_h", 0)) * HOUR_MS:
+    period = ctx.window_ms(t)
+    if fgs.is_empty() or period is None:
         return []
     out = []
     per_uid = (fgs.filter(app_uid_expr()).group_by("uid")

@@ -21,8 +21,8 @@ from wakescope.analyzer.passes.context import (
 def run(ctx: Context) -> list[dict]:
     t = ctx.threshold("kernel_wakeup_reason")
     wr = ctx.indexed("batterystats_wakeup_reasons")
-    period = ctx.periods.battery_ms
-    if wr.is_empty() or not period or period < float(t.get("skip_below_h", 0)) * HOUR_MS:
+    period = ctx.window_ms(t)
+    if wr.is_empty() or period is None:
         return []
     hours = period / HOUR_MS
     per = (wr.group_by("reason").agg(pl.col("count").sum(), pl.col("total_ms").sum(),

@@ -43,8 +43,8 @@ def gps_rows(ctx: Context) -> pl.DataFrame:
 
 def run(ctx: Context) -> list[dict]:
     t = ctx.threshold("background_location")
-    period = ctx.periods.battery_ms
-    if not period or period < float(t.get("skip_below_h", 0)) * HOUR_MS:
+    period = ctx.window_ms(t)
+    if period is None:
         return []
     agg, words = aggregate_rows(ctx)
     loc = (agg.filter(app_uid_expr() & (pl.col("api") == "location")) if agg.height

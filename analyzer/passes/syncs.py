@@ -24,8 +24,8 @@ from wakescope.analyzer.passes.context import (
 def run(ctx: Context) -> list[dict]:
     t = ctx.threshold("sync_storm")
     syncs = ctx.indexed("batterystats_syncs")
-    period = ctx.periods.battery_ms
-    if syncs.is_empty() or not period or period < float(t.get("skip_below_h", 0)) * HOUR_MS:
+    period = ctx.window_ms(t)
+    if syncs.is_empty() or period is None:
         return []
     hours = period / HOUR_MS
     out = []

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from wakescope.parsers.clock import (
     NEVER_MS,
+    NOW_RTC_LINE,
     local_offset_minutes,
     parse_duration_ms,
     plausible_clock,
@@ -25,10 +26,6 @@ from wakescope.parsers.numbers import (
 
 LONG_MAX = 9_223_372_036_854_775_807
 
-# `nowRTC=<ms>=<date> nowELAPSED=<ms>`; 7.1.1 Meizu prints nowELAPSED as a duration.
-NOW_LINE = re.compile(
-    r"nowRTC=(-?\d+)=(\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) nowELAPSED=(\S+)"
-)
 _DATE = re.compile(r"^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:[.,](\d{1,3}))?$")
 # formatDuration output (unpadded), allowing a decimal comma (`5,0ms`, car head unit).
 _DURATION = re.compile(r"^(?:0|[+-]?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?\d+(?:[.,]\d+)?ms)$")
@@ -105,7 +102,7 @@ def clock_from_lines(lines: list[str], meta_now: dict | None) -> DumpClock | Non
     for line in lines:
         if "nowRTC=" not in line:
             continue
-        m = NOW_LINE.search(line)
+        m = NOW_RTC_LINE.search(line)
         if not m:
             continue
         rtc = to_int(m.group(1))

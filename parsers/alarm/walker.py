@@ -13,7 +13,8 @@ import re
 
 from wakescope.parsers.alarm import pending, state
 from wakescope.parsers.alarm.stats import AlarmStats, TopAlarms
-from wakescope.parsers.alarm.times import NOW_LINE, DumpClock, duration_ms, to_int
+from wakescope.parsers.alarm.times import DumpClock, duration_ms, to_int
+from wakescope.parsers.clock import NOW_RTC_LINE
 from wakescope.parsers.section_input import SectionInput
 from wakescope.parsers.uid import app_id, parse_uid
 
@@ -266,7 +267,7 @@ class Walker:
             self.chatter += 1  # Meizu 7.1.1: dumpsys chatter before the dump (§7.2)
             return True
         if s.startswith("nowRTC="):
-            m = NOW_LINE.search(s)
+            m = NOW_RTC_LINE.search(s)
             if m:
                 self._enter("state", None, indent)
                 self.settings.append(state.setting("state", "nowRTC",

@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from wakescope.parsers.clock import Clock, is_never, parse_duration_ms
+from wakescope.parsers.clock import JOB_CLOCK_LINE, Clock, is_never, parse_duration_ms
 from wakescope.parsers.numbers import INT64_MAX, safe_int
 
-_NOW = re.compile(r"^\s*(?:Elapsed clock: (\d+)|Current elapsed time: (\d+)|Alarms: now=(\d+))")
 # 7.x `Earliest run time: 15:37:53` (DateUtils.formatElapsedTime of seconds; hours may exceed 24).
 _ELAPSED_HMS = re.compile(r"^(-)?(?:(\d+):)?(\d+):(\d\d)$")
 _LOCAL = re.compile(r"^(\d{4})-(\d\d)-(\d\d)[ -](\d\d)[:-](\d\d)[:-](\d\d)$")
@@ -63,7 +62,7 @@ def find_now(meta, lines: list[str]) -> int | None:
         if found.get(key) is not None:
             return safe_int(str(found[key]))
     for line in lines:
-        m = _NOW.match(line)
+        m = JOB_CLOCK_LINE.match(line)
         if m:
             return safe_int(next(g for g in m.groups() if g))
     return None
