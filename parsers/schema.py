@@ -46,6 +46,24 @@ class TableSchema:
             df = pl.DataFrame(rows, infer_schema_length=None, strict=False)
         return self.conform(df)
 
+    def from_rows(self, rows: list[dict]) -> pl.DataFrame:
+        """Row dicts → this schema's frame, column by column: declared columns only, no type
+        inference (the Samsung 15 jobscheduler dump yields ~1,800 settings and quota rows,
+        where inferring from dicts dominates). Time columns hold UTC epoch ms (int) or naive
+        datetimes. `frame` instead infers, conforms and keeps extra columns."""
+        if not rows:
+            return self.empty()
+        series = []
+        for col in self.columns:
+            values = [r.get(col.name) for r in rows]
+            dtype = col.dtype
+            if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+                s = pl.Series(col.name, values, dtype=pl.Int64, strict=False).cast(dtype)
+            else:
+                s = pl.Series(col.name, values, dtype=dtype, strict=False)
+            series.append(s)
+        return pl.DataFrame(series)
+
     def conform(self, df: pl.DataFrame) -> pl.DataFrame:
         """Columns in declared order and type; missing ones null, extra ones kept at the end."""
         exprs = []

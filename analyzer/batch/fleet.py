@@ -320,13 +320,11 @@ def fleet_summary(out_dir: str | os.PathLike) -> FleetSummary:
 def write_fleet_outputs(out_dir: str | os.PathLike) -> Path:
     """Write captures.parquet, status.json and index.html for a batch folder; returns
     index.html's path."""
-    from wakescope.analyzer.report.tables import atomic_write
+    from wakescope.analyzer.report.tables import atomic_parquet, atomic_write
 
     out = Path(out_dir)
     summary = fleet_summary(out)
-    tmp = out / f".captures.parquet.{os.getpid()}.tmp"
-    summary.captures.write_parquet(tmp)
-    os.replace(tmp, out / "captures.parquet")
+    atomic_parquet(summary.captures, out / "captures.parquet")
     status = {
         "generated_at": summary.generated_at, "wakescope_version": __version__,
         "counts": summary.counts, "captures": summary.captures.height,

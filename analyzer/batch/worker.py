@@ -95,7 +95,7 @@ def write_capture_tables(out_dir: Path, capture_id: str, tables: dict) -> dict[s
     """Write each non-empty table as `tables/<table>/<capture_id>.parquet`; rows per table."""
     import polars as pl
 
-    from wakescope.analyzer.report.tables import safe_child
+    from wakescope.analyzer.report.tables import atomic_parquet, safe_child
 
     rows = {}
     for name, df in sorted(tables.items()):
@@ -107,10 +107,7 @@ def write_capture_tables(out_dir: Path, capture_id: str, tables: dict) -> dict[s
         frame = frame.select(pl.lit(capture_id, pl.String).alias("capture_id"), pl.all())
         target = safe_child(out_dir / "tables" / safe_name(name),
                             f"{safe_name(capture_id)}.parquet")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        frame.write_parquet(tmp)
-        os.replace(tmp, target)
+        atomic_parquet(frame, target)
         rows[name] = frame.height
     return rows
 

@@ -18,6 +18,14 @@ def atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def atomic_parquet(df: pl.DataFrame, path: Path) -> None:
+    """Write a Parquet file through a temporary file and a rename (see `atomic_write`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    df.write_parquet(tmp)
+    os.replace(tmp, path)
+
+
 def safe_child(out_dir: Path, name: str) -> Path:
     """A path for `name` inside `out_dir`; refuses anything that would escape the folder."""
     base = out_dir.resolve()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from wakescope.parsers.jobscheduler.block_input import BlockInput
 from wakescope.parsers.jobscheduler.controllers import parse_controller
-from wakescope.parsers.jobscheduler.frames import to_frame
 from wakescope.parsers.jobscheduler.history import component_package, parse_history
 from wakescope.parsers.jobscheduler.jobs import parse_registered
 from wakescope.parsers.jobscheduler.layout import Block, split_blocks
@@ -89,14 +88,14 @@ def parse(inp: SectionInput) -> dict:
     diag.seen(section, len(lines))
 
     return {
-        JOBS.name: to_frame(JOBS, out["jobs"]),
-        HISTORY.name: to_frame(HISTORY, out["history"]),
-        PENDING.name: to_frame(PENDING, out["pending"]),
-        ACTIVE.name: to_frame(ACTIVE, out["active"]),
-        COMPLETED.name: to_frame(COMPLETED, out["completed"]),
-        QUOTA.name: to_frame(QUOTA, out["quota"]),
-        SETTINGS.name: to_frame(SETTINGS, out["settings"]),
-        PACKAGE_STATS.name: to_frame(PACKAGE_STATS, out["stats"]),
+        JOBS.name: JOBS.from_rows(out["jobs"]),
+        HISTORY.name: HISTORY.from_rows(out["history"]),
+        PENDING.name: PENDING.from_rows(out["pending"]),
+        ACTIVE.name: ACTIVE.from_rows(out["active"]),
+        COMPLETED.name: COMPLETED.from_rows(out["completed"]),
+        QUOTA.name: QUOTA.from_rows(out["quota"]),
+        SETTINGS.name: SETTINGS.from_rows(out["settings"]),
+        PACKAGE_STATS.name: PACKAGE_STATS.from_rows(out["stats"]),
     }
 
 
