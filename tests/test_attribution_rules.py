@@ -152,3 +152,21 @@ def test_shipped_files_parse_as_toml():
     for path in (APIS_FILE, KNOWLEDGE_FILE):
         with open(path, "rb") as fh:
             assert tomllib.load(fh)["version"] == 1
+
+
+def test_threshold_keys_documented_and_read():
+    """docs/knowledge.md lists every declared key, and every parameter is read by a pass."""
+    import re
+
+    from tests.conftest import ROOT
+    from wakescope.analyzer.knowledge import THRESHOLD_KEYS, THRESHOLD_PARAMS
+
+    doc = (ROOT / "docs" / "knowledge.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"^\| `([a-z_0-9]+)` \| (?:number|str|dict|list|int) \|", doc, re.M)) \
+        == set(THRESHOLD_KEYS)
+    assert set(load_rules().thresholds) == set(THRESHOLD_PARAMS)
+    passes = "".join(p.read_text(encoding="utf-8")
+                     for p in (ROOT / "analyzer" / "passes").glob("*.py"))
+    for params in THRESHOLD_PARAMS.values():
+        for key in params:
+            assert f'"{key}"' in passes, key
