@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from wakescope.parsers.capture import Capture
+from wakescope.parsers.caveats import check_text
 from wakescope.parsers.clock import Clock, parse_duration_ms
 from wakescope.parsers.container import open_text
 from wakescope.parsers.diagnostics import Diagnostic, Diagnostics
@@ -88,6 +89,7 @@ def open_capture(path: str | os.PathLike) -> Capture:
     if opened.raw.zip_version:
         cap.meta.set("bugreport_format", opened.raw.zip_version, "zip version.txt")
     _metadata(cap, opened.commands)
+    check_text(cap)
     return cap
 
 
@@ -128,7 +130,7 @@ def load(path: str | os.PathLike, *, parse: bool = True, redact: bool = True) ->
     import polars as pl
 
     from wakescope.parsers.batterystats.merge import merge
-    from wakescope.parsers.caveats import check as check_caveats
+    from wakescope.parsers.caveats import check_tables
 
     cap = open_capture(path)
     if not parse:
@@ -147,5 +149,5 @@ def load(path: str | os.PathLike, *, parse: bool = True, redact: bool = True) ->
                             per_section.pop("batterystats"), cap.diagnostics))
     for tables in per_section.values():
         cap.tables.update(tables)
-    check_caveats(cap)
+    check_tables(cap)
     return cap

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 
-import polars as pl
-
 from wakescope.parsers.capture import Capture
 
 # dumpstate ends every complete run with `== dumpstate: done` (7.x) or
@@ -30,11 +28,15 @@ REBOOTS_MIN = 3
 SHORT_WINDOW_MS = 3_600_000
 
 
-def check(cap: Capture) -> None:
-    """Append one caveat diagnostic per degenerate property of the parsed capture."""
+def check_text(cap: Capture) -> None:
+    """The caveats the text alone shows (container stage, so `info` says them too)."""
     _truncated(cap)
     _emulator(cap)
     _history_use(cap)
+
+
+def check_tables(cap: Capture) -> None:
+    """The caveats the parsed tables show (time on battery, history markers)."""
     _battery_window(cap)
     _history_markers(cap)
 
@@ -91,6 +93,8 @@ def _battery_window(cap: Capture) -> None:
 
 
 def _history_markers(cap: Capture) -> None:
+    import polars as pl  # only once tables exist (`info` stays light)
+
     history = cap.tables.get("batterystats_history")
     if history is None or history.height == 0:
         return

@@ -50,7 +50,8 @@ def format_info(summary: dict) -> str:
         lines.append("  diagnostics")
         for d in diags[:20]:
             where = f" (line {d['line']})" if d.get("line") else ""
-            lines.append(f"    {d['level']:<7} {d['section']}: {d['message']}{where}")
+            lines.append(f"    {d['level']:<7} {d['section']}: {d['message']}{where} "
+                         f"[{d['code']}]")
         if len(diags) > 20:
             lines.append(f"    … {len(diags) - 20} more")
     return "\n".join(lines)
