@@ -318,7 +318,7 @@ def coverage(tables: dict[str, pl.DataFrame]) -> dict:
         out["partial_wakelock_ms"] = _share(named, total)
         out["partial_wakelock_ms"]["by_api"] = dict(
             part.group_by("api").agg(pl.col("total_ms").sum())
-            .sort("total_ms", descending=True).iter_rows())
+            .sort(["total_ms", "api"], descending=[True, False]).iter_rows())
     for key, name, col in (("wakeup_alarms", "batterystats_wakeup_alarms", "count"),
                            ("alarm_stats_wakeups", "alarm_stats", "wakeups")):
         df = tables.get(name)
@@ -327,8 +327,10 @@ def coverage(tables: dict[str, pl.DataFrame]) -> dict:
         total = int(df[col].fill_null(0).sum())
         named = int(df.filter(pl.col("api") != "unknown")[col].fill_null(0).sum())
         out[key] = _share(named, total)
+        # ties by name: group_by order is not stable, and the same input must give the
+        # same output (xiaomi-miro-android15: job_scheduler and widget both 0)
         out[key]["by_api"] = dict(df.group_by("api").agg(pl.col(col).sum())
-                                  .sort(col, descending=True).iter_rows())
+                                  .sort([col, "api"], descending=[True, False]).iter_rows())
     if "alarm_stats_wakeups" in out and (
             "wakeup_alarms" not in out or not out["wakeup_alarms"]["total"]):
         out["wakeup_alarms"] = {**out["alarm_stats_wakeups"], "source": "alarm_stats"}
