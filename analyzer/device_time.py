@@ -62,13 +62,15 @@ class Zone:
         """The zone's offset from UTC at that instant, minutes (DST included)."""
         if self.name:
             tz = _zoneinfo(self.name)
-            when = datetime.fromtimestamp(utc_ms / 1000, tz=UTC)
-            off = tz.utcoffset(when) if tz is not None else None
+            off = (datetime.fromtimestamp(utc_ms / 1000, tz=UTC).astimezone(tz).utcoffset()
+                   if tz is not None else None)
             return int(off.total_seconds() // 60) if off is not None else 0
         return self.offset_min or 0
 
     def label(self, utc_ms: int | None = None) -> str:
         """`Europe/Stockholm (UTC+01:00)`, `UTC+08:00 (fixed, from nowRTC)` or `UTC`."""
+        if self.name and utc_ms is None:
+            return self.name
         off = self.offset_at(utc_ms) if utc_ms is not None else (self.offset_min or 0)
         text = _offset_text(off)
         if self.name:
@@ -77,17 +79,21 @@ class Zone:
             return f"{text} (fixed offset, {self.source})"
         return "UTC"
 
+    def abbrev(self, utc_ms: int) -> str:
+        """The zone's abbreviation at that instant (CET, CEST, PDT), else `UTC+hh:mm`."""
+        if self.name:
+            tz = _zoneinfo(self.name)
+            name = datetime.fromtimestamp(utc_ms / 1000, tz=tz).tzname() if tz else None
+            if name and not name.startswith(("+", "-")):
+                return name
+        return _offset_text(self.offset_at(utc_ms)) if (self.name or self.offset_min) \
+            else "UTC"
+
     def local_text(self, utc_ms: int, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
         """A UTC instant as local wall time with its zone abbreviation or offset."""
         off = self.offset_at(utc_ms)
         local = datetime.fromtimestamp(utc_ms / 1000, tz=UTC) + timedelta(minutes=off)
-        suffix = _offset_text(off)
-        if self.name:
-            tz = _zoneinfo(self.name)
-            abbrev = datetime.fromtimestamp(utc_ms / 1000, tz=tz).tzname() if tz else None
-            if abbrev and not abbrev.startswith(("+", "-")):
-                suffix = abbrev
-        return f"{local.strftime(fmt)} {suffix}"
+        return f"{local.strftime(fmt)} {self.abbrev(utc_ms)}"
 
     def transitions(self, start_utc_ms: int, end_utc_ms: int) -> list[tuple[int, int, int]]:
         """(utc ms, offset before, offset after) for each offset change in the range (DST)."""
@@ -146,13 +152,15 @@ def utc_from_local_expr(local: pl.Expr, zone: Zone) -> pl.Expr:
 
 @dataclass
 class HistoryClock:
-    """Per history row (`_i` order): offset_ms, utc_ms, elapsed_ms, on_battery_ms
-    (cumulative on-battery time before it), plus the clock changes and the zone."""
+    """Per history row (`_i` order): offset_ms, utc_ms, local_ms (device wall time, real
+    zone rules), elapsed_ms, on_battery_ms (cumulative on-battery time before it), plus the
+    clock changes and the zone."""
 
     frame: pl.DataFrame
     changes: pl.DataFrame = field(default_factory=pl.DataFrame)
     zone: Zone = field(default_factory=Zone)
     source: str = "none"     # how utc_ms was derived
+    axis: str = "relative"   # local (zone known or the history's local clock), utc, relative
 
 
 def _epoch(col: str, df: pl.DataFrame) -> pl.Expr:
@@ -173,16 +181,9 @@ def history_clock(h: pl.DataFrame, meta: Any = None, clock: Any = None) -> Histo
     source = "none"
     utc = pl.lit(None, pl.Int64)
     for col, label in (("_wall_utc", "utc"), ("_wall_local", "local")):
-        anchors = f.filter(is_anchor & pl.col(col).is_not_null())
-        if anchors.is_empty():
+        if f.filter(is_anchor & pl.col(col).is_not_null()).is_empty():
             continue
-        a = anchors.row(anchors.height - 1, named=True)
-        if a["_i"] >= (last_boot or 0):
-            mapped = pl.lit(a[col] - a["offset_ms"]) + pl.col("offset_ms")
-            wall = pl.when(pl.col("_i") >= (last_boot or 0)).then(mapped).otherwise(
-                pl.col(col))
-        else:
-            wall = pl.col(col)
+        wall = _mapped(f, col, is_anchor, last_boot or 0)
         if label == "utc":
             utc, source = wall, "history clock records (UTC)"
         elif zone.name or zone.offset_min is not None:
@@ -191,6 +192,19 @@ def history_clock(h: pl.DataFrame, meta: Any = None, clock: Any = None) -> Histo
             source = f"history clock records (local, {zone.label()})"
         break
     f = f.with_columns(utc_ms=utc)
+    # Device-local wall time: from UTC through the zone's real rules; else the history's own
+    # local clock records (human form without a zone), mapped like UTC above.
+    if f["utc_ms"].null_count() < f.height:
+        local = local_expr(pl.from_epoch("utc_ms", time_unit="ms").dt.replace_time_zone("UTC"),
+                           zone).dt.epoch("ms")
+        axis = "local" if (zone.name or zone.offset_min is not None) else "utc"
+    else:
+        local, axis = _mapped(f, "_wall_local", is_anchor, last_boot or 0), "local"
+        if f["_wall_local"].null_count() == f.height:
+            local, axis = pl.lit(None, pl.Int64), "relative"
+        elif source == "none":
+            source = "history clock records (local, zone unknown)"
+    f = f.with_columns(local_ms=local)
     current = pl.col("_i") >= (last_boot or 0)
     if clock is not None:
         base = int(clock.anchor_elapsed_ms) - int(clock.anchor_utc_ms)
@@ -216,8 +230,21 @@ def history_clock(h: pl.DataFrame, meta: Any = None, clock: Any = None) -> Histo
         _batt=pl.col("_dur") * (~pl.col("_plugged")).cast(pl.Int64),
     ).with_columns(on_battery_ms=pl.col("_batt").cum_sum() - pl.col("_batt"))
     changes = _clock_changes(f)
-    return HistoryClock(f.select("_i", "_row", "seq", "offset_ms", "utc_ms", "elapsed_ms",
-                                 "on_battery_ms"), changes, zone, source)
+    return HistoryClock(f.select("_i", "_row", "seq", "offset_ms", "utc_ms", "local_ms",
+                                 "elapsed_ms", "on_battery_ms"), changes, zone, source, axis)
+
+
+def _mapped(f: pl.DataFrame, col: str, is_anchor: pl.Expr, last_boot: int) -> pl.Expr:
+    """Wall time of `col`'s clock per row: the current boot through its last clock record,
+    earlier boots through their own segment's."""
+    anchors = f.filter(is_anchor & pl.col(col).is_not_null())
+    if anchors.is_empty():
+        return pl.col(col)
+    a = anchors.row(anchors.height - 1, named=True)
+    if a["_i"] < last_boot:
+        return pl.col(col)
+    mapped = pl.lit(a[col] - a["offset_ms"]) + pl.col("offset_ms")
+    return pl.when(pl.col("_i") >= last_boot).then(mapped).otherwise(pl.col(col))
 
 
 def _clock_changes(f: pl.DataFrame) -> pl.DataFrame:
@@ -241,3 +268,60 @@ def _clock_changes(f: pl.DataFrame) -> pl.DataFrame:
     return out.filter(pl.col("jump_ms").abs() >= CLOCK_CHANGE_MIN_MS).select(
         "offset_ms", "utc_ms", "jump_ms", "clock_before_ms", "clock_after_ms",
         pl.col("_row").alias("row"))
+
+
+@dataclass
+class Axis:
+    """A history's drawing axis: elapsed time, placed so that its last record sits at its
+    device-local wall time; `shifts` turn an axis position back into the wall time the
+    record really had (earlier boots, clock jumps, DST), zone named."""
+
+    kind: str                 # local, utc, relative
+    x0: int                   # axis ms of history offset 0
+    title: str
+    shifts: list[tuple[int, int, str]] = field(default_factory=list)
+    # (history offset from which, ms to add to the axis for the wall time, zone abbreviation)
+
+    def x(self, offset_ms: int) -> int:
+        return self.x0 + offset_ms
+
+
+MAX_SHIFTS = 2000
+
+
+def history_axis(hc: HistoryClock) -> Axis:
+    """The axis of a history clock (see `Axis`)."""
+    f = hc.frame
+    known = f.filter(pl.col("local_ms").is_not_null())
+    if hc.axis == "relative" or known.is_empty():
+        return Axis("relative", 0, "hours since the history began (no wall clock in this "
+                                   "capture)")
+    last = known.row(known.height - 1, named=True)
+    x0 = int(last["local_ms"]) - int(last["offset_ms"])
+    if hc.axis == "utc":
+        title = "UTC (device time zone unknown)"
+    elif last["utc_ms"] is None:
+        title = "device local time (time zone unknown)"
+    else:
+        title = f"device local time, {hc.zone.label(int(last['utc_ms']))}"
+    runs = known.select(
+        "offset_ms", "utc_ms",
+        delta=pl.col("local_ms") - (pl.lit(x0) + pl.col("offset_ms")),
+    ).filter((pl.col("delta") != pl.col("delta").shift(1)).fill_null(True))
+    shifts = []
+    for off, utc, delta in runs.head(MAX_SHIFTS).iter_rows():
+        abbrev = hc.zone.abbrev(int(utc)) if utc is not None and hc.axis == "local" else (
+            "UTC" if hc.axis == "utc" else "local")
+        shifts.append([int(off), int(delta), abbrev])
+    # A DST change takes effect at its instant, not at the next record.
+    if last["utc_ms"] is not None and hc.zone.name:
+        utc0 = int(last["utc_ms"]) - int(last["offset_ms"])  # the current boot's mapping
+        for at, before, after in hc.zone.transitions(utc0 + shifts[0][0], int(last["utc_ms"])):
+            t_off = at - utc0
+            for i in range(1, len(shifts)):
+                step = shifts[i][1] - shifts[i - 1][1]
+                if shifts[i][0] >= t_off and step == (after - before) * 60_000:
+                    shifts[i][0] = max(t_off, shifts[i - 1][0])
+                    break
+    return Axis("local" if hc.axis == "local" else hc.axis, x0, title,
+                [(o, d, z) for o, d, z in shifts])

@@ -355,3 +355,12 @@ def check_aggregates(intervals: pl.DataFrame, tables: dict[str, pl.DataFrame],
     return j.select("kind", "uid", "package", "interval_ms", "aggregate_ms", "diff_ms",
                     "diff_share", "agrees").sort(["kind", "aggregate_ms"],
                                                  descending=[False, True])
+
+
+def clock_of(history: pl.DataFrame, meta: Any = None, clock: Any = None
+             ) -> HistoryClock | None:
+    """The history's clock alone (times per row, clock changes, zone), for drawing."""
+    if history.is_empty() or not {"seq", "offset_ms", "kind", "name", "transition"} <= set(
+            history.columns):
+        return None
+    return history_clock(_rows(history), meta, clock)
