@@ -38,13 +38,14 @@ def test_hand_written_chains():
         (200000, "rtc_alarm", "wakelock", "com.example:upload", "com.example", "wakelock", 1100),
         (300000, "rtc_alarm", "wakelock", "com.other:poll", "com.other", "wakelock", 800),
         # +r,+S,+w=8: the display's wakelock, no kernel reason printed
-        (400000, None, "wakelock", "screen", None, "unknown", 20100),
+        (400000, None, "wakelock", "screen", None, "display", 20100),
         # +r,wr=9,Ewa=10: a radio packet for u0a124 over PCIe
         (450000, "network", "wakeup_ap", "", "com.other", "network", 200),
         (500000, None, "wakelock", None, None, "wakelock", 300),
         (600000, None, "wakelock", "com.example:upload", "com.example", "wakelock", None),
     ]
-    assert wakes["screen_off"].to_list() == [True] * 8
+    # 9,h,50000,+r,+S,+w=8: the screen came on in the waking record itself.
+    assert wakes["screen_off"].to_list() == [True] * 4 + [False] + [True] * 3
     abort = c.filter(pl.col("event") == "suspend_abort").row(0, named=True)
     # 9,h,200,-r,wr=7 → "Abort:Last active Wakeup Source: qcom_rx_wakelock"
     assert (abort["wake_offset_ms"], abort["cause_kind"], abort["tag"], abort["api"]) == (

@@ -65,7 +65,9 @@ def _candidates(h: pl.DataFrame) -> pl.DataFrame:
         cause_kind=pl.when(is_wl).then(pl.coalesce(tag_kind, pl.lit("wakelock")))
         .when(ap).then(pl.lit("wakeup_ap"))
         .otherwise(name),
-        cause_api=pl.when(is_wl).then(pl.coalesce(tag_api, pl.col("api"), pl.lit("wakelock")))
+        cause_api=pl.when(holder & (tag == "screen") & pl.col("uid").is_null())
+        .then(pl.lit("display"))
+        .when(is_wl).then(pl.coalesce(tag_api, pl.col("api"), pl.lit("wakelock")))
         .when(ap).then(pl.lit("network"))
         .when(name == "alarm").then(pl.coalesce(pl.col("api"), pl.lit("alarm_manager")))
         .otherwise(pl.col("api")),
@@ -85,7 +87,9 @@ def build(h: pl.DataFrame, hc: HistoryClock, packages: pl.DataFrame | None = Non
     cause_ms = int(k["window"]["cause_ms"])
     kind, name, tr = pl.col("kind"), pl.col("name"), pl.col("transition")
     screen = pl.when((kind == "state") & (name == "screen")).then(tr == "start")
-    h = h.with_columns(_screen=screen.forward_fill().fill_null(False))
+    # The screen state a record leaves (its `+screen` item may follow its `+running`).
+    h = h.with_columns(_screen=screen.forward_fill().fill_null(False)).with_columns(
+        pl.col("_screen").last().over("seq"))
     reasons = h.filter(kind == "wake_reason").with_columns(
         _reason=pl.coalesce(pl.col("tag"), pl.col("value")))
     is_abort = pl.col("_reason").fill_null("").str.starts_with("Abort:")
@@ -175,12 +179,22 @@ def per_app(chains: pl.DataFrame, screen_off_ms: int | None, zone: Zone | None =
     total_awake = int(w["awake_ms"].fill_null(0).sum()) or None
     zone = zone or Zone()
     hours = (screen_off_ms or 0) / 3_600_000
+    if "wake_local_ms" in w.columns and w["wake_local_ms"].null_count() < w.height:
+        # Device-local wall time per record (history_clock: real zone rules, or the
+        # history's own local clock records when no zone is known).
+        hour = pl.from_epoch("wake_local_ms", time_unit="ms").dt.truncate("1h")
+    elif w["wake_time"].null_count() < w.height:
+        hour = local_expr(pl.col("wake_time"), zone).dt.truncate("1h")
+    else:
+        hour = pl.lit(None, pl.Datetime("ms"))
     w = w.with_columns(
         owner=pl.coalesce(pl.col("package"), pl.when(pl.col("uid").is_not_null())
                           .then(pl.lit("uid ") + pl.col("uid").cast(pl.String)),
+                          pl.when(pl.col("api") == "display").then(pl.lit("screen / display")),
+                          pl.when((pl.col("cause_kind") == "wakelock") & pl.col("tag").is_null())
+                          .then(pl.lit("(first holder unknown)")),
                           pl.lit("(kernel only)")),
-        hour=local_expr(pl.col("wake_time"), zone).dt.truncate("1h")
-        if w["wake_time"].null_count() < w.height else pl.lit(None, pl.Datetime("ms")),
+        hour=hour,
     )
     keys = ["owner", "api", "cause_kind"]
     busiest = (w.filter(pl.col("hour").is_not_null()).group_by([*keys, "hour"]).len()
