@@ -49,6 +49,23 @@ def _sorted(findings: list[dict]) -> pl.DataFrame:
             .drop("_rank"))
 
 
+def history_tables(cap: parsers.Capture, tables: dict[str, pl.DataFrame],
+                   ) -> dict[str, pl.DataFrame]:
+    """history_intervals and wakeup_chains from the attributed battery history."""
+    from wakescope.analyzer.passes.history_intervals import build_all
+
+    h = tables.get("batterystats_history")
+    if h is None or h.is_empty():
+        return {}
+    try:
+        built = build_all(h.with_row_index("_row"), cap.meta, cap.clock)
+    except Exception as exc:  # the history's derived tables must not stop the analysis
+        cap.diagnostics.error(SECTION, f"history intervals failed: {type(exc).__name__}: "
+                              f"{exc}")
+        return {}
+    return {"history_intervals": built.intervals, "wakeup_chains": built.chains}
+
+
 def run_passes(ctx: Context, passes=PASSES) -> list[dict]:
     """Run each pass; a pass that raises becomes a diagnostic and the others go on."""
     found: list[dict] = []
@@ -75,6 +92,7 @@ def analyse(cap: parsers.Capture, rules: Path | None = None) -> Analysis:
         cap.diagnostics.error("analysis_failed", SECTION,
                               f"attribution failed: {type(exc).__name__}: {exc}")
         tables = dict(cap.tables)
+    tables.update(history_tables(cap, tables))
     names = uid_names(tables, ruleset)
     ctx = Context(cap=cap, tables=tables, rules=ruleset, periods=_periods(cap, tables),
                   names=names)

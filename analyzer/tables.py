@@ -74,7 +74,84 @@ APPS = table(
     ("uids", S, "every uid the package was seen under, comma-separated (users, clones)"),
 )
 
-TABLES = {t.name: t for t in (FINDINGS, APPS)}
+UTC_MS = pl.Datetime("ms", "UTC")
+
+HISTORY_INTERVALS = table(
+    "history_intervals",
+    "One row per held interval in the battery history, of every kind, each with a proven "
+    "end (`closed_by`). Start and stop records pair by the tag string and uid they name, "
+    "never by pool index; a start without its stop closes at the first proof it ended and "
+    "wakelock-backed work never runs past the CPU-awake span. The one source for the "
+    "timeline, the passes and the exports.",
+    ("kind", S, "wakelock (full-wake-history `wake_lock_in`/`Ewl`, exact per tag), "
+                "wakelock_state (the device's wakelock state, `tag` = its first holder; "
+                "`screen` with no uid is the display's own wakelock, no tag an unnamed "
+                "legacy holder), job, sync, alarm (`Eal`, full history), longwake (> 60 s), "
+                "top, foreground (uid foreground process state, incl. foreground services), "
+                "tmp_allowlist, process, component (`est_capacity`/`state` 15+: audio, video, "
+                "gnss, camera), cpu_running, screen, screen_doze, plugged, charging, doze "
+                "(`tag` light/full), battery_saver, gps, and the other state bits by name "
+                "(wifi_scan, mobile_radio, audio, camera, ble_scan, …)"),
+    ("uid", I64, "integer uid; null for device states"),
+    ("package", S, "the work's package (attribution's owner package, else the uid's, else "
+                   "the package the history's own `top`/`pkgactive` strings name for it)"),
+    ("tag", S, "wakelock tag / job battery name / sync name / alarm tag / package (top); "
+               "the value for doze (light, full) and plug (ac, usb, …)"),
+    ("api", S, "background API of the start record (attribution)"),
+    ("start_elapsed_ms", I64, "elapsed realtime of the start in the capture's boot; null "
+                              "without a capture clock or for earlier boots"),
+    ("end_elapsed_ms", I64, "elapsed realtime of the end (as start_elapsed_ms)"),
+    ("start", UTC_MS, "start, UTC: the history's elapsed axis mapped through the clock "
+                      "record of its segment (current boot: the last one), so clock jumps "
+                      "do not stretch it"),
+    ("end", UTC_MS, "end, UTC (as start)"),
+    ("duration_ms", I64, "end − start on the elapsed axis, ms"),
+    ("closed_by", S, "release (its own stop), next_holder (wakelock_state: another holder "
+                     "named), cpu_sleep (`-running`), state_drop (`-wake_lock`: no wakelock "
+                     "held), reset, shutdown, reboot (`START`), end_of_history (still open)"),
+    ("opened_by", S, "start (its own start record) or history_start (a stop whose start "
+                     "predates the history: opened at the latest proof it could have started)"),
+    ("start_offset_ms", I64, "start, ms since the history's first record"),
+    ("end_offset_ms", I64, "end, ms since the history's first record"),
+    ("on_battery_ms", I64, "the part of the interval on battery (not plugged), ms"),
+    ("start_row", I64, "batterystats_history row of the start"),
+    ("end_row", I64, "batterystats_history row of the end (its stop or the proof)"),
+)
+
+WAKEUP_CHAINS = table(
+    "wakeup_chains",
+    "One row per device wakeup in the battery history (a `+running` record; else a kernel "
+    "`wake_reason`, else a `wakeupap`), linked to its kernel reason and to the first work "
+    "that ran after it within the declared window (knowledge/wakeup_chains.toml), and so to "
+    "an app and an API; plus one row per failed suspend (`Abort:` reason) naming the "
+    "wakeup source that was held.",
+    ("wake_time", UTC_MS, "when the CPU woke, UTC (history_intervals' time axis)"),
+    ("wake_elapsed_ms", I64, "elapsed realtime of the wakeup in the capture's boot"),
+    ("wake_offset_ms", I64, "ms since the history's first record"),
+    ("event", S, "wakeup or suspend_abort"),
+    ("reason", S, "kernel wakeup reason (`<irq>:<name>…`, `Abort:…`); null when the history "
+                  "printed none within the window"),
+    ("reason_class", S, "rtc_alarm, network, sensor_input, power, suspend_abort, unknown, "
+                        "other (first matching pattern)"),
+    ("cause_kind", S, "alarm, job, sync, fcm, wakelock, wakeup_ap (a radio packet for the "
+                      "uid), none (nothing ran in the window); abort rows: wakeup_source, "
+                      "device (a device failed to suspend), unknown"),
+    ("tag", S, "the cause's wakelock tag / job / sync / alarm tag; for aborts the wakeup "
+               "source(s) held (`Last active` / `Pending Wakeup Sources`, as in "
+               "batterystats_kernel_wakelocks) or the device that failed to suspend"),
+    ("uid", I64, "uid of the cause"),
+    ("package", S, "package of the cause"),
+    ("api", S, "background API of the cause (alarm_manager, job_scheduler, sync_adapter, fcm, "
+               "wakelock, network, …; kernel for aborts)"),
+    ("lag_ms", I64, "ms from the wakeup to its cause"),
+    ("awake_ms", I64, "how long the CPU stayed up (to the next `-running`); null when it "
+                      "never slept again in the history"),
+    ("screen_off", B, "the screen was off at the wakeup"),
+    ("wake_row", I64, "batterystats_history row of the wakeup"),
+    ("cause_row", I64, "batterystats_history row of the cause"),
+)
+
+TABLES = {t.name: t for t in (FINDINGS, APPS, HISTORY_INTERVALS, WAKEUP_CHAINS)}
 
 
 def all_schemas() -> dict:

@@ -294,6 +294,7 @@ def build_clock(meta: Metadata) -> Clock | None:
             meta.set("capture_local", alarm["now_local"], "alarm nowRTC")
             meta.set("capture_utc", _iso_utc(rtc), "alarm nowRTC")
         return clock
+    _zone_offset(meta)
     jobs = meta.service_now.get("jobscheduler")
     if jobs:
         meta.set("elapsed_realtime_ms", jobs.get("elapsed_clock_ms")
@@ -301,6 +302,28 @@ def build_clock(meta: Metadata) -> Clock | None:
                  "jobscheduler clock")
     meta.set("elapsed_realtime_ms", meta.uptime_ms, "uptime")
     return None
+
+
+def _zone_offset(meta: Metadata) -> None:
+    """No alarm dump: the getprop zone (`persist.sys.timezone`, real rules via zoneinfo)
+    gives the offset at the header's local capture time, hence the capture's UTC."""
+    if not meta.timezone or not meta.capture_local or meta.utc_offset_min is not None:
+        return
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    local = _local(meta.capture_local)
+    try:
+        tz = ZoneInfo(meta.timezone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return
+    if local is None:
+        return
+    off = local.replace(tzinfo=tz).utcoffset()
+    if off is None:
+        return
+    meta.set("utc_offset_min", int(off.total_seconds() // 60), "persist.sys.timezone")
+    utc_ms = int((local.replace(tzinfo=UTC) - off).timestamp() * 1000)
+    meta.set("capture_utc", _iso_utc(utc_ms), "dumpstate header + persist.sys.timezone")
 
 
 def _iso_utc(ms: int) -> str | None:

@@ -32,6 +32,9 @@ API_COLORS = {
     "kernel": "#475569",
     "unknown": "#b6a593",
     "top_app": "#a8b5c7",
+    "display": "#cbd5e1",
+    "network": "#0ea5e9",
+    "clock": "#111827",
 }
 API_LABELS = {
     "work_manager": "WorkManager", "job_scheduler": "JobScheduler",
@@ -42,6 +45,7 @@ API_LABELS = {
     "user_initiated_transfer": "User-initiated transfer", "wakelock": "App wakelock",
     "system": "System", "kernel": "Kernel", "unknown": "Unattributed",
     "top_app": "Foreground app",
+    "display": "Screen / display", "network": "Network packet", "clock": "Clock change",
 }
 DEVICE_TRACES = {
     "screen": ("Screen on", "#eab308"),
@@ -64,6 +68,8 @@ def api_label(api: str | None) -> str:
 
 
 def _axis_title(tl: Timeline, offset_min: int | None) -> str:
+    if tl.axis_title:
+        return tl.axis_title
     if tl.axis == "local":
         off = fmt_offset(offset_min)
         return f"device local time{f' ({off})' if off else ''}"
@@ -157,6 +163,7 @@ def timeline_spec(tl: Timeline, offset_min: int | None = None) -> dict | None:
         "traces": traces,
         "texts": [esc(t) for t in tl.texts],
         "lane_names": [esc(x) for x in tl.lane_full],
+        "shifts": [[x, d, esc(z)] for x, d, z in tl.shifts],
         "battery": battery,
         "layout": layout,
     }

@@ -55,7 +55,15 @@ def context(analysis: Analysis) -> dict:
     except Exception as exc:  # the rest of the report is still worth having
         tl, spec = intervals.Timeline(), None
         timeline_error = f"{type(exc).__name__}: {exc}"
+    from wakescope.analyzer.report.wakeup_view import wakeup_view
+
+    try:
+        wakeups = wakeup_view(analysis)
+    except Exception as exc:  # the rest of the report is still worth having
+        wakeups = {"present": False, "tables": [], "summary": [], "checks": None,
+                   "error": f"{type(exc).__name__}: {exc}"}
     views = {
+        "wakeups": wakeups,
         "wakelocks": wakelock_views(analysis),
         "alarms": alarm_views(analysis),
         "jobs": job_views(analysis),

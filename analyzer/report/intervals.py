@@ -1,11 +1,14 @@
-"""Battery history → timeline intervals: start/stop records paired into spans on one
-device-local time axis, grouped into lanes (device states, then per-app wakelocks, jobs,
-syncs and alarms), capped to a fixed budget so a 100k-record history stays fluid.
+"""Battery history → the report's timeline: the `history_intervals` table (every interval
+with a proven end) and `wakeup_chains` drawn on one elapsed-time axis labelled in the
+device's local time (analyzer/device_time.py: clock changes are markers, not stretched
+axes), grouped into lanes (device states, wakeup causes, clock changes, then per-app
+wakelocks, jobs, syncs and alarms), capped to a fixed budget so a 100k-record history stays
+fluid. Without a battery history: job runs and alarm wakeups from the other dumps.
 
 The history's `wake_lock` item is the first wakelock taken while none was held (AOSP
-`BatteryStatsImpl.noteStartWakeLocked` → `mHistoryCur.wakelockTag`, formats.md §4.3), so
-its span runs until the next `wake_lock` record of any kind; events (`+job=`/`-job=`, …)
-pair per (name, uid, tag).
+`BatteryStatsImpl.noteStartWakeLocked` → `mHistoryCur.wakelockTag`, formats.md §4.3); the
+display's own wakelock (`+wake_lock=-1:"screen"`) gets a neutral lane of its own, and a
+legacy `+wake_lock` without a tag is "first holder unknown".
 """
 
 from __future__ import annotations
@@ -41,6 +44,13 @@ EVENT_GROUP = {"job": "job", "sync": "sync", "alarm": "alarm", "longwake": "wake
 GROUP_API = {"job": "job_scheduler", "sync": "sync_adapter", "alarm": "alarm_manager",
              "wakelock": "wakelock", "top": "top_app"}
 
+# Lanes between the device states and the apps: (group, label).
+SPECIAL_LANES = (("wakeup", "Wakeups · cause"), ("clock", "Clock changes"))
+CLOSED_WORDS = {"cpu_sleep": "the next CPU sleep", "state_drop": "the wakelock state drop",
+                "reset": "a stats reset", "shutdown": "a shutdown", "reboot": "a reboot",
+                "end_of_history": "the end of the history (still held)",
+                "next_holder": "the next holder"}
+
 SEGMENT_BUDGET = 6000  # spans drawn in all; beyond it near spans of a lane are merged
 TAG_CHARS = 120
 
@@ -63,6 +73,10 @@ class Timeline:
     texts: list[str] = field(default_factory=list)
     merged: int = 0            # spans folded into others to stay within the budget
     total_spans: int = 0
+    axis_title: str = ""
+    # (axis ms from which, ms to add for the record's real wall time, zone abbreviation)
+    shifts: list[tuple[int, int, str]] = field(default_factory=list)
+    clock_changes: int = 0
 
     @property
     def what(self) -> str:
@@ -92,32 +106,6 @@ def _offset_min(analysis: Analysis) -> int | None:
     return off
 
 
-def _history_x(h: pl.DataFrame, analysis: Analysis) -> tuple[pl.DataFrame, str]:
-    """Add `x` (ms on the report axis) to the history; says which axis it is."""
-    cols = h.columns
-    if "offset_ms" in cols:
-        off = pl.col("offset_ms").cast(pl.Int64)
-    else:
-        off = pl.lit(None, dtype=pl.Int64)
-    if "local_time" in cols and h.get_column("local_time").null_count() < h.height:
-        lt = pl.col("local_time").cast(pl.Datetime("ms")).cast(pl.Int64)
-        anchor = h.filter(pl.col("local_time").is_not_null()).row(0, named=True)
-        a_lt = int(pl.Series([anchor["local_time"]]).cast(pl.Datetime("ms")).cast(pl.Int64)[0])
-        a_off = anchor.get("offset_ms")
-        fallback = (pl.lit(a_lt) + off - pl.lit(a_off)) if a_off is not None else None
-        x = pl.coalesce(lt, fallback) if fallback is not None else lt
-        return h.with_columns(x=x), "local"
-    if "time" in cols and h.get_column("time").null_count() < h.height:
-        utc = pl.col("time").cast(pl.Datetime("ms", "UTC")).dt.epoch("ms")
-        minutes = _offset_min(analysis)
-        if minutes is not None:
-            return h.with_columns(x=utc + minutes * 60_000), "local"
-        return h.with_columns(x=utc), "utc"
-    if "offset_ms" in cols and h.get_column("offset_ms").null_count() < h.height:
-        return h.with_columns(x=off), "relative"
-    return h.with_columns(x=pl.lit(None, dtype=pl.Int64)), "none"
-
-
 def _col(df: pl.DataFrame, name: str, dtype=pl.String) -> pl.Expr:
     return pl.col(name) if name in df.columns else pl.lit(None, dtype=dtype).alias(name)
 
@@ -126,49 +114,7 @@ def _col(df: pl.DataFrame, name: str, dtype=pl.String) -> pl.Expr:
 # Pairing.
 # ---------------------------------------------------------------------------------------
 
-_SPAN_COLS = ("group", "owner", "uid", "tag", "api", "start", "end", "label")
-
-
-def _device_spans(h: pl.DataFrame, start: int, end: int) -> pl.DataFrame:
-    """Device state lanes: each `on` record lasts until the next record of that name."""
-    names = [n for n, _, _ in DEVICE_LANES]
-    d = h.filter(pl.col("name").is_in(names) & pl.col("kind").is_in(["state", "value"]))
-    if "plugged" not in set(d.get_column("name").to_list()):
-        # Older builds lack the plugged bit; `plug=ac|usb|…` says the same.
-        plug = h.filter((pl.col("kind") == "battery") & (pl.col("name") == "plug"))
-        plug = plug.with_columns(name=pl.lit("plugged"), transition=pl.lit("set"))
-        d = pl.concat([d, plug], how="diagonal_relaxed")
-    if d.is_empty():
-        return pl.DataFrame()
-    d = d.sort("_i").with_columns(
-        next_x=pl.col("x").shift(-1).over("name"),
-        first=pl.col("_i") == pl.col("_i").min().over("name"),
-    )
-    value = pl.col("value").fill_null("").str.to_lowercase()
-    on = (pl.col("transition") == "start") | (
-        (pl.col("transition") == "set") & ~value.is_in(_OFF_VALUES))
-    spans = d.filter(on).select(
-        group=pl.lit("device"), owner=pl.col("name"),
-        start=pl.col("x"), end=pl.col("next_x").fill_null(end),
-        label=pl.when(pl.col("transition") == "set").then(value).otherwise(pl.lit("")),
-    )
-    # A lane whose first record is a stop was on since before the history began.
-    before = d.filter(pl.col("first") & (pl.col("transition") == "stop")).select(
-        group=pl.lit("device"), owner=pl.col("name"), start=pl.lit(start, dtype=pl.Int64),
-        end=pl.col("x"), label=pl.lit(""))
-    return pl.concat([spans, before], how="diagonal_relaxed")
-
-
-def _wakelock_spans(h: pl.DataFrame, end: int) -> pl.DataFrame:
-    """`+wake_lock=uid:"tag"` / `wake_lock=…`: blamed until the next wake_lock record."""
-    w = h.filter(pl.col("name") == "wake_lock").sort("_i")
-    if w.is_empty():
-        return pl.DataFrame()
-    w = w.with_columns(next_x=pl.col("x").shift(-1))
-    return w.filter(pl.col("transition").is_in(["start", "set"])).select(
-        group=pl.lit("wakelock"), owner=pl.col("owner"), uid=pl.col("uid"), tag=pl.col("tag"),
-        api=pl.col("api"), start=pl.col("x"), end=pl.col("next_x").fill_null(end),
-        label=pl.lit(""))
+_SPAN_COLS = ("group", "owner", "uid", "tag", "api", "start", "end", "label", "closed_by")
 
 
 def _event_spans(ev: pl.DataFrame, start: int, end: int) -> pl.DataFrame:
@@ -227,27 +173,162 @@ def _prepare(df: pl.DataFrame) -> pl.DataFrame:
 # ---------------------------------------------------------------------------------------
 
 
+# history_intervals kind → device lane name; app kind → lane group.
+DEVICE_KINDS = {"screen": "screen", "plugged": "plugged", "charging": "charging",
+                "doze": "device_idle", "battery_saver": "power_save",
+                "cpu_running": "running"}
+APP_KINDS = {"wakelock": "wakelock", "wakelock_state": "wakelock", "longwake": "wakelock",
+             "job": "job", "sync": "sync", "alarm": "alarm", "top": "top"}
+DISPLAY_OWNER = "screen / display"
+UNKNOWN_HOLDER = "first holder unknown"
+
+
 def _from_history(h: pl.DataFrame, analysis: Analysis, tl: Timeline) -> pl.DataFrame:
-    h, tl.axis = _history_x(h, analysis)
-    h = _prepare(h.filter(pl.col("x").is_not_null()) if "x" in h.columns else h)
-    if h.is_empty() or tl.axis == "none":
+    from wakescope.analyzer.device_time import history_axis
+    from wakescope.analyzer.passes.history_intervals import build_all, clock_of
+
+    meta, clock = analysis.capture.meta, analysis.capture.clock
+    hist = h.with_row_index("_row") if "_row" not in h.columns else h
+    iv, chains = table(analysis, "history_intervals"), table(analysis, "wakeup_chains")
+    if "closed_by" not in iv.columns:  # an analysis made without the history tables
+        built = build_all(hist, meta, clock)
+        iv, chains, hc = built.intervals, built.chains, built.clock
+    else:
+        hc = clock_of(hist, meta, clock)
+    if hc is None:
         tl.axis = "none"
         return pl.DataFrame()
+    ax = history_axis(hc)
+    tl.axis, tl.axis_title = ax.kind, ax.title
     tl.source = "batterystats history"
-    start, end = int(h.get_column("x").min()), int(h.get_column("x").max())
-    tl.start, tl.end = start, end
-    if "battery_level" in h.columns:
-        lv = (h.filter(pl.col("battery_level").is_not_null())
-               .select("x", pl.col("battery_level").cast(pl.Int64)))
-        if lv.height:
-            keep = lv.filter(
-                (pl.col("battery_level") != pl.col("battery_level").shift(1)).fill_null(True)
-                | (pl.int_range(pl.len()) == pl.len() - 1))
-            tl.battery = [(int(x), int(v)) for x, v in keep.iter_rows()]
-    ev = h.filter((pl.col("kind") == "event") & pl.col("name").is_in(list(EVENT_GROUP)))
-    parts = [_device_spans(h, start, end), _wakelock_spans(h, end), _event_spans(ev, start, end)]
-    return pl.concat([p for p in parts if p.height], how="diagonal_relaxed") \
-        if any(p.height for p in parts) else pl.DataFrame()
+    offs = hc.frame.get_column("offset_ms")
+    tl.start, tl.end = ax.x(int(offs.min())), ax.x(int(offs.max()))
+    tl.shifts = [(ax.x(o) - tl.start, d, z) for o, d, z in ax.shifts]
+    x = pl.lit(ax.x0, pl.Int64)
+    f = hc.frame.with_columns(x=x + pl.col("offset_ms"))
+    lv = (h.with_row_index("_r").filter(pl.col("battery_level").is_not_null())
+          .select("_r", pl.col("battery_level").cast(pl.Int64))
+          if "battery_level" in h.columns else pl.DataFrame())
+    if lv.height:
+        lv = lv.join(f.select(pl.col("_row").cast(pl.UInt32).alias("_r"), "x"), on="_r")
+        lv = lv.sort("x").select("x", "battery_level")
+        keep = lv.filter(
+            (pl.col("battery_level") != pl.col("battery_level").shift(1)).fill_null(True)
+            | (pl.int_range(pl.len()) == pl.len() - 1))
+        tl.battery = [(int(a), int(v)) for a, v in keep.iter_rows()]
+    parts = [_interval_spans(iv, x), _wakeup_spans(chains, x), _clock_spans(hc, ax, x)]
+    parts = [p for p in parts if p.height]
+    return pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
+
+
+def _interval_spans(iv: pl.DataFrame, x: pl.Expr) -> pl.DataFrame:
+    """history_intervals rows → spans: device lanes and per-app lanes."""
+    if iv.is_empty():
+        return pl.DataFrame()
+    dev = iv.filter(pl.col("kind").is_in(list(DEVICE_KINDS))).select(
+        group=pl.lit("device"),
+        owner=pl.col("kind").replace_strict(DEVICE_KINDS, default=None),
+        start=x + pl.col("start_offset_ms"), end=x + pl.col("end_offset_ms"),
+        label=pl.when(pl.col("kind") == "doze").then(pl.col("tag")).otherwise(pl.lit("")),
+        closed_by=pl.col("closed_by"))
+    app = iv.filter(pl.col("kind").is_in(list(APP_KINDS)))
+    display = (pl.col("kind") == "wakelock_state") & (pl.col("tag") == "screen") \
+        & pl.col("uid").is_null()
+    unnamed = (pl.col("kind") == "wakelock_state") & pl.col("tag").is_null()
+    if app.filter(pl.col("kind") == "wakelock").height:
+        # Full wake history names every wakelock: the first-holder state adds nothing but
+        # the display's and unnamed holders.
+        app = app.filter((pl.col("kind") != "wakelock_state") | display | unnamed)
+    owner = (pl.when(display).then(pl.lit(DISPLAY_OWNER))
+             .when(unnamed).then(pl.lit(UNKNOWN_HOLDER))
+             .when((pl.col("kind") == "top") & pl.col("package").is_null())
+             .then(pl.col("tag"))
+             .otherwise(_owner_expr(app)))
+    apps = app.select(
+        group=pl.col("kind").replace_strict(APP_KINDS, default=None), owner=owner,
+        uid=pl.col("uid"), tag=pl.when(display | unnamed).then(pl.lit(None, pl.String))
+        .otherwise(pl.col("tag")),
+        api=pl.when(display).then(pl.lit("display")).otherwise(pl.col("api")),
+        start=x + pl.col("start_offset_ms"), end=x + pl.col("end_offset_ms"),
+        label=pl.lit(""), closed_by=pl.col("closed_by"))
+    return pl.concat([dev, apps], how="diagonal_relaxed")
+
+
+def _wakeup_spans(chains: pl.DataFrame, x: pl.Expr) -> pl.DataFrame:
+    """wakeup_chains' wakeups → instants on the wakeup-cause lane, coloured by cause API."""
+    if chains.is_empty():
+        return pl.DataFrame()
+    w = chains.filter(pl.col("event") == "wakeup")
+    if w.is_empty():
+        return pl.DataFrame()
+    who = pl.coalesce(pl.col("package"), pl.when(pl.col("uid").is_not_null())
+                      .then(pl.lit("uid ") + pl.col("uid").cast(pl.String)))
+    cause = pl.when(pl.col("cause_kind") == "none").then(
+        pl.lit("nothing ran within the window (kernel only)")).otherwise(
+        pl.concat_str([pl.lit("→ "), pl.col("cause_kind"), pl.lit(" "),
+                       pl.col("tag").fill_null("").str.slice(0, TAG_CHARS),
+                       pl.when(who.is_not_null()).then(pl.lit(" · ") + who).otherwise(
+                           pl.lit(""))]))
+    label = pl.concat_str([
+        pl.lit("wakeup: "), pl.coalesce(pl.col("reason_class"), pl.lit("no kernel reason")),
+        pl.when(pl.col("reason").is_not_null())
+        .then(pl.lit(" (") + pl.col("reason").str.slice(0, TAG_CHARS) + pl.lit(")"))
+        .otherwise(pl.lit("")),
+        pl.lit("\n"), cause,
+        pl.when(pl.col("awake_ms").is_not_null())
+        .then(pl.lit("\nCPU awake ") + pl.col("awake_ms").cast(pl.String) + pl.lit(" ms"))
+        .otherwise(pl.lit("")),
+    ])
+    return w.select(
+        group=pl.lit("wakeup"), owner=pl.lit("*"), uid=pl.col("uid"), tag=pl.lit(None, pl.String),
+        api=pl.when(pl.col("cause_kind") == "none").then(pl.lit("kernel"))
+        .otherwise(pl.coalesce(pl.col("api"), pl.lit("unknown"))),
+        start=x + pl.col("wake_offset_ms"), end=x + pl.col("wake_offset_ms"), label=label)
+
+
+def _clock_spans(hc, ax, x: pl.Expr) -> pl.DataFrame:
+    """Clock changes (`TIME:` records that moved the device clock), reboots and DST
+    transitions → instants on the clock lane."""
+    from wakescope.analyzer.format import duration_words
+
+    rows = []
+    ch = hc.changes
+    for off, jump, before, after in ch.select(
+            "offset_ms", "jump_ms", "clock_before_ms", "clock_after_ms").iter_rows():
+        sign = "+" if jump >= 0 else "−"
+        rows.append((int(off), f"device clock set {sign}{duration_words(abs(int(jump)))}: "
+                               f"{_wall(before)} → {_wall(after)} (device clock)"))
+    utc = hc.frame.filter(pl.col("utc_ms").is_not_null())
+    if utc.height and hc.zone.name:
+        lo, hi = int(utc["utc_ms"].min()), int(utc["utc_ms"].max())
+        for at, before, after in hc.zone.transitions(lo, hi):
+            off = utc.filter(pl.col("utc_ms") >= at).row(0, named=True)["offset_ms"]
+            rows.append((int(off), f"{hc.zone.name}: {hc.zone.abbrev(at - 1)} → "
+                                   f"{hc.zone.abbrev(at)} ({_utc_off(before)} → "
+                                   f"{_utc_off(after)})"))
+    if not rows:
+        return pl.DataFrame()
+    df = pl.DataFrame(rows, schema={"offset_ms": pl.Int64, "label": pl.String}, orient="row")
+    return df.select(group=pl.lit("clock"), owner=pl.lit("*"), api=pl.lit("clock"),
+                     start=x + pl.col("offset_ms"), end=x + pl.col("offset_ms"),
+                     label=pl.col("label"))
+
+
+def _wall(ms: int | None) -> str:
+    from datetime import UTC, datetime
+
+    if ms is None:
+        return "?"
+    try:
+        return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, OSError, ValueError):
+        return "?"
+
+
+def _utc_off(minutes: int) -> str:
+    sign = "+" if minutes >= 0 else "−"
+    h, m = divmod(abs(minutes), 60)
+    return f"UTC{sign}{h:02d}:{m:02d}"
 
 
 def _now_local_ms(analysis: Analysis) -> tuple[int | None, str]:
@@ -392,6 +473,7 @@ def build(analysis: Analysis) -> Timeline:
         if c not in spans.columns:
             spans = spans.with_columns(pl.lit(None, dtype=pl.String if c not in ("uid", "start",
                                        "end") else pl.Int64).alias(c))
+    tl.clock_changes = spans.filter(pl.col("group") == "clock").height
     spans = spans.select(*_SPAN_COLS).filter(
         pl.col("start").is_not_null() & pl.col("end").is_not_null()
         & (pl.col("end") >= pl.col("start")))
@@ -407,7 +489,11 @@ def build(analysis: Analysis) -> Timeline:
         if name in present:
             lane_keys.append(("device", name))
             labels.append(label)
-    app = spans.filter(pl.col("group") != "device").with_columns(
+    for group, label in SPECIAL_LANES:
+        if spans.filter(pl.col("group") == group).height:
+            lane_keys.append((group, "*"))
+            labels.append(label)
+    app = spans.filter(~pl.col("group").is_in(["device", *dict(SPECIAL_LANES)])).with_columns(
         dur=pl.col("end") - pl.col("start"))
     rank = (app.group_by("group", "owner").agg(pl.col("dur").sum(), pl.len())
                .sort(["dur", "len", "owner"], descending=[True, True, False]))
@@ -435,7 +521,8 @@ def build(analysis: Analysis) -> Timeline:
                     for (g, o), lbl in zip(lane_keys, labels, strict=True)]
     tl.group_of_lane = [g for g, _ in lane_keys]
 
-    mapping = [(g, o, lane_index[(g, o)]) for g, o in lane_keys if g == "device"]
+    mapping = [(g, o, lane_index[(g, o)]) for g, o in lane_keys
+               if g == "device" or g in dict(SPECIAL_LANES)]
     mapping += [(g, o, lane_index[lk]) for (g, o), lk in owner_lane.items()]
     lanes_df = pl.DataFrame(mapping, schema={"group": pl.String, "owner": pl.String,
                                              "lane": pl.Int64}, orient="row")
@@ -445,6 +532,7 @@ def build(analysis: Analysis) -> Timeline:
                         .then(pl.lit("doze_") + pl.col("label").fill_null(""))
                         .otherwise(pl.col("owner")))
                 .when(pl.col("group") == "top").then(pl.lit("top_app"))
+                .when(pl.col("group") == "clock").then(pl.lit("clock"))
                 .otherwise(pl.col("api").fill_null("unknown")),
         n=pl.lit(1, dtype=pl.UInt32),
         held=pl.col("end") - pl.col("start"),
@@ -479,6 +567,8 @@ def _span_text(row: dict, lane_full: str, group: str) -> str:
     if group == "device":
         label = row.get("label")
         parts.append(lane_full + (f": {label}" if label else ""))
+    elif group in ("wakeup", "clock"):
+        parts.append(row.get("label") or "")
     elif group == "top":
         parts.append(f"foreground: {row.get('owner')}")
     else:
@@ -488,6 +578,9 @@ def _span_text(row: dict, lane_full: str, group: str) -> str:
             parts.append(tag)
         if row.get("api"):
             parts.append(f"API: {row['api']}")
+        closed = row.get("closed_by")
+        if closed and closed != "release":
+            parts.append(f"no release recorded: closed at {CLOSED_WORDS.get(closed, closed)}")
     n = row.get("n") or 1
     if n > 1:
         parts.append(f"{n} spans merged for display, held {fmt_ms(row.get('held'))} in all")

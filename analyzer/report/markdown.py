@@ -130,6 +130,7 @@ def render_markdown(analysis: Analysis) -> str:
                 f"| {fmt_num(r.get('wakeups_per_hour'))} | {fmt_num(r.get('jobs_run'))} "
                 f"| {fmt_num(r.get('jobs_deferred'))} | {power} |")
         out.append("")
+    out += _wakeups(analysis)
     src = f" from {code(h.source, 70)}" if h.source else ""
     from wakescope import __version__
 
@@ -137,3 +138,22 @@ def render_markdown(analysis: Analysis) -> str:
     if len(out) > MAX_LINES:  # never longer than a ticket comment should be
         out = [*out[: MAX_LINES - 1], "_(summary truncated)_"]
     return "\n".join(out) + "\n"
+
+
+def _wakeups(analysis: Any) -> list[str]:
+    """"What woke the device": the summary line and the top wakeup causes."""
+    from wakescope.analyzer.report.wakeup_view import wakeup_view
+
+    try:
+        w = wakeup_view(analysis)
+    except Exception:  # the summary is still worth having without this part
+        return []
+    if not w["present"] or not w["tables"] or not w["tables"][0].rows:
+        return []
+    out = ["#### What woke the device", "", md(w["summary"][0], 240), "",
+           "| App | API | Cause | Wakeups | Screen-off /h | Awake |", "|---|---|---|---|---|---|"]
+    for row in w["tables"][0].rows[:TOP_APPS]:
+        app, api, cause, _tag, _reason, n, rate, _hour, awake, _share = row
+        out.append(f"| {code(app.text)} | {md(api.text)} | {md(cause.text)} | {md(n.text)} "
+                   f"| {md(rate.text)} | {md(awake.text)} |")
+    return [*out, ""]

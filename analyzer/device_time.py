@@ -1,0 +1,327 @@
+"""Device time: the history's elapsed axis mapped to wall time segment by segment, and the
+device's time zone.
+
+The battery history's time column is elapsed realtime (formats.md §4.5: signed deltas
+summed); `TIME:` / `RESET:TIME:` records say what the wall clock read at that instant.
+The wall clock jumps (NTP, a user setting it, a board without an RTC starting in 1970),
+so one record's wall time cannot be extrapolated across the whole history. Here the axis
+stays elapsed time: every record of the current boot maps to UTC through the last clock
+record (the clock the capture's `nowRTC` also reads), records of earlier boots through
+the clock record of their own segment; each later `TIME:` record that moves the clock is
+a clock change, drawn as an annotated break rather than a stretched axis.
+
+The zone: `persist.sys.timezone` (getprop in a bug report) names it, and its real rules
+(`zoneinfo`, DST included) convert UTC to local time; without it, the fixed offset read
+from the alarm dump's `nowRTC` line; without either, UTC. Every label names its zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import polars as pl
+
+# A TIME record that moves the clock by less than this is a tick, not a change.
+CLOCK_CHANGE_MIN_MS = 1_000
+
+
+@lru_cache(maxsize=64)
+def _zoneinfo(name: str):
+    """The IANA zone `name` (None when unknown to this system's tz database)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    """The device's time zone: an IANA name with real rules, else a fixed offset, else UTC."""
+
+    name: str | None = None         # IANA name, when known and valid
+    offset_min: int | None = None   # fixed offset when no name is known
+    source: str = "none"
+
+    @property
+    def polars(self) -> str:
+        """The zone as Polars understands it."""
+        if self.name:
+            return self.name
+        if self.offset_min:
+            sign = "+" if self.offset_min >= 0 else "-"
+            h, m = divmod(abs(self.offset_min), 60)
+            return f"{sign}{h:02d}:{m:02d}"
+        return "UTC"
+
+    def offset_at(self, utc_ms: int) -> int:
+        """The zone's offset from UTC at that instant, minutes (DST included)."""
+        if self.name:
+            tz = _zoneinfo(self.name)
+            off = (datetime.fromtimestamp(utc_ms / 1000, tz=UTC).astimezone(tz).utcoffset()
+                   if tz is not None else None)
+            return int(off.total_seconds() // 60) if off is not None else 0
+        return self.offset_min or 0
+
+    def label(self, utc_ms: int | None = None) -> str:
+        """`Europe/Stockholm (UTC+01:00)`, `UTC+08:00 (fixed, from nowRTC)` or `UTC`."""
+        if self.name and utc_ms is None:
+            return self.name
+        off = self.offset_at(utc_ms) if utc_ms is not None else (self.offset_min or 0)
+        text = _offset_text(off)
+        if self.name:
+            return f"{self.name} ({text})"
+        if self.offset_min is not None:
+            return f"{text} (fixed offset, {self.source})"
+        return "UTC"
+
+    def abbrev(self, utc_ms: int) -> str:
+        """The zone's abbreviation at that instant (CET, CEST, PDT), else `UTC+hh:mm`."""
+        if self.name:
+            tz = _zoneinfo(self.name)
+            name = datetime.fromtimestamp(utc_ms / 1000, tz=tz).tzname() if tz else None
+            if name and not name.startswith(("+", "-")):
+                return name
+        return _offset_text(self.offset_at(utc_ms)) if (self.name or self.offset_min) \
+            else "UTC"
+
+    def local_text(self, utc_ms: int, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+        """A UTC instant as local wall time with its zone abbreviation or offset."""
+        off = self.offset_at(utc_ms)
+        local = datetime.fromtimestamp(utc_ms / 1000, tz=UTC) + timedelta(minutes=off)
+        return f"{local.strftime(fmt)} {self.abbrev(utc_ms)}"
+
+    def transitions(self, start_utc_ms: int, end_utc_ms: int) -> list[tuple[int, int, int]]:
+        """(utc ms, offset before, offset after) for each offset change in the range (DST)."""
+        if not self.name or end_utc_ms <= start_utc_ms:
+            return []
+        out = []
+        hour = 3_600_000
+        t, prev = start_utc_ms, self.offset_at(start_utc_ms)
+        while t < end_utc_ms:
+            nxt = min(t + hour, end_utc_ms)
+            off = self.offset_at(nxt)
+            if off != prev:  # bisect the hour to the minute
+                lo, hi = t, nxt
+                while hi - lo > 60_000:
+                    mid = (lo + hi) // 2
+                    if self.offset_at(mid) == prev:
+                        lo = mid
+                    else:
+                        hi = mid
+                out.append((hi, prev, off))
+                prev = off
+            t = nxt
+        return out
+
+
+def _offset_text(minutes: int) -> str:
+    sign = "+" if minutes >= 0 else "−"
+    h, m = divmod(abs(minutes), 60)
+    return f"UTC{sign}{h:02d}:{m:02d}"
+
+
+def device_zone(meta: Any, clock: Any = None) -> Zone:
+    """`persist.sys.timezone` with real rules when this system knows it; else the fixed
+    offset the alarm dump's nowRTC line gave; else UTC."""
+    name = getattr(meta, "timezone", None)
+    if name and _zoneinfo(str(name)) is not None:
+        return Zone(name=str(name), source="persist.sys.timezone")
+    off = getattr(meta, "utc_offset_min", None)
+    if off is None and clock is not None:
+        off = getattr(clock, "utc_offset_min", None)
+    if off is not None:
+        return Zone(offset_min=int(off), source="nowRTC")
+    return Zone()
+
+
+def local_expr(utc: pl.Expr, zone: Zone) -> pl.Expr:
+    """A UTC Datetime expression → naive device-local wall time (real rules, DST included)."""
+    return utc.dt.convert_time_zone(zone.polars).dt.replace_time_zone(None)
+
+
+def utc_from_local_expr(local: pl.Expr, zone: Zone) -> pl.Expr:
+    """A naive device-local Datetime → UTC (the first of a repeated hour; null in a gap)."""
+    return local.dt.replace_time_zone(zone.polars, ambiguous="earliest",
+                                      non_existent="null").dt.convert_time_zone("UTC")
+
+
+@dataclass
+class HistoryClock:
+    """Per history row (`_i` order): offset_ms, utc_ms, local_ms (device wall time, real
+    zone rules), elapsed_ms, on_battery_ms (cumulative on-battery time before it), plus the
+    clock changes and the zone."""
+
+    frame: pl.DataFrame
+    changes: pl.DataFrame = field(default_factory=pl.DataFrame)
+    zone: Zone = field(default_factory=Zone)
+    source: str = "none"     # how utc_ms was derived
+    axis: str = "relative"   # local (zone known or the history's local clock), utc, relative
+
+
+def _epoch(col: str, df: pl.DataFrame) -> pl.Expr:
+    if col not in df.columns:
+        return pl.lit(None, pl.Int64)
+    return pl.col(col).cast(pl.Datetime("ms")).cast(pl.Int64) if col == "local_time" else \
+        pl.col(col).cast(pl.Datetime("ms", "UTC")).dt.epoch("ms")
+
+
+def history_clock(h: pl.DataFrame, meta: Any = None, clock: Any = None) -> HistoryClock:
+    """The time of every row of a history in `_i` order (history_intervals._rows output)."""
+    zone = device_zone(meta, clock) if meta is not None else Zone()
+    kind, name = pl.col("kind"), pl.col("name")
+    is_anchor = (kind == "marker") & name.is_in(["time", "reset"])
+    boot = (kind == "marker") & (name == "start")
+    f = h.with_columns(_wall_utc=_epoch("time", h), _wall_local=_epoch("local_time", h))
+    last_boot = f.filter(boot)["_i"].max() if f.filter(boot).height else 0
+    source = "none"
+    utc = pl.lit(None, pl.Int64)
+    for col, label in (("_wall_utc", "utc"), ("_wall_local", "local")):
+        if f.filter(is_anchor & pl.col(col).is_not_null()).is_empty():
+            continue
+        wall = _mapped(f, col, is_anchor, last_boot or 0)
+        if label == "utc":
+            utc, source = wall, "history clock records (UTC)"
+        elif zone.name or zone.offset_min is not None:
+            local = pl.from_epoch(wall, time_unit="ms")
+            utc = utc_from_local_expr(local, zone).dt.epoch("ms")
+            source = f"history clock records (local, {zone.label()})"
+        break
+    f = f.with_columns(utc_ms=utc)
+    # Device-local wall time: from UTC through the zone's real rules; else the history's own
+    # local clock records (human form without a zone), mapped like UTC above.
+    if f["utc_ms"].null_count() < f.height:
+        local = local_expr(pl.from_epoch("utc_ms", time_unit="ms").dt.replace_time_zone("UTC"),
+                           zone).dt.epoch("ms")
+        axis = "local" if (zone.name or zone.offset_min is not None) else "utc"
+    else:
+        local, axis = _mapped(f, "_wall_local", is_anchor, last_boot or 0), "local"
+        if f["_wall_local"].null_count() == f.height:
+            local, axis = pl.lit(None, pl.Int64), "relative"
+        elif source == "none":
+            source = "history clock records (local, zone unknown)"
+    f = f.with_columns(local_ms=local)
+    current = pl.col("_i") >= (last_boot or 0)
+    if clock is not None:
+        base = int(clock.anchor_elapsed_ms) - int(clock.anchor_utc_ms)
+        el = pl.col("utc_ms") + base
+        elapsed = pl.when(current & (el >= 0)).then(el)
+    elif "elapsed_ms" in f.columns:
+        elapsed = pl.col("elapsed_ms")
+    else:
+        elapsed = pl.lit(None, pl.Int64)
+    # On-battery time: not plugged (plugged bit, else the `plug=` battery field).
+    plugged_bit = (kind == "state") & (name == "plugged")
+    if f.filter(plugged_bit).height:
+        plug = pl.when(plugged_bit).then(pl.col("transition") == "start")
+    else:
+        plug = pl.when((kind == "battery") & (name == "plug")).then(
+            ~pl.col("value").fill_null("none").is_in(["none", "n"]))
+    f = f.with_columns(
+        elapsed_ms=elapsed,
+        _plugged=plug.forward_fill().fill_null(False),
+        _dur=(pl.col("offset_ms").shift(-1) - pl.col("offset_ms")).clip(lower_bound=0)
+        .fill_null(0),
+    ).with_columns(
+        _batt=pl.col("_dur") * (~pl.col("_plugged")).cast(pl.Int64),
+    ).with_columns(on_battery_ms=pl.col("_batt").cum_sum() - pl.col("_batt"))
+    changes = _clock_changes(f)
+    return HistoryClock(f.select("_i", "_row", "seq", "offset_ms", "utc_ms", "local_ms",
+                                 "elapsed_ms", "on_battery_ms"), changes, zone, source, axis)
+
+
+def _mapped(f: pl.DataFrame, col: str, is_anchor: pl.Expr, last_boot: int) -> pl.Expr:
+    """Wall time of `col`'s clock per row: the current boot through its last clock record,
+    earlier boots through their own segment's."""
+    anchors = f.filter(is_anchor & pl.col(col).is_not_null())
+    if anchors.is_empty():
+        return pl.col(col)
+    a = anchors.row(anchors.height - 1, named=True)
+    if a["_i"] < last_boot:
+        return pl.col(col)
+    mapped = pl.lit(a[col] - a["offset_ms"]) + pl.col("offset_ms")
+    return pl.when(pl.col("_i") >= last_boot).then(mapped).otherwise(pl.col(col))
+
+
+def _clock_changes(f: pl.DataFrame) -> pl.DataFrame:
+    """`TIME:` records that moved the device's clock: where (offset, axis UTC) and by how
+    much (`jump_ms`: the new reading minus the old clock carried forward)."""
+    col = "_wall_utc" if f["_wall_utc"].null_count() < f.height else "_wall_local"
+    m = f.filter((pl.col("kind") == "marker") & pl.col("name").is_in(["time", "reset", "start"]))
+    if m.height < 2 or m[col].null_count() == m.height:
+        return pl.DataFrame(schema={"offset_ms": pl.Int64, "utc_ms": pl.Int64,
+                                    "jump_ms": pl.Int64, "clock_before_ms": pl.Int64,
+                                    "clock_after_ms": pl.Int64, "row": pl.UInt32})
+    m = m.with_columns(
+        _prev_wall=pl.col(col).shift(1), _prev_off=pl.col("offset_ms").shift(1),
+        _prev_name=pl.col("name").shift(1))
+    carried = pl.col("_prev_wall") + (pl.col("offset_ms") - pl.col("_prev_off"))
+    out = m.filter((pl.col("name") == "time") & pl.col(col).is_not_null()
+                   & pl.col("_prev_wall").is_not_null()).with_columns(
+        clock_before_ms=carried, clock_after_ms=pl.col(col),
+        jump_ms=pl.col(col) - carried)
+    # After a boot the clock restarts from the RTC: every reading there is a change.
+    return out.filter(pl.col("jump_ms").abs() >= CLOCK_CHANGE_MIN_MS).select(
+        "offset_ms", "utc_ms", "jump_ms", "clock_before_ms", "clock_after_ms",
+        pl.col("_row").alias("row"))
+
+
+@dataclass
+class Axis:
+    """A history's drawing axis: elapsed time, placed so that its last record sits at its
+    device-local wall time; `shifts` turn an axis position back into the wall time the
+    record really had (earlier boots, clock jumps, DST), zone named."""
+
+    kind: str                 # local, utc, relative
+    x0: int                   # axis ms of history offset 0
+    title: str
+    shifts: list[tuple[int, int, str]] = field(default_factory=list)
+    # (history offset from which, ms to add to the axis for the wall time, zone abbreviation)
+
+    def x(self, offset_ms: int) -> int:
+        return self.x0 + offset_ms
+
+
+MAX_SHIFTS = 2000
+
+
+def history_axis(hc: HistoryClock) -> Axis:
+    """The axis of a history clock (see `Axis`)."""
+    f = hc.frame
+    known = f.filter(pl.col("local_ms").is_not_null())
+    if hc.axis == "relative" or known.is_empty():
+        return Axis("relative", 0, "hours since the history began (no wall clock in this "
+                                   "capture)")
+    last = known.row(known.height - 1, named=True)
+    x0 = int(last["local_ms"]) - int(last["offset_ms"])
+    if hc.axis == "utc":
+        title = "UTC (device time zone unknown)"
+    elif last["utc_ms"] is None:
+        title = "device local time (time zone unknown)"
+    else:
+        title = f"device local time, {hc.zone.label(int(last['utc_ms']))}"
+    runs = known.select(
+        "offset_ms", "utc_ms",
+        delta=pl.col("local_ms") - (pl.lit(x0) + pl.col("offset_ms")),
+    ).filter((pl.col("delta") != pl.col("delta").shift(1)).fill_null(True))
+    shifts = []
+    for off, utc, delta in runs.head(MAX_SHIFTS).iter_rows():
+        abbrev = hc.zone.abbrev(int(utc)) if utc is not None and hc.axis == "local" else (
+            "UTC" if hc.axis == "utc" else "local")
+        shifts.append([int(off), int(delta), abbrev])
+    # A DST change takes effect at its instant, not at the next record.
+    if last["utc_ms"] is not None and hc.zone.name:
+        utc0 = int(last["utc_ms"]) - int(last["offset_ms"])  # the current boot's mapping
+        for at, before, after in hc.zone.transitions(utc0 + shifts[0][0], int(last["utc_ms"])):
+            t_off = at - utc0
+            for i in range(1, len(shifts)):
+                step = shifts[i][1] - shifts[i - 1][1]
+                if shifts[i][0] >= t_off and step == (after - before) * 60_000:
+                    shifts[i][0] = max(t_off, shifts[i - 1][0])
+                    break
+    return Axis("local" if hc.axis == "local" else hc.axis, x0, title,
+                [(o, d, z) for o, d, z in shifts])

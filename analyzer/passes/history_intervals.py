@@ -1,0 +1,366 @@
+"""Battery history → `history_intervals`: one row per held interval, each with a proven end.
+
+The one source for the timeline, the passes and the exports (DESIGN.md principle 11: the
+history never invents). Start and stop records pair by the string and uid they name (the
+parser has already resolved checkin pool indexes, so two pool entries of one tag are one
+key), first in first out per (name, uid, tag, boot). A start without its stop closes at the
+first proof that it ended:
+
+- `cpu_sleep`: the CPU went to sleep (`-running`). Wakelock-backed work (a wakelock, job,
+  sync, alarm, long wakelock) without its stop cannot outlive the CPU-awake span (AOSP
+  `PowerManagerService` keeps the CPU up while a partial wakelock is held; jobs and syncs
+  run under `*job*/` / `*sync*/` wakelocks, alarms under `*walarm*:`);
+- `state_drop`: the device wakelock state dropped (`-wake_lock`): no wakelock was held, so
+  a full-wake-history `+wake_lock_in` (`+Ewl`) without its release ended there;
+- `reset`, `shutdown`, `reboot`: a `RESET:TIME`, `SHUTDOWN` or `START` record (AOSP
+  `BatteryStatsImpl` restarts its state with each);
+- `end_of_history`: nothing proved an end; the interval is open at the last record.
+
+Paired intervals close with `release` (their own stop); the device's wakelock state with its
+first holder (`+wake_lock=<uid>:"<tag>"`, formats.md §4.3) closes with `release` or
+`next_holder` (a `wake_lock=` record naming another holder).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from wakescope.analyzer.device_time import HistoryClock, history_clock
+from wakescope.analyzer.tables import HISTORY_INTERVALS, WAKEUP_CHAINS
+from wakescope.parsers.uid import PER_USER_RANGE
+
+# History event name → interval kind.
+EVENT_KINDS = {
+    "job": "job", "sync": "sync", "top": "top", "fg": "foreground", "longwake": "longwake",
+    "alarm": "alarm", "wake_lock_in": "wakelock", "tmpwhitelist": "tmp_allowlist",
+    "proc": "process", "est_capacity": "component", "state": "component",
+}
+# State bit → interval kind (others keep their history name).
+STATE_KINDS = {"running": "cpu_running", "power_save": "battery_saver",
+               "device_idle": "doze"}
+# Kinds that only exist while a wakelock keeps the CPU up.
+CPU_BACKED = ("wakelock", "wakelock_state", "job", "sync", "alarm", "longwake")
+# Where a boundary record closes whatever is open.
+BOUNDARY = {"reset": "reset", "shutdown": "shutdown", "start": "reboot"}
+_OFF_VALUES = ("off", "none", "0", "false", "")
+
+_OUT = ("kind", "uid", "tag", "api", "pkg_hint", "s_i", "e_i", "closed_by", "opened_by")
+
+
+def _col(df: pl.DataFrame, name: str, dtype=pl.String) -> pl.Expr:
+    return pl.col(name) if name in df.columns else pl.lit(None, dtype=dtype).alias(name)
+
+
+def _rows(history: pl.DataFrame) -> pl.DataFrame:
+    """History in record order with `_i` (position), `_boot` (boot segment) and the
+    positions of the next proofs of an end (`_sleep`, `_drop`, `_bound`) at or after each."""
+    h = history
+    if "_row" not in h.columns:
+        h = h.with_row_index("_row")
+    h = h.with_columns(_col(h, "uid", pl.Int64), _col(h, "tag"), _col(h, "api"),
+                       _col(h, "owner_package"), _col(h, "package"), _col(h, "value"))
+    h = h.sort(["seq", "_row"]).with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
+    kind, name, tr = pl.col("kind"), pl.col("name"), pl.col("transition")
+    bound = (kind == "marker") & name.is_in(list(BOUNDARY))
+    sleep = (kind == "state") & (name == "running") & (tr == "stop")
+    drop = (kind == "wakelock") & (name == "wake_lock") & (tr == "stop")
+    # A reset at the very first record starts the history; it closes nothing.
+    bound = bound & (pl.col("_i") > 0)
+    # CPU-awake span of each record: sleeps in earlier records (a record's `-running` item
+    # comes before its events, which still belong to the span it ends).
+    n_sleep = sleep.cast(pl.Int64)
+    h = h.with_columns((n_sleep.cum_sum() - n_sleep).alias("_awake"))
+    return h.with_columns(
+        pl.col("_awake").min().over("seq"),
+        bound.alias("_is_bound"),
+        (bound & name.is_in(["start", "reset"])).cast(pl.Int64).cum_sum().alias("_boot"),
+        pl.when(sleep).then(pl.col("_i")).backward_fill().alias("_sleep"),
+        pl.when(drop).then(pl.col("_i")).backward_fill().alias("_drop"),
+        pl.when(bound).then(pl.col("_i")).backward_fill().alias("_bound"),
+        pl.when(bound).then(name.replace_strict(BOUNDARY, default=None))
+        .backward_fill().alias("_bound_kind"),
+        # The latest CPU wake and boundary at or before each row (where an orphan stop of
+        # wakelock-backed work can have started at the earliest).
+        pl.when((kind == "state") & (name == "running") & (tr == "start"))
+        .then(pl.col("_i")).forward_fill().alias("_woke"),
+        pl.when(bound).then(pl.col("_i")).forward_fill().fill_null(0).alias("_prev_bound"),
+    )
+
+
+def _state_spans(h: pl.DataFrame) -> pl.DataFrame:
+    """State bits (`+screen` … `-screen`) and valued states (`device_idle=light`, `plug=ac`
+    where the build lacks the plugged bit): on from a start to the next change."""
+    bits = h.filter((pl.col("kind") == "state") & (pl.col("name") != "wake_lock"))
+    bits = bits.with_columns(on=pl.col("transition") == "start", label=pl.lit(None, pl.String))
+    valued = h.filter((pl.col("kind") == "value") & (pl.col("name") == "device_idle"))
+    if not h.filter((pl.col("kind") == "state") & (pl.col("name") == "plugged")).height:
+        # Older builds lack the plugged bit; `plug=ac|usb|…` says the same.
+        valued = pl.concat([valued, h.filter((pl.col("kind") == "battery")
+                                             & (pl.col("name") == "plug"))
+                            .with_columns(name=pl.lit("plugged"))], how="diagonal_relaxed")
+    value = pl.col("value").fill_null("").str.to_lowercase()
+    valued = valued.with_columns(on=~value.is_in(_OFF_VALUES), label=value)
+    d = pl.concat([bits, valued], how="diagonal_relaxed").sort("_i")
+    if d.is_empty():
+        return pl.DataFrame()
+    key = ["name", "_boot"]
+    # A change is a row whose (on, label) differs from the previous row of that state.
+    d = d.with_columns(
+        _prev_on=pl.col("on").shift(1).over(key),
+        _prev_label=pl.col("label").shift(1).over(key),
+        _first=pl.col("_i") == pl.col("_i").min().over(key),
+    ).filter(pl.col("_first") | (pl.col("on") != pl.col("_prev_on"))
+             | (pl.col("on") & (pl.col("label").fill_null("") !=
+                                pl.col("_prev_label").fill_null(""))))
+    d = d.with_columns(_next=pl.col("_i").shift(-1).over(key),
+                       _next_on=pl.col("on").shift(-1).over(key))
+    kind = pl.col("name").replace_strict(STATE_KINDS, default=pl.col("name"))
+    spans = d.filter("on").select(
+        kind=kind, tag=pl.col("label"), s_i=pl.col("_i"), e_i=pl.col("_next"),
+        closed_by=pl.when(pl.col("_next").is_not_null()).then(pl.lit("release")),
+        opened_by=pl.lit("start"))
+    # A state whose first record in a boot is an `off` was on since before the history.
+    before = d.filter(pl.col("_first") & ~pl.col("on") & (pl.col("transition") != "set")
+                      & (pl.col("_boot") == 0)).select(
+        kind=kind, tag=pl.lit(None, pl.String), s_i=pl.lit(0, pl.Int64), e_i=pl.col("_i"),
+        closed_by=pl.lit("release"), opened_by=pl.lit("history_start"))
+    return pl.concat([spans, before], how="diagonal_relaxed")
+
+
+def _holder_spans(h: pl.DataFrame) -> pl.DataFrame:
+    """The device wakelock state per first holder: each `+wake_lock=`/`wake_lock=` record
+    holds until the next `wake_lock` record of any kind (formats.md §4.3)."""
+    w = h.filter((pl.col("kind") == "wakelock") & (pl.col("name") == "wake_lock"))
+    if w.is_empty():
+        return pl.DataFrame()
+    w = w.with_columns(_next=pl.col("_i").shift(-1).over("_boot"),
+                       _next_tr=pl.col("transition").shift(-1).over("_boot"))
+    return w.filter(pl.col("transition").is_in(["start", "set"])).select(
+        kind=pl.lit("wakelock_state"), uid=pl.col("uid"), tag=pl.col("tag"),
+        api=pl.col("api"), pkg_hint=pl.coalesce("owner_package", "package"),
+        s_i=pl.col("_i"), e_i=pl.col("_next"),
+        closed_by=pl.when(pl.col("_next_tr") == "stop").then(pl.lit("release"))
+        .when(pl.col("_next_tr").is_not_null()).then(pl.lit("next_holder")),
+        opened_by=pl.lit("start"))
+
+
+def _event_spans(h: pl.DataFrame) -> pl.DataFrame:
+    """`+name=uid:"tag"` … `-name=uid:"tag"` paired first in first out per key and boot
+    (and, for `wake_lock_in`, CPU-awake span).
+
+    The k-th start of a key pairs with its k-th stop that is not an orphan; a stop is an
+    orphan (its start predates the history) when stops so far outnumber starts by a new
+    maximum. Overlapping runs of one key happen: redacted sync names make two accounts'
+    syncs one key.
+    """
+    ev = h.filter((pl.col("kind") == "event") & pl.col("name").is_in(list(EVENT_KINDS))
+                  & pl.col("transition").is_in(["start", "stop"]))
+    if ev.is_empty():
+        return pl.DataFrame()
+    # A full-wake-history wakelock (`wake_lock_in`) pairs only within one CPU-awake span:
+    # a partial wakelock held keeps the CPU up, so a `-running` proves it was released.
+    ev = ev.with_columns(_span=pl.when(pl.col("name") == "wake_lock_in").then(pl.col("_awake"))
+                         .otherwise(0))
+    key = ["name", "uid", "tag", "_boot", "_span"]
+    ev = ev.with_columns(
+        _s=(pl.col("transition") == "stop").cast(pl.Int64),
+        _t=(pl.col("transition") == "start").cast(pl.Int64),
+    ).with_columns(S=pl.col("_s").cum_sum().over(key), T=pl.col("_t").cum_sum().over(key))
+    ev = ev.with_columns(O=(pl.col("S") - pl.col("T")).cum_max().over(key).clip(lower_bound=0))
+    ev = ev.with_columns(orphan=(pl.col("_s") == 1)
+                         & (pl.col("O") > pl.col("O").shift(1).over(key).fill_null(0)))
+    kind = pl.col("name").replace_strict(EVENT_KINDS, default=pl.col("name"))
+    base = dict(kind=kind, api=pl.col("api"),
+                pkg_hint=pl.coalesce("owner_package", "package"))
+    starts = ev.filter(pl.col("_t") == 1).select(*key, **base, k=pl.col("T"),
+                                                 s_i=pl.col("_i"))
+    ends = ev.filter((pl.col("_s") == 1) & ~pl.col("orphan")).select(
+        *key, k=pl.col("S") - pl.col("O"), e_i=pl.col("_i"))
+    paired = starts.join(ends, on=[*key, "k"], how="left", nulls_equal=True).select(
+        *base.keys(), "uid", "tag", "s_i", "e_i",
+        closed_by=pl.when(pl.col("e_i").is_not_null()).then(pl.lit("release")),
+        opened_by=pl.lit("start"))
+    cpu = kind.is_in(list(CPU_BACKED))
+    # An orphan stop started after the last boundary, and for wakelock-backed work after
+    # the CPU last woke.
+    earliest = pl.when(cpu).then(pl.max_horizontal("_prev_bound", pl.col("_woke").fill_null(0)))
+    orphans = ev.filter(pl.col("orphan")).select(
+        **base, uid=pl.col("uid"), tag=pl.col("tag"),
+        s_i=earliest.otherwise(pl.col("_prev_bound")),
+        e_i=pl.col("_i"), closed_by=pl.lit("release"), opened_by=pl.lit("history_start"))
+    return pl.concat([paired, orphans], how="diagonal_relaxed")
+
+
+def _close(spans: pl.DataFrame, h: pl.DataFrame) -> pl.DataFrame:
+    """Every span gets a proven end: its own stop; else the earliest of the next CPU sleep
+    (wakelock-backed kinds), the next wakelock-state drop (`wakelock`), the next boundary;
+    else the last record."""
+    last = int(h["_i"].max())
+    proofs = h.select("_i", "_sleep", "_drop", "_bound", "_bound_kind")
+    s = spans.join(proofs, left_on="s_i", right_on="_i", how="left")
+    # Proofs strictly after the start row (a start and its own record's sleep: the sleep
+    # item precedes the start item in the record, so `>= s_i` is already after it).
+    cpu = pl.col("kind").is_in(list(CPU_BACKED))
+    cand = [
+        (pl.when(cpu).then(pl.col("_sleep")), "cpu_sleep"),
+        (pl.when(pl.col("kind") == "wakelock").then(pl.col("_drop")), "state_drop"),
+        (pl.col("_bound"), None),
+    ]
+    end = pl.col("e_i")
+    by = pl.col("closed_by")
+    # Only a start without its own stop needs a proof: a paired interval is proven (the
+    # running bit can drop while a wakelock is held: 251 times in the Samsung 6 checkin).
+    unmatched = pl.col("e_i").is_null()
+    for proof, label in cand:
+        earlier = unmatched & proof.is_not_null() & (end.is_null() | (proof < end))
+        by = pl.when(earlier).then(pl.lit(label) if label else pl.col("_bound_kind")) \
+            .otherwise(by)
+        end = pl.when(earlier).then(proof).otherwise(end)
+    s = s.with_columns(closed_by=by, e_i=end).with_columns(
+        closed_by=pl.col("closed_by").fill_null("end_of_history"),
+        e_i=pl.col("e_i").fill_null(last))
+    return s.drop("_sleep", "_drop", "_bound", "_bound_kind")
+
+
+def _history_packages(h: pl.DataFrame) -> pl.DataFrame:
+    """uid → package from the history's own strings: `top`, `pkgactive`, `pkginactive`
+    events name the package (AOSP `ActivityManagerService` / `AppStandbyController`)."""
+    named = h.filter(pl.col("name").is_in(["top", "pkgactive", "pkginactive"])
+                     & pl.col("uid").is_not_null() & pl.col("tag").is_not_null()
+                     & pl.col("tag").str.contains(r"^[A-Za-z][\w]*(\.[\w]+)+$"))
+    return (named.group_by("uid").agg(pl.col("tag").mode().sort().first().alias("_hist_pkg")))
+
+
+@dataclass
+class HistoryTables:
+    """The history's derived tables and its clock."""
+
+    intervals: pl.DataFrame
+    chains: pl.DataFrame
+    clock: HistoryClock | None
+    screen_off_battery_ms: int = 0
+
+
+def build_all(history: pl.DataFrame, meta: Any = None, clock: Any = None) -> HistoryTables:
+    """history_intervals and wakeup_chains of one (attributed) history, one pass of prep."""
+    from wakescope.analyzer.passes import wakeup_chains
+
+    if history.is_empty() or not {"seq", "offset_ms", "kind", "name", "transition"} <= set(
+            history.columns):
+        return HistoryTables(HISTORY_INTERVALS.empty(), WAKEUP_CHAINS.empty(), None)
+    h = _rows(history)
+    intervals, hc = _build(h, meta, clock)
+    chains = wakeup_chains.build(h, hc, _history_packages(h))
+    return HistoryTables(intervals, chains, hc, wakeup_chains.screen_off_battery_ms(h, hc))
+
+
+def build(history: pl.DataFrame, meta: Any = None, clock: Any = None) -> pl.DataFrame:
+    """The `history_intervals` table of an (attributed) batterystats_history table; `meta`
+    and `clock` (the capture's) place it in time."""
+    return build_with_clock(history, meta, clock)[0]
+
+
+def build_with_clock(history: pl.DataFrame, meta: Any = None, clock: Any = None,
+                     ) -> tuple[pl.DataFrame, HistoryClock | None]:
+    """`build`, plus the history's clock (rows' times, clock changes, zone)."""
+    if history.is_empty() or not {"seq", "offset_ms", "kind", "name", "transition"} <= set(
+            history.columns):
+        return HISTORY_INTERVALS.empty(), None
+    return _build(_rows(history), meta, clock)
+
+
+def _build(h: pl.DataFrame, meta: Any, clock: Any) -> tuple[pl.DataFrame, HistoryClock]:
+    """build_with_clock on prepared rows."""
+    hc = history_clock(h, meta, clock)
+    parts = [p for p in (_state_spans(h), _holder_spans(h), _event_spans(h)) if p.height]
+    if not parts:
+        return HISTORY_INTERVALS.empty(), hc
+    spans = pl.concat(parts, how="diagonal_relaxed")
+    for c, t in (("uid", pl.Int64), ("tag", pl.String), ("api", pl.String),
+                 ("pkg_hint", pl.String)):
+        if c not in spans.columns:
+            spans = spans.with_columns(pl.lit(None, t).alias(c))
+    spans = _close(spans.select(_OUT), h)
+    t = hc.frame.select("_i", "offset_ms", "utc_ms", "elapsed_ms", "_row", "on_battery_ms")
+    s = spans.join(t.rename(lambda c: "s_" + c), left_on="s_i", right_on="s__i", how="left")
+    s = s.join(t.rename(lambda c: "e_" + c), left_on="e_i", right_on="e__i", how="left")
+    s = s.join(_history_packages(h), on="uid", how="left")
+    app = (pl.col("uid") % PER_USER_RANGE) >= 10_000
+    out = s.select(
+        "kind", "uid",
+        package=pl.coalesce(pl.col("pkg_hint"), pl.when(app).then(pl.col("_hist_pkg"))),
+        tag="tag", api="api",
+        start_elapsed_ms="s_elapsed_ms", end_elapsed_ms="e_elapsed_ms",
+        start=pl.from_epoch("s_utc_ms", time_unit="ms").dt.replace_time_zone("UTC"),
+        end=pl.from_epoch("e_utc_ms", time_unit="ms").dt.replace_time_zone("UTC"),
+        duration_ms=(pl.col("e_offset_ms") - pl.col("s_offset_ms")).clip(lower_bound=0),
+        closed_by="closed_by", opened_by="opened_by",
+        start_offset_ms="s_offset_ms", end_offset_ms="e_offset_ms",
+        on_battery_ms=(pl.col("e_on_battery_ms") - pl.col("s_on_battery_ms"))
+        .clip(lower_bound=0),
+        start_row="s__row", end_row="e__row",
+    ).sort(["start_offset_ms", "kind", "uid", "tag"], nulls_last=True)
+    return HISTORY_INTERVALS.conform(out), hc
+
+
+# ---------------------------------------------------------------------------------------
+# Interval time against the aggregates.
+# ---------------------------------------------------------------------------------------
+
+# interval kind → (aggregate table, its time column, extra filter).
+AGGREGATES = {
+    "job": ("batterystats_jobs", "total_ms", None),
+    "sync": ("batterystats_syncs", "total_ms", None),
+    "wakelock": ("batterystats_wakelocks", "actual_ms", ("kind", "partial")),
+}
+
+
+def check_aggregates(intervals: pl.DataFrame, tables: dict[str, pl.DataFrame],
+                     tolerance: float = 0.10) -> pl.DataFrame:
+    """Per kind × uid: on-battery interval time against the stats-since-charge aggregate
+    (jobs, syncs, full-wake-history wakelocks), with the gap and whether it is within
+    `tolerance`. Both count on-battery time only (AOSP timers run on the battery time base)."""
+    rows = []
+    for kind, (name, col, filt) in AGGREGATES.items():
+        agg = tables.get(name)
+        iv = intervals.filter(pl.col("kind") == kind)
+        if agg is None or agg.is_empty() or iv.is_empty() or "uid" not in agg.columns:
+            continue
+        if filt is not None and filt[0] in agg.columns:
+            agg = agg.filter(pl.col(filt[0]) == filt[1])
+        value = pl.coalesce(pl.col(col), pl.col("total_ms")) if col != "total_ms" \
+            else pl.col(col)
+        a = agg.group_by("uid").agg(value.sum().alias("aggregate_ms"))
+        i = iv.group_by("uid").agg(pl.col("on_battery_ms").sum().alias("interval_ms"),
+                                   pl.col("package").drop_nulls().first())
+        j = a.join(i, on="uid", how="full", coalesce=True).with_columns(
+            pl.lit(kind).alias("kind"))
+        rows.append(j)
+    if not rows:
+        return pl.DataFrame(schema={"kind": pl.String, "uid": pl.Int64, "package": pl.String,
+                                    "interval_ms": pl.Int64, "aggregate_ms": pl.Int64,
+                                    "diff_ms": pl.Int64, "diff_share": pl.Float64,
+                                    "agrees": pl.Boolean})
+    j = pl.concat(rows, how="diagonal_relaxed").with_columns(
+        pl.col("interval_ms").fill_null(0).cast(pl.Int64),
+        pl.col("aggregate_ms").fill_null(0).cast(pl.Int64))
+    j = j.with_columns(diff_ms=pl.col("interval_ms") - pl.col("aggregate_ms")).with_columns(
+        diff_share=pl.when(pl.col("aggregate_ms") > 0)
+        .then(pl.col("diff_ms") / pl.col("aggregate_ms")),
+    ).with_columns(agrees=pl.col("diff_share").abs().fill_null(
+        pl.when(pl.col("interval_ms") == 0).then(0.0).otherwise(1.0)) <= tolerance)
+    return j.select("kind", "uid", "package", "interval_ms", "aggregate_ms", "diff_ms",
+                    "diff_share", "agrees").sort(["kind", "aggregate_ms"],
+                                                 descending=[False, True])
+
+
+def clock_of(history: pl.DataFrame, meta: Any = None, clock: Any = None
+             ) -> HistoryClock | None:
+    """The history's clock alone (times per row, clock changes, zone), for drawing."""
+    if history.is_empty() or not {"seq", "offset_ms", "kind", "name", "transition"} <= set(
+            history.columns):
+        return None
+    return history_clock(_rows(history), meta, clock)
