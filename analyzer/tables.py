@@ -44,6 +44,8 @@ FINDINGS = table(
     ("recommendation_id", S, "id in knowledge/recommendations.toml"),
     ("recommendation", S, "what to change, naming the API"),
     ("doc_url", S, "link to the Android documentation for the recommendation"),
+    ("energy_mah", F64, "the battery drain the finding explains, mAh (docs/energy.md); null "
+                        "where not estimated"),
 )
 
 APPS = table(
@@ -65,4 +67,25 @@ APPS = table(
     ("uids", S, "every uid the package was seen under, comma-separated (users, clones)"),
 )
 
-TABLES = {t.name: t for t in (FINDINGS, APPS)}
+ENERGY = table(
+    "energy",
+    "The energy budget as a tree, one row per node: the battery's measured loss (total), "
+    "device components, apps and `unaccounted` (components), each app (under apps) and the "
+    "background APIs that spent its energy (docs/energy.md).",
+    ("node", S, "path of the node: `total`, `total/<component>`, `total/apps/<uid>`, "
+                "`total/apps/<uid>/<api>`"),
+    ("parent", S, "the parent node (null for total)"),
+    ("level", S, "total, component, app or api"),
+    ("name", S, "component name (screen, cell, wifi, bluetooth, idle, cpu, gps, camera, "
+                "flashlight, apps, unaccounted, …), package, or api (`unattributed` for the "
+                "remainder no API explains)"),
+    ("package", S, "app and api rows: the uid's package"),
+    ("uid", I64, "app and api rows: the uid"),
+    ("api", S, "api rows: the background API"),
+    ("mah", F64, "mAh (unaccounted is negative when the power model over-counts)"),
+    ("share", F64, "mah / total mAh"),
+    ("method", S, "total: how the loss was measured (coulomb_counter, level_x_capacity, "
+                  "computed_drain); others: power model, residual, or the API split method"),
+)
+
+TABLES = {t.name: t for t in (FINDINGS, APPS, ENERGY)}

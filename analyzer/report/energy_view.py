@@ -1,0 +1,109 @@
+"""The report's energy section: the headline, the budget as a Plotly sunburst (total →
+component → app → API) and the screen-off figures, from `Analysis.energy`
+(passes/energy_report.py). Every input string is escaped (format.esc) before it reaches
+Plotly, which renders labels as pseudo-HTML; the spec goes out through script_json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wakescope.analyzer.format import duration_words, esc
+
+CHART_APPS = 12      # apps drawn one by one; the rest are one "other apps" wedge
+_COMPONENT_COLORS = {
+    "screen": "#f59e0b", "cell": "#0ea5e9", "wifi": "#22c55e", "bluetooth": "#3b82f6",
+    "idle": "#94a3b8", "cpu": "#ef4444", "gps": "#ca8a04", "apps": "#8b5cf6",
+    "unaccounted": "#d6d3d1",
+}
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:.1f} %"
+
+
+def sunburst_spec(energy: dict | None) -> dict | None:
+    """A Plotly sunburst figure (data + layout) of the budget, or None without one."""
+    if not energy or not energy.get("total_mah"):
+        return None
+    total = energy["total_mah"]
+    ids, labels, parents, values, colors = [], [], [], [], []
+
+    def node(i: str, label: str, parent: str, value: float, color: str = "") -> None:
+        ids.append(i)
+        labels.append(esc(label))
+        parents.append(parent)
+        values.append(round(max(value, 0.0), 4))
+        colors.append(color)
+
+    comps = [c for c in energy["components"] if c["mah"] > 0]
+    root = max(total, sum(c["mah"] for c in comps))
+    node("total", f"{total:.0f} mAh lost", "", root, "#ffffff")
+    for c in comps:
+        node(f"c:{c['name']}", c["name"], "total", c["mah"],
+             _COMPONENT_COLORS.get(c["name"], ""))
+    apps = [a for a in energy.get("apps") or [] if a["mah"] > 0]
+    for a in apps[:CHART_APPS]:
+        aid = f"a:{a['uid']}"
+        node(aid, a["package"] or str(a["uid"]), "c:apps", a["mah"])
+        for api, mah in a["by_api"].items():
+            if mah > 0:
+                node(f"{aid}:{api}", api, aid, mah)
+    rest = sum(a["mah"] for a in apps[CHART_APPS:])
+    if rest > 0:
+        node("a:other", f"{len(apps) - CHART_APPS} other apps", "c:apps", rest)
+    return {
+        "data": [{"type": "sunburst", "ids": ids, "labels": labels, "parents": parents,
+                  "values": values, "branchvalues": "total",
+                  "marker": {"colors": colors},
+                  "hovertemplate": "%{label}: %{value:.1f} mAh<br>%{percentRoot:.1%} of the "
+                                   "loss<extra></extra>",
+                  "insidetextorientation": "radial", "maxdepth": 3}],
+        "layout": {"margin": {"t": 10, "l": 10, "r": 10, "b": 10}, "height": 460},
+    }
+
+
+def energy_view(analysis: Any) -> dict | None:
+    """Plain values for the template's energy section (None when there is no budget)."""
+    e = getattr(analysis, "energy", None)
+    if not e:
+        return None
+    so = e.get("screen_off") or {}
+    rows = []
+    if so:
+        rows = [
+            ("Screen off", f"{duration_words(so['screen_off_ms'])} "
+                           f"({_pct(so.get('screen_off_time_share'))} of the time on battery)"),
+            ("Drain, screen off", "—" if so.get("drain_pct_per_h") is None else
+             f"{so['drain_pct_per_h']:.2f} %/h"
+             + (f" ({so['drain_mah']:.0f} mAh, {so['drain_source']})"
+                if so.get("drain_mah") else "")),
+            ("Awake while screen off", "—" if so.get("awake_share") is None else
+             f"{duration_words(so['awake_ms'])} ({_pct(so['awake_share'])})"),
+            ("Doze", f"deep {duration_words(so.get('deep_doze_ms'))}, light "
+                     f"{duration_words(so.get('light_doze_ms'))}; entries "
+                     f"{(so.get('doze_entries') or {}).get('deep', 0)} deep, "
+                     f"{(so.get('doze_entries') or {}).get('light', 0)} light"),
+            ("Mobile radio active", duration_words(so.get("mobile_radio_active_ms"))),
+        ]
+        for k in (so.get("kernel_wakelocks") or [])[:3]:
+            rows.append(("Kernel wakelock", f"{k['name']}: {duration_words(k['ms'])} "
+                                            f"({k['count']}×)"))
+        for w in (so.get("wakeup_reasons") or [])[:3]:
+            rows.append(("Wakeup reason", f"{w['reason']}: {duration_words(w['ms'])} "
+                                          f"({w['count']}×)"))
+        for f in (so.get("full_wakelocks") or [])[:3]:
+            rows.append(("Full wakelock", f"{f['package'] or f['uid']}: "
+                                          f"{duration_words(f['ms'])}"))
+        for lh in (so.get("long_holds") or [])[:3]:
+            rows.append(("Long hold (+longwake)", f"{lh['package'] or lh['uid']} "
+                                                  f"{lh['tag']} ({lh['count']}×)"))
+    comps = [(c["name"], f"{c['mah']:.1f}", _pct(c["share"]))
+             for c in e.get("components") or []]
+    return {
+        "headline": e.get("headline"),
+        "total": None if e.get("total_mah") is None else f"{e['total_mah']:.0f} mAh",
+        "source": e.get("source_words") or e.get("source"),
+        "components": comps,
+        "caveats": e.get("caveats") or [],
+        "screen_off": rows,
+    }
