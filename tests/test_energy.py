@@ -191,3 +191,42 @@ def test_json_and_table_carry_the_budget():
     t = a.tables["energy"]
     spot = t.filter((pl.col("level") == "api") & (pl.col("uid") == 10225))
     assert spot["mah"].sum() == pytest.approx(77.9)
+
+
+def test_sample_headline_names_screen_off_and_kernel_wakelock():
+    """The sample's day (scenarios.json): `Kernel Wake lock hal_bluetooth_lock: 2h 30m 0s 0ms
+    (14 times)`, screen off 74855740 ms of which 25066256 ms awake, 1052 mAh screen-off."""
+    a = analysed("bugreport-sample.zip")
+    head = a.energy["headline"]
+    assert "awake 33 % of screen-off time" in head
+    assert "kernel wakelock hal_bluetooth_lock (2h 30m)" in head
+    assert "1052 of 3793 mAh lost with the screen off" in head
+    f = {r["kind"]: r for r in a.findings.iter_rows(named=True)}
+    assert f["kernel_wakelock"]["value"] == pytest.approx(9_000_000 / 89145205)
+    # Explains: 1052 mAh × (9 000 000 × 74855740 / 89145205) / 74855740.
+    assert f["kernel_wakelock"]["energy_mah"] == pytest.approx(1052 * 9_000_000 / 89145205)
+    assert f["awake_screen_off"]["value"] == pytest.approx(25066256 / 74855740)
+    assert f["screen_off_drain"]["value"] == pytest.approx(1052 / 4500 * 100 / (74855740 / 3.6e6))
+
+
+@pytest.mark.parametrize(("rel", "kind", "value", "severity"), [
+    # `Time on battery screen off: 4h 42m 34s 355ms … realtime, 1h 15m 22s 44ms … uptime`,
+    # `Screen off discharge: 318 mAh`, `Estimated battery capacity: 3182 mAh`.
+    ("batterystats/samsung-android9.txt", "screen_off_drain",
+     318 / 3182 * 100 / (16954355 / 3.6e6), "medium"),
+    ("batterystats/samsung-android9.txt", "awake_screen_off", 4522044 / 16954355, "medium"),
+    # `Kernel Wake lock BT_bt_wake : 31m 16s 530ms (117 times)` over 17945428 ms on battery.
+    ("batterystats/samsung-android9.txt", "kernel_wakelock", 1876530 / 17945428, "low"),
+    # `9,0,l,kwl,"hal_bluetooth_lock",28685249,4,…` over `bt` 182449198 ms.
+    ("checkin/pixel7-lynx-android15-checkin.txt", "kernel_wakelock", 28685249 / 182449198,
+     "low"),
+    # Xiaomi 15 u0a385 `Wake lock …: 4h 27m 24s 926ms full`: 16044926 ms.
+    ("batterystats/xiaomi-miro-android15.txt", "full_wakelock", 16044926 / 3.6e6, "medium"),
+    # `Mobile radio active time: 1h 19m 33s 472ms (18.0%)` over 26531212 ms on battery.
+    ("batterystats/motorola-android6.txt", "radio_active", 4773472 / 26531212, "info"),
+])
+def test_screen_off_findings_on_corpus(rel, kind, value, severity):
+    f = next(r for r in analysed(rel).findings.iter_rows(named=True) if r["kind"] == kind)
+    assert f["value"] == pytest.approx(value, rel=1e-6)
+    assert f["severity"] == severity
+    assert f["energy_mah"] is not None and "It explains about" in f["detail"]

@@ -12,6 +12,7 @@ from wakescope.analyzer.passes.screen_off import health
 _WORDS = {"cpu": "CPU", "gps": "GPS", "cell": "Cell radio", "wifi": "Wi-Fi",
           "idle": "Idle (suspended device)", "ambient_display": "Ambient display",
           "other": "Other device power", "other_users": "Other users"}
+SCREEN_OFF_NAMED = 0.10   # a flagged screen-off drain joins the headline from this share
 KWL_MOSTLY = 0.5   # a kernel wakelock "mostly" explains awake time at this share of it
 
 
@@ -57,10 +58,9 @@ def headline(ctx: Context, b: dict | None, h: dict | None) -> str | None:
         on = (row.get("screen_on_ms") or 0) / row["battery_realtime_ms"]
         cands.append((screen, f"Screen on {_pct(on)} of the time: {screen:.0f} of {total:.0f} "
                               "mAh"))
-    if h:
-        c = _off_candidate(ctx, h, total)
-        if c:
-            cands.append(c)
+    off = _off_candidate(ctx, h, total) if h else None
+    if off:
+        cands.append(off)
     for comp in b["components"]:
         name = comp["name"]
         if name in ("apps", "screen", "unaccounted"):
@@ -82,7 +82,22 @@ def headline(ctx: Context, b: dict | None, h: dict | None) -> str | None:
     cands = [c for c in cands if 0 < c[0] <= total * 1.001]
     if not cands:
         return None
-    return max(cands, key=lambda c: c[0])[1]
+    best = max(cands, key=lambda c: c[0])
+    # A screen-off problem the threshold flags is named too, after the biggest cost.
+    if off and best is not off and off[0] >= SCREEN_OFF_NAMED * total and _flagged(ctx, h):
+        return f"{best[1]}; {off[1][0].lower()}{off[1][1:]}"
+    return best[1]
+
+
+def _flagged(ctx: Context, h: dict) -> bool:
+    """Did the screen-off drain or awake share cross its finding threshold?"""
+    for name, key in (("awake_screen_off", "awake_share"),
+                      ("screen_off_drain", "drain_pct_per_h")):
+        t = ctx.threshold(name)
+        v = h.get(key)
+        if v is not None and crosses(v, t["value"], t.get("comparison", ">=")):
+            return True
+    return False
 
 
 def report(ctx: Context) -> dict | None:
