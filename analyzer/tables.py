@@ -61,6 +61,11 @@ APPS = table(
     ("syncs", I64, ""), ("sync_ms", I64, ""),
     ("foreground_service_ms", I64, ""),
     ("power_mah", F64, ""), ("power_share", F64, "share of apps' estimated power, 0–1"),
+    ("energy_share", F64, "power_mah as a share of the battery's measured loss, 0–1 "
+                          "(docs/energy.md)"),
+    ("cpu_ms", I64, "CPU time (user + kernel) over the app's processes, ms"),
+    ("radio_mah", F64, "mobile-radio energy in the power model's breakdown, mAh"),
+    ("gps_mah", F64, "GPS energy in the power model's breakdown, mAh"),
     ("apis", S, "APIs seen for this app, most time first"),
     ("findings", I64, "number of findings"),
     ("worst_severity", S, ""),

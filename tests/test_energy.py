@@ -230,3 +230,92 @@ def test_screen_off_findings_on_corpus(rel, kind, value, severity):
     assert f["value"] == pytest.approx(value, rel=1e-6)
     assert f["severity"] == severity
     assert f["energy_mah"] is not None and "It explains about" in f["detail"]
+
+
+# Hand-written human dumps for the releases the corpus lacks (formats.md §4.2.2): 12's
+# `UID …: <mAh> ( … )`, 14's `fg: bg: fgs: cached:` with `cpu:fg=` splits, 16's Global
+# lines with a `[model]` tag and process-state rows. The same day in each: 800 mAh lost,
+# 400 of them with the screen off (8 h, 2 h awake), a 3 h Bluetooth HAL kernel wakelock.
+_HEAD = """\
+Statistics since last charge:
+  System starts: 0, currently on battery: true
+  Estimated battery capacity: 4000 mAh
+  Time on battery: 10h 0m 0s 0ms (100.0%) realtime, 3h 0m 0s 0ms (30.0%) uptime
+  Time on battery screen off: 8h 0m 0s 0ms (80.0%) realtime, 2h 0m 0s 0ms (20.0%) uptime
+  Discharge: 800 mAh
+  Screen off discharge: 400 mAh
+  Screen on: 2h 0m 0s 0ms (20.0%) 10x, Interactive: 2h 0m 0s 0ms (20.0%)
+  Mobile radio active time: 3h 0m 0s 0ms (30.0%) 100x
+  Estimated power use (mAh):
+    Capacity: 4000, Computed drain: 700, actual drain: 760-800
+    Global
+"""
+_GLOBAL = {
+    "12": """\
+      screen: 300 apps: 250 duration: 2h 0m 0s 0ms 
+      cpu: 200 apps: 180
+      mobile_radio: 120 apps: 50 duration: 3h 0m 0s 0ms 
+      idle: 80.0 apps: 0 duration: 10h 0m 0s 0ms 
+""",
+    "16": """\
+      screen: 300 [energy] apps: 250 duration: 2h 0m 0s 0ms 
+      cpu: 200 [energy] apps: 180
+      cpu(fg): 150 apps: 150
+      mobile_radio: 120 [power-model] apps: 50 duration: 3h 0m 0s 0ms 
+      idle: 80.0 apps: 0 duration: 10h 0m 0s 0ms 
+"""}
+_GLOBAL["14"] = _GLOBAL["12"]
+_UID = {
+    "12": "    UID u0a100: 390 ( screen=250 (2h 0m 0s 0ms) cpu=100 (1h 0m 0s 0ms) "
+          "mobile_radio=40.0 (2h 0m 0s 0ms) ) \n",
+    "14": "    UID u0a100: 390 fg: 340 bg: 45.0 fgs: 5.00 cached: 0.00 ( screen=250 (2h 0m 0s 0ms) "
+          "cpu=100 (1h 0m 0s 0ms) cpu:fg=90.0 (50m 0s 0ms) cpu:bg=10.0 (10m 0s 0ms) "
+          "mobile_radio=40.0 (2h 0m 0s 0ms) mobile_radio:bg=30.0 ) \n",
+}
+_UID["16"] = _UID["14"]
+_TAIL = """\
+    UID 1000: 90.0 ( cpu=80.0 mobile_radio=10.0 ) 
+  All kernel wake locks:
+  Kernel Wake lock hal_bluetooth_lock: 3h 0m 0s 0ms (5 times) realtime
+
+  u0a100:
+    Wake lock *job*/com.example.sync/.SyncJob: 30m 0s 0ms partial (10 times) max=60000 actual=1800000 realtime
+    Wake lock *alarm*: 30m 0s 0ms partial (96 times) max=102 realtime
+    Proc com.example.sync:
+      CPU: 1h 0m 0s 0ms usr + 0ms krn ; 0ms fg
+"""
+
+
+@pytest.mark.parametrize("release", ["12", "14", "16"])
+def test_hand_written_usage_stats_dumps(tmp_path, release):
+    path = tmp_path / f"batterystats-{release}.txt"
+    path.write_text(_HEAD + _GLOBAL[release] + _UID[release] + _TAIL, encoding="utf-8")
+    a = wakescope.analyse(path)
+    e = a.energy
+    assert (e["total_mah"], e["source"], e["model"]) == (800.0, "coulomb_counter",
+                                                         "usage_stats")
+    # screen 300 − 250, cpu 200 − (100 + 80), cell 120 − (40 + 10), idle 80; apps 390 + 90.
+    assert {c["name"]: c["mah"] for c in e["components"]} == pytest.approx({
+        "screen": 50.0, "cpu": 20.0, "cell": 70.0, "idle": 80.0, "apps": 480.0,
+        "unaccounted": 800 - 220 - 480})
+    app = next(x for x in e["apps"] if x["uid"] == 10100)
+    assert app["by_resource"] == {"screen": 250.0, "cpu": 100.0, "radio": 40.0}
+    # 30 min each of job and alarm wakelocks cover the 1 h of CPU: CPU and radio split
+    # evenly; the screen stays unattributed.
+    assert app["by_api"] == pytest.approx({"unattributed": 250.0, "alarm_manager": 70.0,
+                                           "job_scheduler": 70.0})
+    f = {r["kind"]: r for r in a.findings.iter_rows(named=True)}
+    assert f["screen_off_drain"]["value"] == pytest.approx(10.0 / 8)      # 400/4000 in 8 h
+    assert (f["screen_off_drain"]["severity"], f["screen_off_drain"]["energy_mah"]) == (
+        "low", 400.0)
+    assert (f["awake_screen_off"]["value"], f["awake_screen_off"]["severity"]) == (
+        0.25, "medium")
+    assert f["awake_screen_off"]["energy_mah"] == pytest.approx(100.0)
+    k = f["kernel_wakelock"]
+    assert (k["value"], k["severity"]) == (pytest.approx(0.3), "medium")
+    assert k["energy_mah"] == pytest.approx(400 * 2 / 8)   # capped at the 2 h awake
+    r = f["radio_active"]
+    assert (r["value"], r["severity"], r["energy_mah"]) == (pytest.approx(0.3), "low", 120.0)
+    assert e["headline"].startswith("Awake 25 % of screen-off time, mostly kernel wakelock "
+                                    "hal_bluetooth_lock")
+    assert e["headline"].endswith("400 of 800 mAh lost with the screen off")

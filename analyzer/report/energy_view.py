@@ -26,31 +26,41 @@ def sunburst_spec(energy: dict | None) -> dict | None:
     if not energy or not energy.get("total_mah"):
         return None
     total = energy["total_mah"]
-    ids, labels, parents, values, colors = [], [], [], [], []
+    # (id, label, parent, value, colour); parents get the sum of their rounded children so
+    # Plotly's branchvalues="total" never sees children above their parent.
+    nodes: list[list] = []
 
-    def node(i: str, label: str, parent: str, value: float, color: str = "") -> None:
-        ids.append(i)
-        labels.append(esc(label))
-        parents.append(parent)
-        values.append(round(max(value, 0.0), 4))
-        colors.append(color)
+    def node(i: str, label: str, parent: str, value: float, color: str = "") -> list:
+        n = [i, esc(label), parent, round(max(value, 0.0), 3), color]
+        nodes.append(n)
+        return n
 
     comps = [c for c in energy["components"] if c["mah"] > 0]
-    root = max(total, sum(c["mah"] for c in comps))
-    node("total", f"{total:.0f} mAh lost", "", root, "#ffffff")
+    root = node("total", f"{total:.0f} mAh lost", "", 0.0, "#ffffff")
+    apps_node = None
     for c in comps:
-        node(f"c:{c['name']}", c["name"], "total", c["mah"],
-             _COMPONENT_COLORS.get(c["name"], ""))
+        n = node(f"c:{c['name']}", c["name"], "total", c["mah"],
+                 _COMPONENT_COLORS.get(c["name"], ""))
+        if c["name"] == "apps":
+            apps_node = n
     apps = [a for a in energy.get("apps") or [] if a["mah"] > 0]
-    for a in apps[:CHART_APPS]:
-        aid = f"a:{a['uid']}"
-        node(aid, a["package"] or str(a["uid"]), "c:apps", a["mah"])
-        for api, mah in a["by_api"].items():
-            if mah > 0:
-                node(f"{aid}:{api}", api, aid, mah)
-    rest = sum(a["mah"] for a in apps[CHART_APPS:])
-    if rest > 0:
-        node("a:other", f"{len(apps) - CHART_APPS} other apps", "c:apps", rest)
+    if apps_node is not None:
+        app_sum = 0.0
+        for a in apps[:CHART_APPS]:
+            aid = f"a:{a['uid']}"
+            an = node(aid, a["package"] or str(a["uid"]), "c:apps", a["mah"])
+            kids = [node(f"{aid}:{api}", api, aid, mah)[3]
+                    for api, mah in a["by_api"].items() if mah > 0]
+            if kids:
+                an[3] = round(max(an[3], sum(kids)), 3)
+            app_sum += an[3]
+        rest = sum(a["mah"] for a in apps[CHART_APPS:])
+        if rest > 0:
+            app_sum += node("a:other", f"{len(apps) - CHART_APPS} other apps", "c:apps",
+                            rest)[3]
+        apps_node[3] = round(max(apps_node[3], app_sum), 3)
+    root[3] = round(max(total, sum(n[3] for n in nodes if n[2] == "total")), 3)
+    ids, labels, parents, values, colors = (list(x) for x in zip(*nodes, strict=True))
     return {
         "data": [{"type": "sunburst", "ids": ids, "labels": labels, "parents": parents,
                   "values": values, "branchvalues": "total",

@@ -42,6 +42,27 @@ def _api(api: str | None) -> str:
     return api_label(api) if api else "—"
 
 
+def _energy_lines(energy: dict | None) -> list[str]:
+    """The headline and the budget in two lines (docs/energy.md)."""
+    if not energy or not energy.get("headline"):
+        return []
+    out = [f"> **{md(energy['headline'], 240)}**", ""]
+    if energy.get("total_mah"):
+        parts = ", ".join(f"{md(c['name'])} {c['mah']:.1f} ({c['share'] * 100:.0f} %)"
+                          for c in energy["components"]
+                          if abs(c["mah"]) >= 0.05 or c["name"] in ("apps", "unaccounted"))
+        out.append(f"**Where it went** ({energy['total_mah']:.0f} mAh, "
+                   f"{md(energy.get('source_words') or energy.get('source'))}): {parts}  ")
+        apps = []
+        for a in energy.get("apps", [])[:3]:
+            apis = ", ".join(f"{md(k)} {v:.1f}" for k, v in list(a["by_api"].items())[:3])
+            apps.append(f"{code(a['package'] or a['uid'])} {a['mah']:.1f} ({apis})")
+        if apps:
+            out.append("**Top apps, mAh by API** " + " · ".join(apps))
+        out.append("")
+    return out
+
+
 def render_markdown(analysis: Any) -> str:
     h = facts.header(analysis)
     out: list[str] = [f"### Battery report: {md(h.device)}", ""]
@@ -67,6 +88,7 @@ def render_markdown(analysis: Any) -> str:
     out.append(f"**Findings** {c['high']} high · {c['medium']} medium · {c['low']} low · "
                f"{c['info']} info")
     out.append("")
+    out += _energy_lines(getattr(analysis, "energy", None))
 
     findings = facts.sorted_findings(analysis)
     serious = findings.filter(findings["severity"] != "info") if findings.height else findings
