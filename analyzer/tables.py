@@ -29,7 +29,9 @@ FINDINGS = table(
     ("severity", S, "high, medium, low or info"),
     ("kind", S, "excessive_wakelock, stuck_wakelock, excessive_wakeups, deferred_job, "
                 "abnormal_job_stops, alarm_deferral, sync_storm, long_foreground_service, "
-                "background_location, top_power_consumer, kernel_wakeup_reason, ..."),
+                "background_location, top_power_consumer, kernel_wakeup_reason, "
+                "screen_off_drain, awake_screen_off, kernel_wakelock, full_wakelock, "
+                "radio_active, ..."),
     ("title", S, "one line for a human"),
     ("package", S, ""), ("uid", I64, ""),
     ("api", S, "background API (DESIGN.md vocabulary)"),

@@ -1,5 +1,7 @@
 """The energy budget (passes/energy.py): it adds up on every corpus dump, and its figures
 match hand computations from the raw lines (quoted next to each assertion)."""
+# The hand-written dumps keep Android's long lines and trailing spaces (12+ power lines).
+# ruff: noqa: E501, W291
 
 from __future__ import annotations
 
