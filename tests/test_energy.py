@@ -159,8 +159,10 @@ def test_pixel7_15_checkin_usage_stats():
     # `9,0,l,kwl,"hal_bluetooth_lock",28685249,4,…`; `bt` screen off 182383724 ms, uptime
     # 31813264 ms.
     h = e["screen_off"]
-    assert h["kernel_wakelocks"][0] == {"name": "hal_bluetooth_lock", "ms": 28685249,
-                                        "count": 4}
+    k = h["kernel_wakelocks"][0]
+    assert (k["name"], k["ms"], k["count"]) == ("hal_bluetooth_lock", 28685249, 4)
+    # Awake time it explains: 28685249 × 182383724 / 182449198 of the 31813264 ms awake.
+    assert k["awake_share"] == pytest.approx(28685249 * 182383724 / 182449198 / 31813264)
     assert h["awake_share"] == pytest.approx(31813264 / 182383724)
     assert e["headline"].startswith("Awake 17 % of screen-off time, mostly kernel wakelock "
                                     "hal_bluetooth_lock (7h 58m")

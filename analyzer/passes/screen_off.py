@@ -111,6 +111,14 @@ def _health(ctx: Context) -> dict | None:
              .sort(["total_ms", "uid"], descending=[True, False]).head(TOP))
         fulls = [{"uid": u, "package": ctx.package_of(u), "ms": int(ms), "count": int(n or 0)}
                  for u, ms, n in f.iter_rows()]
+    kwl = _top(one_source(ctx.table("batterystats_kernel_wakelocks")), "name", kwl_exclude)
+    reasons = _top(one_source(ctx.table("batterystats_wakeup_reasons")), "reason")
+    for item in (*kwl, *reasons):
+        # The awake time it explains with the screen off: its time spread like the time on
+        # battery, capped at the screen-off awake time (a share of that awake time).
+        held = min(item["ms"] * off / battery, awake) if awake else None
+        item["screen_off_awake_ms"] = None if held is None else int(held)
+        item["awake_share"] = held / awake if awake else None
     b = budget(ctx)
     apps = [{"uid": a["uid"], "package": a["package"], "cpu_ms": a["cpu_ms"],
              "radio_mah": a["by_resource"].get("radio"), "mah": a["mah"]}
@@ -123,10 +131,7 @@ def _health(ctx: Context) -> dict | None:
         "drain_mah_per_h": mah / hours if mah else None, "capacity_mah": cap,
         "deep_doze_ms": s.get("deep_idle_ms"), "light_doze_ms": s.get("light_idle_ms"),
         "doze_entries": _doze_entries(ctx),
-        "kernel_wakelocks": _top(one_source(ctx.table("batterystats_kernel_wakelocks")),
-                                 "name", kwl_exclude),
-        "wakeup_reasons": _top(one_source(ctx.table("batterystats_wakeup_reasons")),
-                               "reason"),
+        "kernel_wakelocks": kwl, "wakeup_reasons": reasons,
         "long_holds": _long_holds(ctx), "full_wakelocks": fulls,
         "mobile_radio_active_ms": s.get("mobile_radio_active_ms"),
         "full_wakelock_ms": s.get("full_wakelock_ms"), "apps": apps,

@@ -95,12 +95,13 @@ def energy_view(analysis: Any) -> dict | None:
                      f"{(so.get('doze_entries') or {}).get('light', 0)} light"),
             ("Mobile radio active", duration_words(so.get("mobile_radio_active_ms"))),
         ]
-        for k in (so.get("kernel_wakelocks") or [])[:3]:
-            rows.append(("Kernel wakelock", f"{k['name']}: {duration_words(k['ms'])} "
-                                            f"({k['count']}×)"))
-        for w in (so.get("wakeup_reasons") or [])[:3]:
-            rows.append(("Wakeup reason", f"{w['reason']}: {duration_words(w['ms'])} "
-                                          f"({w['count']}×)"))
+        for label, key, items in (("Kernel wakelock", "name", so.get("kernel_wakelocks")),
+                                  ("Wakeup reason", "reason", so.get("wakeup_reasons"))):
+            for k in (items or [])[:3]:
+                share = k.get("awake_share")
+                rows.append((label, f"{k[key]}: {duration_words(k['ms'])} ({k['count']}×)"
+                             + (f", up to {_pct(share)} of the screen-off awake time"
+                                if share is not None else "")))
         for f in (so.get("full_wakelocks") or [])[:3]:
             rows.append(("Full wakelock", f"{f['package'] or f['uid']}: "
                                           f"{duration_words(f['ms'])}"))
