@@ -323,3 +323,27 @@ def test_hand_written_usage_stats_dumps(tmp_path, release):
     assert e["headline"].startswith("Awake 25 % of screen-off time, mostly kernel wakelock "
                                     "hal_bluetooth_lock")
     assert e["headline"].endswith("400 of 800 mAh lost with the screen off")
+
+
+def test_sunburst_escapes_input_strings():
+    """Package names come from the dump: escaped before Plotly (pseudo-HTML labels) and the
+    spec is safe inside <script> (format.script_json)."""
+    from wakescope.analyzer.format import script_json
+    from wakescope.analyzer.report.energy_view import sunburst_spec
+
+    evil = '<img src=x onerror=alert(1)></script>'
+    spec = sunburst_spec({
+        "total_mah": 100.0,
+        "components": [{"name": "screen", "mah": 40.0, "share": 0.4},
+                       {"name": "apps", "mah": 60.0, "share": 0.6},
+                       {"name": "unaccounted", "mah": 0.0, "share": 0.0}],
+        "apps": [{"package": evil, "uid": 10001, "mah": 60.0,
+                  "by_api": {"job_scheduler": 20.0, "unattributed": 40.0}}]})
+    trace = spec["data"][0]
+    assert "&lt;img src=x onerror=alert(1)&gt;&lt;/script&gt;" in trace["labels"]
+    assert evil not in trace["labels"]
+    # Parents carry at least their children's sum (branchvalues="total").
+    value = dict(zip(trace["ids"], trace["values"], strict=True))
+    assert value["total"] == 100.0 and value["c:apps"] == 60.0
+    assert value["a:10001"] == value["a:10001:job_scheduler"] + value["a:10001:unattributed"]
+    assert "</script" not in script_json(spec).lower()
