@@ -40,12 +40,14 @@ def _sorted(findings: list[dict]) -> pl.DataFrame:
     # Rounded to 9 significant digits: multi-threaded float sums differ in the last bits,
     # and the same input must give the same output on every run.
     df = FINDINGS.frame(findings).with_columns(
-        pl.col("value").round_sig_figs(9), pl.col("threshold").round_sig_figs(9))
+        pl.col("value").round_sig_figs(9), pl.col("threshold").round_sig_figs(9),
+        pl.col("energy_mah").round_sig_figs(9))
     rank = SEVERITY_RANK
     return (df.with_columns(pl.col("severity").replace_strict(rank, default=len(rank))
                             .alias("_rank"))
-            .sort(["_rank", "value", "kind", "id"], descending=[False, True, False, False],
-                  nulls_last=True)
+            # Within a severity, the energy a finding explains first (DESIGN principle 10).
+            .sort(["_rank", "energy_mah", "value", "kind", "id"],
+                  descending=[False, True, True, False, False], nulls_last=True)
             .drop("_rank"))
 
 
@@ -120,4 +122,15 @@ def analyse(cap: parsers.Capture, rules: Path | None = None) -> Analysis:
     out_tables["findings"] = findings
     out_tables["apps"] = apps
     return Analysis(capture=cap, tables=out_tables, findings=findings, apps=apps,
-                    period_ms=ctx.periods.battery_ms, coverage=cov)
+                    period_ms=ctx.periods.battery_ms, coverage=cov, energy=_energy(ctx))
+
+
+def _energy(ctx: Context) -> dict | None:
+    """The energy budget with its headline (passes.energy); None when the dump has none."""
+    try:
+        from wakescope.analyzer.passes.energy_report import report
+
+        return report(ctx)
+    except Exception as exc:
+        ctx.cap.diagnostics.error(SECTION, f"energy budget failed: {type(exc).__name__}: {exc}")
+        return None

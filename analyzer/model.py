@@ -59,6 +59,7 @@ class Analysis:
     apps: pl.DataFrame                # analyzer.tables.APPS
     period_ms: int | None             # stats period used for normalisation (time on battery)
     coverage: dict                    # attribution coverage (see attribution.coverage)
+    energy: dict | None = None        # passes.energy.budget: the energy budget + screen off
 
 
 @dataclass

@@ -38,7 +38,9 @@ FINDINGS = table(
     ("severity", S, "high, medium, low or info"),
     ("kind", S, "excessive_wakelock, stuck_wakelock, excessive_wakeups, deferred_job, "
                 "abnormal_job_stops, alarm_deferral, sync_storm, long_foreground_service, "
-                "background_location, top_power_consumer, kernel_wakeup_reason, ..."),
+                "background_location, top_power_consumer, kernel_wakeup_reason, "
+                "screen_off_drain, awake_screen_off, kernel_wakelock, full_wakelock, "
+                "radio_active, ..."),
     ("title", S, "one line for a human"),
     ("package", S, ""), ("uid", I64, ""),
     ("api", S, "background API (DESIGN.md vocabulary)"),
@@ -53,6 +55,8 @@ FINDINGS = table(
     ("recommendation_id", S, "id in knowledge/recommendations.toml"),
     ("recommendation", S, "what to change, naming the API"),
     ("doc_url", S, "link to the Android documentation for the recommendation"),
+    ("energy_mah", F64, "the battery drain the finding explains, mAh (docs/energy.md); null "
+                        "where not estimated"),
 )
 
 APPS = table(
@@ -68,6 +72,11 @@ APPS = table(
     ("syncs", I64, ""), ("sync_ms", I64, ""),
     ("foreground_service_ms", I64, ""),
     ("power_mah", F64, ""), ("power_share", F64, "share of apps' estimated power, 0–1"),
+    ("energy_share", F64, "power_mah as a share of the battery's measured loss, 0–1 "
+                          "(docs/energy.md)"),
+    ("cpu_ms", I64, "CPU time (user + kernel) over the app's processes, ms"),
+    ("radio_mah", F64, "mobile-radio energy in the power model's breakdown, mAh"),
+    ("gps_mah", F64, "GPS energy in the power model's breakdown, mAh"),
     ("apis", S, "APIs seen for this app, most time first"),
     ("findings", I64, "number of findings"),
     ("worst_severity", S, ""),
@@ -151,7 +160,28 @@ WAKEUP_CHAINS = table(
     ("cause_row", I64, "batterystats_history row of the cause"),
 )
 
-TABLES = {t.name: t for t in (FINDINGS, APPS, HISTORY_INTERVALS, WAKEUP_CHAINS)}
+ENERGY = table(
+    "energy",
+    "The energy budget as a tree, one row per node: the battery's measured loss (total), "
+    "device components, apps and `unaccounted` (components), each app (under apps) and the "
+    "background APIs that spent its energy (docs/energy.md).",
+    ("node", S, "path of the node: `total`, `total/<component>`, `total/apps/<uid>`, "
+                "`total/apps/<uid>/<api>`"),
+    ("parent", S, "the parent node (null for total)"),
+    ("level", S, "total, component, app or api"),
+    ("name", S, "component name (screen, cell, wifi, bluetooth, idle, cpu, gps, camera, "
+                "flashlight, apps, unaccounted, …), package, or api (`unattributed` for the "
+                "remainder no API explains)"),
+    ("package", S, "app and api rows: the uid's package"),
+    ("uid", I64, "app and api rows: the uid"),
+    ("api", S, "api rows: the background API"),
+    ("mah", F64, "mAh (unaccounted is negative when the power model over-counts)"),
+    ("share", F64, "mah / total mAh"),
+    ("method", S, "total: how the loss was measured (coulomb_counter, level_x_capacity, "
+                  "computed_drain); others: power model, residual, or the API split method"),
+)
+
+TABLES = {t.name: t for t in (FINDINGS, APPS, ENERGY, HISTORY_INTERVALS, WAKEUP_CHAINS)}
 
 
 def all_schemas() -> dict:

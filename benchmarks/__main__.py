@@ -24,12 +24,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
-STAGES = ("open", "parse", "load", "analyse", "report")
+STAGES = ("open", "parse", "load", "analyse", "energy", "report")
 CORPUS_DIRS = ("bugreports", "batterystats", "checkin", "jobscheduler", "alarm")
 
 # Targets (README.md). Stage keys match the stage labels; `parse:<section>` per section.
 TARGET_MS = {"parse:batterystats": 500, "parse:batterystats_checkin": 500,
-             "parse:jobscheduler": 100, "parse:alarm": 100, "analyse": 300}
+             "parse:jobscheduler": 100, "parse:alarm": 100, "analyse": 300, "energy": 50}
 CLI_TARGETS = {"info": (500, 300), "report": (1500, None)}  # (wall ms, peak RSS MB)
 CLI_TARGET_FILE = "bugreport-sailfish-OPM1.171019.021-2018-04-02-17-06-30.zip"
 
@@ -94,7 +94,7 @@ def measure(path: Path, repeat: int, stages: set[str]) -> dict:
                                repeat)
             add(label, ms, cpu, lines=sec.line_count)
     loaded = None
-    if stages & {"load", "analyse", "report"}:
+    if stages & {"load", "analyse", "energy", "report"}:
         if "load" in stages:
             ms, cpu, loaded = _best(lambda: parsers.load(path), repeat)
             add("load", ms, cpu)
@@ -109,6 +109,9 @@ def measure(path: Path, repeat: int, stages: set[str]) -> dict:
             add("analyse", ms, cpu)
         else:
             result = analyse(loaded)
+    if "energy" in stages and loaded is not None:
+        ms, cpu, _ = _best(_energy_stage(loaded), repeat)
+        add("energy", ms, cpu)
     if "report" in stages and result is not None:
         from wakescope.analyzer.report import write_html
 
@@ -120,6 +123,33 @@ def measure(path: Path, repeat: int, stages: set[str]) -> dict:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"file": str(path), "size_mb": round(path.stat().st_size / 1e6, 2), **info,
             "stages": rows, "peak_rss_mb": round(_rss_mb(usage), 1), "notes": notes}
+
+
+def _energy_stage(loaded):
+    """What the energy budget adds to a report (docs/energy.md): the energy and screen-off
+    passes, the headline and the sunburst spec, on a Context built once (attribution is the
+    analyse stage's), caches cleared before each run."""
+    from wakescope.analyzer.analysis import _periods
+    from wakescope.analyzer.attribution import attribute, uid_names
+    from wakescope.analyzer.knowledge import load_rules
+    from wakescope.analyzer.passes import energy, screen_off
+    from wakescope.analyzer.passes.context import Context
+    from wakescope.analyzer.passes.energy_report import report
+    from wakescope.analyzer.report.energy_view import sunburst_spec
+
+    rules = load_rules(None)
+    tables = attribute(loaded.tables, rules)
+    ctx = Context(cap=loaded, tables=tables, rules=rules, periods=_periods(loaded, tables),
+                  names=uid_names(tables, rules))
+
+    def run():
+        for key in ("_energy_budget", "_screen_off"):
+            ctx.__dict__.pop(key, None)
+        energy.run(ctx)
+        screen_off.run(ctx)
+        return sunburst_spec(report(ctx))
+
+    return run
 
 
 def run_worker(path: Path, repeat: int, stages: set[str]) -> dict:

@@ -93,6 +93,11 @@ def _per_day(ms: float, period: int) -> float:
     return round(ms / 3_600_000 * 86_400_000 / period, 2)
 
 
+# The energy findings (docs/energy.md) every batterystats file of the sample gives: the
+# screen-off drain, the awake share, the Bluetooth HAL kernel wakelock, the radio time.
+SCREEN_OFF_KINDS = ("screen_off_drain", "awake_screen_off", "kernel_wakelock", "radio_active")
+
+
 def scenarios(w: World, agg: Aggregates, releases: dict[str, dict]) -> dict:
     """The findings the capture is built to trigger, one app each, with the figures (from
     the Android 14 capture; `releases` lists what differs in each bug report)."""
@@ -126,6 +131,10 @@ def scenarios(w: World, agg: Aggregates, releases: dict[str, dict]) -> dict:
             "background_location": "com.example.geonotes",
             "top_power_consumer": "com.example.streamtv",
             "kernel_wakeup_reason": None,
+            "screen_off_drain": None,
+            "awake_screen_off": None,
+            "kernel_wakelock": None,
+            "radio_active": None,
         },
         "details": {
             "excessive_wakelock": {
@@ -178,18 +187,24 @@ def scenarios(w: World, agg: Aggregates, releases: dict[str, dict]) -> dict:
             "kernel_wakeup_reason": {
                 "reason": WR_MODEM, "count": modem[1], "share": round(modem[1] / resumes, 3),
                 "per_hour": round(modem[1] / hours, 1)},
+            "kernel_wakelock": {"name": "hal_bluetooth_lock", "ms": 9_000_000, "count": 14},
+            "screen_off_drain": {"screen_off_hours": round(
+                tl.overlap([(w.t0, w.end)], tl.subtract([(w.t0, w.end)], w.screen_iv))
+                / 3_600_000, 2)},
+            "awake_screen_off": {"kernel_wakelock": "hal_bluetooth_lock"},
+            "radio_active": {},
         },
         "files": {
             "bugreport-sample.zip": "all",
             "batterystats.txt": ["excessive_wakelock", "stuck_wakelock", "excessive_wakeups",
                                  "abnormal_job_stops", "sync_storm", "long_foreground_service",
                                  "background_location", "top_power_consumer",
-                                 "kernel_wakeup_reason"],
+                                 "kernel_wakeup_reason", *SCREEN_OFF_KINDS],
             "batterystats-checkin.txt": ["excessive_wakelock", "stuck_wakelock",
                                          "excessive_wakeups", "abnormal_job_stops",
                                          "sync_storm", "long_foreground_service",
                                          "background_location", "top_power_consumer",
-                                         "kernel_wakeup_reason"],
+                                         "kernel_wakeup_reason", *SCREEN_OFF_KINDS],
             "jobscheduler.txt": ["deferred_job", "abnormal_job_stops"],
             "alarm.txt": ["excessive_wakeups", "alarm_deferral"],
             **{r.zip_name: "all" for r in OTHER_RELEASES},

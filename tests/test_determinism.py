@@ -20,7 +20,7 @@ def test_two_runs_identical():
     first, second = _run(), _run()
     assert first == second
     doc = json.loads(first)
-    assert len(doc["findings"]) == 11
+    assert len(doc["findings"]) == 15   # 11 scenarios + 4 screen-off (docs/energy.md)
 
 
 def test_html_report_identical_across_runs():

@@ -79,24 +79,24 @@ def test_zip_layout(name):
 # name → (kind, sdk, release, device, manufacturer/model, [(section, first line, lines)])
 EXPECTED = {
     "bugreport-sample.zip": ("bugreport", 34, "14", "nova5", ("Acme", "Nova 5"), [
-        ("alarm", 140, 277), ("batterystats", 442, 6276), ("jobscheduler", 6772, 1012),
-        ("batterystats_checkin", 7791, 5914)]),
+        ("alarm", 140, 277), ("batterystats", 442, 6277), ("jobscheduler", 6773, 1012),
+        ("batterystats_checkin", 7792, 5915)]),
     # 16: header like 14 (`Android SDK version: 36`) plus `strict_run=`; 7 header lines more
     # in alarm (Feature Flags, Scheduled user wakeups), history format v2, no 14 `Preferred
     # constraints:` / pending `Tag:` lines in jobscheduler.
     "bugreport-sample-android16.zip": ("bugreport", 36, "16", "nova5", ("Acme", "Nova 5"), [
-        ("alarm", 140, 284), ("batterystats", 449, 6284), ("jobscheduler", 6787, 996),
-        ("batterystats_checkin", 7790, 5925)]),
+        ("alarm", 140, 284), ("batterystats", 449, 6285), ("jobscheduler", 6788, 996),
+        ("batterystats_checkin", 7791, 5926)]),
     # 12: no SDK line in the header (`SDK extension versions [r=2 s=2]`, no `Bootconfig:`),
     # so the SDK comes from getprop; 12's shorter alarm settings, jobscheduler without
     # 13/14 blocks (Preferred constraints, Uid proc states, Flexibility/Prefetch controllers).
     "bugreport-sample-android12.zip": ("bugreport", 31, "12", "nova5", ("Acme", "Nova 5"), [
-        ("alarm", 135, 278), ("batterystats", 438, 6253), ("jobscheduler", 6745, 855),
-        ("batterystats_checkin", 7607, 5909)]),
+        ("alarm", 135, 278), ("batterystats", 438, 6254), ("jobscheduler", 6746, 855),
+        ("batterystats_checkin", 7608, 5910)]),
     "batterystats.txt": ("batterystats", None, None, None, (None, None),
-                         [("batterystats", 1, 6276)]),
+                         [("batterystats", 1, 6277)]),
     "batterystats-checkin.txt": ("batterystats_checkin", 34, "14", None, (None, None),
-                                 [("batterystats_checkin", 1, 5914)]),
+                                 [("batterystats_checkin", 1, 5915)]),
     "jobscheduler.txt": ("jobscheduler", None, None, None, (None, None),
                          [("jobscheduler", 1, 1012)]),
     "alarm.txt": ("alarm", None, None, None, (None, None), [("alarm", 1, 277)]),
@@ -157,7 +157,7 @@ def test_scenarios_list_every_finding_kind_once():
         "bugreport-sample.zip": "14", "bugreport-sample-android16.zip": "16",
         "bugreport-sample-android12.zip": "12"}
     scenarios = data["scenarios"]
-    assert len(scenarios) == 11
+    assert len(scenarios) == 15   # 11 + the 4 device-level energy findings (docs/energy.md)
     packages = [p for p in scenarios.values() if p]
     assert len(packages) == len(set(packages)) == 10
     assert all(p.startswith("com.example.") for p in packages)
@@ -238,7 +238,7 @@ def test_android16_batterystats_alone_is_recognised(tmp_path):
     info = open_capture(path).summary()
     assert info["kind"] == "batterystats"
     assert [(s["name"], s["first_line"], s["line_count"]) for s in info["sections"]] == [
-        ("batterystats", 1, 6284)]
+        ("batterystats", 1, 6285)]
     loaded = parsers.load(path)
     assert loaded.diagnostics.unknown_total() == 0
     assert any("(v2 format)" in d.message for d in loaded.diagnostics.items)

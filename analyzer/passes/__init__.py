@@ -8,18 +8,20 @@ turns a failure into a diagnostic.
 
 from wakescope.analyzer.passes import (
     alarm_deferral,
+    energy,
     foreground_services,
     jobs,
     kernel,
     location,
     power,
+    screen_off,
     syncs,
     wakelocks,
     wakeups,
 )
 
 # The order findings are produced in (ties in the findings sort keep it).
-PASSES = (wakelocks, wakeups, jobs, alarm_deferral, syncs, foreground_services, location,
-          power, kernel)
+PASSES = (energy, wakelocks, wakeups, jobs, alarm_deferral, syncs, foreground_services, location,
+          power, kernel, screen_off)
 
 __all__ = ["PASSES"]

@@ -31,6 +31,25 @@ def _owner(df: pl.DataFrame, ctx: Context, uid_col: str = "uid") -> pl.DataFrame
     return df.with_columns(pkg.alias("package"), pl.col(uid_col).cast(_I64).alias("uid"))
 
 
+def _energy_part(ctx: Context) -> list[pl.DataFrame]:
+    """Per uid: CPU time, radio and GPS mAh, share of the measured loss (passes.energy)."""
+    from wakescope.analyzer.passes.energy import budget
+
+    b = budget(ctx)
+    if not b or not b["apps"]:
+        return []
+    rows = [{"package": a["package"], "uid": a["uid"],
+             "energy_share": a["mah"] / b["total_mah"],
+             "cpu_ms": None if a["cpu_ms"] is None else int(a["cpu_ms"]),
+             "radio_mah": a["by_resource"].get("radio"), "gps_mah": a["by_resource"].get("gps")}
+            for a in b["apps"] if a["package"]]
+    if not rows:
+        return []
+    return [pl.DataFrame(rows, schema={"package": pl.String, "uid": _I64,
+                                       "energy_share": pl.Float64, "cpu_ms": _I64,
+                                       "radio_mah": pl.Float64, "gps_mah": pl.Float64})]
+
+
 def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
     """The apps table (analyzer.tables.APPS) from the attributed tables and the findings."""
     parts: list[pl.DataFrame] = []
@@ -92,6 +111,7 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
             (pl.col("uid") % 100_000).replace_strict(ctx.name_map, default=None,
                                                      return_dtype=pl.String).alias("package"),
         ).filter(pl.col("package").is_not_null()))
+    parts.extend(_energy_part(ctx))
     if not parts:
         return APPS.empty()
     long = pl.concat(parts, how="diagonal_relaxed")
@@ -132,7 +152,8 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
                               "wakeup_alarms") if c in apps.columns)
     out = APPS.conform(apps).with_columns(
         pl.col(c).round_sig_figs(9) for c in ("partial_wakelock_ms_per_24h", "wakeups_per_hour",
-                                              "power_mah", "power_share"))
+                                              "power_mah", "power_share", "energy_share",
+                                              "radio_mah", "gps_mah"))
     # Ties broken by package so the same input always gives the same table.
     order = [pl.col("partial_wakelock_ms").fill_null(0), pl.col("wakeup_alarms").fill_null(0),
              pl.col("package")]

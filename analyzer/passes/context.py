@@ -117,7 +117,8 @@ class Context:
                 api: str | None, metric: str, value: float | None, unit: str,
                 threshold: str | None, basis: str, detail: str, evidence: list[dict],
                 recommendation_id: str | None, title: str, key: str = "",
-                threshold_value: float | None = None) -> dict:
+                threshold_value: float | None = None,
+                energy_mah: float | None = None) -> dict:
         """One finding row (analyzer.tables.FINDINGS), threshold and recommendation text
         filled from the knowledge file."""
         t = self.rules.thresholds.get(threshold or "", {})
@@ -134,6 +135,7 @@ class Context:
             "evidence": json.dumps(evidence, default=str),
             "recommendation_id": recommendation_id if rec else None,
             "recommendation": rec.get("text"), "doc_url": rec.get("doc_url"),
+            "energy_mah": None if energy_mah is None else float(energy_mah),
         }
 
 

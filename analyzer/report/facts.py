@@ -191,7 +191,8 @@ def blind_reasons(analysis: Analysis) -> list[str]:
 
 
 def sorted_findings(analysis: Analysis) -> pl.DataFrame:
-    """Findings worst first (severity, then the larger figure relative to its threshold)."""
+    """Findings worst first (severity, then the energy a finding explains, then the larger
+    figure relative to its threshold)."""
     f = analysis.findings
     if f.is_empty():
         return f
@@ -204,9 +205,11 @@ def sorted_findings(analysis: Analysis) -> pl.DataFrame:
         ratio = pl.col("value")
     else:
         ratio = pl.lit(0.0)
-    return (f.with_columns(_rank=rank, _ratio=ratio.cast(pl.Float64))
-             .sort(["_rank", "_ratio"], descending=[False, True], nulls_last=True)
-             .drop("_rank", "_ratio"))
+    energy = pl.col("energy_mah") if "energy_mah" in cols else pl.lit(None, pl.Float64)
+    return (f.with_columns(_rank=rank, _energy=energy, _ratio=ratio.cast(pl.Float64))
+             .sort(["_rank", "_energy", "_ratio"], descending=[False, True, True],
+                   nulls_last=True)
+             .drop("_rank", "_energy", "_ratio"))
 
 
 def sorted_apps(analysis: Analysis) -> pl.DataFrame:

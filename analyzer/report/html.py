@@ -62,6 +62,9 @@ def context(analysis: Analysis) -> dict:
     except Exception as exc:  # the rest of the report is still worth having
         wakeups = {"present": False, "tables": [], "summary": [], "checks": None,
                    "error": f"{type(exc).__name__}: {exc}"}
+    from wakescope.analyzer.report.energy_view import energy_view, sunburst_spec
+
+    energy_spec = sunburst_spec(analysis.energy)
     views = {
         "wakeups": wakeups,
         "wakelocks": wakelock_views(analysis),
@@ -76,6 +79,8 @@ def context(analysis: Analysis) -> dict:
         "timeline": tl,
         "timeline_error": timeline_error,
         "timeline_json": charts.script_json(spec) if spec else None,
+        "energy": energy_view(analysis),
+        "energy_json": charts.script_json(energy_spec) if energy_spec else None,
         "views": views,
         "diag": diagnostics_view(analysis),
         "api_colors": charts.API_COLORS,
@@ -110,8 +115,9 @@ def _render_parts(analysis: Analysis) -> tuple[str, str, bool]:
 
     ctx = context(analysis)
     marker = f"/*plotly-{secrets.token_hex(16)}*/"
-    chart = ctx["timeline_json"] is not None
-    ctx["timeline_json"] = Markup(ctx["timeline_json"]) if chart else None
+    chart = ctx["timeline_json"] is not None or ctx["energy_json"] is not None
+    for key in ("timeline_json", "energy_json"):
+        ctx[key] = Markup(ctx[key]) if ctx[key] is not None else None
     ctx["plotly_js"] = Markup(marker)
     page = _env().get_template("report.html.j2").render(**ctx)
     if not chart:

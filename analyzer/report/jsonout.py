@@ -31,6 +31,21 @@ def _rows(frame) -> list[dict]:
     return [] if frame is None or frame.is_empty() else frame.to_dicts()
 
 
+_APP_KEYS = ("package", "uid", "mah", "share", "by_resource", "by_api", "cpu_ms",
+             "partial_wakelock_ms", "method")
+
+
+def energy_json(energy: dict | None) -> dict | None:
+    """JSON `energy`: headline, total_mah, source, components, apps, caveats, screen_off."""
+    if not energy:
+        return None
+    keys = ("headline", "total_mah", "source", "source_words", "model", "modelled_mah",
+            "computed_drain_mah", "components", "caveats", "screen_off")
+    out = {k: energy.get(k) for k in keys}
+    out["apps"] = [{k: a.get(k) for k in _APP_KEYS} for a in energy.get("apps") or []]
+    return out
+
+
 def analysis_json(analysis: Analysis) -> dict:
     """One JSON-ready dict per analysis (`json.dumps` works on it without `default`)."""
     from wakescope import __version__
@@ -56,6 +71,7 @@ def analysis_json(analysis: Analysis) -> dict:
         "coverage": analysis.coverage,
         "findings": findings,
         "apps": _rows(facts.sorted_apps(analysis)),
+        "energy": energy_json(analysis.energy),
         "sections": [s.as_dict() for s in cap.sections],
         "diagnostics": cap.diagnostics.as_list(),
     })

@@ -43,6 +43,27 @@ def _api(api: str | None) -> str:
     return api_label(api) if api else "—"
 
 
+def _energy_lines(energy: dict | None) -> list[str]:
+    """The headline and the budget in two lines (docs/energy.md)."""
+    if not energy or not energy.get("headline"):
+        return []
+    out = [f"> **{md(energy['headline'], 240)}**", ""]
+    if energy.get("total_mah"):
+        parts = ", ".join(f"{md(c['name'])} {c['mah']:.1f} ({c['share'] * 100:.0f} %)"
+                          for c in energy["components"]
+                          if abs(c["mah"]) >= 0.05 or c["name"] in ("apps", "unaccounted"))
+        out.append(f"**Where it went** ({energy['total_mah']:.0f} mAh, "
+                   f"{md(energy.get('source_words') or energy.get('source'))}): {parts}  ")
+        apps = []
+        for a in energy.get("apps", [])[:3]:
+            apis = ", ".join(f"{md(k)} {v:.1f}" for k, v in list(a["by_api"].items())[:3])
+            apps.append(f"{code(a['package'] or a['uid'])} {a['mah']:.1f} ({apis})")
+        if apps:
+            out.append("**Top apps, mAh by API** " + " · ".join(apps))
+        out.append("")
+    return out
+
+
 def render_markdown(analysis: Analysis) -> str:
     h = facts.header(analysis)
     out: list[str] = [f"### Battery report: {md(h.device)}", ""]
@@ -72,6 +93,7 @@ def render_markdown(analysis: Analysis) -> str:
     if caveats:
         out += [f"> **Caveat** `{cv['code']}`: {md(cv['message'], 240)}  " for cv in caveats]
         out.append("")
+    out += _energy_lines(analysis.energy)
 
     findings = facts.sorted_findings(analysis)
     serious = findings.filter(findings["severity"] != "info") if findings.height else findings

@@ -125,6 +125,10 @@ def _api_breakdown(analysis: Analysis) -> dict[str, list[tuple[str, int]]]:
     return out
 
 
+def _mah(x: float | None) -> Cell:
+    return Cell("—" if x is None else f"{x:.2f} mAh", x if x is not None else "", "num")
+
+
 def apps_view(analysis: Analysis) -> TableView:
     a = facts.sorted_apps(analysis)
     total = a.height
@@ -135,7 +139,8 @@ def apps_view(analysis: Analysis) -> TableView:
         [("App", ""), ("Worst", ""), ("APIs · wakelock time by API", ""),
          ("Partial wakelock", "num"), ("Wakeup alarms", "num"), ("Jobs run", "num"),
          ("Jobs waiting", "num"), ("Syncs", "num"), ("FGS time", "num"),
-         ("Power", "num"), ("Findings", "num")],
+         ("Power", "num"), ("CPU", "num"), ("Radio", "num"), ("GPS", "num"),
+         ("Findings", "num")],
         total=total, empty="No per-app figures in this input.")
     for r in a.iter_rows(named=True):
         sev = r.get("worst_severity")
@@ -165,7 +170,13 @@ def apps_view(analysis: Analysis) -> TableView:
             _dur(r.get("foreground_service_ms")),
             _num2(Cell("—" if share is None else f"{100 * share:.1f} %",
                        share if share is not None else "", "num"),
-                  f"{fmt_num(r.get('power_mah'))} mAh" if r.get("power_mah") else None),
+                  f"{fmt_num(r.get('power_mah'))} mAh"
+                  + (f" · {100 * r['energy_share']:.1f} % of the loss"
+                     if r.get("energy_share") is not None else "")
+                  if r.get("power_mah") else None),
+            _dur(r.get("cpu_ms")),
+            _mah(r.get("radio_mah")),
+            _mah(r.get("gps_mah")),
             _num(r.get("findings")),
         ])
     view.prune_empty()

@@ -383,6 +383,9 @@ class Aggregates:
             ("PowerManagerService.Display", self.screen_on, self.screen_count),
             ("qrtr_rx_ws", int(n_resumes * 212), int(n_resumes * 1.4)),
             ("ipa_ws", 641_220, 5_912),
+            # A Bluetooth HAL wakeup source held for hours with the screen off (the
+            # kernel_wakelock scenario; the Pixel 7 15 capture holds one for 8 h).
+            ("hal_bluetooth_lock", 9_000_000, 14),
             ("alarmtimer", 88_410, sum(1 for a in w.alarms if a.wakeup)),
             ("smp2p-sleepstate", 61_307, 2_110),
             ("modem_ipc_rx", 233_908, self.wakeup_reasons.get("223 smp2p-modem", [0, 0])[1]),
