@@ -62,7 +62,8 @@ def history_tables(cap: parsers.Capture, tables: dict[str, pl.DataFrame],
     try:
         built = build_all(h.with_row_index("_row"), cap.meta, cap.clock)
     except Exception as exc:  # the history's derived tables must not stop the analysis
-        cap.diagnostics.error(SECTION, f"history intervals failed: {type(exc).__name__}: "
+        cap.diagnostics.error("analysis_failed", SECTION,
+                              f"history intervals failed: {type(exc).__name__}: "
                               f"{exc}")
         return {}
     return {"history_intervals": built.intervals, "wakeup_chains": built.chains}
@@ -132,5 +133,6 @@ def _energy(ctx: Context) -> dict | None:
 
         return report(ctx)
     except Exception as exc:
-        ctx.cap.diagnostics.error(SECTION, f"energy budget failed: {type(exc).__name__}: {exc}")
+        ctx.cap.diagnostics.error("analysis_failed", SECTION,
+                                  f"energy budget failed: {type(exc).__name__}: {exc}")
         return None

@@ -50,6 +50,11 @@ THRESHOLD_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "max_findings": (int, "at most this many findings of the kind"),
     "constraint_stops_low": (int, "stops by lost constraints alone count from this many "
                                   "(then a low finding)"),
+    "min_energy_share": (dict, "{level = share}: a level needs the finding to explain this "
+                               "share of the measured drain, else it steps down"),
+    "min_screen_off_h": (_NUMBER, "screen-off time shorter than this gives no rate"),
+    "exclude": (list, "names the check leaves out (platform wakelocks that only mirror "
+                      "others)"),
 }
 # The parameters each threshold's pass reads (beyond value, unit, comparison, source, url,
 # severity_source), so a key that no pass reads is refused where it is written.
@@ -65,6 +70,12 @@ THRESHOLD_PARAMS: dict[str, frozenset[str]] = {
     "background_location": frozenset({"severity", "skip_below_h"}),
     "top_power_consumer": frozenset({"severity", "max_findings"}),
     "kernel_wakeup_reason": frozenset({"severity", "max_findings", "skip_below_h"}),
+    "screen_off_drain": frozenset({"severity", "min_energy_share", "min_screen_off_h"}),
+    "awake_screen_off": frozenset({"severity", "min_energy_share", "min_screen_off_h"}),
+    "kernel_wakelock": frozenset({"severity", "min_energy_share", "max_findings",
+                                  "min_screen_off_h", "exclude"}),
+    "full_wakelock": frozenset({"severity", "min_energy_share"}),
+    "radio_active": frozenset({"severity", "min_energy_share", "min_period_h"}),
 }
 _COMMON_KEYS = frozenset({"value", "unit", "comparison", "source", "url", "severity_source"})
 _REC_REQUIRED = {"text": str, "api": str, "doc_url": str, "source": str}

@@ -157,12 +157,13 @@ def render_markdown(analysis: Analysis) -> str:
     from wakescope import __version__
 
     out.append(f"_wakescope {__version__}{src}; full detail in the HTML report._")
+    out = "\n".join(out).split("\n")  # an item may hold several lines
     if len(out) > MAX_LINES:  # never longer than a ticket comment should be
         out = [*out[: MAX_LINES - 1], "_(summary truncated)_"]
     return "\n".join(out) + "\n"
 
 
-def _wakeups(analysis: Any) -> list[str]:
+def _wakeups(analysis: Analysis) -> list[str]:
     """"What woke the device": the summary line and the top wakeup causes."""
     from wakescope.analyzer.report.wakeup_view import wakeup_view
 
