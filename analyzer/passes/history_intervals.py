@@ -72,9 +72,9 @@ def _rows(history: pl.DataFrame) -> pl.DataFrame:
     # CPU-awake span of each record: sleeps in earlier records (a record's `-running` item
     # comes before its events, which still belong to the span it ends).
     n_sleep = sleep.cast(pl.Int64)
-    h = h.with_columns((n_sleep.cum_sum() - n_sleep).alias("_awake"))
+    new_record = (pl.col("seq") != pl.col("seq").shift(1)).fill_null(True)
     return h.with_columns(
-        pl.col("_awake").min().over("seq"),
+        pl.when(new_record).then(n_sleep.cum_sum() - n_sleep).forward_fill().alias("_awake"),
         bound.alias("_is_bound"),
         (bound & name.is_in(["start", "reset"])).cast(pl.Int64).cum_sum().alias("_boot"),
         pl.when(sleep).then(pl.col("_i")).backward_fill().alias("_sleep"),
