@@ -153,8 +153,8 @@ def utc_from_local_expr(local: pl.Expr, zone: Zone) -> pl.Expr:
 @dataclass
 class HistoryClock:
     """Per history row (`_i` order): offset_ms, utc_ms, local_ms (device wall time, real
-    zone rules), elapsed_ms, on_battery_ms (cumulative on-battery time before it), plus the
-    clock changes and the zone."""
+    zone rules), elapsed_ms, on_battery_ms and screen_off_ms (cumulative on-battery and
+    screen-off on-battery time before it), plus the clock changes and the zone."""
 
     frame: pl.DataFrame
     changes: pl.DataFrame = field(default_factory=pl.DataFrame)
@@ -226,12 +226,18 @@ def history_clock(h: pl.DataFrame, meta: Any = None, clock: Any = None) -> Histo
         _plugged=plug.forward_fill().fill_null(False),
         _dur=(pl.col("offset_ms").shift(-1) - pl.col("offset_ms")).clip(lower_bound=0)
         .fill_null(0),
+        _screen=pl.when((kind == "state") & (name == "screen"))
+        .then(pl.col("transition") == "start").forward_fill().fill_null(False),
     ).with_columns(
         _batt=pl.col("_dur") * (~pl.col("_plugged")).cast(pl.Int64),
-    ).with_columns(on_battery_ms=pl.col("_batt").cum_sum() - pl.col("_batt"))
+    ).with_columns(
+        _off=pl.col("_batt") * (~pl.col("_screen")).cast(pl.Int64),
+    ).with_columns(on_battery_ms=pl.col("_batt").cum_sum() - pl.col("_batt"),
+                   screen_off_ms=pl.col("_off").cum_sum() - pl.col("_off"))
     changes = _clock_changes(f)
     return HistoryClock(f.select("_i", "_row", "seq", "offset_ms", "utc_ms", "local_ms",
-                                 "elapsed_ms", "on_battery_ms"), changes, zone, source, axis)
+                                 "elapsed_ms", "on_battery_ms", "screen_off_ms"), changes, zone,
+                        source, axis)
 
 
 def _mapped(f: pl.DataFrame, col: str, is_anchor: pl.Expr, last_boot: int) -> pl.Expr:

@@ -48,7 +48,10 @@ def test_timeline_lanes_from_history_intervals():
 
 def test_what_woke_the_device_sailfish_8_1():
     a = analyse(parsers.load(corpus_path(BUGREPORTS["sailfish_8_1"])))
-    text = section_text(render_html(a), "wakeups")
+    page = render_html(a)
+    # The header's capture time names its zone (getprop persist.sys.timezone).
+    assert "captured 2018-04-02 17:06:30 UTC-07:00 (America/Los_Angeles)" in page
+    text = section_text(page, "wakeups")
     # 260 `+running` lines in the human form of this history, the first being the reset
     # record's state; one (+6h35m29s474ms) also has `+screen`; screen off on battery 9h 34m
     # (batterystats_summary: 34,475,819 ms).

@@ -1,4 +1,6 @@
 """Battery-history timelines shared by passes: who held the wakelock when, screen and plug.
+(The wakelock figures the passes read come from `history_intervals`:
+passes/history_intervals.first_holder_screen_off and longwakes.)
 
 The history names one wakelock per interval (the one that took the device's wakelock
 state from off to on; AOSP BatteryStatsImpl only records later ones with full wake history
@@ -61,46 +63,3 @@ def timeline(history: pl.DataFrame) -> Timeline | None:
     battery = int((h["dur"] * h["on_battery"]).sum())
     return Timeline(h.select("_row", "seq", "offset_ms", "dur", "on_battery", "screen_off",
                              "cum_off", "holder_row", "held"), holders, battery, span)
-
-
-def first_holder_screen_off(tl: Timeline) -> pl.DataFrame:
-    """Screen-off, on-battery time of wakelock intervals per opening (uid, tag, api)."""
-    seg = tl.rows.filter(pl.col("held") & pl.col("screen_off") & (pl.col("dur") > 0))
-    joined = seg.join(tl.holders, on="holder_row", how="inner")
-    keys = [c for c in ("uid", "tag", "api", "owner_package") if c in joined.columns]
-    return joined.group_by(keys).agg(
-        pl.col("dur").sum().alias("screen_off_ms"),
-        pl.col("holder_row").unique().sort().alias("rows"),
-    )
-
-
-def longwakes(history: pl.DataFrame, tl: Timeline) -> pl.DataFrame:
-    """`+longwake` … `-longwake` intervals per (uid, tag): start/end offset, duration,
-    screen-off on-battery part, and whether still open at the end of the history."""
-    ev = history.filter((pl.col("kind") == "event") & (pl.col("name") == "longwake")
-                        & pl.col("transition").is_in(["start", "stop"]))
-    if ev.is_empty():
-        return pl.DataFrame()
-    ev = ev.join(tl.rows.select("_row", "cum_off"), on="_row", how="left").sort(["seq", "_row"])
-    ev = ev.with_columns(
-        pl.col("transition").shift(-1).over("uid", "tag").alias("_next_tr"),
-        pl.col("offset_ms").shift(-1).over("uid", "tag").alias("_next_off"),
-        pl.col("cum_off").shift(-1).over("uid", "tag").alias("_next_cum"),
-        pl.col("_row").shift(-1).over("uid", "tag").alias("_next_row"),
-    ).filter(pl.col("transition") == "start")
-    last = tl.rows.tail(1)
-    end_off = int(last["offset_ms"][0]) if last.height else None
-    end_cum = int(last["cum_off"][0]) if last.height else None
-    # The next longwake event of the same (uid, tag) ends the interval (normally its stop).
-    closed = pl.col("_next_tr").is_not_null()
-    extra = [c for c in ("api", "component", "rule", "owner_package") if c in ev.columns]
-    return ev.select(
-        "uid", "tag", *extra,
-        pl.col("_row").alias("start_row"),
-        pl.when(closed).then(pl.col("_next_row")).alias("stop_row"),
-        pl.col("offset_ms").alias("start_ms"),
-        pl.when(closed).then(pl.col("_next_off")).otherwise(pl.lit(end_off)).alias("end_ms"),
-        (~closed.fill_null(False)).alias("open"),
-        (pl.when(closed).then(pl.col("_next_cum")).otherwise(pl.lit(end_cum))
-         - pl.col("cum_off")).alias("screen_off_ms"),
-    ).with_columns((pl.col("end_ms") - pl.col("start_ms")).alias("duration_ms"))

@@ -72,9 +72,9 @@ def _rows(history: pl.DataFrame) -> pl.DataFrame:
     # CPU-awake span of each record: sleeps in earlier records (a record's `-running` item
     # comes before its events, which still belong to the span it ends).
     n_sleep = sleep.cast(pl.Int64)
-    h = h.with_columns((n_sleep.cum_sum() - n_sleep).alias("_awake"))
+    new_record = (pl.col("seq") != pl.col("seq").shift(1)).fill_null(True)
     return h.with_columns(
-        pl.col("_awake").min().over("seq"),
+        pl.when(new_record).then(n_sleep.cum_sum() - n_sleep).forward_fill().alias("_awake"),
         bound.alias("_is_bound"),
         (bound & name.is_in(["start", "reset"])).cast(pl.Int64).cum_sum().alias("_boot"),
         pl.when(sleep).then(pl.col("_i")).backward_fill().alias("_sleep"),
@@ -284,7 +284,8 @@ def _build(h: pl.DataFrame, meta: Any, clock: Any) -> tuple[pl.DataFrame, Histor
         if c not in spans.columns:
             spans = spans.with_columns(pl.lit(None, t).alias(c))
     spans = _close(spans.select(_OUT), h)
-    t = hc.frame.select("_i", "offset_ms", "utc_ms", "elapsed_ms", "_row", "on_battery_ms")
+    t = hc.frame.select("_i", "offset_ms", "utc_ms", "elapsed_ms", "_row", "on_battery_ms",
+                        "screen_off_ms")
     s = spans.join(t.rename(lambda c: "s_" + c), left_on="s_i", right_on="s__i", how="left")
     s = s.join(t.rename(lambda c: "e_" + c), left_on="e_i", right_on="e__i", how="left")
     s = s.join(_history_packages(h), on="uid", how="left")
@@ -300,6 +301,8 @@ def _build(h: pl.DataFrame, meta: Any, clock: Any) -> tuple[pl.DataFrame, Histor
         closed_by="closed_by", opened_by="opened_by",
         start_offset_ms="s_offset_ms", end_offset_ms="e_offset_ms",
         on_battery_ms=(pl.col("e_on_battery_ms") - pl.col("s_on_battery_ms"))
+        .clip(lower_bound=0),
+        screen_off_ms=(pl.col("e_screen_off_ms") - pl.col("s_screen_off_ms"))
         .clip(lower_bound=0),
         start_row="s__row", end_row="e__row",
     ).sort(["start_offset_ms", "kind", "uid", "tag"], nulls_last=True)
@@ -364,3 +367,52 @@ def clock_of(history: pl.DataFrame, meta: Any = None, clock: Any = None
             history.columns):
         return None
     return history_clock(_rows(history), meta, clock)
+
+
+# ---------------------------------------------------------------------------------------
+# What the passes read: the wakelock figures, from the intervals.
+# ---------------------------------------------------------------------------------------
+
+
+def first_holder_screen_off(intervals: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
+    """Screen-off, on-battery time of the wakelock state per opening (uid, tag, api,
+    owner_package), with the history rows that opened it."""
+    if "screen_off_ms" not in intervals.columns:
+        return pl.DataFrame(schema={"uid": pl.Int64, "tag": pl.String, "api": pl.String,
+                                    "owner_package": pl.String, "screen_off_ms": pl.Int64,
+                                    "rows": pl.List(pl.Int64)})
+    iv = intervals.filter((pl.col("kind") == "wakelock_state") & (pl.col("screen_off_ms") > 0))
+    cols = [c for c in ("_row", "owner_package") if c in history.columns]
+    if "owner_package" in cols:
+        iv = iv.join(history.select(cols).rename({"_row": "start_row"}).with_columns(
+            pl.col("start_row").cast(pl.Int64)), on="start_row", how="left")
+    else:
+        iv = iv.with_columns(pl.lit(None, pl.String).alias("owner_package"))
+    return iv.group_by("uid", "tag", "api", "owner_package").agg(
+        pl.col("screen_off_ms").sum(),
+        pl.col("start_row").unique().sort().alias("rows"),
+    )
+
+
+def longwakes(intervals: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
+    """`+longwake` … `-longwake` intervals (a wakelock held over 60 s, AOSP
+    PowerManagerService) per (uid, tag): rows, offsets, duration, screen-off on-battery
+    part, and whether its release is missing (`open`)."""
+    if "closed_by" not in intervals.columns:
+        return pl.DataFrame()
+    # A stop whose start predates the history is not a measured hold.
+    iv = intervals.filter((pl.col("kind") == "longwake") & (pl.col("opened_by") == "start"))
+    if iv.is_empty():
+        return pl.DataFrame()
+    extra = [c for c in ("component", "rule", "owner_package") if c in history.columns]
+    if extra:
+        iv = iv.join(history.select(pl.col("_row").cast(pl.Int64).alias("start_row"), *extra),
+                     on="start_row", how="left")
+    released = pl.col("closed_by") == "release"
+    return iv.select(
+        "uid", "tag", "api", *extra, "start_row",
+        pl.when(released & (pl.col("opened_by") == "start")).then(pl.col("end_row"))
+        .alias("stop_row"),
+        pl.col("start_offset_ms").alias("start_ms"), pl.col("end_offset_ms").alias("end_ms"),
+        (~released).alias("open"), "closed_by", "screen_off_ms", "duration_ms",
+    )

@@ -31,9 +31,12 @@ from wakescope.analyzer.passes.context import (
     summary_evidence,
     uid_text,
 )
-from wakescope.analyzer.passes.history import first_holder_screen_off, longwakes
+from wakescope.analyzer.passes.history_intervals import first_holder_screen_off, longwakes
 
 _OWN_APIS = ("wakelock", "unknown", "broadcast")
+# How a long hold without its `-longwake` was closed (history_intervals.closed_by).
+CLOSED_WORDS = {"cpu_sleep": "the next CPU sleep", "reset": "a stats reset",
+                "shutdown": "a shutdown", "reboot": "a reboot"}
 
 
 def rule_recommendation(ctx: Context, rule_id: str | None, fallback: str) -> str:
@@ -82,8 +85,9 @@ def _history_figures(ctx: Context, exempt: list[str]):
     h, tl = ctx.history_timeline
     if tl is None or tl.holders.is_empty():
         return None, None, None
-    first = first_holder_screen_off(tl).filter(~pl.col("api").is_in(exempt))
-    lw = longwakes(h, tl)
+    iv = ctx.table("history_intervals")
+    first = first_holder_screen_off(iv, h).filter(~pl.col("api").is_in(exempt))
+    lw = longwakes(iv, h)
     return tl, first, lw
 
 
@@ -256,7 +260,7 @@ def stuck(ctx: Context) -> list[dict]:
     out: list[dict] = []
     covered: set[tuple] = set()
     h, tl = ctx.history_timeline or (None, None)
-    lw = longwakes(h, tl) if tl is not None else pl.DataFrame()
+    lw = longwakes(ctx.table("history_intervals"), h) if tl is not None else pl.DataFrame()
     if lw.height:
         best = (lw.filter(app_uid_expr())
                 .sort(["duration_ms", "uid", "tag"], descending=[True, False, False])
@@ -270,8 +274,10 @@ def stuck(ctx: Context) -> list[dict]:
             if sev is None:
                 continue
             pkg = ctx.package_of(r["uid"])
-            state = ("still held when the history ends" if r["open"]
-                     else "then released")
+            state = ("then released" if not r["open"] else
+                     "still held when the history ends" if r["closed_by"] == "end_of_history"
+                     else f"no release recorded, so counted up to "
+                          f"{CLOSED_WORDS.get(r['closed_by'], r['closed_by'])}")
             detail = (f"{r['tag']} ({r['api']}) was held for {fmt_ms(r['duration_ms'])} in one "
                       f"hold, {state}; the platform flags a wakelock as long after 60 s, so "
                       f"the hold began about a minute earlier. {r['n']} long hold(s) of this "

@@ -41,9 +41,16 @@ def knowledge() -> dict:
 
 
 def _classify(expr: pl.Expr, entries: list[dict], key: str) -> pl.Expr:
-    out = pl.lit(None, pl.String)
-    for e in reversed(entries):
-        out = pl.when(expr.str.contains(e["pattern"])).then(pl.lit(e[key])).otherwise(out)
+    """`entries[i][key]` of the first entry whose pattern matches (null when none does)."""
+    return _match(expr, entries).replace_strict(
+        {i: e[key] for i, e in enumerate(entries)}, default=None, return_dtype=pl.String)
+
+
+def _match(expr: pl.Expr, entries: list[dict]) -> pl.Expr:
+    """Index of the first entry whose pattern matches `expr`."""
+    out = pl.lit(None, pl.Int32)
+    for i, e in reversed(list(enumerate(entries))):
+        out = pl.when(expr.str.contains(e["pattern"])).then(pl.lit(i, pl.Int32)).otherwise(out)
     return out
 
 
@@ -57,9 +64,14 @@ def _candidates(h: pl.DataFrame) -> pl.DataFrame:
     work = (kind == "event") & name.is_in(["job", "sync"]) & (tr == "start")
     alarm = (kind == "event") & (name == "alarm") & tr.is_in(["start", "instant"])
     ap = (kind == "event") & (name == "wakeupap")
-    c = h.filter(holder | ewl | work | alarm | ap)
-    tag_kind = _classify(tag, k.get("tag_cause", []), "cause_kind")
-    tag_api = _classify(tag, k.get("tag_cause", []), "api")
+    entries = k.get("tag_cause", [])
+    c = h.filter(holder | ewl | work | alarm | ap).with_columns(
+        _tc=pl.when(holder | ewl).then(_match(tag, entries)))
+    tag_kind = pl.col("_tc").replace_strict(
+        {i: e["cause_kind"] for i, e in enumerate(entries)}, default=None,
+        return_dtype=pl.String)
+    tag_api = pl.col("_tc").replace_strict(
+        {i: e["api"] for i, e in enumerate(entries)}, default=None, return_dtype=pl.String)
     is_wl = holder | ewl
     return c.with_columns(
         cause_kind=pl.when(is_wl).then(pl.coalesce(tag_kind, pl.lit("wakelock")))
@@ -88,15 +100,17 @@ def build(h: pl.DataFrame, hc: HistoryClock, packages: pl.DataFrame | None = Non
     kind, name, tr = pl.col("kind"), pl.col("name"), pl.col("transition")
     screen = pl.when((kind == "state") & (name == "screen")).then(tr == "start")
     # The screen state a record leaves (its `+screen` item may follow its `+running`).
+    last_of_record = (pl.col("seq") != pl.col("seq").shift(-1)).fill_null(True)
     h = h.with_columns(_screen=screen.forward_fill().fill_null(False)).with_columns(
-        pl.col("_screen").last().over("seq"))
+        pl.when(last_of_record).then(pl.col("_screen")).backward_fill())
     reasons = h.filter(kind == "wake_reason").with_columns(
         _reason=pl.coalesce(pl.col("tag"), pl.col("value")))
     is_abort = pl.col("_reason").fill_null("").str.starts_with("Abort:")
     # The first record after a reset or boot prints the whole state: its `+running` is
     # the state then, not a wakeup.
-    first = pl.col("seq") == pl.col("seq").filter(kind != "marker").min().over("_boot")
-    runs = h.filter((kind == "state") & (name == "running") & (tr == "start") & ~first)
+    firsts = h.filter(kind != "marker").group_by("_boot").agg(pl.col("seq").min())
+    runs = h.filter((kind == "state") & (name == "running") & (tr == "start")).join(
+        firsts, on=["_boot", "seq"], how="anti")
     if runs.height:
         wakes = runs
     elif reasons.filter(~is_abort).height:

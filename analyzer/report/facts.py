@@ -151,7 +151,7 @@ def header(analysis: Analysis) -> Header:
         release=meta.release,
         sdk=meta.sdk,
         capture_local=capture_local.replace("T", " ") if capture_local else None,
-        utc_offset=fmt_offset(meta.utc_offset_min),
+        utc_offset=_zone_words(meta.timezone, meta.utc_offset_min, capture_local),
         capture_utc=meta.capture_utc,
         source=cap.source,
         kind=cap.kind,
@@ -237,3 +237,12 @@ def severity_at_least(findings: pl.DataFrame, level: str) -> int:
     if findings.is_empty() or "severity" not in findings.columns:
         return 0
     return sum(1 for s in findings.get_column("severity").to_list() if at_least(s, level))
+
+
+def _zone_words(zone: str | None, offset_min: int | None, local: str | None) -> str:
+    """The zone a device-local time is in: `UTC−07:00 (America/Los_Angeles)`, `UTC+08:00`,
+    or that it is unknown."""
+    off = fmt_offset(offset_min)
+    if off:
+        return f"{off} ({zone})" if zone else off
+    return "(device local time, zone unknown)" if local else ""

@@ -4,10 +4,9 @@ source held, and where the history's intervals disagree with the stats-since-cha
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 
+from wakescope.analyzer.model import Analysis
 from wakescope.analyzer.report import facts
 from wakescope.analyzer.report.cells import (
     ROW_LIMIT,
@@ -27,18 +26,17 @@ CAUSE_WORDS = {"alarm": "alarm", "job": "job", "sync": "sync", "fcm": "FCM messa
                "none": "nothing (kernel only)"}
 
 
-def _clock(analysis: Any):
+def _clock(analysis: Analysis):
     from wakescope.analyzer.passes.history_intervals import clock_of
 
-    cap = getattr(analysis, "capture", None)
+    cap = analysis.capture
     h = facts.table(analysis, "batterystats_history")
     if h.is_empty():
         return None
-    return clock_of(h.with_row_index("_row"), getattr(cap, "meta", None),
-                    getattr(cap, "clock", None))
+    return clock_of(h.with_row_index("_row"), cap.meta, cap.clock)
 
 
-def wakeup_view(analysis: Any) -> dict:
+def wakeup_view(analysis: Analysis) -> dict:
     """Everything the section shows; `present` False when the input has no wakeups."""
     from wakescope.analyzer.passes.history_intervals import check_aggregates
     from wakescope.analyzer.passes.wakeup_chains import per_app
@@ -47,7 +45,7 @@ def wakeup_view(analysis: Any) -> dict:
     out: dict = {"present": False, "tables": [], "summary": [], "checks": None, "error": None}
     iv = facts.table(analysis, "history_intervals")
     if iv.height and "on_battery_ms" in iv.columns:
-        out["checks"] = _checks_view(check_aggregates(iv, getattr(analysis, "tables", {}) or {}))
+        out["checks"] = _checks_view(check_aggregates(iv, analysis.tables))
     if chains.is_empty() or "event" not in chains.columns:
         return out
     hc = _clock(analysis)
