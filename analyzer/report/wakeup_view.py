@@ -119,7 +119,7 @@ def wakeup_view(analysis: Analysis) -> dict:
     return out
 
 
-def _zone_words(hc: Any) -> str:
+def _zone_words(hc) -> str:
     if hc is None:
         return "device time"
     if hc.axis == "utc":
@@ -131,7 +131,7 @@ def _zone_words(hc: Any) -> str:
     return "device local time, zone unknown"
 
 
-def _screen_off_battery_ms(iv: pl.DataFrame, hc: Any) -> int:
+def _screen_off_battery_ms(iv: pl.DataFrame, hc) -> int:
     """On-battery history time minus its screen-on part."""
     if hc is None or hc.frame.is_empty():
         return 0
