@@ -65,8 +65,8 @@ def run_passes(ctx: Context, passes=PASSES) -> list[dict]:
 def analyse(cap: parsers.Capture, rules: Path | None = None) -> Analysis:
     """Attribute the capture's rows, run every pass, and build the findings and apps tables.
 
-    Raises `wakescope.analyzer.knowledge.RulesError` (an `InputError`) when `rules` is not a valid rules
-    file; never raises for content.
+    Raises `wakescope.analyzer.knowledge.RulesError` (an `InputError`) when `rules` is not a
+    valid rules file; never raises for content.
     """
     ruleset: RuleSet = load_rules(rules)
     try:
