@@ -1,7 +1,7 @@
 """Capture → Analysis: attribute every row to its API, run the passes, build findings/apps.
 
-    >>> import parsers
-    >>> from analyzer.analysis import analyse
+    >>> from wakescope import parsers
+    >>> from wakescope.analyzer.analysis import analyse
     >>> result = analyse(parsers.load("bugreport.zip"))
     >>> result.findings.select("severity", "kind", "package", "value", "unit")
 """
@@ -85,8 +85,8 @@ def run_passes(ctx: Context, passes=PASSES) -> list[dict]:
 def analyse(cap: parsers.Capture, rules: Path | None = None) -> Analysis:
     """Attribute the capture's rows, run every pass, and build the findings and apps tables.
 
-    Raises `analyzer.rules.RulesError` (an `InputError`) when `rules` is not a valid rules
-    file; never raises for content.
+    Raises `wakescope.analyzer.knowledge.RulesError` (an `InputError`) when `rules` is not a
+    valid rules file; never raises for content.
     """
     ruleset: RuleSet = load_rules(rules)
     try:

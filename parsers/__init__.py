@@ -1,6 +1,6 @@
 """wakescope parsers: any Android bug report or dumpsys dump → a `Capture` of Polars tables.
 
-    >>> import parsers
+    >>> from wakescope import parsers
     >>> cap = parsers.load("bugreport.zip")
     >>> cap.meta.sdk, sorted(cap.tables)
 """

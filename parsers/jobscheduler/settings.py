@@ -39,14 +39,7 @@ def parse_settings(src: BlockInput, start: int, end: int) -> list[dict]:
     stack: list[tuple[int, str]] = [(_indent(lines[start]), "Settings")]
     batch_rows = 0
     batch_line = None
-    for i in range(start + 1, end):
-        raw = lines[i]
-        s = raw.strip()
-        if not s:
-            continue
-        ind = _indent(raw)
-        while len(stack) > 1 and ind <= stack[-1][0]:
-            stack.pop()
+    for i, s, ind in _nested(lines, start, end, stack):
         if _BATCH_ROW.match(s):  # Samsung [BatchNetworkJob] history rows at column 0
             batch_rows += 1
             batch_line = batch_line or first_line + i
@@ -99,14 +92,7 @@ def parse_kv_block(src: BlockInput, start: int, end: int, name: str) -> list[dic
     lines, first_line, unknown = src.lines, src.first_line, src.unknown
     rows: list[dict] = []
     stack: list[tuple[int, str]] = [(_indent(lines[start]), name)]
-    for i in range(start + 1, end):
-        raw = lines[i]
-        s = raw.strip()
-        if not s:
-            continue
-        ind = _indent(raw)
-        while len(stack) > 1 and ind <= stack[-1][0]:
-            stack.pop()
+    for i, s, ind in _nested(lines, start, end, stack):
         if _HEADING.match(s):
             stack.append((ind, s[:-1].strip()))
             continue
@@ -131,6 +117,20 @@ def state_row(s: str, line_no: int) -> dict | None:
         key, _, value = s.partition("=")
         pair = (key.strip(), value.strip())
     return _row("state", pair[0], pair[1], line_no) if pair else None
+
+
+def _nested(lines: list[str], start: int, end: int, stack: list[tuple[int, str]]):
+    """(index, stripped text, indent) of the non-blank lines after the header at `start`,
+    with `stack` (indent, heading) popped back to the line's own heading."""
+    for i in range(start + 1, end):
+        raw = lines[i]
+        s = raw.strip()
+        if not s:
+            continue
+        ind = _indent(raw)
+        while len(stack) > 1 and ind <= stack[-1][0]:
+            stack.pop()
+        yield i, s, ind
 
 
 def _row(group: str, key: str, value: str, line_no: int | None) -> dict:
