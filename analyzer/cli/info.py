@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from wakescope.analyzer.cli.app import INPUT_HELP, app, state
-from wakescope.analyzer.format import duration_clock
+from wakescope.analyzer.format import duration_clock, plain, plain_lines
 
 
 def format_info(summary: dict) -> str:
@@ -73,11 +73,11 @@ def info(
             failed += 1
             if state["debug"]:
                 raise
-            typer.echo(f"wakescope: {exc}", err=True)
+            typer.echo(f"wakescope: {plain(exc)}", err=True)
             continue
         results.append(cap.summary())
         if not as_json:
-            typer.echo(format_info(results[-1]))
+            typer.echo(plain_lines(format_info(results[-1])))
     if as_json:
         typer.echo(json.dumps(results if len(inputs) > 1 else (results or [None])[0],
                               indent=2, default=str))

@@ -100,8 +100,8 @@ def render_fleet_html(summary: FleetSummary, top: int = 25) -> str:
 
 def write_fleet_index(summary: FleetSummary, path: str | os.PathLike) -> Path:
     """Write index.html (links to reports are relative to its folder)."""
-    from wakescope.analyzer.batch.records import _atomic_write
+    from wakescope.analyzer.outputs import write_atomic
 
     target = Path(path)
-    _atomic_write(target, render_fleet_html(summary).encode("utf-8"))
+    write_atomic(target, render_fleet_html(summary).encode("utf-8"))
     return target
