@@ -129,8 +129,3 @@ def plain(text: object) -> str:
     """Text from an input made safe for a terminal or a ticket: every control, bidi or
     line-breaking character shown as its escape (`\\x1b`, `\\u202e`), the rest unchanged."""
     return str(text).translate(_VISIBLE)
-
-
-def plain_lines(text: object) -> str:
-    """`plain` for text of several lines: each line made safe, the newlines kept."""
-    return "\n".join(plain(line) for line in str(text).split("\n"))

@@ -16,9 +16,11 @@ from pathlib import Path
 
 from wakescope.parsers.errors import InputError
 
-# Peak resident memory per byte of main text over parse + analyse + report: measured with
-# `python -m benchmarks` on the corpus bug reports (10–31 MB of text). Deliberately
-# generous: it only has to separate "fits" from "will swap".
+# Peak resident memory per byte of main text over parse + analyse + report, measured as
+# (peak RSS − the 52 MB of imports) / text bytes with `/usr/bin/time -f %M wakescope report`:
+# the four corpus bug reports (11.7–18.8 MB of text) 5.6–7.8×; history-heavy batterystats
+# dumps more (emulator-large.txt, 3.7 MB: 34×) until history parsing streams (issue 19
+# item 8). Generous for bug reports: it only has to separate "fits" from "will swap".
 PEAK_PER_TEXT_BYTE = 12
 ENV = "WAKESCOPE_MEMORY_BUDGET"
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)

@@ -9,7 +9,8 @@
    to its schema.
 
 Bounded for CI: derandomized (the same examples every run), `FUZZ_EXAMPLES` examples per
-test (default 60 sections, 12 CLI runs; raise it locally, e.g. FUZZ_EXAMPLES=2000) and a
+test (default 60 sections, 12 CLI runs; raise it locally, e.g. FUZZ_EXAMPLES=2000, and set
+FUZZ_RANDOM=1 for new examples each run, reproducible with --hypothesis-seed) and a
 wall-clock budget per test (`FUZZ_SECONDS`, default 25) after which the remaining examples
 return at once (after drawing, so generation stays deterministic). No example database is
 written.
@@ -46,7 +47,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 SECONDS = float(os.environ.get("FUZZ_SECONDS", "25"))
-FUZZ = settings(derandomize=True, database=None, deadline=None, print_blob=True,
+FUZZ = settings(derandomize=not os.environ.get("FUZZ_RANDOM"), database=None, deadline=None,
+                print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from wakescope.analyzer.cli.app import INPUT_HELP, app, state
-from wakescope.analyzer.format import duration_clock, plain, plain_lines
+from wakescope.analyzer.format import duration_clock, plain
 
 
 def format_info(summary: dict) -> str:
@@ -53,7 +53,7 @@ def format_info(summary: dict) -> str:
             lines.append(f"    {d['level']:<7} {d['section']}: {d['message']}{where}")
         if len(diags) > 20:
             lines.append(f"    … {len(diags) - 20} more")
-    return "\n".join(lines)
+    return "\n".join(map(plain, lines))  # input text: no raw controls, one line each
 
 
 @app.command()
@@ -77,7 +77,7 @@ def info(
             continue
         results.append(cap.summary())
         if not as_json:
-            typer.echo(plain_lines(format_info(results[-1])))
+            typer.echo(format_info(results[-1]))
     if as_json:
         typer.echo(json.dumps(results if len(inputs) > 1 else (results or [None])[0],
                               indent=2, default=str))
