@@ -344,6 +344,10 @@ def test_7_batch_on_a_disk_that_fills_records_per_input_and_goes_on(tmp_path, mo
     reason = by_name["alarm-1.txt"]["reason"]
     assert reason.startswith("cannot write ") and reason.endswith(
         ": no space left on the device.") and "alarm-1" in reason
+    failed_id = by_name["alarm-1.txt"]["capture_id"]  # no half set of its outputs remains
+    assert not list(out.glob("reports/alarm-1-*")) and not list(
+        out.glob(f"tables/*/{failed_id}.parquet"))
+    assert len(list(out.glob("reports/*.html"))) == 3
     assert (out / "index.html").is_file() and _tmp_files(out) == []
 
 
@@ -509,3 +513,28 @@ def test_memory_budget_refuses_in_one_sentence(monkeypatch):
     from wakescope.parsers.memory import _meminfo_available, budget_bytes
     if _meminfo_available() is not None:
         assert 0 < budget_bytes() <= _meminfo_available()
+
+
+def test_memory_error_past_the_budget_is_one_sentence(tmp_path, monkeypatch, capsys):
+    """Memory that runs out anyway (the budget is an estimate): exit 2 and one sentence from
+    the command, `failed` for that input alone in a batch."""
+    import wakescope.analyzer.analysis as analysis
+    from wakescope.analyzer.cli import main
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+    monkeypatch.setattr(analysis, "analyse", exhausted)
+    monkeypatch.setattr(sys, "argv", ["wakescope", "report", str(ALARM), "-o",
+                                      str(tmp_path / "r.html")])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 2
+    assert _one_sentence(capsys.readouterr().err) == (
+        "wakescope: out of memory: the input needs more memory than is free; close other "
+        "programs or use a machine with more.")
+    src = _batch_folder(tmp_path, 1)
+    res = _run("batch", str(src), "--out", str(tmp_path / "out"), "-j", "1", "--no-progress")
+    assert res.exit_code == 0
+    status = json.loads((tmp_path / "out" / "status.json").read_text())
+    assert [(r["status"], r["reason"]) for r in status["inputs"]] == [
+        ("failed", "out of memory: the input needs more memory than this worker has free.")]

@@ -209,7 +209,8 @@ def process_one(task: dict) -> dict:
             if html.is_file():
                 record["report"] = html.relative_to(out_dir.resolve()).as_posix()
     except InputError as exc:  # an output that cannot be written (disk full, a link): failed
-        record.update(status="failed", reason=str(exc))
+        record.update(status="failed", reason=str(exc), report=None)
+        remove_capture(out_dir, cid, task["name"])  # no half set of outputs for the fleet
         record.setdefault("duration_ms", round((time.perf_counter() - started) * 1000))
     except MemoryError:  # past the budget check (parsers/memory.py): this input only
         record.update(status="failed", reason="out of memory: the input needs more memory "
