@@ -110,8 +110,9 @@ def _open_folder(root: Path, parts: Iterable[str], shown: Path, create: bool = T
                 except OSError:
                     st = None
                 if st is not None and stat.S_ISLNK(st.st_mode):
-                    raise OutputError(f"refusing to write {shown}: {here} is a symbolic "
-                                      "link, and outputs never follow links.") from exc
+                    what = "" if Path(shown) == here else f"refusing to write {shown}: "
+                    raise OutputError(f"{what}{here} is a symbolic link, and outputs never "
+                                      "follow links.") from exc
                 if st is not None and not stat.S_ISDIR(st.st_mode):
                     raise OutputError(f"cannot write {shown}: {here} exists and is not a "
                                       "folder.") from exc
