@@ -538,3 +538,21 @@ def test_memory_error_past_the_budget_is_one_sentence(tmp_path, monkeypatch, cap
     status = json.loads((tmp_path / "out" / "status.json").read_text())
     assert [(r["status"], r["reason"]) for r in status["inputs"]] == [
         ("failed", "out of memory: the input needs more memory than this worker has free.")]
+
+
+def test_4_a_url_input_is_copied_only_up_to_the_cap(tmp_path, monkeypatch):
+    """An fsspec URL is copied to a temporary file before reading: the copy stops at the
+    container's cap (lowered here to 1 MiB for 100 alarm samples, 1,571,900 bytes)."""
+    pytest.importorskip("fsspec")
+    import wakescope.analyzer.batch.worker as worker
+
+    monkeypatch.setattr(worker, "MAX_TEXT_BYTES", 1 << 20)
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "alarm-0.txt").write_bytes(ALARM.read_bytes() * 100)
+    res = _run("batch", f"file://{src}/alarm-0.txt", "--out", str(tmp_path / "out"), "-j",
+               "1", "--no-progress")
+    assert res.exit_code == 0, res.output
+    status = json.loads((tmp_path / "out" / "status.json").read_text())
+    assert [(r["status"], r["reason"]) for r in status["inputs"]] == [
+        ("failed", f"file://{src}/alarm-0.txt is larger than 1 MiB; refusing to copy it.")]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
 import socket
 import tempfile
 import time
@@ -19,6 +18,7 @@ from wakescope import __version__
 from wakescope.analyzer.batch.inputs import safe_name
 from wakescope.analyzer.batch.records import remove_capture, write_record
 from wakescope.analyzer.model import severity_counts, worst_severity
+from wakescope.parsers.container import MAX_TEXT_BYTES
 
 # Sections a full bug report is expected to hold; a standalone dump holds one of them.
 EXPECTED_SECTIONS = {
@@ -42,7 +42,14 @@ def _local_copy(task: dict) -> Iterator[str]:
         local = Path(tmp) / base
         try:
             with fsspec.open(task["source"], "rb") as src, open(local, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
+                copied = 0
+                while chunk := src.read(1 << 20):
+                    copied += dst.write(chunk)
+                    if copied > MAX_TEXT_BYTES:  # the container's cap, before any unpacking
+                        from wakescope.parsers import InputError
+
+                        raise InputError(f"{task['source']} is larger than "
+                                         f"{MAX_TEXT_BYTES >> 20} MiB; refusing to copy it.")
         except OSError as exc:  # unreachable, or no room for the local copy: this input only
             from wakescope.parsers import InputError
 
