@@ -209,10 +209,27 @@ def test_3_fifo_in_a_batch_folder_is_that_inputs_failure(tmp_path):
     assert (out / "index.html").is_file()
 
 
-@pytest.mark.parametrize("wait", [0.2, 3.0])
+def test_3_ctrl_c_during_start_up_exits_130(monkeypatch, capsys):
+    """Ctrl-C while the CLI's modules import (Polars, Typer: a second or more): one line,
+    exit 130 (the console script and `python -m wakescope` both enter through `run`)."""
+    import types
+
+    from wakescope.__main__ import run
+
+    class Importing(types.ModuleType):
+        def __getattr__(self, name):
+            raise KeyboardInterrupt
+    monkeypatch.setitem(sys.modules, "wakescope.analyzer.cli", Importing("cli"))
+    with pytest.raises(SystemExit) as stop:
+        run()
+    assert stop.value.code == 130
+    assert capsys.readouterr().err == "wakescope: interrupted\n"
+
+
+@pytest.mark.parametrize("wait", [3.0])
 def test_3_ctrl_c_while_reading_stdin_exits_130(tmp_path, wait):
     """`report -` waiting on a pipe that never ends: SIGINT ends it with exit 130, whether
-    it comes during start-up (imports) or while blocked reading."""
+    it comes late in start-up or while blocked reading."""
     proc = subprocess.Popen([sys.executable, "-m", "wakescope", "report", "-", "-o",
                              str(tmp_path / "r.html")], stdin=subprocess.PIPE,
                             stderr=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT,
