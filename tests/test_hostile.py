@@ -226,8 +226,7 @@ def test_3_ctrl_c_during_start_up_exits_130(monkeypatch, capsys):
     assert capsys.readouterr().err == "wakescope: interrupted\n"
 
 
-@pytest.mark.parametrize("wait", [3.0])
-def test_3_ctrl_c_while_reading_stdin_exits_130(tmp_path, wait):
+def test_3_ctrl_c_while_reading_stdin_exits_130(tmp_path):
     """`report -` waiting on a pipe that never ends: SIGINT ends it with exit 130, whether
     it comes late in start-up or while blocked reading."""
     proc = subprocess.Popen([sys.executable, "-m", "wakescope", "report", "-", "-o",
@@ -237,7 +236,7 @@ def test_3_ctrl_c_while_reading_stdin_exits_130(tmp_path, wait):
     try:
         proc.stdin.write(b"Current Alarm Manager state:\n")
         proc.stdin.flush()
-        time.sleep(wait)  # no assertion on time: either phase must end the same way
+        time.sleep(3)  # past the interpreter's own start (no assertion on time)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     finally:
