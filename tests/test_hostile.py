@@ -236,7 +236,13 @@ def test_3_ctrl_c_while_reading_stdin_exits_130(tmp_path):
     try:
         proc.stdin.write(b"Current Alarm Manager state:\n")
         proc.stdin.flush()
-        time.sleep(3)  # past the interpreter's own start (no assertion on time)
+        # Past the interpreter's own start (which no program can guard): Polars is mapped.
+        maps = Path(f"/proc/{proc.pid}/maps")
+        for _ in range(600):
+            if proc.poll() is not None or "polars" in maps.read_text(errors="replace"):
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     finally:
