@@ -114,3 +114,18 @@ def script_json(obj: object) -> str:
 def script_safe(js: str) -> str:
     """A JS bundle inlined in <script>: only `</script` could end it early."""
     return re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
+
+
+# C0 and C1 controls, DEL, and the invisible characters that reorder or break a line (bidi
+# embeddings, overrides and isolates, LRM/RLM/ALM, NEL, line and paragraph separators):
+# bytes from an input that would clear a terminal, set its title or turn one sentence into
+# several lines, or make a Markdown ticket show something other than what it holds.
+_UNSAFE = [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F,
+           *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029]
+_VISIBLE = {c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in _UNSAFE}
+
+
+def plain(text: object) -> str:
+    """Text from an input made safe for a terminal or a ticket: every control, bidi or
+    line-breaking character shown as its escape (`\\x1b`, `\\u202e`), the rest unchanged."""
+    return str(text).translate(_VISIBLE)

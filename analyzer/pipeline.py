@@ -20,36 +20,40 @@ def run_one(
     fmt: str = "parquet",
     redact: bool = True,
     rules: Path | None = None,
+    root: Path | None = None,
 ) -> Analysis:
     """Parse and analyse one input and write the outputs asked for; returns the Analysis.
 
-    Raises `parsers.InputError` when the input is not a readable Android dump.
+    Every output is written atomically and, when `root` is given, never through a link in
+    a folder below it (`outputs.write_atomic`). Raises `parsers.InputError` when the input
+    is not a readable Android dump, and its subclass `outputs.OutputError` when an output is
+    the input, two outputs share a path, or an output cannot be written.
     """
     from wakescope import parsers
     from wakescope.analyzer.analysis import analyse
+    from wakescope.analyzer.outputs import check_distinct, write_atomic
 
+    check_distinct([input_path], [("--output", html), ("--md", markdown),
+                                  ("--json", json_path)])
     cap = parsers.load(input_path, redact=redact)
     result = analyse(cap, rules=rules)
     if html is not None:
         from wakescope.analyzer.report import write_html
 
-        html.parent.mkdir(parents=True, exist_ok=True)
-        write_html(result, html)
+        write_html(result, html, root)
     if markdown is not None:
         from wakescope.analyzer.report import render_markdown
 
-        markdown.parent.mkdir(parents=True, exist_ok=True)
-        markdown.write_text(render_markdown(result), encoding="utf-8")
+        write_atomic(markdown, render_markdown(result), root=root)
     if json_path is not None:
         from wakescope.analyzer.report import analysis_json
 
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(analysis_json(result), indent=2, default=str),
-                             encoding="utf-8")
+        write_atomic(json_path, json.dumps(analysis_json(result), indent=2, default=str),
+                     root=root)
     if tables_dir is not None:
         from wakescope.analyzer.report.tables import safe_child, write_tables
 
         write_tables(result.tables, tables_dir, fmt)
-        safe_child(tables_dir, "capture.json").write_text(
-            json.dumps(cap.summary(), indent=2, default=str), encoding="utf-8")
+        write_atomic(safe_child(tables_dir, "capture.json"),
+                     json.dumps(cap.summary(), indent=2, default=str), root=tables_dir)
     return result

@@ -10,6 +10,7 @@ import gzip
 import io
 import os
 import re
+import stat
 import sys
 import zipfile
 import zlib
@@ -19,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from wakescope.parsers.decode import decode
 from wakescope.parsers.diagnostics import Diagnostics
 from wakescope.parsers.errors import InputError
+from wakescope.parsers.memory import check_budget, memory_error, text_limit
 from wakescope.parsers.sections import (
     CommandSection,
     Section,
@@ -48,8 +50,14 @@ class RawInput:
     notes: list[str] = field(default_factory=list)  # container warnings for the diagnostics
 
 
+def _text_cap() -> int:
+    """`MAX_TEXT_BYTES`, or less when the memory budget is smaller (`memory.text_limit`)."""
+    return text_limit(MAX_TEXT_BYTES)
+
+
 def _read_capped(stream, limit: int, what: str) -> bytes:
-    """Read a stream to its end, refusing it once it passes `limit` bytes."""
+    """Read a stream to its end, refusing it once it passes `limit` bytes (the memory
+    budget's sentence when that is what set the limit)."""
     buf = io.BytesIO()
     while True:
         chunk = stream.read(_CHUNK)
@@ -57,6 +65,9 @@ def _read_capped(stream, limit: int, what: str) -> bytes:
             return buf.getvalue()
         buf.write(chunk)
         if buf.tell() > limit:
+            cap = _text_cap()
+            if limit >= cap and cap < MAX_TEXT_BYTES:
+                raise memory_error(what, buf.tell())
             raise InputError(
                 f"{what} expands to more than {limit >> 20} MiB; refusing it as a likely zip bomb."
             )
@@ -71,6 +82,10 @@ def _pick_member(zf: zipfile.ZipFile, label: str,
     """
     infos = [i for i in zf.infolist() if not i.is_dir()]
     by_name = {i.filename: i for i in infos}
+    for small in ("version.txt", "main_entry.txt"):
+        if small in by_name and by_name[small].flag_bits & 0x1:
+            raise InputError(f"{label}: zip member {small} is encrypted; wakescope reads "
+                             "only unencrypted bug reports.")
     version = None
     if "version.txt" in by_name and by_name["version.txt"].file_size < 256:
         version = zf.read("version.txt").decode("ascii", "replace").strip() or None
@@ -107,7 +122,8 @@ def _read_zip(source, label: str) -> RawInput:
             notes: list[str] = []
             info, version = _pick_member(zf, label, notes)
             if info.flag_bits & 0x1:
-                raise InputError(f"{label}: zip member {info.filename} is encrypted.")
+                raise InputError(f"{label}: zip member {info.filename} is encrypted; "
+                                 "wakescope reads only unencrypted bug reports.")
             if info.file_size > MAX_TEXT_BYTES:
                 raise InputError(
                     f"{label}: zip member {info.filename} declares {info.file_size >> 20} MiB, "
@@ -121,12 +137,16 @@ def _read_zip(source, label: str) -> RawInput:
                     f"{info.file_size // max(info.compress_size, 1)}:1; refusing it as a likely "
                     "zip bomb."
                 )
-            limit = min(MAX_TEXT_BYTES, max(info.file_size, 0))
+            check_budget(info.file_size, f"{label}: zip member {info.filename}")
+            limit = min(_text_cap(), max(info.file_size, 0))
             with zf.open(info) as member:
                 data = _read_capped(member, limit, f"{label}: zip member {info.filename}")
             return RawInput(data, "zip", info.filename, version, len(zf.infolist()), notes)
     except InputError:
         raise
+    except RuntimeError as exc:  # zipfile: "File … is encrypted, password required"
+        raise InputError(f"{label}: a zip member is encrypted ({exc}); wakescope reads only "
+                         "unencrypted bug reports.") from exc
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:
         raise InputError(
             f"{label} looks like a zip archive but cannot be read (truncated or corrupt: {exc})."
@@ -143,9 +163,13 @@ def _from_bytes(data: bytes, label: str, container: str) -> RawInput:
                 f"{label} is gzip inside gzip more than {MAX_LAYERS} layers deep; a bug report "
                 "is at most a .zip or .txt compressed once, so it is refused."
             )
+        # Like a zip member: at most MAX_RATIO times the compressed size (10 MiB at least,
+        # so small files are never refused) and never above the absolute cap.
+        limit = min(_text_cap(), max(10 << 20, MAX_RATIO * len(data)))
+        what = f"{label} (gzip, {len(data) >> 10} KiB compressed)"
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
-                data = _read_capped(gz, MAX_TEXT_BYTES, f"{label} (gzip)")
+                data = _read_capped(gz, limit, what)
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"{label} looks like gzip but cannot be read ({exc}).") from exc
         container = "gzip"
@@ -156,33 +180,69 @@ def _from_bytes(data: bytes, label: str, container: str) -> RawInput:
     return RawInput(data, container)
 
 
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _open_regular(p: Path, label: str):
+    """Open `p` for reading only if it is a regular file: FIFOs, devices and sockets would
+    block or never end, so they are refused (opened non-blocking, checked with `fstat`)."""
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+                     | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError as exc:
+        raise InputError(f"{label}: no such file.") from exc
+    except PermissionError as exc:
+        raise InputError(f"{label}: permission denied.") from exc
+    except OSError as exc:  # ENXIO: a FIFO or socket nobody serves, ELOOP, ENAMETOOLONG
+        raise InputError(f"{label} cannot be opened ({(exc.strerror or str(exc)).lower()}); "
+                         "give a bug report or dump file.") from exc
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{label} is a directory; give a bug report or dump file.")
+        what = next((w for test, w in _KINDS if test(mode)), "not a regular file")
+        raise InputError(f"{label} is {what}, not a regular file; give a bug report or dump "
+                         "file, or - for standard input.")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
 def read_raw(path: str | os.PathLike) -> RawInput:
-    """Read one input's main text bytes, by content: zip, gzip or plain text; `-` is stdin."""
+    """Read one input's main text bytes, by content: zip, gzip or plain text; `-` is stdin.
+
+    Only a regular file (or stdin) is read; reads stop at `MAX_TEXT_BYTES` and at the
+    memory budget (`memory.check_budget`).
+    """
     label = str(path)
     if label == "-":
-        data = _read_capped(sys.stdin.buffer, MAX_TEXT_BYTES, "standard input")
+        data = _read_capped(sys.stdin.buffer, _text_cap(), "standard input")
         return _from_bytes(data, "standard input", "stdin")
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{label}: no such file.")
-    if p.is_dir():
-        raise InputError(f"{label} is a directory; give a bug report or dump file.")
     try:
-        with p.open("rb") as fh:
+        with _open_regular(p, label) as fh:
             magic = fh.read(4)
             if magic in (b"PK\x03\x04", b"PK\x05\x06"):
-                return _read_zip(p, label)
+                fh.seek(0)
+                return _read_zip(fh, label)
             fh.seek(0)
-            size = p.stat().st_size
+            size = os.fstat(fh.fileno()).st_size
             if size > MAX_TEXT_BYTES and magic[:2] != b"\x1f\x8b":
                 raise InputError(
                     f"{label} is {size >> 20} MiB, above the {MAX_TEXT_BYTES >> 20} MiB limit."
                 )
-            data = _read_capped(fh, MAX_TEXT_BYTES, label)
+            if magic[:2] != b"\x1f\x8b":
+                check_budget(size, label)
+            data = _read_capped(fh, _text_cap(), label)
     except PermissionError as exc:
         raise InputError(f"{label}: permission denied.") from exc
     except IsADirectoryError as exc:  # pragma: no cover - raced with the check above
         raise InputError(f"{label} is a directory.") from exc
+    except OSError as exc:  # an I/O error mid-read (a disk or network file system failing)
+        raise InputError(f"{label} cannot be read ({(exc.strerror or str(exc)).lower()}).") \
+            from exc
     return _from_bytes(data, label, "text")
 
 

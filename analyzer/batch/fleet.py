@@ -320,11 +320,11 @@ def fleet_summary(out_dir: str | os.PathLike) -> FleetSummary:
 def write_fleet_outputs(out_dir: str | os.PathLike) -> Path:
     """Write captures.parquet, status.json and index.html for a batch folder; returns
     index.html's path."""
-    from wakescope.analyzer.report.tables import atomic_parquet, atomic_write
+    from wakescope.analyzer.outputs import write_atomic
 
     out = Path(out_dir)
     summary = fleet_summary(out)
-    atomic_parquet(summary.captures, out / "captures.parquet")
+    write_atomic(out / "captures.parquet", summary.captures.write_parquet)
     status = {
         "generated_at": summary.generated_at, "wakescope_version": __version__,
         "counts": summary.counts, "captures": summary.captures.height,
@@ -335,7 +335,7 @@ def write_fleet_outputs(out_dir: str | os.PathLike) -> Path:
             for r in summary.captures.iter_rows(named=True)
         ],
     }
-    atomic_write(out / "status.json", json.dumps(status, indent=1, default=str).encode())
+    write_atomic(out / "status.json", json.dumps(status, indent=1, default=str).encode())
     from wakescope.analyzer.report.fleet_page import write_fleet_index
 
     return write_fleet_index(summary, out / "index.html")

@@ -8,6 +8,7 @@ import glob
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -165,7 +166,7 @@ def expand_inputs(args: Iterable[str], *, out_dir: Path | None = None,
             p = Path(arg).expanduser()
             if p.is_dir():
                 paths = list(_walk(p, skip))
-            elif p.is_file():
+            elif p.exists():  # a file, or a FIFO/device the worker refuses as its failure
                 paths = [p]
             elif _GLOB_CHARS.search(arg):
                 paths = []
@@ -199,6 +200,8 @@ def _text_size(item: InputItem) -> int:
     if item.is_url:
         return item.size
     try:
+        if not stat.S_ISREG(os.stat(item.source).st_mode):  # a FIFO would block the open
+            return item.size
         with open(item.source, "rb") as f:
             head = f.read(4)
             if head[:2] == b"\x1f\x8b" and item.size >= 4:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from wakescope import __version__
 from wakescope.analyzer.batch.inputs import InputItem, safe_name
-from wakescope.analyzer.report.tables import atomic_write
+from wakescope.analyzer.outputs import write_atomic
 
 STATUSES = ("ok", "partial", "failed", "error")
 DONE_STATUSES = ("ok", "partial", "failed")  # not retried on resume; `error` is retried
@@ -45,24 +45,28 @@ def load_records(out_dir: Path) -> list[dict]:
 
 
 def write_record(out_dir: Path, record: dict) -> None:
-    atomic_write(status_path(out_dir, record["capture_id"]),
-                  json.dumps(record, indent=1, default=str).encode())
+    write_atomic(status_path(out_dir, record["capture_id"]),
+                 json.dumps(record, indent=1, default=str).encode(), root=out_dir)
 
 
 def remove_capture(out_dir: Path, capture_id: str, name: str | None) -> None:
-    """Delete one capture's outputs (tables, report, record): its input changed or is redone."""
+    """Delete one capture's outputs (tables, report, record): its input changed or is redone.
+
+    Only files below `out_dir` through real folders are removed (`outputs.remove_contained`):
+    a link planted at `reports/` or a table folder deletes nothing it points at.
+    """
+    from wakescope.analyzer.outputs import remove_contained
     from wakescope.analyzer.report.tables import safe_child
 
     tables = out_dir / "tables"
-    if tables.is_dir():
-        for table_dir in tables.iterdir():
-            with contextlib.suppress(OSError, ValueError):
-                safe_child(table_dir, f"{safe_name(capture_id)}.parquet").unlink(missing_ok=True)
+    if tables.is_dir() and not tables.is_symlink():
+        with contextlib.suppress(OSError):
+            for table_dir in tables.iterdir():
+                remove_contained(safe_child(table_dir, f"{safe_name(capture_id)}.parquet"),
+                                 root=out_dir)
     if name:
-        with contextlib.suppress(OSError, ValueError):
-            safe_child(out_dir / "reports", f"{name}.html").unlink(missing_ok=True)
-    with contextlib.suppress(OSError, ValueError):
-        status_path(out_dir, capture_id).unlink(missing_ok=True)
+        remove_contained(safe_child(out_dir / "reports", f"{name}.html"), root=out_dir)
+    remove_contained(status_path(out_dir, capture_id), root=out_dir)
 
 
 def is_current(out_dir: Path, item: InputItem, redact: bool, rules_sha: str | None) -> dict | None:

@@ -173,6 +173,23 @@ class _Progress:
             self.bar.stop()
 
 
+def _prepare_out(out: Path) -> Path:
+    """Create `out` and its fixed folders, refusing a link at any of them (nothing may be
+    written outside `out`) and an unwritable `out`, as usage errors; returns it resolved."""
+    from wakescope.analyzer.outputs import OutputError, ensure_folder
+
+    try:
+        ensure_folder(out)
+        out = out.resolve()
+        for sub in ("reports", "tables", "status"):
+            ensure_folder(out, out / sub)
+        if not os.access(out / "status", os.W_OK | os.X_OK):
+            raise OutputError(f"cannot write to {out / 'status'}: permission denied.")
+    except OutputError as exc:
+        raise BatchUsageError(str(exc).rstrip(".")) from exc
+    return out
+
+
 def run_batch(
     inputs: Iterable[str | os.PathLike],
     out_dir: str | os.PathLike,
@@ -213,8 +230,7 @@ def run_batch(
     if not items:
         raise BatchUsageError("no input files to process"
                               + (": " + "; ".join(problems) if problems else ""))
-    out.mkdir(parents=True, exist_ok=True)
-    out = out.resolve()
+    out = _prepare_out(out)
     rules_sha = rules_digest(rules_path)
 
     # Inputs that changed since a previous run got new ids: drop their old outputs.

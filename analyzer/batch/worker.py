@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
 import socket
 import tempfile
 import time
@@ -19,6 +18,7 @@ from wakescope import __version__
 from wakescope.analyzer.batch.inputs import safe_name
 from wakescope.analyzer.batch.records import remove_capture, write_record
 from wakescope.analyzer.model import severity_counts, worst_severity
+from wakescope.parsers.container import MAX_TEXT_BYTES
 from wakescope.parsers.diagnostics import CAVEATS
 
 # Sections a full bug report is expected to hold; a standalone dump holds one of them.
@@ -41,8 +41,21 @@ def _local_copy(task: dict) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="wakescope-") as tmp:
         base = safe_name(task["source"].rstrip("/").rsplit("/", 1)[-1], 200)
         local = Path(tmp) / base
-        with fsspec.open(task["source"], "rb") as src, open(local, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
+        try:
+            with fsspec.open(task["source"], "rb") as src, open(local, "wb") as dst:
+                copied = 0
+                while chunk := src.read(1 << 20):
+                    copied += dst.write(chunk)
+                    if copied > MAX_TEXT_BYTES:  # the container's cap, before any unpacking
+                        from wakescope.parsers import InputError
+
+                        raise InputError(f"{task['source']} is larger than "
+                                         f"{MAX_TEXT_BYTES >> 20} MiB; refusing to copy it.")
+        except OSError as exc:  # unreachable, or no room for the local copy: this input only
+            from wakescope.parsers import InputError
+
+            raise InputError(f"cannot fetch {task['source']}: "
+                             f"{(exc.strerror or str(exc)).rstrip('.')}.") from exc
         yield str(local)
 
 
@@ -54,7 +67,8 @@ def _tables_and_capture(local: str, html: Path, redact: bool, rules: str | None)
     """
     from wakescope.analyzer.pipeline import run_one
 
-    result = run_one(local, html=html, redact=redact, rules=Path(rules) if rules else None)
+    result = run_one(local, html=html, redact=redact, rules=Path(rules) if rules else None,
+                     root=html.parent.parent)
     cap = result.capture
     tables = dict(cap.tables)
     tables.update(result.tables)  # the analysis' tables hold findings and apps
@@ -95,7 +109,8 @@ def write_capture_tables(out_dir: Path, capture_id: str, tables: dict) -> dict[s
     """Write each non-empty table as `tables/<table>/<capture_id>.parquet`; rows per table."""
     import polars as pl
 
-    from wakescope.analyzer.report.tables import atomic_parquet, safe_child
+    from wakescope.analyzer.outputs import write_atomic
+    from wakescope.analyzer.report.tables import safe_child
 
     rows = {}
     for name, df in sorted(tables.items()):
@@ -107,7 +122,7 @@ def write_capture_tables(out_dir: Path, capture_id: str, tables: dict) -> dict[s
         frame = frame.select(pl.lit(capture_id, pl.String).alias("capture_id"), pl.all())
         target = safe_child(out_dir / "tables" / safe_name(name),
                             f"{safe_name(capture_id)}.parquet")
-        atomic_parquet(frame, target)
+        write_atomic(target, frame.write_parquet, root=out_dir)
         rows[name] = frame.height
     return rows
 
@@ -204,11 +219,24 @@ def process_one(task: dict) -> dict:
             record.update(_findings_counts(tables))
             if html.is_file():
                 record["report"] = html.relative_to(out_dir.resolve()).as_posix()
+    except InputError as exc:  # an output that cannot be written (disk full, a link): failed
+        record.update(status="failed", reason=str(exc), report=None)
+        remove_capture(out_dir, cid, task["name"])  # no half set of outputs for the fleet
+        record.setdefault("duration_ms", round((time.perf_counter() - started) * 1000))
+    except MemoryError:  # past the budget check (parsers/memory.py): this input only
+        record.update(status="failed", reason="out of memory: the input needs more memory "
+                                              "than this worker has free.")
+        record.setdefault("duration_ms", round((time.perf_counter() - started) * 1000))
     except Exception as exc:  # a bug in wakescope: record it, keep the batch going
         record.update(status="error", reason=f"internal error: {type(exc).__name__}: {exc}",
                       traceback=traceback.format_exc(limit=8))
         record.setdefault("duration_ms", round((time.perf_counter() - started) * 1000))
-    write_record(out_dir, record)
+    try:
+        write_record(out_dir, record)
+    except InputError as exc:  # the record itself cannot be stored: say so in the result
+        if record["status"] != "error":
+            record.update(status="failed", reason=str(exc) if record["status"] in ("ok", "partial")
+                          else f"{record['reason']}; {exc}")
     return record
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from wakescope import __version__
+from wakescope.analyzer.format import plain
 
 app = typer.Typer(
     name="wakescope",
@@ -38,7 +39,7 @@ def _root(
 
 def fail(message: str, code: int = 2) -> None:
     """One clear sentence on stderr and a non-zero exit: how every input error ends."""
-    typer.echo(f"wakescope: {message}", err=True)
+    typer.echo(f"wakescope: {plain(message)}", err=True)  # input text: no raw controls
     raise typer.Exit(code)
 
 
@@ -52,10 +53,14 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("wakescope: interrupted", err=True)
         sys.exit(130)
+    except MemoryError:  # past the budget check (parsers/memory.py): still one sentence
+        typer.echo("wakescope: out of memory: the input needs more memory than is free; "
+                   "close other programs or use a machine with more.", err=True)
+        sys.exit(2)
     except BaseException as exc:  # last resort (Polars panics derive from BaseException)
         if debug:
             raise
-        typer.echo(f"wakescope: internal error: {type(exc).__name__}: {exc} "
+        typer.echo(f"wakescope: internal error: {type(exc).__name__}: {plain(exc)} "
                    "(run with --debug for the traceback)", err=True)
         sys.exit(3)
 

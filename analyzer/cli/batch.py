@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from wakescope.analyzer.cli.app import app, fail
+from wakescope.analyzer.format import plain
 
 EXIT_CODES = (
     "Exit codes: 0 the batch ran, even if some inputs failed as input errors (not an Android "
@@ -51,6 +52,7 @@ def batch(
     """
     from wakescope.analyzer.batch import BatchUsageError, run_batch
     from wakescope.analyzer.model import at_least
+    from wakescope.parsers import InputError
 
     if fail_on is not None and fail_on not in ("high", "medium", "low"):
         fail(f"--fail-on must be high, medium or low, not {fail_on!r}.")
@@ -58,10 +60,10 @@ def batch(
         result = run_batch(inputs, out, jobs=jobs, force=force, scheduler=scheduler,
                            redact=not no_redact, rules=rules, progress=not no_progress,
                            exclude=exclude or ())
-    except BatchUsageError as exc:
+    except (BatchUsageError, InputError) as exc:  # InputError: the fleet outputs unwritable
         fail(str(exc))
     for problem in result.problems:
-        typer.echo(f"wakescope: warning: {problem}", err=True)
+        typer.echo(f"wakescope: warning: {plain(problem)}", err=True)
     counts = result.counts
     summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "partial", "failed", "error"))
     typer.echo(f"{len(result.records)} inputs ({result.processed} processed, "
@@ -69,7 +71,7 @@ def batch(
     for rec in sorted(result.records, key=lambda r: r["name"]):
         if rec["status"] in ("failed", "error"):
             where = "" if rec["source"] in (rec["reason"] or "") else f"{rec['source']}: "
-            typer.echo(f"  {rec['status']}: {where}{rec['reason']}", err=True)
+            typer.echo(plain(f"  {rec['status']}: {where}{rec['reason']}"), err=True)
     if result.index is not None:
         typer.echo(f"fleet summary: {result.index}")
     if result.exit_code:
@@ -94,6 +96,11 @@ def fleet(
 
     if not (out / "status").is_dir():
         fail(f"{out} is not a wakescope batch output folder (it has no status/ folder).")
-    index = write_fleet_outputs(out)
+    from wakescope.parsers import InputError
+
+    try:
+        index = write_fleet_outputs(out)
+    except InputError as exc:  # outputs.OutputError: disk full, unwritable, a link
+        fail(str(exc))
     typer.echo(f"fleet summary: {index}")
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from wakescope.analyzer.cli.app import INPUT_HELP, app, state
-from wakescope.analyzer.format import duration_clock
+from wakescope.analyzer.format import duration_clock, plain
 
 
 def format_info(summary: dict) -> str:
@@ -54,7 +54,7 @@ def format_info(summary: dict) -> str:
                          f"[{d['code']}]")
         if len(diags) > 20:
             lines.append(f"    … {len(diags) - 20} more")
-    return "\n".join(lines)
+    return "\n".join(map(plain, lines))  # input text: no raw controls, one line each
 
 
 @app.command()
@@ -74,7 +74,7 @@ def info(
             failed += 1
             if state["debug"]:
                 raise
-            typer.echo(f"wakescope: {exc}", err=True)
+            typer.echo(f"wakescope: {plain(exc)}", err=True)
             continue
         results.append(cap.summary())
         if not as_json:

@@ -22,6 +22,13 @@ Conventions: one row per thing; durations are `Int64` milliseconds; absolute tim
 `user_id` and `package` beside it; relative times (`*_ms` named after an event) are relative to
 the dumping service's own "now", negative in the past.
 
+CSV and spreadsheets: a CSV cell whose text starts with `=`, `+`, `-`, `@`, a tab or a
+carriage return would run as a formula when the file is opened in a spreadsheet, and input
+text (package names, tags, sync authorities) is chosen by whoever wrote the app. So
+`--format csv` writes such text cells with a leading `'`, as OWASP recommends against CSV
+injection ("=1+1" is written '=1+1, shown as text); only text columns (and lists of text),
+never numbers: a negative number stays a number. Parquet and JSON keep the true value.
+
 Attributed tables (wakelocks, history, jobs, job history, alarms, alarm stats, wakeup alarms,
 syncs) also carry these columns after analysis:
 

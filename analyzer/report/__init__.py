@@ -14,11 +14,12 @@ if TYPE_CHECKING:
 __all__ = ["analysis_json", "render_markdown", "write_html"]
 
 
-def write_html(analysis: Analysis, path: Path) -> None:
-    """Write the one-file HTML report (Plotly embedded, opens offline) to `path`."""
+def write_html(analysis: Analysis, path: Path, root: Path | None = None) -> None:
+    """Write the one-file HTML report (Plotly embedded, opens offline) to `path`, atomically
+    and never through a link below `root` (default: its folder)."""
     from wakescope.analyzer.report.html import write_html as _write
 
-    _write(analysis, path)
+    _write(analysis, path, root)
 
 
 def render_markdown(analysis: Analysis) -> str:

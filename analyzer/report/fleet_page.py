@@ -10,7 +10,6 @@ import polars as pl
 from wakescope import __version__
 from wakescope.analyzer.format import esc, fmt_ms, fmt_num, script_json, script_safe
 from wakescope.analyzer.model import HOUR_MS, FleetSummary
-from wakescope.analyzer.report.tables import atomic_write
 
 
 def _box_chart(values: pl.DataFrame, packages: list[str], column: str, scale: float,
@@ -101,6 +100,8 @@ def render_fleet_html(summary: FleetSummary, top: int = 25) -> str:
 
 def write_fleet_index(summary: FleetSummary, path: str | os.PathLike) -> Path:
     """Write index.html (links to reports are relative to its folder)."""
+    from wakescope.analyzer.outputs import write_atomic
+
     target = Path(path)
-    atomic_write(target, render_fleet_html(summary).encode("utf-8"))
+    write_atomic(target, render_fleet_html(summary).encode("utf-8"))
     return target

@@ -132,11 +132,17 @@ def render_html(analysis: Analysis) -> str:
     return head + (plotly_js_bytes().decode("utf-8") if chart else "") + tail
 
 
-def write_html(analysis: Analysis, path: Path) -> None:
-    """Write the report; Plotly's JS is copied as bytes between the rendered parts."""
+def write_html(analysis: Analysis, path: Path, root: Path | None = None) -> None:
+    """Write the report atomically inside `root` (`outputs.write_atomic`); Plotly's JS is
+    copied as bytes between the rendered parts."""
+    from wakescope.analyzer.outputs import write_atomic
+
     head, tail, chart = _render_parts(analysis)
-    with open(path, "wb") as out:
+
+    def emit(out) -> None:
         out.write(head.encode("utf-8"))
         if chart:
             out.write(plotly_js_bytes())
         out.write(tail.encode("utf-8"))
+
+    write_atomic(path, emit, root=root)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from wakescope.analyzer.format import plain
 from wakescope.analyzer.model import Analysis
 from wakescope.analyzer.report import facts
 from wakescope.analyzer.report.facts import fmt_ms, fmt_num, fmt_value
@@ -21,7 +22,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
 
 def md(text: Any, limit: int = 80) -> str:
     """Plain text for a Markdown table cell: specials backslash-escaped, `<>&` as entities."""
-    s = " ".join(str(text).split())
+    s = plain(" ".join(str(text).split()))
     if len(s) > limit:
         s = s[: limit - 1] + "…"
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -31,7 +32,7 @@ def md(text: Any, limit: int = 80) -> str:
 def code(text: Any, limit: int = 60) -> str:
     """A code span for package names and file names: backticks, pipes and angle brackets
     (never part of a real package name) neutralised so no renderer sees markup."""
-    s = " ".join(str(text).split()).replace("`", "'").replace("<", "‹").replace(">", "›")
+    s = plain(" ".join(str(text).split())).replace("`", "'").replace("<", "‹").replace(">", "›")
     if len(s) > limit:
         s = "…" + s[-(limit - 1):]
     return f"`{s.replace('|', '¦')}`"

@@ -8,59 +8,58 @@ from pathlib import Path
 
 import polars as pl
 
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and a rename, so a reader (or a
-    crashed writer) never sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def atomic_parquet(df: pl.DataFrame, path: Path) -> None:
-    """Write a Parquet file through a temporary file and a rename (see `atomic_write`)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    df.write_parquet(tmp)
-    os.replace(tmp, path)
+from wakescope.analyzer.outputs import OutputError, child_path, ensure_folder, write_atomic
 
 
 def safe_child(out_dir: Path, name: str) -> Path:
-    """A path for `name` inside `out_dir`; refuses anything that would escape the folder."""
-    base = out_dir.resolve()
-    clean = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name).lstrip(".")
-    target = (base / (clean or "_")).resolve()
-    if base not in target.parents and target != base:
-        raise ValueError(f"refusing to write outside {base}: {name!r}")
-    return target
+    """A path for `name` inside `out_dir` (one sanitised file name, so it cannot escape);
+    writes through `outputs.write_atomic` never follow a link there."""
+    return child_path(out_dir, name)
+
+
+# Cells a spreadsheet runs as a formula (OWASP "CSV injection"): = + - @ tab CR first.
+_FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def _defused(expr: pl.Expr) -> pl.Expr:
+    """A text cell that would start a formula gets a leading `'`, which spreadsheets show
+    as text (OWASP); every other cell, and every null, is unchanged."""
+    return (pl.when(expr.str.contains(_FORMULA_START)).then(pl.lit("'") + expr)
+            .otherwise(expr))
 
 
 def _csv_ready(df: pl.DataFrame) -> pl.DataFrame:
-    """CSV has no nested types: lists become `;`-joined strings, structs JSON."""
+    """CSV has no nested types: lists become `;`-joined strings, structs JSON. Text from the
+    input (String columns and lists of text) is defused against formula injection; numbers,
+    negative ones included, stay numbers."""
     exprs = []
     for name, dtype in df.schema.items():
+        col = pl.col(name)
         if isinstance(dtype, pl.List):
-            exprs.append(pl.col(name).cast(pl.List(pl.String)).list.join(";").alias(name))
+            text = isinstance(dtype.inner, pl.String | pl.Categorical | pl.Enum)
+            joined = col.cast(pl.List(pl.String)).list.join(";")
+            exprs.append((_defused(joined) if text else joined).alias(name))
         elif isinstance(dtype, pl.Struct):
-            exprs.append(pl.col(name).struct.json_encode().alias(name))
+            exprs.append(col.struct.json_encode().alias(name))
+        elif isinstance(dtype, pl.String | pl.Categorical | pl.Enum):
+            exprs.append(_defused(col.cast(pl.String)).alias(name))
         else:
-            exprs.append(pl.col(name))
+            exprs.append(col)
     return df.select(exprs)
 
 
 def write_tables(
     tables: dict[str, pl.DataFrame], out_dir: Path, fmt: str = "parquet"
 ) -> list[Path]:
-    """One file per table, named after it; returns the paths written."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """One file per table, named after it, each written atomically; returns the paths."""
+    ensure_folder(out_dir)
     written = []
     for name, df in sorted(tables.items()):
         path = safe_child(out_dir, f"{name}.{fmt}")
         if fmt == "csv":
-            _csv_ready(df).write_csv(path)
+            write_atomic(path, _csv_ready(df).write_csv)
         else:
-            df.write_parquet(path)
+            write_atomic(path, df.write_parquet)
         written.append(path)
     return written
 
@@ -71,11 +70,12 @@ def export_capture(input_path: str | os.PathLike, out_dir: Path, *, fmt: str = "
     from wakescope import parsers
     from wakescope.analyzer.analysis import analyse
 
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"cannot write to {out_dir}: it exists and is not a folder.")
     cap = parsers.load(input_path, redact=redact)
     tables = dict(cap.tables)
     tables.update(analyse(cap, rules=rules).tables)
-    out_dir.mkdir(parents=True, exist_ok=True)
     written = write_tables(tables, out_dir, fmt)
     meta_path = safe_child(out_dir, "capture.json")
-    meta_path.write_text(json.dumps(cap.summary(), indent=2, default=str), encoding="utf-8")
+    write_atomic(meta_path, json.dumps(cap.summary(), indent=2, default=str))
     return [meta_path, *written]
