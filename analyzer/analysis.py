@@ -77,7 +77,9 @@ def analyse(cap: parsers.Capture, rules: Path | None = None) -> Analysis:
     names = uid_names(tables, ruleset)
     ctx = Context(cap=cap, tables=tables, rules=ruleset, periods=_periods(cap, tables),
                   names=names)
-    findings = _sorted(run_passes(ctx))
+    from wakescope.analyzer.passes import scope
+
+    findings = _sorted(scope.apply(ctx, run_passes(ctx)))
     try:
         from wakescope.analyzer.passes.apps import build_apps
 

@@ -44,6 +44,12 @@ FINDINGS = table(
     ("recommendation_id", S, "id in knowledge/recommendations.toml"),
     ("recommendation", S, "what to change, naming the API"),
     ("doc_url", S, "link to the Android documentation for the recommendation"),
+    ("window_ms", I64, "the observation window the figure was measured over (null: a state "
+                       "at capture, no window)"),
+    ("scaled", B, "true when value was normalised onto the threshold's window (per hour / "
+                  "per 24 h); false when it is the raw figure"),
+    ("who", S, "app or platform (system uid or platform/OEM system package: never graded "
+               "as an app bug); null for device-level findings"),
 )
 
 APPS = table(

@@ -111,7 +111,8 @@ class Context:
                 api: str | None, metric: str, value: float | None, unit: str,
                 threshold: str | None, basis: str, detail: str, evidence: list[dict],
                 recommendation_id: str | None, title: str, key: str = "",
-                threshold_value: float | None = None) -> dict:
+                threshold_value: float | None = None, window_ms: int | None = None,
+                scaled: bool = False) -> dict:
         """One finding row (analyzer.tables.FINDINGS), threshold and recommendation text
         filled from the knowledge file."""
         t = self.rules.thresholds.get(threshold or "", {})
@@ -128,6 +129,8 @@ class Context:
             "evidence": json.dumps(evidence, default=str),
             "recommendation_id": recommendation_id if rec else None,
             "recommendation": rec.get("text"), "doc_url": rec.get("doc_url"),
+            "window_ms": None if window_ms is None else int(window_ms), "scaled": bool(scaled),
+            "who": None,
         }
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import polars as pl
 
 from wakescope.analyzer.passes.context import (
-    DAY_MS,
     HOUR_MS,
     Context,
     app_uid_expr,
@@ -32,6 +31,7 @@ from wakescope.analyzer.passes.context import (
     uid_text,
 )
 from wakescope.analyzer.passes.history import first_holder_screen_off, longwakes
+from wakescope.analyzer.passes.scope import grade, windowed
 
 _OWN_APIS = ("wakelock", "unknown", "broadcast")
 
@@ -90,10 +90,10 @@ def _history_figures(ctx: Context, exempt: list[str]):
 def excessive(ctx: Context) -> list[dict]:
     t = ctx.threshold("excessive_wakelock")
     exempt = list(t.get("exempt_apis", []))
-    min_period = float(t.get("min_period_h", 0)) * HOUR_MS
     out: list[dict] = []
     agg, agg_words = aggregate_rows(ctx)
     tl, first, lw = _history_figures(ctx, exempt)
+    first_df = first
 
     per_uid: dict[int, dict] = {}
     if agg.height:
@@ -156,26 +156,35 @@ def excessive(ctx: Context) -> list[dict]:
                   summary_evidence(ctx, "battery_realtime_ms")]
         else:
             continue
-        scaled = period >= min_period and period > 0
-        value = ms / HOUR_MS * (DAY_MS / period if scaled else 1.0)
-        sev = level(value, t)
+        w = windowed(ctx, "excessive_wakelock", ms / HOUR_MS, period)
+        scaled, value = not w.short, w.value
+        sev, bound = grade(ctx, "excessive_wakelock", w, t)
         if sev is None:
             continue
-        if not scaled:
-            sev = lower(sev, "info")
-            basis += (f"; period under {t.get('min_period_h')} h, so not scaled to 24 h "
-                      "(value is the raw hours)")
+        if w.short:
+            basis += ("; " + w.words("hours", "24 h")
+                      + ("; the raw time already exceeds the 24 h bar (a lower bound for "
+                         "any 24 h containing this window)" if bound else ""))
         else:
-            basis += ", scaled to 24 h"
+            basis += ", normalised to 24 h"
         tags = _top_tags(agg, uid, exempt)
+        if not tags and first_df is not None and first_df.height:
+            # No aggregate row for this uid's tags (e.g. no background-partial line): the
+            # API comes from the tags the history shows it holding (`*job*/…` is a job's).
+            tags = [(tg, a, int(v or 0), None) for tg, a, v in
+                    first_df.filter(pl.col("uid") == uid).group_by("tag", "api")
+                    .agg(pl.col("screen_off_ms").sum())
+                    .sort(["screen_off_ms", "tag"], descending=[True, False]).iter_rows()]
         by_api: dict[str, int] = {}
         for _, a, v, _ in tags:
             by_api[a] = by_api.get(a, 0) + v
         api = dominant(by_api) or "wakelock"
         rule_id = next((r for _, a, _, r in tags if a == api), None)
         pkg = ctx.package_of(uid)
+        amount = (f"{value:.2f} h per 24 h" if scaled
+                  else f"{value:.2f} h in {fmt_ms(period)}")
         detail = (f"{pkg or uid_text(uid)} held non-exempt partial wakelocks for "
-                  f"{value:.2f} h per 24 h with the screen off "
+                  f"{amount} with the screen off "
                   f"(vitals bar: more than {t['value']:g} h). ")
         if f.get("agg_ms") and basis.startswith("history"):
             detail += (f"Since last charge the aggregates show {fmt_ms(f['agg_ms'])} of "
@@ -192,8 +201,9 @@ def excessive(ctx: Context) -> list[dict]:
             recommendation_id=rule_recommendation(ctx, rule_id, "wakelock_best_practice")
             if api not in _OWN_APIS else "wakelock_best_practice",
             title=f"Excessive partial wakelocks: {pkg or uid_text(uid)} "
-                  f"{value:.1f} h/24h screen off",
-            key=str(uid)))
+                  + (f"{value:.1f} h/24h" if scaled else f"{value:.1f} h in {fmt_ms(period)}")
+                  + " screen off",
+            key=str(uid), window_ms=period, scaled=w.scaled))
     return out
 
 
@@ -247,6 +257,14 @@ def stuck(ctx: Context) -> list[dict]:
                       f"hold, {state}; the platform flags a wakelock as long after 60 s, so "
                       f"the hold began about a minute earlier. {r['n']} long hold(s) of this "
                       f"tag in the history, {r['n_over']} of {t['value']:g} h or more.")
+            off = r.get("screen_off_ms")
+            if off is not None and off < t["value"] * HOUR_MS:
+                # Held with the screen on for most of it: not a background hold (the vital
+                # counts background holds), so informational.
+                sev = lower(sev, "info")
+                detail += (f" Only {fmt_ms(off)} of the hold was with the screen off and on "
+                           "battery: the rest was while the device was in use or charging, "
+                           "which is not background work.")
             rows = [r["start_row"]] + ([r["stop_row"]] if r["stop_row"] is not None else [])
             out.append(_stuck_finding(ctx, t, sev, pkg, r["uid"], r["tag"], r["api"],
                                       r["rule"], value, detail,
