@@ -54,7 +54,8 @@ FINDINGS = table(
 
 APPS = table(
     "apps",
-    "One row per package: the figures behind the findings, for triage.",
+    "One row per app uid (a shared uid is one row named after its owner, users' copies of "
+    "an app merged): the figures behind the findings, for triage.",
     ("package", S, ""), ("uid", I64, "primary uid"),
     ("partial_wakelock_ms", I64, "partial wakelock time in the stats period, ms"),
     ("partial_wakelock_ms_per_24h", F64, "normalised to 24 h of the period"),
@@ -69,6 +70,8 @@ APPS = table(
     ("findings", I64, "number of findings"),
     ("worst_severity", S, ""),
     ("uids", S, "every uid the package was seen under, comma-separated (users, clones)"),
+    ("shared_packages", S, "a shared uid's packages, comma-separated (the row is named after "
+                           "its owner); null when the uid has one package"),
 )
 
 TABLES = {t.name: t for t in (FINDINGS, APPS)}
