@@ -11,11 +11,10 @@ every on-battery stretch since the reset.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import polars as pl
-
-from wakescope.analyzer.passes.context import Context
 
 
 @dataclass
@@ -34,6 +33,27 @@ class Session:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def words(self) -> str | None:
+        """One sentence-part for headers: the platform's discharge range and the levels."""
+        d = self.discharge_pct or {}
+        lo, hi = d.get("lower"), d.get("upper")
+        if lo is None and hi is None and self.start_level is None:
+            return None
+        if lo is not None and hi is not None and lo != hi:
+            used = f"{lo}–{hi} % used"
+        elif hi is not None or lo is not None:
+            used = f"{hi if hi is not None else lo} % used"
+        else:
+            used = "battery use not printed"
+        if self.start_level is not None and self.end_level is not None:
+            used += f" (level {self.start_level}% → {self.end_level}% on battery"
+            if self.min_level is not None and self.min_level < self.end_level:
+                used += f", lowest {self.min_level}%"
+            if self.on_battery_stretches and self.on_battery_stretches > 1:
+                used += f", over {self.on_battery_stretches} stretches between charges"
+            used += ")"
+        return used
 
 
 def _first(df: pl.DataFrame, col: str):
@@ -64,14 +84,15 @@ def _history_levels(h: pl.DataFrame) -> tuple[int | None, int | None, int | None
     return int(lv[0]), int(lv[-1]), int(lv.min()), stretches
 
 
-def battery_session(ctx: Context) -> Session:
-    """The on-battery session of the capture (see the module docstring)."""
-    s = ctx.table("batterystats_summary")
+def battery_session(table: Callable[[str], pl.DataFrame]) -> Session:
+    """The on-battery session of the capture (see the module docstring); `table(name)`
+    gives a table (`Context.table`, or the report's view of an Analysis)."""
+    s = table("batterystats_summary")
     if not s.is_empty() and "source" in s.columns:
         s = s.sort(pl.col("source") != "human")
     out = Session(on_battery_ms=_first(s, "battery_realtime_ms"),
                   screen_off_ms=_first(s, "screen_off_realtime_ms"))
-    hist = _history_levels(ctx.table("batterystats_history"))
+    hist = _history_levels(table("batterystats_history"))
     if hist is not None:
         out.start_level, out.end_level, out.min_level, out.on_battery_stretches = hist
         out.levels_source = "battery history (levels while not plugged in)"
