@@ -102,8 +102,9 @@ def windowed(ctx: Context, kind: str, raw: float, window_ms: int | None) -> Wind
 def grade(ctx: Context, kind: str, w: Windowed, threshold: dict) -> tuple[str | None, bool]:
     """(severity, lower_bound): the ladder on the bar-window figure; under the rule's minimum
     observation, a raw count/time that already crosses the bar keeps its level when the
-    rule says raw figures are lower bounds (no projection made), else the projection's
-    level capped at `short_window_max`."""
+    rule says raw figures are lower bounds (no projection made); a rate needs a raw count
+    of at least one bar-window's worth; then the projection's level, capped at
+    `short_window_max`."""
     from wakescope.analyzer.passes.context import level
 
     if not w.short:
@@ -115,6 +116,10 @@ def grade(ctx: Context, kind: str, w: Windowed, threshold: dict) -> tuple[str | 
         sev = level(w.raw, threshold)
         if sev is not None:
             return sev, True
+    elif sc is not None and not sc.raw_lower_bound and level(w.raw, threshold) is None:
+        # A rate from a short window: the raw count must at least reach one bar-window's
+        # worth (e.g. 10 wakeups for the 10/h bar); one wakeup in 3 minutes says nothing.
+        return None, False
     sev = level(w.graded, threshold)
     return (None if sev is None else short_cap(ctx, kind, sev)), False
 

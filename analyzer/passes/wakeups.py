@@ -58,8 +58,10 @@ def wakeup_counts(ctx: Context) -> WakeupCounts | None:
         ctx.threshold("excessive_wakeups").get("min_period_h", 0))) * HOUR_MS
     # batterystats first; alarm stats when it counted nothing or over too short a period
     # (an emulator whose screen never went off has a 1-second screen-off time base).
+    stats = ctx.indexed("alarm_stats")
+    has_stats = stats.height and {"wakeups", "api"} <= set(stats.columns)
     if (wua.height and "api" in wua.columns and int(wua["count"].fill_null(0).sum()) > 0
-            and period and period >= min_period):
+            and period and (period >= min_period or not has_stats)):
         col = "screen_off_realtime_ms" if screen_off_base else "battery_realtime_ms"
         words = ("screen-off time on battery (the counter's time base from Android 8.0)"
                  if screen_off_base else "time on battery")
@@ -69,8 +71,7 @@ def wakeup_counts(ctx: Context) -> WakeupCounts | None:
         return WakeupCounts(tags, period, "batterystats_wakeup_alarms",
                             f"batterystats wakeup alarms since last charge over "
                             f"{fmt_ms(period)} of {words}", summary_evidence(ctx, col))
-    stats = ctx.indexed("alarm_stats")
-    if stats.height and {"wakeups", "api"} <= set(stats.columns):
+    if has_stats:
         tags = (stats.filter(pl.col("tag").is_not_null())
                 .group_by("uid", pl.coalesce("owner_package", "package").alias("package"), "tag")
                 .agg(pl.col("api").first(), pl.col("rule").first(),
