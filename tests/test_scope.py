@@ -278,7 +278,7 @@ def test_battery_saver_hold_is_one_info_summary():
     assert [(r["severity"], r["value"], r["unit"], r["recommendation_id"]) for r in f] == [
         ("info", 2.0, "alarms", "battery_saver_hold")]
     assert "held until Battery Saver is off" in f[0]["detail"]
-    assert "Alarms held until Battery Saver is off: 2 alarm(s), 2 app(s)" == f[0]["title"]
+    assert f[0]["title"] == "Alarms held until Battery Saver is off: 2 alarm(s), 2 app(s)"
 
 
 def test_abort_wakeup_reasons_are_aborted_suspends():
