@@ -327,3 +327,15 @@ def test_scope_entries_are_validated(tmp_path):
     ok = tmp_path / "ok.toml"
     ok.write_text('[scope.excessive_wakeups]\nmin_window_h = 0.1\n')
     assert load_rules(ok).scope.rule("excessive_wakeups").min_window_h == 0.1
+
+
+def test_pending_alarms_counted_once():
+    """`Next wake from idle: Alarm{5f3a type 2 … com.example.a}` repeats an alarm of the
+    pending list (same `Alarm{hash}`): one alarm, one deferral."""
+    row = {"tag": "*walarm*:com.example.a.TICK", "package": "com.example.a", "uid": 10100,
+           "type": "ELAPSED_WAKEUP", "wakeup": True, "alarm_hash": "5f3a",
+           "deferred_by": "app_standby", "deferral_ms": 10 * MIN}
+    tables = {"alarm_pending": PENDING.frame([{**row, "list": "pending"},
+                                              {**row, "list": "next_wake_from_idle"}])}
+    (f,) = found(analyse(capture(tables)), "alarm_deferral")
+    assert f["title"] == "Alarms deferred by app standby: com.example.a (1)"

@@ -119,5 +119,6 @@ def test_xiaomi_power_graded_on_measured_discharge():
     """`UID u0a385: 2027` of `Discharge: 6340 mAh` (coulomb counter) is 32 %, not the 51 %
     of the per-uid sum it was graded on: info, not low."""
     top = found(analysed(XIAOMI), "top_power_consumer")
-    assert [(r["package"], round(r["value"], 3), r["severity"]) for r in top][0] == (
+    first = top[0]
+    assert (first["package"], round(first["value"], 3), first["severity"]) == (
         "com.tencent.jkchess", round(2027 / 6340, 3), "info")

@@ -26,9 +26,26 @@ _POLICY_COLS = {"app_standby": "policy_app_standby_ms", "device_idle": "policy_d
                 "battery_saver": "policy_battery_saver_ms"}
 
 
+def pending_once(pend: pl.DataFrame) -> pl.DataFrame:
+    """Pending alarms counted once: `Next wake from idle:` (AlarmManagerService 9+) prints
+    an alarm that is also in the pending list, so that row is an attribute of the listed
+    one (same `Alarm{hash}`, else same tag, package and due time), not another alarm."""
+    if pend.is_empty() or "list" not in pend.columns:
+        return pend
+    nw = pl.col("list") == "next_wake_from_idle"
+    keys = [c for c in ("alarm_hash",) if c in pend.columns] or [
+        c for c in ("tag", "package", "when_elapsed_ms") if c in pend.columns]
+    listed = pend.filter(~nw).select(keys).unique()
+    marked = pend.with_row_index("_i")
+    drop = marked.filter(nw).join(listed, on=keys, how="semi")["_i"].to_list()
+    if not drop:
+        return pend
+    return marked.filter(~pl.col("_i").is_in(drop)).drop("_i")
+
+
 def run(ctx: Context) -> list[dict]:
     t = ctx.threshold("alarm_deferral")
-    pend = ctx.indexed("alarm_pending")
+    pend = pending_once(ctx.indexed("alarm_pending"))
     if pend.is_empty():
         return []
     col = lambda c, d=pl.Int64: pl.col(c) if c in pend.columns else pl.lit(None, d)  # noqa: E731

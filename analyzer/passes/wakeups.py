@@ -94,7 +94,9 @@ def per_app(wc: WakeupCounts) -> pl.DataFrame:
 
 def _pending_info(ctx: Context, package: str | None, tags: list[str]) -> dict[str, str]:
     """tag → how its pending alarm is set (exact/inexact, repeat, while-idle, alarm clock)."""
-    pend = ctx.table("alarm_pending")
+    from wakescope.analyzer.passes.alarm_deferral import pending_once
+
+    pend = pending_once(ctx.table("alarm_pending"))
     if pend.is_empty() or package is None or "tag" not in pend.columns:
         return {}
     owners = [c for c in ("package", "target_package", "operation_target") if c in pend.columns]
