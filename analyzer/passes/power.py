@@ -31,7 +31,11 @@ def uid_power(ctx: Context) -> pl.DataFrame:
         cond &= pl.col("category").fill_null("uid") == "uid"
     if "component" in pw.columns:
         cond &= pl.col("component").fill_null("total") == "total"
-    per = pw.filter(cond).group_by("uid").agg(pl.col("mah").sum(), pl.col("_row").alias("rows"))
+    # One split per uid (null where the dump prints none: before 14, checkin rows).
+    fg = [pl.col(c).drop_nulls().first() for c in ("fg_mah", "bg_mah", "fgs_mah", "cached_mah")
+          if c in pw.columns]
+    per = pw.filter(cond).group_by("uid").agg(pl.col("mah").sum(), pl.col("_row").alias("rows"),
+                                              *fg)
     total = per["mah"].sum()
     return per.with_columns((pl.col("mah") / total if total else pl.lit(None, pl.Float64))
                             .alias("share")).sort(["mah", "uid"], descending=[True, False])
@@ -54,7 +58,9 @@ def run(ctx: Context) -> list[dict]:
     wl = ctx.table("batterystats_wakelocks")
     window = ctx.periods.battery_ms
     out = []
-    for uid, mah, rows in per.select("uid", "mah", "rows").iter_rows():
+    split = {c for c in ("fg_mah", "bg_mah", "fgs_mah", "cached_mah") if c in per.columns}
+    for row in per.iter_rows(named=True):
+        uid, mah, rows = row["uid"], row["mah"], row["rows"]
         if len(out) >= int(t.get("max_findings", 3)):
             break
         mah = float(mah or 0.0)
@@ -75,6 +81,19 @@ def run(ctx: Context) -> list[dict]:
             break
         if not measured:
             sev = lower(sev, "info")
+        # Context (scope.toml `top`): power spent while the app was in the foreground is the
+        # user using it, not background work (14+ prints the split by process state).
+        fg_words = ""
+        fg_mah = row.get("fg_mah") if "fg_mah" in split else None
+        if fg_mah is not None and mah > 0:
+            back = sum((row.get(c) or 0.0) for c in ("bg_mah", "fgs_mah", "cached_mah")
+                       if c in split)
+            fg_words = (f"By process state: {_mah(fg_mah)} mAh in the foreground (the user "
+                        f"using the app), {_mah(back)} mAh in the background, in foreground "
+                        "services or cached (the rest is not split by state).")
+            if back <= 0.2 * mah:
+                sev = lower(sev, "info")
+                fg_words += " Mostly not background work, so informational."
         pkg = ctx.package_of(uid)
         api = "system" if uid % 100_000 < 10_000 else None
         apis = ""
@@ -93,8 +112,8 @@ def run(ctx: Context) -> list[dict]:
             metric="discharge_share" if measured else "power_share", value=share,
             unit="share", threshold=KIND, basis=basis,
             detail=f"{name} used an estimated {_mah(mah)} mAh, {share * 100:.1f} % {of}. "
-                   "Estimated power includes foreground use: read the app's background "
-                   f"findings before blaming it.{apis}",
+                   + (fg_words or "Estimated power includes foreground use: read the "
+                                  "app's background findings before blaming it.") + apis,
             evidence=[evidence("batterystats_power_use",
                                f'uid == {uid} and category == "uid" and component == "total"',
                                rows)],

@@ -156,6 +156,10 @@ POWER_USE = table(
     ("screen_mah", F64, "checkin `pwi` 8.0+: screen power blamed on this uid, mAh"),
     ("proportional_mah", F64, "checkin `pwi` 8.0+: proportional smear (hidden/system power "
                               "spread over apps), mAh"),
+    ("fg_mah", F64, "14+: part of the uid total while in the foreground (`fg:`)"),
+    ("bg_mah", F64, "14+: part while in the background (`bg:`)"),
+    ("fgs_mah", F64, "14+: part while running a foreground service (`fgs:`)"),
+    ("cached_mah", F64, "14+: part while cached (`cached:`)"),
 )
 
 PROCESSES = table(
