@@ -122,3 +122,17 @@ def test_xiaomi_power_graded_on_measured_discharge():
     first = top[0]
     assert (first["package"], round(first["value"], 3), first["severity"]) == (
         "com.tencent.jkchess", round(2027 / 6340, 3), "info")
+
+
+def test_xiaomi_power_split_by_process_state():
+    """`UID u0a385: 2027 fg: 1160 bg: 0.376 cached: 0.392 ( screen=706 …`: the 14+ split is
+    parsed onto the uid's total row, and the finding says the power was foreground use."""
+    res = analysed(XIAOMI)
+    pw = res.tables["batterystats_power_use"]
+    row = pw.filter((pl.col("uid") == 10385) & (pl.col("component") == "total")).row(
+        0, named=True)
+    assert (row["mah"], row["fg_mah"], row["bg_mah"], row["fgs_mah"], row["cached_mah"]) == (
+        2027.0, 1160.0, 0.376, None, 0.392)
+    top = found(res, "top_power_consumer")[0]
+    assert "1,160 mAh in the foreground" in top["detail"]
+    assert "Mostly not background work" in top["detail"]
