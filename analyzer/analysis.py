@@ -104,7 +104,9 @@ def analyse(cap: parsers.Capture, rules: Path | None = None) -> Analysis:
     except Exception as exc:
         cap.diagnostics.error("analysis_failed", SECTION,
                               f"job status failed: {type(exc).__name__}: {exc}")
-    findings = _sorted(run_passes(ctx))
+    from wakescope.analyzer.passes import scope
+
+    findings = _sorted(scope.apply(ctx, run_passes(ctx)))
     try:
         from wakescope.analyzer.passes.apps import build_apps
 

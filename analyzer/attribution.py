@@ -109,30 +109,36 @@ ATTRIBUTED_TABLES = (
 
 
 def uid_names(tables: dict[str, pl.DataFrame], rules: RuleSet) -> pl.DataFrame:
-    """app id → display package: uid_names for system ids, else the single (or first
-    sorted) package the capture maps to it; `shared` marks app ids with several packages."""
+    """app id → display package: uid_names for system ids, else the uid's owner: of the
+    packages the capture maps to it (packages table: checkin `uid` lines, `Proc`/`Apk`
+    lines; alarm stats; history pool strings such as `fg=`/`top=`/`+job=`), the one the
+    capture names most often (ties: sorted first). `shared` marks app ids with several
+    packages (a shared uid, e.g. 10018 = gms, gsf, backuptransport: one owner, one row)."""
     frames = []
     pk = tables.get("packages")
     if pk is not None and pk.height and "package" in pk.columns:
         app = (pl.col("app_id") if "app_id" in pk.columns
                else pl.col("uid") % PER_USER_RANGE).cast(pl.Int64)
         frames.append(pk.select(app.alias("app_id"), pl.col("package").cast(pl.String)))
-    for name in ("alarm_stats", "alarm_top"):
+    for name in ("alarm_stats", "alarm_top", "batterystats_history"):
         df = tables.get(name)
         if df is not None and df.height and {"uid", "package"} <= set(df.columns):
             frames.append(df.select((pl.col("uid") % PER_USER_RANGE).cast(pl.Int64)
                                     .alias("app_id"), pl.col("package").cast(pl.String)))
     if frames:
-        pkgs = (pl.concat(frames).drop_nulls().unique()
-                .group_by("app_id").agg(pl.col("package").sort().alias("packages")))
+        seen = (pl.concat(frames).drop_nulls().group_by("app_id", "package").len()
+                .sort(["app_id", "len", "package"], descending=[False, True, False]))
+        pkgs = seen.group_by("app_id", maintain_order=True).agg(
+            pl.col("package").first().alias("owner"), pl.col("package").sort().alias("packages"))
     else:
-        pkgs = pl.DataFrame(schema={"app_id": pl.Int64, "packages": pl.List(pl.String)})
+        pkgs = pl.DataFrame(schema={"app_id": pl.Int64, "owner": pl.String,
+                                    "packages": pl.List(pl.String)})
     fixed = pl.DataFrame({"app_id": list(rules.uid_names), "fixed": list(rules.uid_names.values())},
                          schema={"app_id": pl.Int64, "fixed": pl.String})
     out = pkgs.join(fixed, on="app_id", how="full", coalesce=True)
     return out.select(
         "app_id",
-        pl.coalesce("fixed", pl.col("packages").list.first()).alias("name"),
+        pl.coalesce("fixed", "owner").alias("name"),
         (pl.col("packages").list.len().fill_null(0) > 1).alias("shared"),
         pl.col("packages").list.join(",").alias("packages"),
     )

@@ -57,11 +57,18 @@ FINDINGS = table(
     ("doc_url", S, "link to the Android documentation for the recommendation"),
     ("energy_mah", F64, "the battery drain the finding explains, mAh (docs/energy.md); null "
                         "where not estimated"),
+    ("window_ms", I64, "the observation window the figure was measured over (null: a state "
+                       "at capture, no window)"),
+    ("scaled", B, "true when value was normalised onto the threshold's window (per hour / "
+                  "per 24 h); false when it is the raw figure"),
+    ("who", S, "app or platform (system uid or platform/OEM system package: never graded "
+               "as an app bug); null for device-level findings"),
 )
 
 APPS = table(
     "apps",
-    "One row per package: the figures behind the findings, for triage.",
+    "One row per app uid (a shared uid is one row named after its owner, users' copies of "
+    "an app merged): the figures behind the findings, for triage.",
     ("package", S, ""), ("uid", I64, "primary uid"),
     ("partial_wakelock_ms", I64, "partial wakelock time in the stats period, ms"),
     ("partial_wakelock_ms_per_24h", F64, "normalised to 24 h of the period"),
@@ -81,6 +88,8 @@ APPS = table(
     ("findings", I64, "number of findings"),
     ("worst_severity", S, ""),
     ("uids", S, "every uid the package was seen under, comma-separated (users, clones)"),
+    ("shared_packages", S, "a shared uid's packages, comma-separated (the row is named after "
+                           "its owner); null when the uid has one package"),
 )
 
 UTC_MS = pl.Datetime("ms", "UTC")

@@ -88,15 +88,25 @@ def test_sailfish_8_1_attribution_details():
 def test_pixel_android10_most_wakeup_alarms():
     res = analysed("alarm/pixel-android10.txt")
     apps = res.apps.sort("wakeup_alarms", descending=True)
-    assert apps.select("package", "uid", "wakeup_alarms").row(0) == ("android", 1000, 1232)
+    # One row per uid: uid 1000's Alarm Stats are `1000:android` 1232 wakes and
+    # `1000:com.android.networkstack.inprocess` 2 wakes, one app row named android.
+    assert apps.select("package", "uid", "wakeup_alarms").row(0) == ("android", 1000, 1234)
     app_rows = apps.filter(pl.col("uid") % 100_000 >= 10_000)
     assert app_rows.select("package", "uid", "wakeup_alarms").row(0) == (
         "com.google.android.gms", 10019, 505)
     f = [r for r in res.findings.iter_rows(named=True) if r["kind"] == "excessive_wakeups"]
-    assert [(r["package"], r["severity"]) for r in f] == [("com.google.android.gms", "high")]
+    # Both are platform (uid 1000; Google Play services is a preinstalled privileged
+    # package): reported as platform at info, never at an app's severity.
+    assert [(r["package"], r["severity"], r["who"]) for r in f] == [
+        ("android", "info", "platform"), ("com.google.android.gms", "info", "platform")]
     # 505 wakeups over 101,449,404 ms since boot
-    assert f[0]["value"] == pytest.approx(505 / (101_449_404 / 3_600_000), rel=1e-4)
-    assert "*walarm*:com.google.android.gms.gcm.ACTION_CHECK_QUEUE: 336" in f[0]["detail"]
+    assert f[1]["value"] == pytest.approx(505 / (101_449_404 / 3_600_000), rel=1e-4)
+    assert "*walarm*:com.google.android.gms.gcm.ACTION_CHECK_QUEUE: 336" in f[1]["detail"]
+    # `Alarm Stats` android: `*walarm*:*job.delay*` 793 wakes of 1232: JobScheduler's own
+    # alarms, so job-latency advice (not inexact-alarm advice).
+    assert (f[0]["recommendation_id"], f[0]["api"]) == ("job_latency", "job_scheduler")
+    assert "838 of them are JobScheduler's own" in f[0]["detail"]   # 793 + 45 deadline
+    assert "*walarm*:*job.delay*: 793" in f[0]["detail"]
 
 
 def test_workmanager_job_deferred_with_its_constraints():

@@ -227,7 +227,12 @@ def test_markdown_is_short_and_escaped():
     lines = md.splitlines()
     assert len(lines) <= 60
     assert "<script>" not in md and "<img" not in md
-    assert "| **HIGH** | `com.evil.app` | App wakelock |" in md
+    assert "1. **HIGH** `com.evil.app` · App wakelock · " in md
+    # the recommendation sits right under its finding, whole (no cut mid-word)
+    lines_ = md.splitlines()
+    first = next(i for i, ln in enumerate(lines_) if ln.startswith("1. **HIGH**"))
+    assert lines_[first + 2].startswith("   Change: ")
+    assert not any(ln.rstrip().endswith("…") and "[docs]" not in ln for ln in lines_)
     assert "javascript:" not in md
     assert "[docs](https://developer.android.com/" in md
 

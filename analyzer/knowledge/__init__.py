@@ -16,12 +16,17 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wakescope.parsers.errors import InputError
+
+if TYPE_CHECKING:
+    from wakescope.analyzer.knowledge.scope import Scope
 
 HERE = Path(__file__).resolve().parent
 APIS_FILE = HERE / "apis.toml"
 KNOWLEDGE_FILE = HERE / "recommendations.toml"
+SCOPE_FILE = HERE / "scope.toml"
 
 FAMILIES = ("wakelock", "alarm", "job", "sync", "kernel", "fgs")
 _RULE_KEYS = {"id", "api", "on", "tag", "service", "namespace", "package", "app_id_min",
@@ -55,6 +60,8 @@ THRESHOLD_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "min_screen_off_h": (_NUMBER, "screen-off time shorter than this gives no rate"),
     "exclude": (list, "names the check leaves out (platform wakelocks that only mirror "
                       "others)"),
+    "indefinite_after_days": (_NUMBER, "a policy time this far away is AlarmManager's "
+                                       "\"indefinitely\": held until the policy ends"),
 }
 # The parameters each threshold's pass reads (beyond value, unit, comparison, source, url,
 # severity_source), so a key that no pass reads is refused where it is written.
@@ -64,7 +71,7 @@ THRESHOLD_PARAMS: dict[str, frozenset[str]] = {
     "excessive_wakeups": frozenset({"severity", "min_period_h"}),
     "deferred_job": frozenset({"severity_by_class"}),
     "abnormal_job_stops": frozenset({"severity", "constraint_stops_low"}),
-    "alarm_deferral": frozenset({"severity_by_policy"}),
+    "alarm_deferral": frozenset({"severity_by_policy", "indefinite_after_days"}),
     "sync_storm": frozenset({"severity", "skip_below_h"}),
     "long_foreground_service": frozenset({"severity", "skip_below_h"}),
     "background_location": frozenset({"severity", "skip_below_h"}),
@@ -126,6 +133,7 @@ class RuleSet:
     recommendations: dict[str, dict]
     wording: dict[str, dict]
     files: list[str] = field(default_factory=list)
+    scope: Scope | None = None     # where each finding rule applies (scope.toml)
 
     def threshold(self, name: str) -> dict:
         return self.thresholds[name]
@@ -296,7 +304,8 @@ def _uid_names(raw: object, where: str) -> dict[int, str]:
     return out
 
 
-def _build(apis_doc: dict, know_doc: dict, user: dict | None, user_path: str | None) -> RuleSet:
+def _build(apis_doc: dict, know_doc: dict, user: dict | None, user_path: str | None,
+           scope_doc: dict | None = None) -> RuleSet:
     apis = tuple(apis_doc.get("apis", ()))
     if not apis or "unknown" not in apis:
         raise RulesError(f"{APIS_FILE}: `apis` must list the API names, including unknown.")
@@ -311,7 +320,7 @@ def _build(apis_doc: dict, know_doc: dict, user: dict | None, user_path: str | N
     if user is not None:
         where = str(user_path)
         unknown = set(user) - {"version", "rule", "thresholds", "recommendations", "wording",
-                               "uid_names", "apis"}
+                               "uid_names", "apis", "scope"}
         if unknown:
             raise RulesError(f"{where}: unknown top-level key(s) {sorted(unknown)}; a rules "
                              "file holds [[rule]], [thresholds.*], [recommendations.*], "
@@ -359,13 +368,17 @@ def _build(apis_doc: dict, know_doc: dict, user: dict | None, user_path: str | N
         if r.recommendation and r.recommendation not in recommendations:
             raise RulesError(f"rule {r.id} ({r.origin}): recommendation "
                              f"{r.recommendation!r} is not in [recommendations].")
-    return RuleSet(rules, apis, uid_names, thresholds, recommendations, wording, files)
+    from wakescope.analyzer.knowledge.scope import load_scope
+
+    scope = load_scope(scope_doc or {}, str(SCOPE_FILE),
+                       (user or {}).get("scope"), str(user_path) if user else None)
+    return RuleSet(rules, apis, uid_names, thresholds, recommendations, wording, files, scope)
 
 
 @lru_cache(maxsize=8)
 def _load_cached(user_path: str | None, mtime: float | None) -> RuleSet:
     user = _read(Path(user_path)) if user_path else None
-    return _build(_read(APIS_FILE), _read(KNOWLEDGE_FILE), user, user_path)
+    return _build(_read(APIS_FILE), _read(KNOWLEDGE_FILE), user, user_path, _read(SCOPE_FILE))
 
 
 def load_rules(user: Path | str | None = None) -> RuleSet:

@@ -26,9 +26,26 @@ _POLICY_COLS = {"app_standby": "policy_app_standby_ms", "device_idle": "policy_d
                 "battery_saver": "policy_battery_saver_ms"}
 
 
+def pending_once(pend: pl.DataFrame) -> pl.DataFrame:
+    """Pending alarms counted once: `Next wake from idle:` (AlarmManagerService 9+) prints
+    an alarm that is also in the pending list, so that row is an attribute of the listed
+    one (same `Alarm{hash}`, else same tag, package and due time), not another alarm."""
+    if pend.is_empty() or "list" not in pend.columns:
+        return pend
+    nw = pl.col("list") == "next_wake_from_idle"
+    keys = [c for c in ("alarm_hash",) if c in pend.columns] or [
+        c for c in ("tag", "package", "when_elapsed_ms") if c in pend.columns]
+    listed = pend.filter(~nw).select(keys).unique()
+    marked = pend.with_row_index("_i")
+    drop = marked.filter(nw).join(listed, on=keys, how="semi")["_i"].to_list()
+    if not drop:
+        return pend
+    return marked.filter(~pl.col("_i").is_in(drop)).drop("_i")
+
+
 def run(ctx: Context) -> list[dict]:
     t = ctx.threshold("alarm_deferral")
-    pend = ctx.indexed("alarm_pending")
+    pend = pending_once(ctx.indexed("alarm_pending"))
     if pend.is_empty():
         return []
     col = lambda c, d=pl.Int64: pl.col(c) if c in pend.columns else pl.lit(None, d)  # noqa: E731
@@ -55,6 +72,16 @@ def run(ctx: Context) -> list[dict]:
         return []
     pkg = pl.coalesce([c for c in ("owner_package", "target_package", "package")
                        if c in rows.columns])
+    # Battery Saver gives held alarms a policy time ~365 days away (AOSP
+    # AlarmManagerService: INDEFINITE_DELAY); that is "until Battery Saver is off", not a
+    # measured delay: one summary for the capture.
+    hold_ms = float(t.get("indefinite_after_days", 300)) * 86_400_000
+    held = pl.col("_policy").is_in(["battery_saver", "device_idle", "app_standby"]) & (
+        pl.col("_delay").fill_null(0) >= hold_ms)
+    out_hold = _held_summary(ctx, rows.filter(held).with_columns(pkg.alias("_pkg")))
+    rows = rows.filter(~held)
+    if rows.is_empty():
+        return out_hold
     words = ctx.wording("alarm_policies")
     sev_map = t.get("severity_by_policy", {})
     out = []
@@ -91,4 +118,30 @@ def run(ctx: Context) -> list[dict]:
             title=f"Alarms deferred by {pol.replace('_', ' ')}: {package or uid_text(uid)} "
                   f"({g.height})",
             key=f"{package}|{pol}"))
-    return out
+    return out + out_hold
+
+
+def _held_summary(ctx: Context, rows: pl.DataFrame) -> list[dict]:
+    """One info finding for every alarm held until a policy (Battery Saver) ends."""
+    if rows.is_empty():
+        return []
+    pols = sorted(set(rows["_policy"].drop_nulls()))
+    pkgs = rows["_pkg"].drop_nulls().unique().sort().to_list()
+    who = "Battery Saver is off" if pols == ["battery_saver"] else (
+        "the policy holding them ends (" + ", ".join(p.replace("_", " ") for p in pols) + ")")
+    detail = (f"{rows.height} pending alarm(s) of {len(pkgs)} app(s) are held until {who}: "
+              "AlarmManager gives them a policy time about a year away, which is not a "
+              "measured delay. Apps: " + ", ".join(pkgs[:10]) + ("…" if len(pkgs) > 10 else "")
+              + ".")
+    return [ctx.finding(
+        kind="alarm_deferral", severity="info", package=None, uid=None, api="alarm_manager",
+        metric="held_alarms", value=float(rows.height), unit="alarms",
+        threshold="alarm_deferral", threshold_value=None,
+        basis="dumpsys alarm pending alarms whose policy time is ≥ "
+              f"{ctx.threshold('alarm_deferral').get('indefinite_after_days', 300)} days away",
+        detail=detail,
+        evidence=[evidence("alarm_pending", "policy time ~365 days away", rows["_row"])],
+        recommendation_id="battery_saver_hold",
+        title=f"Alarms held until {who.split(' (')[0]}: {rows.height} alarm(s), "
+              f"{len(pkgs)} app(s)",
+        key="held|" + ",".join(pols))]

@@ -115,6 +115,15 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
     if not parts:
         return APPS.empty()
     long = pl.concat(parts, how="diagonal_relaxed")
+    # One row per uid: every row of a uid goes under the uid's owner (a shared uid's
+    # `*job*/<pkg>/…` rows and its power row alike), with the other packages listed.
+    owner = (pl.col("uid") % 100_000).replace_strict(ctx.name_map, default=None,
+                                                     return_dtype=pl.String)
+    long = long.with_columns(pl.coalesce(owner, pl.col("package")).alias("_owner"))
+    renamed = dict(long.filter(pl.col("_owner") != pl.col("package"))
+                   .select("package", "_owner").unique(subset="package", keep="first")
+                   .iter_rows())
+    long = long.with_columns(pl.col("_owner").alias("package")).drop("_owner")
     num = [c for c in long.columns if c not in ("package", "uid")]
     sums = [pl.col(c).sum() for c in num]
     per_uid = long.group_by("package", "uid").agg(sums)
@@ -132,14 +141,21 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
         apps = apps.with_columns((pl.col("partial_wakelock_ms") * DAY_MS / period)
                                  .alias("partial_wakelock_ms_per_24h"))
     api_rank = (pl.concat(api_frames, how="vertical_relaxed").drop_nulls()
+                .with_columns(pl.col("package").replace(renamed))
                 .group_by("package", "api").agg(pl.col("_ms").sum())
                 .sort(["package", "_ms", "api"], descending=[False, True, False])
                 .group_by("package", maintain_order=True)
                 .agg(pl.col("api").str.join(",").alias("apis")))
     apps = apps.join(api_rank, on="package", how="left")
+    shared = ctx.names.filter(pl.col("shared")).select(
+        pl.col("name").alias("package"), pl.col("packages").alias("shared_packages"))
+    apps = apps.join(shared.unique(subset="package", keep="first"), on="package", how="left")
     if findings.height:
         rank = SEVERITY_RANK
         f = (findings.filter(pl.col("package").is_not_null())
+             .with_columns(pl.coalesce((pl.col("uid") % 100_000).replace_strict(
+                 ctx.name_map, default=None, return_dtype=pl.String), pl.col("package"))
+                 .alias("package"))
              .with_columns(pl.col("severity").replace_strict(rank, default=len(rank))
                            .alias("_rank"))
              .group_by("package").agg(pl.len().cast(_I64).alias("findings"),

@@ -118,7 +118,8 @@ class Context:
                 threshold: str | None, basis: str, detail: str, evidence: list[dict],
                 recommendation_id: str | None, title: str, key: str = "",
                 threshold_value: float | None = None,
-                energy_mah: float | None = None) -> dict:
+                energy_mah: float | None = None, window_ms: int | None = None,
+                scaled: bool = False) -> dict:
         """One finding row (analyzer.tables.FINDINGS), threshold and recommendation text
         filled from the knowledge file."""
         t = self.rules.thresholds.get(threshold or "", {})
@@ -136,6 +137,8 @@ class Context:
             "recommendation_id": recommendation_id if rec else None,
             "recommendation": rec.get("text"), "doc_url": rec.get("doc_url"),
             "energy_mah": None if energy_mah is None else float(energy_mah),
+            "window_ms": None if window_ms is None else int(window_ms), "scaled": bool(scaled),
+            "who": None,
         }
 
 

@@ -26,10 +26,12 @@ from wakescope.analyzer.passes.context import (
     app_uid_expr,
     evidence,
     fmt_ms,
-    level,
     uid_text,
 )
+from wakescope.analyzer.passes.scope import grade, windowed
 from wakescope.parsers.batterystats.codes import STOP_REASON_NAMES
+
+KIND_STOPS = "abnormal_job_stops"
 
 _TIMING = "timing"
 Reason = tuple[str, str, str, str | None]   # (name, class, plain words, recommendation id)
@@ -246,13 +248,21 @@ def abnormal_stops(ctx: Context) -> list[dict]:
             ["count", "key"], descending=[True, False])
         serious = int(counts.filter(pl.col("cls").is_in(["serious", "policy"]))["count"].sum())
         constraint = int(counts.filter(pl.col("cls") == "constraint")["count"].sum())
-        sev = level(float(serious), t)
+        tables = sorted(set(g["table"]))
+        window = (ctx.periods.battery_ms if "batterystats_job_completions" in tables
+                  else _history_window(hist))
+        w = windowed(ctx, KIND_STOPS, float(serious), window)
+        sev, bound = grade(ctx, KIND_STOPS, w, t) if serious else (None, False)
         if sev is not None:
-            value = serious
-        elif constraint >= t.get("constraint_stops_low", 10):
-            sev, value = "low", constraint
+            value = w.value
         else:
-            continue
+            w = windowed(ctx, KIND_STOPS, float(constraint), window)
+            if w.graded >= t.get("constraint_stops_low", 10) and not w.short:
+                sev, value = "low", w.value
+            elif w.short and constraint >= t.get("constraint_stops_low", 10):
+                sev, value, bound = "low", float(constraint), True
+            else:
+                continue
         parts = [f"{k} {n}× ({names.get(k, {}).get('text', k)})"
                  for k, c, n in counts.iter_rows() if c != "normal"]
         normal = int(counts.filter(pl.col("cls") == "normal")["count"].sum())
@@ -260,27 +270,39 @@ def abnormal_stops(ctx: Context) -> list[dict]:
                                                 else ["constraint"]))
         rec = names.get(top["key"][0], {}).get("recommendation", "job_stops") if top.height \
             else "job_stops"
-        tables = sorted(set(g["table"]))
         pkg = g["owner"].drop_nulls().first() if g["owner"].drop_nulls().len() else \
             ctx.package_of(uid)
         detail = (f"Job {job} stopped before finishing: " + "; ".join(parts)
                   + (f". Normal ends not counted: {normal}." if normal else "."))
         ev = [evidence(tb, f"uid == {uid} and job == {job!r}",
                        g.filter(pl.col("table") == tb)["row"]) for tb in tables]
-        basis = ("batterystats Job Completions since last charge"
-                 if "batterystats_job_completions" in tables
-                 else "jobscheduler Job history STOP lines (recent window)")
+        basis = (("batterystats Job Completions since last charge: "
+                  if "batterystats_job_completions" in tables
+                  else "jobscheduler Job history STOP lines: ")
+                 + w.words("stops", "24 h")
+                 + ("; the raw count already reaches the per-24 h bar (a lower bound for "
+                    "any 24 h containing this window)" if bound else ""))
+        per = ("per 24 h" if w.scaled or (w.window_ms and not w.short and not bound)
+               else f"in {fmt_ms(w.window_ms)}" if w.window_ms else "in the dump")
         out.append(ctx.finding(
             kind="abnormal_job_stops", severity=sev, package=pkg, uid=uid,
             api=g["api"].drop_nulls().first() if g["api"].drop_nulls().len() else "job_scheduler",
             metric="abnormal_stops" if sev != "low" else "constraint_stops", value=value,
-            unit="stops", threshold="abnormal_job_stops", basis=basis, detail=detail,
-            evidence=ev, recommendation_id=rec,
+            unit="stops/24h" if w.scaled else "stops", threshold="abnormal_job_stops",
+            basis=basis, detail=detail, evidence=ev, recommendation_id=rec,
             threshold_value=None if sev != "low" else float(t.get("constraint_stops_low", 10)),
             title=f"Jobs stopped abnormally: {_short_job(job, pkg) or uid_text(uid)} "
-                  f"({value}×)",
-            key=f"{uid}|{job}"))
+                  f"({value:.3g} {per})",
+            key=f"{uid}|{job}", window_ms=w.window_ms, scaled=w.scaled))
     return out
+
+
+def _history_window(hist: pl.DataFrame) -> int | None:
+    """How far back the jobscheduler history reaches (its entries are relative to now)."""
+    if hist.is_empty() or "offset_ms" not in hist.columns:
+        return None
+    first = hist["offset_ms"].drop_nulls().min()
+    return int(-first) if first is not None and first < 0 else None
 
 
 def _short_job(job: str | None, pkg: str | None) -> str | None:

@@ -13,16 +13,15 @@ from __future__ import annotations
 import polars as pl
 
 from wakescope.analyzer.passes.context import (
-    DAY_MS,
     HOUR_MS,
     Context,
     app_uid_expr,
     evidence,
     fmt_ms,
-    level,
     summary_evidence,
     uid_text,
 )
+from wakescope.analyzer.passes.scope import grade, windowed
 from wakescope.analyzer.passes.wakelocks import aggregate_rows
 
 GPS_HANDLE = "-10000"  # BatteryStats.Uid.Sensor.GPS
@@ -80,25 +79,31 @@ def run(ctx: Context) -> list[dict]:
             ev.append(evidence("batterystats_wakelocks", f'uid == {uid} and api == "location" '
                                f"and {agg['_filter'][0]}", rows))
         ev.append(summary_evidence(ctx, "battery_realtime_ms"))
-        value = ms / HOUR_MS * DAY_MS / period
-        sev = level(value, t)
+        w = windowed(ctx, "background_location", ms / HOUR_MS, period)
+        value = w.value
+        sev, _ = grade(ctx, "background_location", w, t)
         if sev is None:
             continue
+        if w.short:
+            basis = basis.replace(", scaled to 24 h", "; " + w.words("hours", "24 h"))
         n_alarms = 0
         if alarms.height and "api" in alarms.columns:
             n_alarms = int(alarms.filter((pl.col("uid") == uid) & (pl.col("api") == "location"))
                            ["count"].sum())
         other = (f" Location wakelocks: {fmt_ms(wl_ms)}." if "wl" in f and ms != wl_ms else "")
         detail = (f"{pkg or uid_text(uid)}: {fmt_ms(ms)} of {what} in {fmt_ms(period)} on "
-                  f"battery, {value:.2f} h per 24 h.{other}"
+                  f"battery" + (f", {value:.2f} h per 24 h." if not w.short else ".")
+                  + other
                   + (f" Location wakeup alarms: {n_alarms}." if n_alarms else "")
                   + " Android 8+ limits background apps to a few location updates an hour; "
                   "location is exempt from the wakelock vital but still drains the battery.")
         out.append(ctx.finding(
             kind="background_location", severity=sev, package=pkg, uid=uid, api="location",
-            metric="location_h_per_24h", value=value, unit="h/24h",
+            metric="location_h_per_24h" if not w.short else "location_h", value=value,
+            unit="h/24h" if not w.short else "h",
             threshold="background_location", basis=basis, detail=detail, evidence=ev,
             recommendation_id="location_batching",
-            title=f"Background location: {pkg or uid_text(uid)} {value:.2f} h/24h",
-            key=str(uid)))
+            title=f"Background location: {pkg or uid_text(uid)} "
+                  + (f"{value:.2f} h/24h" if not w.short else f"{value:.2f} h in {fmt_ms(period)}"),
+            key=str(uid), window_ms=period, scaled=w.scaled))
     return out

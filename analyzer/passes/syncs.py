@@ -12,13 +12,14 @@ import polars as pl
 from wakescope.analyzer.passes.context import (
     HOUR_MS,
     Context,
-    app_uid_expr,
     evidence,
     fmt_ms,
-    level,
     summary_evidence,
     uid_text,
 )
+from wakescope.analyzer.passes.scope import grade, windowed
+
+KIND = "sync_storm"
 
 
 def run(ctx: Context) -> list[dict]:
@@ -29,9 +30,10 @@ def run(ctx: Context) -> list[dict]:
         return []
     hours = period / HOUR_MS
     out = []
-    for r in syncs.filter(app_uid_expr() & (pl.col("count") > 0)).iter_rows(named=True):
+    for r in syncs.filter(pl.col("count") > 0).iter_rows(named=True):
         rate = r["count"] / hours
-        sev = level(rate, t)
+        w = windowed(ctx, KIND, float(r["count"]), period)
+        sev, _ = grade(ctx, KIND, w, t)
         if sev is None:
             continue
         pkg = r.get("owner_package") or ctx.package_of(r["uid"])
@@ -43,14 +45,18 @@ def run(ctx: Context) -> list[dict]:
                      if r.get("background_count") is not None else "") + ".")
         out.append(ctx.finding(
             kind="sync_storm", severity=sev, package=pkg, uid=r["uid"],
-            api=r.get("api") or "sync_adapter", metric="syncs_per_hour", value=rate,
-            unit="syncs/h", threshold="sync_storm",
-            basis=f"batterystats syncs since last charge over {fmt_ms(period)} on battery",
+            api=r.get("api") or "sync_adapter",
+            metric="syncs_per_hour" if not w.short else "syncs", value=w.value,
+            unit="syncs/h" if not w.short else "syncs", threshold="sync_storm",
+            basis="batterystats syncs since last charge on battery: "
+                  + w.words("syncs", "per hour"),
             detail=detail,
             evidence=[evidence("batterystats_syncs",
                                f"uid == {r['uid']} and sync == {r['sync']!r}", [r["_row"]]),
                       summary_evidence(ctx, "battery_realtime_ms")],
             recommendation_id="sync_periodic",
-            title=f"Sync storm: {name} {rate:.1f}/h ({pkg or uid_text(r['uid'])})",
-            key=f"{r['uid']}|{r['sync']}"))
+            title=(f"Sync storm: {name} {rate:.1f}/h" if not w.short else
+                   f"Sync storm: {name} {r['count']} in {fmt_ms(period)}")
+                  + f" ({pkg or uid_text(r['uid'])})",
+            key=f"{r['uid']}|{r['sync']}", window_ms=period, scaled=w.scaled))
     return out

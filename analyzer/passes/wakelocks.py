@@ -19,7 +19,6 @@ from __future__ import annotations
 import polars as pl
 
 from wakescope.analyzer.passes.context import (
-    DAY_MS,
     HOUR_MS,
     Context,
     app_uid_expr,
@@ -32,6 +31,7 @@ from wakescope.analyzer.passes.context import (
     uid_text,
 )
 from wakescope.analyzer.passes.history_intervals import first_holder_screen_off, longwakes
+from wakescope.analyzer.passes.scope import grade, windowed
 
 _OWN_APIS = ("wakelock", "unknown", "broadcast")
 # How a long hold without its `-longwake` was closed (history_intervals.closed_by).
@@ -97,10 +97,10 @@ def excessive(ctx: Context) -> list[dict]:
     aggregates since last charge."""
     t = ctx.threshold("excessive_wakelock")
     exempt = list(t.get("exempt_apis", []))
-    min_period = float(t.get("min_period_h", 0)) * HOUR_MS
     out: list[dict] = []
     agg, agg_words = aggregate_rows(ctx)
     tl, first, lw = _history_figures(ctx, exempt)
+    first_df = first
     per_uid = _per_uid_figures(agg, first, lw, exempt)
     held = _held_ms(ctx, exempt)
     for uid, f in per_uid.items():
@@ -110,26 +110,35 @@ def excessive(ctx: Context) -> list[dict]:
         if measured is None:
             continue
         period, ms, basis, ev = measured
-        scaled = period >= min_period and period > 0
-        value = ms / HOUR_MS * (DAY_MS / period if scaled else 1.0)
-        sev = level(value, t)
+        w = windowed(ctx, "excessive_wakelock", ms / HOUR_MS, period)
+        scaled, value = not w.short, w.value
+        sev, bound = grade(ctx, "excessive_wakelock", w, t)
         if sev is None:
             continue
-        if not scaled:
-            sev = lower(sev, "info")
-            basis += (f"; period under {t.get('min_period_h')} h, so not scaled to 24 h "
-                      "(value is the raw hours)")
+        if w.short:
+            basis += ("; " + w.words("hours", "24 h")
+                      + ("; the raw time already exceeds the 24 h bar (a lower bound for "
+                         "any 24 h containing this window)" if bound else ""))
         else:
-            basis += ", scaled to 24 h"
+            basis += ", normalised to 24 h"
         tags = _top_tags(agg, uid, exempt)
+        if not tags and first_df is not None and first_df.height:
+            # No aggregate row for this uid's tags (e.g. no background-partial line): the
+            # API comes from the tags the history shows it holding (`*job*/…` is a job's).
+            tags = [(tg, a, int(v or 0), None) for tg, a, v in
+                    first_df.filter(pl.col("uid") == uid).group_by("tag", "api")
+                    .agg(pl.col("screen_off_ms").sum())
+                    .sort(["screen_off_ms", "tag"], descending=[True, False]).iter_rows()]
         by_api: dict[str, int] = {}
         for _, a, v, _ in tags:
             by_api[a] = by_api.get(a, 0) + v
         api = dominant(by_api) or "wakelock"
         rule_id = next((r for _, a, _, r in tags if a == api), None)
         pkg = ctx.package_of(uid)
-        detail = _excessive_detail(pkg or uid_text(uid), value, t["value"], f, basis, agg_words,
-                                   tags, exempt)
+        amount = (f"{value:.2f} h per 24 h" if scaled
+                  else f"{value:.2f} h in {fmt_ms(period)}")
+        detail = _excessive_detail(pkg or uid_text(uid), amount, t["value"], f, basis,
+                                   agg_words, tags, exempt)
         out.append(ctx.finding(
             kind="excessive_wakelock", severity=sev, package=pkg, uid=uid, api=api,
             metric="partial_wakelock_h_per_24h" if scaled else "partial_wakelock_h",
@@ -138,8 +147,9 @@ def excessive(ctx: Context) -> list[dict]:
             recommendation_id=rule_recommendation(ctx, rule_id, "wakelock_best_practice")
             if api not in _OWN_APIS else "wakelock_best_practice",
             title=f"Excessive partial wakelocks: {pkg or uid_text(uid)} "
-                  f"{value:.1f} h/24h screen off",
-            key=str(uid)))
+                  + (f"{value:.1f} h/24h" if scaled else f"{value:.1f} h in {fmt_ms(period)}")
+                  + " screen off",
+            key=str(uid), window_ms=period, scaled=w.scaled))
     return out
 
 
@@ -214,12 +224,12 @@ def _measure(ctx: Context, uid: int, f: dict, tl, held: tuple[int, list[int]] | 
     return None
 
 
-def _excessive_detail(who: str, value: float, bar: float, f: dict, basis: str,
+def _excessive_detail(who: str, amount: str, bar: float, f: dict, basis: str,
                       agg_words: str, tags: list, exempt: list[str]) -> str:
     """The finding's sentences: the figure against the bar, the aggregates when the history
     measured it, the top tags, the exempt APIs."""
-    detail = (f"{who} held non-exempt partial wakelocks for {value:.2f} h per 24 h with the "
-              f"screen off (vitals bar: more than {bar:g} h). ")
+    detail = (f"{who} held non-exempt partial wakelocks for {amount} with the screen off "
+              f"(vitals bar: more than {bar:g} h). ")
     if f.get("agg_ms") and basis.startswith("history"):
         detail += (f"Since last charge the aggregates show {fmt_ms(f['agg_ms'])} of "
                    f"{agg_words}. ")
@@ -282,6 +292,14 @@ def stuck(ctx: Context) -> list[dict]:
                       f"hold, {state}; the platform flags a wakelock as long after 60 s, so "
                       f"the hold began about a minute earlier. {r['n']} long hold(s) of this "
                       f"tag in the history, {r['n_over']} of {t['value']:g} h or more.")
+            off = r.get("screen_off_ms")
+            if off is not None and off < t["value"] * HOUR_MS:
+                # Held with the screen on for most of it: not a background hold (the vital
+                # counts background holds), so informational.
+                sev = lower(sev, "info")
+                detail += (f" Only {fmt_ms(off)} of the hold was with the screen off and on "
+                           "battery: the rest was while the device was in use or charging, "
+                           "which is not background work.")
             rows = [r["start_row"]] + ([r["stop_row"]] if r["stop_row"] is not None else [])
             out.append(_stuck_finding(ctx, t, sev, pkg, r["uid"], r["tag"], r["api"],
                                       r["rule"], value, detail,

@@ -10,6 +10,7 @@ interval, allow-while-idle, alarm clock.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -17,16 +18,16 @@ import polars as pl
 from wakescope.analyzer.passes.context import (
     HOUR_MS,
     Context,
-    app_uid_expr,
     evidence,
     fmt_ms,
-    level,
-    lower,
     summary_evidence,
     uid_text,
 )
+from wakescope.analyzer.passes.scope import grade, windowed
 from wakescope.analyzer.passes.wakelocks import rule_recommendation
 
+KIND = "excessive_wakeups"
+_JOB_ALARM = re.compile(r"\*job\.(?:delay|deadline)\*")
 _WHILE_IDLE = ("ALLOW_WHILE_IDLE", "ALLOW_WHILE_IDLE_UNRESTRICTED", "ALLOW_WHILE_IDLE_COMPAT")
 
 
@@ -47,13 +48,20 @@ def wakeup_counts(ctx: Context) -> WakeupCounts | None:
     wua = ctx.indexed("batterystats_wakeup_alarms")
     sdk = ctx.cap.meta.sdk or 0
     version = ctx.cap.meta.checkin_version or 0
-    screen_off_base = version >= 25 or sdk >= 26
+    from wakescope.analyzer.passes.scope import release
+
+    rel = release(ctx)
+    screen_off_base = version >= 25 or sdk >= 26 or (rel.sdk_min or 0) >= 26
     period = p.screen_off_ms if screen_off_base else p.battery_ms
-    min_period = float(ctx.threshold("excessive_wakeups").get("min_period_h", 0)) * HOUR_MS
+    sc = ctx.rules.scope.rule("excessive_wakeups") if ctx.rules.scope else None
+    min_period = (sc.min_window_h if sc else float(
+        ctx.threshold("excessive_wakeups").get("min_period_h", 0))) * HOUR_MS
     # batterystats first; alarm stats when it counted nothing or over too short a period
     # (an emulator whose screen never went off has a 1-second screen-off time base).
+    stats = ctx.indexed("alarm_stats")
+    has_stats = stats.height and {"wakeups", "api"} <= set(stats.columns)
     if (wua.height and "api" in wua.columns and int(wua["count"].fill_null(0).sum()) > 0
-            and period and period >= min_period):
+            and period and (period >= min_period or not has_stats)):
         col = "screen_off_realtime_ms" if screen_off_base else "battery_realtime_ms"
         words = ("screen-off time on battery (the counter's time base from Android 8.0)"
                  if screen_off_base else "time on battery")
@@ -63,8 +71,7 @@ def wakeup_counts(ctx: Context) -> WakeupCounts | None:
         return WakeupCounts(tags, period, "batterystats_wakeup_alarms",
                             f"batterystats wakeup alarms since last charge over "
                             f"{fmt_ms(period)} of {words}", summary_evidence(ctx, col))
-    stats = ctx.indexed("alarm_stats")
-    if stats.height and {"wakeups", "api"} <= set(stats.columns):
+    if has_stats:
         tags = (stats.filter(pl.col("tag").is_not_null())
                 .group_by("uid", pl.coalesce("owner_package", "package").alias("package"), "tag")
                 .agg(pl.col("api").first(), pl.col("rule").first(),
@@ -87,7 +94,9 @@ def per_app(wc: WakeupCounts) -> pl.DataFrame:
 
 def _pending_info(ctx: Context, package: str | None, tags: list[str]) -> dict[str, str]:
     """tag → how its pending alarm is set (exact/inexact, repeat, while-idle, alarm clock)."""
-    pend = ctx.table("alarm_pending")
+    from wakescope.analyzer.passes.alarm_deferral import pending_once
+
+    pend = pending_once(ctx.table("alarm_pending"))
     if pend.is_empty() or package is None or "tag" not in pend.columns:
         return {}
     owners = [c for c in ("package", "target_package", "operation_target") if c in pend.columns]
@@ -117,18 +126,15 @@ def run(ctx: Context) -> list[dict]:
     wc = wakeup_counts(ctx)
     if wc is None or not wc.period_ms:
         return []
-    min_period = float(t.get("min_period_h", 0)) * HOUR_MS
-    scaled = wc.period_ms >= min_period
-    apps = per_app(wc).filter(app_uid_expr()).sort(["count", "uid", "package"],
-                                                   descending=[True, False, False])
+    apps = per_app(wc).sort(["count", "uid", "package"], descending=[True, False, False])
     out = []
     for uid, package, count, per_hour in apps.iter_rows():
-        value = per_hour if scaled else float(count)
-        sev = level(value, t)
+        w = windowed(ctx, KIND, float(count), wc.period_ms)
+        scaled = not w.short
+        value = w.value
+        sev, _ = grade(ctx, KIND, w, t)
         if sev is None:
             continue
-        if not scaled:
-            sev = lower(sev, "info")
         tags = (wc.tags.filter((pl.col("uid") == uid) & (pl.col("package") == package)
                                & (pl.col("count") > 0))
                 .sort(["count", "tag"], descending=[True, False]))
@@ -150,9 +156,21 @@ def run(ctx: Context) -> list[dict]:
         rec = ("reduce_wakeups" if api == "alarm_manager"
                else rule_recommendation(ctx, rule_id, "reduce_wakeups"))
         name = package or uid_text(uid)
-        detail = (f"{name} had {count} wakeup alarms, {per_hour:.1f} per hour "
+        rate_words = (f"{per_hour:.1f} per hour" if scaled else
+                      f"{per_hour:.1f} per hour over only {fmt_ms(wc.period_ms)}, too short "
+                      "an observation to hold against the hourly bar")
+        detail = (f"{name} had {count} wakeup alarms, {rate_words} "
                   f"(vitals bar: more than {t['value']:g}/h). By tag: " + "; ".join(parts)
                   + ". Split: " + ", ".join(f"{k} {v}" for k, v in split.items() if v) + ".")
+        # JobScheduler's own alarms (TimeController: `*job.delay*`, `*job.deadline*`) wake
+        # the device for jobs' latency / deadline: job advice, not inexact-alarm advice.
+        job_alarms = sum(n for tag, n in tags.select("tag", "count").iter_rows()
+                         if _JOB_ALARM.search(tag or ""))
+        if job_alarms * 2 >= count:
+            api, rec = "job_scheduler", "job_latency"
+            detail += (f" {job_alarms} of them are JobScheduler's own `*job.delay*` / "
+                       "`*job.deadline*` alarms: they fire for jobs' minimum latency and "
+                       "deadlines, so the apps behind them are the ones scheduling jobs.")
         rows = [r for rs in tags["rows"].to_list() for r in rs]
         ev = [evidence(wc.table, f"uid == {uid} and package == {package!r}", rows)]
         if wc.period_evidence:
@@ -162,8 +180,9 @@ def run(ctx: Context) -> list[dict]:
             metric="wakeup_alarms_per_hour" if scaled else "wakeup_alarms",
             value=value, unit="wakeups/h" if scaled else "wakeups",
             threshold="excessive_wakeups",
-            basis=wc.basis + ("" if scaled else "; period under "
-                              f"{t.get('min_period_h')} h, so the raw count"),
+            basis=wc.basis + "; " + w.words("wakeup alarms", "per hour"),
             detail=detail, evidence=ev, recommendation_id=rec,
-            title=f"Excessive wakeups: {name} {value:.1f}/h", key=f"{uid}|{package}"))
+            title=(f"Excessive wakeups: {name} {value:.1f}/h" if scaled else
+                   f"Excessive wakeups: {name} {count} in {fmt_ms(wc.period_ms)}"),
+            key=f"{uid}|{package}", window_ms=wc.period_ms, scaled=scaled))
     return out

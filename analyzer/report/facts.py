@@ -82,6 +82,15 @@ class Header:
     screen_off_rate: float | None  # % per hour
     discharge_mah: float | None
     severity_counts: dict[str, int] = field(default_factory=dict)
+    # The on-battery session (passes/session.py): JSON `period` contract.
+    on_battery_ms: int | None = None
+    min_level: int | None = None
+    discharge_pct: dict | None = None          # {"lower": …, "upper": …} (platform range)
+    levels_source: str | None = None
+    screen_off_drain: float | None = None
+    screen_off_drain_unit: str | None = None   # "mAh" (coulomb counter) or "%" (level steps)
+    screen_off_drain_source: str | None = None
+    battery_words: str | None = None           # "107–115 % used (level 100% → 43% …)"
 
     def as_dict(self) -> dict:
         from dataclasses import asdict
@@ -125,7 +134,12 @@ def header(analysis: Analysis) -> Header:
     battery_ms = g("battery_realtime_ms")
     off_ms = g("screen_off_realtime_ms")
     on_ms = battery_ms - off_ms if battery_ms is not None and off_ms is not None else None
-    start, end = g("start_level"), g("end_level")
+    from wakescope.analyzer.passes.session import battery_session
+
+    session = battery_session(lambda n: table(analysis, n))
+    start, end = session.start_level, session.end_level
+    if start is None:
+        start, end = g("start_level"), g("end_level")
     # The OS's own discharge figure counts only time on battery; start → end levels can
     # hide it when the device charged before the capture.
     drop = g("discharge_pct")
@@ -169,6 +183,14 @@ def header(analysis: Analysis) -> Header:
         screen_off_rate=_rate(off_pct, off_ms),
         discharge_mah=g("discharge_mah"),
         severity_counts=counts,
+        on_battery_ms=session.on_battery_ms,
+        min_level=session.min_level,
+        discharge_pct=session.discharge_pct,
+        levels_source=session.levels_source,
+        screen_off_drain=session.screen_off_drain,
+        screen_off_drain_unit=session.screen_off_drain_unit,
+        screen_off_drain_source=session.screen_off_drain_source,
+        battery_words=session.words(),
     )
 
 

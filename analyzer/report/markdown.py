@@ -13,9 +13,8 @@ from wakescope.analyzer.report import facts
 from wakescope.analyzer.report.facts import fmt_ms, fmt_num, fmt_value
 
 MAX_LINES = 60
-TOP_FINDINGS = 10
-TOP_APPS = 10
-TOP_RECOMMENDATIONS = 4
+TOP_FINDINGS = 8
+TOP_APPS = 6
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
 
@@ -23,8 +22,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
 def md(text: Any, limit: int = 80) -> str:
     """Plain text for a Markdown table cell: specials backslash-escaped, `<>&` as entities."""
     s = plain(" ".join(str(text).split()))
-    if len(s) > limit:
-        s = s[: limit - 1] + "…"
+    if len(s) > limit:  # never mid-word: back to the last space
+        cut = s[: limit - 1]
+        s = (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:") + "…"
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", s)
 
@@ -78,7 +78,9 @@ def render_markdown(analysis: Analysis) -> str:
         line += f" · captured {md(h.capture_local)}" + (f" {h.utc_offset}" if h.utc_offset else "")
     out.append(line + "  ")
     battery = "—"
-    if h.drop_pct is not None:
+    if h.battery_words:
+        battery = md(h.battery_words)
+    elif h.drop_pct is not None:
         battery = f"{h.drop_pct} % used"
         if h.start_level is not None and h.end_level is not None:
             battery += f" (level {h.start_level}% → {h.end_level}%)"
@@ -99,38 +101,29 @@ def render_markdown(analysis: Analysis) -> str:
     findings = facts.sorted_findings(analysis)
     serious = findings.filter(findings["severity"] != "info") if findings.height else findings
     if serious.height:
-        out += ["#### Top findings", "",
-                "| Severity | App | API | Finding | Measured | Threshold |",
-                "|---|---|---|---|---|---|"]
-        for r in serious.head(TOP_FINDINGS).iter_rows(named=True):
-            thr = "—"
+        # One item per finding, whole sentences: what, the figure and its basis (window,
+        # scaling), and the change to make right beside it.
+        out += ["#### Top findings", ""]
+        for n, r in enumerate(serious.head(TOP_FINDINGS).iter_rows(named=True), 1):
+            thr = ""
             if r.get("threshold") is not None:
-                thr = fmt_value(r["threshold"], r.get("unit"))
-                if r.get("threshold_source"):
-                    thr += f" ({md(r['threshold_source'], 40)})"
+                thr = f" against a bar of {fmt_value(r['threshold'], r.get('unit'))}"
+            who = " (platform)" if r.get("who") == "platform" else ""
             out.append(
-                f"| **{md((r.get('severity') or '').upper())}** "
-                f"| {code(facts.app_label(r.get('package'), r.get('uid')))} "
-                f"| {_api(r.get('api'))} | {md(r.get('title') or r.get('kind') or '', 70)} "
-                f"| {md(fmt_value(r.get('value'), r.get('unit')))} | {thr} |")
+                f"{n}. **{md((r.get('severity') or '').upper())}** "
+                f"{code(facts.app_label(r.get('package'), r.get('uid')))}{who} · "
+                f"{_api(r.get('api'))} · {md(r.get('title') or r.get('kind') or '', 200)}  ")
+            out.append(f"   Measured {md(fmt_value(r.get('value'), r.get('unit')))}{thr}. "
+                       f"Basis: {md(r.get('basis') or '—', 300)}.  ")
+            if r.get("recommendation"):
+                link = (r.get("doc_url") or "").strip()
+                for ch, enc in ((" ", "%20"), ("(", "%28"), (")", "%29"), ("<", "%3C"),
+                                 (">", "%3E"), ("`", "%60")):
+                    link = link.replace(ch, enc)
+                link = f" ([docs]({link}))" if link.startswith(("https://", "http://")) else ""
+                out.append(f"   Change: {md(r['recommendation'], 400)}{link}")
         if serious.height > TOP_FINDINGS:
             out.append(f"\n_…and {serious.height - TOP_FINDINGS} more in the HTML/JSON report._")
-        recs, seen = [], set()
-        for r in serious.iter_rows(named=True):
-            key = r.get("recommendation_id") or r.get("recommendation")
-            if not r.get("recommendation") or key in seen:
-                continue
-            seen.add(key)
-            link = (r.get("doc_url") or "").strip()
-            for ch, enc in ((" ", "%20"), ("(", "%28"), (")", "%29"), ("<", "%3C"),
-                             (">", "%3E"), ("`", "%60")):
-                link = link.replace(ch, enc)
-            link = f" ([docs]({link}))" if link.startswith(("https://", "http://")) else ""
-            recs.append(f"- {md(r['recommendation'], 160)}{link}")
-            if len(recs) == TOP_RECOMMENDATIONS:
-                break
-        if recs:
-            out += ["", "**What to change**", "", *recs]
     elif facts.blind_reasons(analysis):
         out.append("**No findings, and no all-clear**: the checks had too little to look at "
                    "(see the caveats above).")

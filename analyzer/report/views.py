@@ -244,7 +244,9 @@ def alarm_views(analysis: Analysis) -> list[TableView]:
         b.rows.append([_app(r.get("package"), r.get("uid")), _text(r.get("tag")),
                        _api(r.get("api")), _num(r.get("count"))])
     views.append(b)
-    pend = facts.table(analysis, "alarm_pending")
+    from wakescope.analyzer.passes.alarm_deferral import pending_once
+
+    pend = pending_once(facts.table(analysis, "alarm_pending"))
     if "when_relative_ms" in pend.columns:
         pend = pend.sort("when_relative_ms", nulls_last=True)
     total = pend.height

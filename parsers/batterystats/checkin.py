@@ -131,6 +131,7 @@ def _summary(rec: CheckinRecords, history: pl.DataFrame, version: int | None) ->
         "start_level": int(levels[0]) if len(levels) else None,
         "end_level": int(levels[-1]) if len(levels) else None,
         "discharge_pct": to_int(dc.get("high_pct")),
+        "discharge_low_pct": to_int(dc.get("low_pct")),
         "discharge_screen_on_pct": to_int(dc.get("screen_on_pct")),
         "discharge_screen_off_pct": to_int(dc.get("screen_off_pct")),
         "discharge_mah": to_float(dc.get("discharge_mah")),

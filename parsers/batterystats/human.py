@@ -251,6 +251,7 @@ def _tables(inp: SectionInput, hist, summ) -> dict[str, pl.DataFrame]:
         put(S.WAKEUP_ALARMS, u.alarms)
         put(S.PROCESSES, u.processes)
         put(S.FOREGROUND_SERVICES, u.fgs)
+        put(S.UID_STATES, u.states)
         put(S.SENSORS, _sensors(inp, u))
         put(S.KERNEL_WAKELOCKS, summ.kernel_wakelocks)
         put(S.WAKEUP_REASONS, summ.wakeup_reasons)
@@ -291,7 +292,8 @@ def _summary(inp: SectionInput, hist, summ, out: dict) -> pl.DataFrame:
         "battery_realtime_ms", "battery_uptime_ms", "screen_off_realtime_ms",
         "screen_off_uptime_ms", "total_realtime_ms", "screen_on_ms", "screen_doze_ms",
         "interactive_ms", "full_wakelock_ms", "partial_wakelock_ms", "mobile_radio_active_ms",
-        "discharge_pct", "discharge_screen_on_pct", "discharge_screen_off_pct", "discharge_mah",
+        "discharge_pct", "discharge_low_pct",
+        "discharge_screen_on_pct", "discharge_screen_off_pct", "discharge_mah",
         "discharge_screen_off_mah", "estimated_capacity_mah")}
     row["deep_idle_ms"] = f.get("deep_idle_ms", f.get("deep_idling_ms"))
     row["light_idle_ms"] = f.get("light_idle_ms", f.get("light_idling_ms"))

@@ -33,6 +33,9 @@ _SMEARED = re.compile(
     rf"Including smearing: {_NUM} \( (?:screen=(?P<screen>{_NUM}) )?"
     rf"(?:proportional=(?P<prop>{_NUM}) )?\)")
 _BREAKDOWN = re.compile(rf"(?:^|\s)(?P<k>[\w-]+)=(?P<v>{_NUM})")
+# 14+ `UID u0a385: 2027 fg: 1160 bg: 0.376 fgs: 1.71 cached: 0.392 ( … )`: the total split
+# by process state (BatteryUsageStats.dump, UidBatteryConsumer PROCESS_STATE_*).
+_STATES = re.compile(rf"\b(?P<k>fg|bg|fgs|cached): (?P<v>{_NUM})")
 # BatteryStatsHelper DrainType labels → the component names codes.PWI_LABELS uses.
 _LABELS = {
     "screen": "screen", "cell standby": "cell", "idle": "idle", "wifi": "wifi",
@@ -125,8 +128,10 @@ class PowerBlock:
         base = {"uid": uid, "category": category}
         if user is not None:
             base["user_id"] = user
+        head = rest.split("(", 1)[0]
+        states = {f"{m.group('k')}_mah": to_float(m.group("v")) for m in _STATES.finditer(head)}
         self.rows.append({**base, "component": "total", "mah": to_float(mah),
-                          **self._smearing(rest)})
+                          **self._smearing(rest), **states})
         # The breakdown sits in the first `( … )`; `Including smearing: x ( … )` follows.
         start = rest.find("(")
         end = rest.find(" )", start)

@@ -65,6 +65,7 @@ _FIELDS: list[tuple[str, re.Pattern, tuple[str, ...]]] = [
     ("Device light idling:", re.compile(_T), ("light_idling_ms",)),
     ("Mobile radio active time:", re.compile(_T), ("mobile_radio_active_ms",)),
     ("Cellular kernel active time:", re.compile(_T), ("mobile_radio_active_ms",)),
+    ("Amount discharged (lower bound):", re.compile(r"(?P<a>-?\d+)"), ("discharge_low_pct",)),
     ("Amount discharged (upper bound):", re.compile(r"(?P<a>-?\d+)"), ("discharge_pct",)),
     ("Amount discharged while screen on:", re.compile(r"(?P<a>-?\d+)"),
      ("discharge_screen_on_pct",)),
@@ -72,7 +73,8 @@ _FIELDS: list[tuple[str, re.Pattern, tuple[str, ...]]] = [
      ("discharge_screen_off_pct",)),
 ]
 _FLOATS = {"estimated_capacity_mah", "discharge_mah", "discharge_screen_off_mah"}
-_INTS = {"system_starts", "discharge_pct", "discharge_screen_on_pct", "discharge_screen_off_pct"}
+_INTS = {"system_starts", "discharge_pct", "discharge_low_pct",
+         "discharge_screen_on_pct", "discharge_screen_off_pct"}
 # Any other device line: `Label: value`, a `Label:` header, or a known bare header.
 _DEVICE_GENERIC = re.compile(r"^[A-Za-z][\w /()+.,'&-]*:(?: .*)?$")
 _DEVICE_HEADERS = re.compile(

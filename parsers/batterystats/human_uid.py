@@ -51,7 +51,15 @@ _BUCKET = re.compile(r"<(\d+)ms=(\d+)")
 # JOB_FRESHNESS_BUCKETS (BatteryStatsImpl): 1 h, 2 h, 4 h, 8 h, Long.MAX.
 _BUCKET_COLS = {3_600_000: "under_1h", 7_200_000: "h1_2", 14_400_000: "h2_4",
                 28_800_000: "h4_8", 9_223_372_036_854_775_807: "over_8h"}
-_FGS = re.compile(rf"^Foreground services: (?P<t>{TIME}) realtime \((?P<n>-?\d+) times\)")
+_FGS = re.compile(rf"^Foreground services: (?P<t>{TIME}) realtime \((?P<n>-?\d+) times\)"
+                  r"(?P<run> \(running\))?")
+# `Audio: <t> realtime (<n> times)[ (running)]` (BatteryStats.dumpTimer) and process-state
+# times `Top for: <t>` / `Fg Service for: <t>` (8.0+), kept for context (media playback,
+# time as the top app).
+_UID_TIMER = re.compile(rf"^(?P<what>Audio|Video|Foreground activities): (?P<t>{TIME}) "
+                        rf"realtime \((?P<n>-?\d+) times\)(?P<run> \(running\))?")
+_UID_STATE = re.compile(rf"^(?P<what>Top|Fg Service|Foreground|Background|Cached|"
+                        rf"Top Sleeping|Heavy Weight|Foreground Service) for: (?P<t>{TIME})")
 # `Sensor <handle>|GPS: [<t>blamed realtime, ]<t>realtime (<n> times)[, <t>background (<n>
 # times)]` or `(not used)` (BatteryStats.dumpLocked). Before 8.0 only `<t>realtime (<n>
 # times)`, the pooled time; 8.0+ prints the un-pooled time there, preceded by the pooled
@@ -99,6 +107,7 @@ class UidTables:
     alarms: list[dict] = field(default_factory=list)
     processes: list[dict] = field(default_factory=list)
     fgs: list[dict] = field(default_factory=list)
+    states: list[dict] = field(default_factory=list)
     sensors: list[dict] = field(default_factory=list)
     apks: list[tuple[int, str]] = field(default_factory=list)
     wakelock_lines: int = 0   # `Wake lock` lines recognised, with or without segments
@@ -191,7 +200,14 @@ class UidBlock:
             if not m:
                 return False
             out.fgs.append({"uid": uid, "total_ms": time_ms(m.group("t")),
-                            "count": to_int(m.group("n"))})
+                            "count": to_int(m.group("n")), "running": bool(m.group("run"))})
+            return True
+        m = _UID_TIMER.match(s) or _UID_STATE.match(s)
+        if m:
+            d = m.groupdict()
+            out.states.append({"uid": uid, "state": d["what"].lower().replace(" ", "_"),
+                               "total_ms": time_ms(d["t"]), "count": to_int(d.get("n")),
+                               "running": bool(d.get("run"))})
             return True
         if s.startswith("Sensor "):
             return self._sensor(s)

@@ -156,6 +156,10 @@ POWER_USE = table(
     ("screen_mah", F64, "checkin `pwi` 8.0+: screen power blamed on this uid, mAh"),
     ("proportional_mah", F64, "checkin `pwi` 8.0+: proportional smear (hidden/system power "
                               "spread over apps), mAh"),
+    ("fg_mah", F64, "14+: part of the uid total while in the foreground (`fg:`)"),
+    ("bg_mah", F64, "14+: part while in the background (`bg:`)"),
+    ("fgs_mah", F64, "14+: part while running a foreground service (`fgs:`)"),
+    ("cached_mah", F64, "14+: part while cached (`cached:`)"),
 )
 
 PROCESSES = table(
@@ -178,7 +182,23 @@ FOREGROUND_SERVICES = table(
     *UID_COLS,
     ("total_ms", I64, "ms"),
     ("count", I64, "times"),
+    ("running", B, "`(running)`: a service was still in the foreground at capture (human "
+                   "form only); with count 0 it was started before the stats reset"),
     ("source", S, "human or checkin"),
+)
+
+UID_STATES = table(
+    "batterystats_uid_states",
+    "Per-uid media timers and process-state times (`Audio:`, `Video:`, `Foreground "
+    "activities:`, `Top for:`, `Fg Service for:` …), the context findings need: media "
+    "playback is not a transfer, time as the top app is not background work.",
+    *UID_COLS,
+    ("state", S, "audio, video, foreground_activities, top, fg_service, foreground, "
+                 "background, cached, top_sleeping, heavy_weight"),
+    ("total_ms", I64, "ms"),
+    ("count", I64, "times (timers only)"),
+    ("running", B, "`(running)` at capture (timers only)"),
+    ("source", S, "human"),
 )
 
 SENSORS = table(
@@ -231,6 +251,8 @@ SUMMARY = table(
     ("start_level", I32, "battery % at stats start (history first level)"),
     ("end_level", I32, "battery % at capture (history last level)"),
     ("discharge_pct", I32, "discharge % (high bound)"),
+    ("discharge_low_pct", I32, "discharge % (low bound: `Amount discharged (lower bound)` / "
+                               "checkin dc low)"),
     ("discharge_screen_on_pct", I32, "%"),
     ("discharge_screen_off_pct", I32, "%"),
     ("discharge_mah", F64, "mAh"),
@@ -244,5 +266,5 @@ SUMMARY = table(
 TABLES = {t.name: t for t in (
     HISTORY, WAKELOCKS, AGGREGATED_WAKELOCKS, JOBS, JOB_COMPLETIONS, JOB_DEFERRALS, SYNCS,
     WAKEUP_ALARMS, KERNEL_WAKELOCKS, WAKEUP_REASONS, POWER_USE, PROCESSES,
-    FOREGROUND_SERVICES, SENSORS, PACKAGES, SUMMARY,
+    FOREGROUND_SERVICES, SENSORS, PACKAGES, SUMMARY, UID_STATES,
 )}
