@@ -50,7 +50,6 @@ THRESHOLD_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "severity_by_policy": (dict, "{policy = level}: severity by the policy that delays"),
     "min_period_h": (_NUMBER, "stats periods shorter than this are not scaled to 24 h: the "
                               "raw figure is shown and the finding is at most info"),
-    "skip_below_h": (_NUMBER, "stats periods shorter than this give no finding at all"),
     "exempt_apis": (list, "APIs whose rows the check leaves out"),
     "max_findings": (int, "at most this many findings of the kind"),
     "constraint_stops_low": (int, "stops by lost constraints alone count from this many "
@@ -72,11 +71,11 @@ THRESHOLD_PARAMS: dict[str, frozenset[str]] = {
     "deferred_job": frozenset({"severity_by_class"}),
     "abnormal_job_stops": frozenset({"severity", "constraint_stops_low"}),
     "alarm_deferral": frozenset({"severity_by_policy", "indefinite_after_days"}),
-    "sync_storm": frozenset({"severity", "skip_below_h"}),
-    "long_foreground_service": frozenset({"severity", "skip_below_h"}),
-    "background_location": frozenset({"severity", "skip_below_h"}),
+    "sync_storm": frozenset({"severity"}),
+    "long_foreground_service": frozenset({"severity"}),
+    "background_location": frozenset({"severity"}),
     "top_power_consumer": frozenset({"severity", "max_findings"}),
-    "kernel_wakeup_reason": frozenset({"severity", "max_findings", "skip_below_h"}),
+    "kernel_wakeup_reason": frozenset({"severity", "max_findings"}),
     "screen_off_drain": frozenset({"severity", "min_energy_share", "min_screen_off_h"}),
     "awake_screen_off": frozenset({"severity", "min_energy_share", "min_screen_off_h"}),
     "kernel_wakelock": frozenset({"severity", "min_energy_share", "max_findings",

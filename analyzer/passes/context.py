@@ -83,12 +83,9 @@ class Context:
         return self.rules.thresholds[name]
 
     def window_ms(self, threshold: dict) -> int | None:
-        """Time on battery (ms) for a pass that rates over it; None when there is none or it
-        is shorter than the threshold's `skip_below_h` (the pass then makes no finding)."""
-        period = self.periods.battery_ms
-        if not period or period < float(threshold.get("skip_below_h", 0)) * HOUR_MS:
-            return None
-        return period
+        """Time on battery (ms) for a pass that rates over it; None when there is none (short
+        windows are graded by the scope, passes.scope)."""
+        return self.periods.battery_ms or None
 
     def wording(self, group: str) -> dict:
         return self.rules.wording.get(group, {})
