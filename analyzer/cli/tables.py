@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from wakescope.analyzer.cli.app import app, fail
-from wakescope.analyzer.tables import ATTRIBUTION_COLUMNS
-from wakescope.parsers.schema import TableSchema
 
-INTRO = """# Table reference
+if TYPE_CHECKING:  # the schemas import Polars: only when the command runs (issue 17)
+    from wakescope.parsers.schema import TableSchema
+
+_INTRO = """# Table reference
 
 Every table wakescope writes (`wakescope parse INPUT --out DIR` → `DIR/<table>.parquet`,
 or `--format csv`), generated from the schemas declared in code
@@ -27,7 +28,15 @@ syncs) also carry these columns after analysis:
 
 | column | type | meaning |
 |---|---|---|
-""" + "\n".join(f"| `{n}` | `String` | {doc} |" for n, _, doc in ATTRIBUTION_COLUMNS) + "\n"
+"""
+
+
+def intro() -> str:
+    """The reference's opening, with the attribution columns' table."""
+    from wakescope.analyzer.tables import ATTRIBUTION_COLUMNS
+
+    return _INTRO + "\n".join(f"| `{n}` | `String` | {doc} |"
+                               for n, _, doc in ATTRIBUTION_COLUMNS) + "\n"
 
 
 def all_schemas() -> dict[str, TableSchema]:
@@ -40,7 +49,7 @@ def all_schemas() -> dict[str, TableSchema]:
 
 def markdown() -> str:
     """The whole reference as Markdown."""
-    parts = [INTRO]
+    parts = [intro()]
     for schema in all_schemas().values():
         parts.append(schema.markdown())
     return "\n".join(parts)

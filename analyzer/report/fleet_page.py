@@ -9,7 +9,7 @@ import polars as pl
 
 from wakescope import __version__
 from wakescope.analyzer.batch.fleet import HOUR_MS, FleetSummary
-from wakescope.analyzer.format import esc, fmt_ms, fmt_num, script_json, script_safe
+from wakescope.analyzer.format import esc, script_json, script_safe
 
 
 def _box_chart(values: pl.DataFrame, packages: list[str], column: str, scale: float,
@@ -57,15 +57,11 @@ def _charts(summary: FleetSummary, top: int) -> list[dict]:
 
 def render_fleet_html(summary: FleetSummary, top: int = 25) -> str:
     """index.html as a string: self-contained (Plotly embedded), every input string escaped."""
-    import jinja2
     from plotly.offline import get_plotlyjs
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-    )
-    env.filters["ms"] = fmt_ms
-    env.filters["num"] = fmt_num
+    from wakescope.analyzer.report.templating import environment
+
+    env = environment()
     caps = summary.captures
     analysed = summary.analysed
     failures = caps.filter(pl.col("status").is_in(["failed", "error"])).sort("name")

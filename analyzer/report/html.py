@@ -26,20 +26,10 @@ from wakescope.analyzer.report.views import (
 # Rendering.
 # ---------------------------------------------------------------------------------------
 
-_ENV = None
-
-
 def _env():
-    global _ENV
-    if _ENV is None:
-        from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    from wakescope.analyzer.report.templating import environment
 
-        _ENV = Environment(
-            loader=FileSystemLoader(str(Path(__file__).with_name("templates"))),
-            # No bytecode cache on disk: wakescope writes nothing outside its output folder.
-            autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        )
-    return _ENV
+    return environment()
 
 
 def context(analysis: Any) -> dict:
