@@ -18,21 +18,24 @@ def run_one(
     fmt: str = "parquet",
     redact: bool = True,
     rules: Path | None = None,
+    keep_text: bool = False,
+    plotly: str = "inline",
 ):
-    """Parse and analyse one input and write the outputs asked for; returns the Analysis.
+    """Parse and analyse one input and write the outputs asked for; returns the Analysis
+    (its capture's text released unless `keep_text`: the outputs never need it).
 
     Raises `parsers.InputError` when the input is not a readable Android dump.
     """
     from wakescope import parsers
     from wakescope.analyzer.analysis import analyse
 
-    cap = parsers.load(input_path, redact=redact)
+    cap = parsers.load(input_path, redact=redact, keep_text=keep_text)
     result = analyse(cap, rules=rules)
     if html is not None:
         from wakescope.analyzer.report import write_html
 
         html.parent.mkdir(parents=True, exist_ok=True)
-        write_html(result, html)
+        write_html(result, html, plotly)
     if markdown is not None:
         from wakescope.analyzer.report import render_markdown
 

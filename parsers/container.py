@@ -16,7 +16,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from wakescope.parsers.decode import decode
+from wakescope.parsers.decode import decode_owned
 from wakescope.parsers.diagnostics import Diagnostics
 from wakescope.parsers.errors import InputError
 from wakescope.parsers.sections import (
@@ -222,8 +222,9 @@ def open_text(path: str | os.PathLike) -> Opened:
     size = len(raw.data)
     if size == 0:
         raise InputError(f"{label} is empty; expected an Android bug report or dumpsys output.")
-    dec = decode(raw.data)
-    raw.data = b""  # the decoded text is all we keep
+    holder = [raw.data]
+    raw.data = b""  # the decoded text is all we keep: decode frees the bytes as it goes
+    dec = decode_owned(holder)
     diags = Diagnostics()
     for note in raw.notes:
         diags.warning("container", note)

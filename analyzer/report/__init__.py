@@ -11,11 +11,12 @@ from typing import Any
 __all__ = ["analysis_json", "render_markdown", "write_html"]
 
 
-def write_html(analysis: Any, path: Path) -> None:
-    """Write the one-file HTML report (Plotly embedded, opens offline) to `path`."""
+def write_html(analysis: Any, path: Path, plotly: str = "inline") -> None:
+    """Write the one-file HTML report (Plotly embedded, opens offline) to `path`; `plotly`
+    "shared" loads a `plotly.min.js` written beside it, "cdn" Plotly's CDN."""
     from wakescope.analyzer.report.html import write_html as _write
 
-    _write(analysis, path)
+    _write(analysis, path, plotly)
 
 
 def render_markdown(analysis: Any) -> str:

@@ -70,18 +70,9 @@ def context(analysis: Any) -> dict:
 
 def plotly_js_bytes() -> bytes:
     """Plotly's bundled JS, read straight from the installed package (no plotly import)."""
-    import importlib.util
+    from wakescope.analyzer.report.plotly_js import plotly_js_bytes as _bytes
 
-    spec = importlib.util.find_spec("plotly")
-    if spec is not None and spec.origin:
-        path = Path(spec.origin).parent / "package_data" / "plotly.min.js"
-        if path.is_file():
-            data = path.read_bytes()
-            if b"</script" not in data.lower():
-                return data
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs().replace("</script", "<\\/script").encode("utf-8")
+    return _bytes()
 
 
 def _render_parts(analysis: Any) -> tuple[str, str, bool]:
@@ -109,9 +100,21 @@ def render_html(analysis: Any) -> str:
     return head + (plotly_js_bytes().decode("utf-8") if chart else "") + tail
 
 
-def write_html(analysis: Any, path: Path) -> None:
-    """Write the report; Plotly's JS is copied as bytes between the rendered parts."""
+def write_html(analysis: Any, path: Path, plotly: str = "inline") -> None:
+    """Write the report; Plotly's JS is copied as bytes between the rendered parts, or
+    (`plotly="shared"`) loaded from a `plotly.min.js` written beside the page, or
+    (`plotly="cdn"`) from Plotly's CDN."""
     head, tail, chart = _render_parts(analysis)
+    if chart and plotly != "inline":
+        from wakescope.analyzer.report import plotly_js
+
+        # The template holds `<script>{{ plotly_js }}</script>`: swap the element whole.
+        if head.endswith("<script>") and tail.startswith("</script>"):
+            if plotly == "shared":
+                plotly_js.ensure_shared(Path(path).parent)
+            head = head[:-len("<script>")] + plotly_js.script_tag(plotly)
+            tail = tail[len("</script>"):]
+            chart = False
     with open(path, "wb") as out:
         out.write(head.encode("utf-8"))
         if chart:
