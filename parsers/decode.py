@@ -9,7 +9,8 @@ import codecs
 import re
 from dataclasses import dataclass
 
-_CR_RUN = re.compile(rb"\r+\n?")
+# `\r\r*`, not `\r+`: a literal first byte lets `re` skip ahead with a fast search.
+_CR_RUN = re.compile(rb"\r\r*\n?")
 # Below this many CRs (stray ones, as in LAST KMSG), fold only the CR runs in one pass.
 _FEW_CRS = 50_000
 
@@ -71,14 +72,17 @@ def _normalise(holder, cr, lf, nul, empty):
         if isinstance(buf, bytes) and buf.count(cr) < _FEW_CRS:
             # The same three replaces, applied to each run of CRs (they only ever touch a
             # run and its LF): one pass, and one copy built from views of the original.
-            out = bytearray()
+            # Folding never lengthens: fill a buffer of the input's size, then cut it.
+            out = bytearray(len(buf))
             view = memoryview(buf)
-            at = 0
+            at = pos = 0
             for m in _CR_RUN.finditer(buf):
-                out += view[at:m.start()]
-                out += _fold(m.group(), cr, lf)
+                for piece in (view[at:m.start()], _fold(m.group(), cr, lf)):
+                    out[pos:pos + len(piece)] = piece
+                    pos += len(piece)
                 at = m.end()
-            out += view[at:]
+            out[pos:pos + len(buf) - at] = view[at:]
+            del out[pos + len(buf) - at:]
             view.release()
             return out, nuls, ends
         buf = buf.replace(cr + cr + lf, lf)
