@@ -123,7 +123,13 @@ def _read_zip(source, label: str) -> RawInput:
                 )
             limit = min(MAX_TEXT_BYTES, max(info.file_size, 0))
             with zf.open(info) as member:
-                data = _read_capped(member, limit, f"{label}: zip member {info.filename}")
+                # One read: zipfile inflates straight into one buffer (no chunk copies);
+                # at most limit + 1 bytes, so a member that lies about its size is caught.
+                data = member.read(limit + 1)
+                if len(data) > limit:
+                    raise InputError(f"{label}: zip member {info.filename} expands to more "
+                                     f"than {limit >> 20} MiB; refusing it as a likely zip "
+                                     "bomb.")
             return RawInput(data, "zip", info.filename, version, len(zf.infolist()), notes)
     except InputError:
         raise
