@@ -110,11 +110,15 @@ def section_parser(name: str):
 
 
 def parse_section(cap: Capture, name: str, section: Section, redact: bool = True,
-                  text: str | None = None) -> dict:
+                  text: str | list[str] | None = None) -> dict:
     """Run one section's parser; a parser failure becomes a diagnostic, never an exception.
-    `text` is the section's text when the capture's text was already released."""
+    `text` is the section's text when the capture's text was already released; as a
+    one-item list it is taken out of the list, so it is freed once split into lines."""
     module = section_parser(name)
+    if isinstance(text, list):
+        text = text.pop()
     lines = cap.section_lines(section) if text is None else text.split("\n")
+    text = None
     inp = SectionInput(name, lines, section.first_line, cap.meta, cap.clock, cap.diagnostics,
                        redact)
     del lines
@@ -150,7 +154,8 @@ def load(path: str | os.PathLike, *, parse: bool = True, redact: bool = True,
         tables = per_section.setdefault(name, {})
         # A dump that repeats a service (concatenated files) yields rows from each copy.
         for section in (s for s in cap.sections if s.name == name):
-            parsed = parse_section(cap, name, section, redact, texts.pop(id(section), None))
+            box = [texts.pop(id(section))] if id(section) in texts else None
+            parsed = parse_section(cap, name, section, redact, box)
             for table, frame in parsed.items():
                 if table in tables:
                     tables[table] = pl.concat([tables[table], frame], how="diagonal_relaxed")
