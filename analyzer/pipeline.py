@@ -21,8 +21,11 @@ def run_one(
     redact: bool = True,
     rules: Path | None = None,
     root: Path | None = None,
+    keep_text: bool = False,
+    plotly: str = "inline",
 ) -> Analysis:
-    """Parse and analyse one input and write the outputs asked for; returns the Analysis.
+    """Parse and analyse one input and write the outputs asked for; returns the Analysis
+    (its capture's text released unless `keep_text`: the outputs never need it).
 
     Every output is written atomically and, when `root` is given, never through a link in
     a folder below it (`outputs.write_atomic`). Raises `parsers.InputError` when the input
@@ -35,12 +38,12 @@ def run_one(
 
     check_distinct([input_path], [("--output", html), ("--md", markdown),
                                   ("--json", json_path)])
-    cap = parsers.load(input_path, redact=redact)
+    cap = parsers.load(input_path, redact=redact, keep_text=keep_text)
     result = analyse(cap, rules=rules)
     if html is not None:
         from wakescope.analyzer.report import write_html
 
-        write_html(result, html, root)
+        write_html(result, html, root, plotly)
     if markdown is not None:
         from wakescope.analyzer.report import render_markdown
 

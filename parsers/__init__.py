@@ -23,6 +23,7 @@ from wakescope.parsers.metadata import (
     read_fingerprint,
     read_header,
     read_properties,
+    read_serial,
     read_service_clocks,
 )
 from wakescope.parsers.section_input import SectionInput
@@ -88,6 +89,7 @@ def open_capture(path: str | os.PathLike) -> Capture:
     )
     if opened.raw.zip_version:
         cap.meta.set("bugreport_format", opened.raw.zip_version, "zip version.txt")
+    cap.serial = read_serial(cap.text)
     _metadata(cap, opened.commands)
     check_text(cap)
     return cap
@@ -109,11 +111,19 @@ def section_parser(name: str):
     return module
 
 
-def parse_section(cap: Capture, name: str, section: Section, redact: bool = True) -> dict:
-    """Run one section's parser; a parser failure becomes a diagnostic, never an exception."""
+def parse_section(cap: Capture, name: str, section: Section, redact: bool = True,
+                  text: str | list[str] | None = None) -> dict:
+    """Run one section's parser; a parser failure becomes a diagnostic, never an exception.
+    `text` is the section's text when the capture's text was already released; as a
+    one-item list it is taken out of the list, so it is freed once split into lines."""
     module = section_parser(name)
-    inp = SectionInput(name, cap.section_lines(section), section.first_line, cap.meta,
-                       cap.clock, cap.diagnostics, redact)
+    if isinstance(text, list):
+        text = text.pop()
+    lines = cap.section_lines(section) if text is None else text.split("\n")
+    text = None
+    inp = SectionInput(name, lines, section.first_line, cap.meta, cap.clock, cap.diagnostics,
+                       redact)
+    del lines
     try:
         return module.parse(inp)
     except Exception as exc:  # parsers are total; this is the last line of defence
@@ -122,9 +132,12 @@ def parse_section(cap: Capture, name: str, section: Section, redact: bool = True
         return {}
 
 
-def load(path: str | os.PathLike, *, parse: bool = True, redact: bool = True) -> Capture:
+def load(path: str | os.PathLike, *, parse: bool = True, redact: bool = True,
+         keep_text: bool = True) -> Capture:
     """Open one input and parse every section it holds into tables.
 
+    With `keep_text=False` only the sections' own text is kept while they are parsed and
+    `cap.text` is released (empty) on return: what the CLI and batch do (issue 17).
     Raises `InputError` only when the input is not a readable Android dump at all.
     """
     import polars as pl
@@ -135,12 +148,18 @@ def load(path: str | os.PathLike, *, parse: bool = True, redact: bool = True) ->
     cap = open_capture(path)
     if not parse:
         return cap
+    texts: dict[int, str] = {}
+    if not keep_text:
+        texts = {id(s): cap.section_text(s) for s in cap.sections if s.name in SECTION_ORDER}
+        cap.release_text()
     per_section: dict[str, dict[str, pl.DataFrame]] = {}
     for name in SECTION_ORDER:
         tables = per_section.setdefault(name, {})
         # A dump that repeats a service (concatenated files) yields rows from each copy.
         for section in (s for s in cap.sections if s.name == name):
-            for table, frame in parse_section(cap, name, section, redact).items():
+            box = [texts.pop(id(section))] if id(section) in texts else None
+            parsed = parse_section(cap, name, section, redact, box)
+            for table, frame in parsed.items():
                 if table in tables:
                     tables[table] = pl.concat([tables[table], frame], how="diagonal_relaxed")
                 else:

@@ -31,6 +31,14 @@ class Capture:
     diagnostics: Diagnostics
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     text_lines: int = 0
+    # `ro.serialno` from getprop, kept in memory only (a batch hashes it into a device key);
+    # never in `summary()` or any output.
+    serial: str | None = field(default=None, repr=False)
+
+    def release_text(self) -> None:
+        """Drop the decoded text once the sections are parsed (issue 17: memory bounded by
+        the tables, not by the 10–40 MB text); `text` is empty afterwards."""
+        self.text = ""
 
     def section(self, name: str) -> Section | None:
         """The main section of that name (the longest, when a dump repeats a service)."""

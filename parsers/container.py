@@ -17,7 +17,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from wakescope.parsers.decode import decode
+from wakescope.parsers.decode import decode_owned
 from wakescope.parsers.diagnostics import Diagnostics
 from wakescope.parsers.errors import InputError
 from wakescope.parsers.memory import check_budget, memory_error, text_limit
@@ -140,7 +140,13 @@ def _read_zip(source, label: str) -> RawInput:
             check_budget(info.file_size, f"{label}: zip member {info.filename}")
             limit = min(_text_cap(), max(info.file_size, 0))
             with zf.open(info) as member:
-                data = _read_capped(member, limit, f"{label}: zip member {info.filename}")
+                # One read: zipfile inflates straight into one buffer (no chunk copies);
+                # at most limit + 1 bytes, so a member that lies about its size is caught.
+                data = member.read(limit + 1)
+                if len(data) > limit:
+                    raise InputError(f"{label}: zip member {info.filename} expands to more "
+                                     f"than {limit >> 20} MiB; refusing it as a likely zip "
+                                     "bomb.")
             return RawInput(data, "zip", info.filename, version, len(zf.infolist()), notes)
     except InputError:
         raise
@@ -282,8 +288,9 @@ def open_text(path: str | os.PathLike) -> Opened:
     size = len(raw.data)
     if size == 0:
         raise InputError(f"{label} is empty; expected an Android bug report or dumpsys output.")
-    dec = decode(raw.data)
-    raw.data = b""  # the decoded text is all we keep
+    holder = [raw.data]
+    raw.data = b""  # the decoded text is all we keep: decode frees the bytes as it goes
+    dec = decode_owned(holder)
     diags = Diagnostics()
     for note in raw.notes:
         diags.warning("main_entry_missing", "container", note)

@@ -6,7 +6,13 @@ Nothing downstream ever sees a BOM, a NUL or a carriage return.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
+
+# `\r\r*`, not `\r+`: a literal first byte lets `re` skip ahead with a fast search.
+_CR_RUN = re.compile(rb"\r\r*\n?")
+# Below this many CRs (stray ones, as in LAST KMSG), fold only the CR runs in one pass.
+_FEW_CRS = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,29 +59,66 @@ def _line_ends(probe: str | bytes) -> str:
     return best if counts[best] > 0.9 * sum(counts.values()) else "mixed"
 
 
-def _normalise(buf, cr, lf, nul, empty):
-    """Drop NULs and fold CR CR LF, CRLF and stray CR into LF (bytes or str alike)."""
+def _normalise(holder, cr, lf, nul, empty):
+    """Drop NULs and fold CR CR LF, CRLF and stray CR into LF (bytes or str alike), on the
+    buffer popped from `holder` (rebound at each step, so at most two copies live)."""
+    buf = holder.pop()
     nuls = buf.count(nul) if nul in buf else 0
     if nuls:
         buf = buf.replace(nul, empty)
     ends = _line_ends(buf[:200_000])
     if cr in buf:
         # CR CR LF, CRLF, then stray CRs (LAST KMSG in 8.1 reports) all become one LF.
-        buf = buf.replace(cr + cr + lf, lf).replace(cr + lf, lf).replace(cr, lf)
+        if isinstance(buf, bytes) and buf.count(cr) < _FEW_CRS:
+            # The same three replaces, applied to each run of CRs (they only ever touch a
+            # run and its LF): one pass, and one copy built from views of the original.
+            # Folding never lengthens: fill a buffer of the input's size, then cut it.
+            out = bytearray(len(buf))
+            view = memoryview(buf)
+            at = pos = 0
+            for m in _CR_RUN.finditer(buf):
+                for piece in (view[at:m.start()], _fold(m.group(), cr, lf)):
+                    out[pos:pos + len(piece)] = piece
+                    pos += len(piece)
+                at = m.end()
+            out[pos:pos + len(buf) - at] = view[at:]
+            del out[pos + len(buf) - at:]
+            view.release()
+            return out, nuls, ends
+        buf = buf.replace(cr + cr + lf, lf)
+        buf = buf.replace(cr + lf, lf)
+        buf = buf.replace(cr, lf)
     return buf, nuls, ends
+
+
+def _fold(run, cr, lf):
+    """The three replaces of `_normalise` on one run of CRs (and its LF)."""
+    return run.replace(cr + cr + lf, lf).replace(cr + lf, lf).replace(cr, lf)
 
 
 def decode(data: bytes) -> Decoded:
     """Decode one input's bytes into normalised text (LF line ends, no BOM, no NUL)."""
-    codec, bom = sniff_encoding(data[:8192])
-    body = data[bom:] if bom else data
+    return decode_owned([data])
+
+
+def decode_owned(holder: list[bytes]) -> Decoded:
+    """`decode` of the bytes popped from `holder`: when the caller keeps no other reference,
+    each copy is freed as soon as the next exists, so the peak is the bytes plus the text."""
+    body = holder.pop()
+    codec, bom = sniff_encoding(body[:8192])
+    if bom:
+        body = body[bom:]
     if codec == "utf-8":
         # Byte-level clean-up is several times faster than on a (possibly UCS-4) str.
-        body, nul, ends = _normalise(body, b"\r", b"\n", b"\x00", b"")
+        holder.append(body)
+        del body
+        body, nul, ends = _normalise(holder, b"\r", b"\n", b"\x00", b"")
         text = body.decode(codec, errors="replace")
+        del body
     else:
-        text = body.decode(codec, errors="replace")
-        text, nul, ends = _normalise(text, "\r", "\n", "\x00", "")
+        holder.append(body.decode(codec, errors="replace"))
+        del body
+        text, nul, ends = _normalise(holder, "\r", "\n", "\x00", "")
     # `in` is a fast scan; count only when there is something to count.
     replaced = text.count("\ufffd") if "\ufffd" in text else 0
     if text.startswith("\ufeff"):

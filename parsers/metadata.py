@@ -340,3 +340,14 @@ def history_start_local(batterystats_text: str) -> str | None:
         return None
     d = m.group(1)
     return f"{d[:10]}T{d[11:13]}:{d[14:16]}:{d[17:19]}"
+
+
+def read_serial(text: str) -> str | None:
+    """`[ro.serialno]: [X]` from getprop, anywhere in the text (held in memory only: a batch
+    hashes it with the model into a private device key)."""
+    at = text.find("[ro.serialno]: [")
+    if at < 0:
+        return None
+    end = text.find("]", at + 16)
+    serial = text[at + 16:end] if 0 < end - at < 80 else ""
+    return serial if serial.strip() else None

@@ -317,9 +317,9 @@ def fleet_summary(out_dir: str | os.PathLike) -> FleetSummary:
     )
 
 
-def write_fleet_outputs(out_dir: str | os.PathLike) -> Path:
+def write_fleet_outputs(out_dir: str | os.PathLike, plotly: str = "inline") -> Path:
     """Write captures.parquet, status.json and index.html for a batch folder; returns
-    index.html's path."""
+    index.html's path (`plotly="shared"`: it loads reports/plotly.min.js)."""
     from wakescope.analyzer.outputs import write_atomic
 
     out = Path(out_dir)
@@ -338,4 +338,4 @@ def write_fleet_outputs(out_dir: str | os.PathLike) -> Path:
     write_atomic(out / "status.json", json.dumps(status, indent=1, default=str).encode())
     from wakescope.analyzer.report.fleet_page import write_fleet_index
 
-    return write_fleet_index(summary, out / "index.html")
+    return write_fleet_index(summary, out / "index.html", plotly)

@@ -40,6 +40,7 @@ from wakescope.analyzer.batch.records import (
     remove_capture,
 )
 from wakescope.analyzer.batch.worker import (
+    PLOTLY_MODES,
     crashed_record,
     default_jobs,
     process_one,
@@ -202,13 +203,15 @@ def run_batch(
     progress: bool = True,
     exclude: Iterable[str] = (),
     index: bool = True,
+    plotly: str = "shared",
 ) -> BatchResult:
     """Process every input (folders recursively, globs, files, fsspec URLs) into `out_dir`.
 
     Inputs whose outputs are newer than the input are skipped unless `force`; the fleet
     summary (index.html, status.json, captures.parquet) covers every capture in `out_dir`.
     `scheduler` runs the work on Dask ("local" or a scheduler address) instead of local
-    processes. Raises `BatchUsageError` when nothing matches.
+    processes. `plotly`: "shared" (one reports/plotly.min.js for every page), "inline"
+    (each page self-contained) or "cdn". Raises `BatchUsageError` when nothing matches.
     """
     started = time.perf_counter()
     out = Path(out_dir)
@@ -226,6 +229,9 @@ def run_batch(
             raise BatchUsageError(str(exc)) from exc
     if jobs is not None and jobs < 1:
         raise BatchUsageError("--jobs must be at least 1")
+    if plotly not in PLOTLY_MODES:
+        raise BatchUsageError(f"--plotly must be one of {', '.join(PLOTLY_MODES)}, "
+                              f"not {plotly!r}")
     items, problems = expand_inputs([os.fspath(i) for i in inputs], out_dir=out, exclude=exclude)
     if not items:
         raise BatchUsageError("no input files to process"
@@ -247,7 +253,9 @@ def run_batch(
         if current is not None:
             records.append(current)
         else:
-            tasks.append(item.task(out, redact, rules_path.resolve() if rules_path else None))
+            task = item.task(out, redact, rules_path.resolve() if rules_path else None)
+            task["plotly"] = plotly
+            tasks.append(task)
     skipped = len(records)
 
     bar = _Progress(len(tasks), skipped, progress)
@@ -271,6 +279,6 @@ def run_batch(
     if index:
         from wakescope.analyzer.batch.fleet import write_fleet_outputs
 
-        result.index = write_fleet_outputs(out)
+        result.index = write_fleet_outputs(out, plotly)
     result.seconds = time.perf_counter() - started
     return result

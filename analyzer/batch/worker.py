@@ -21,6 +21,7 @@ from wakescope.analyzer.model import severity_counts, worst_severity
 from wakescope.parsers.container import MAX_TEXT_BYTES
 from wakescope.parsers.diagnostics import CAVEATS
 
+PLOTLY_MODES = ("shared", "inline", "cdn")  # report/plotly_js.py; shared is a batch's default
 # Sections a full bug report is expected to hold; a standalone dump holds one of them.
 EXPECTED_SECTIONS = {
     "batterystats": ("batterystats", "batterystats_checkin"),
@@ -59,7 +60,8 @@ def _local_copy(task: dict) -> Iterator[str]:
         yield str(local)
 
 
-def _tables_and_capture(local: str, html: Path, redact: bool, rules: str | None):
+def _tables_and_capture(local: str, html: Path, redact: bool, rules: str | None,
+                        plotly: str = "inline"):
     """Run the one-input pipeline; returns (every table, the Capture, the stats period ms).
 
     Tables: the capture's parsed tables, replaced by the analysis' attributed versions, plus
@@ -68,21 +70,16 @@ def _tables_and_capture(local: str, html: Path, redact: bool, rules: str | None)
     from wakescope.analyzer.pipeline import run_one
 
     result = run_one(local, html=html, redact=redact, rules=Path(rules) if rules else None,
-                     root=html.parent.parent)
+                     root=html.parent.parent, plotly=plotly)
     cap = result.capture
     tables = dict(cap.tables)
     tables.update(result.tables)  # the analysis' tables hold findings and apps
     return tables, cap, result.period_ms
 
 
-def _serial_key(text: str, meta: dict) -> str | None:
+def _serial_key(serial: str | None, meta: dict) -> str | None:
     """A private device key: a digest of the serial number (never the serial itself)."""
-    at = text.find("[ro.serialno]: [")
-    if at < 0:
-        return None
-    end = text.find("]", at + 16)
-    serial = text[at + 16:end] if 0 < end - at < 80 else ""
-    if not serial.strip():
+    if not serial:
         return None
     parts = (meta.get("manufacturer") or "", meta.get("model") or "", serial)
     return hashlib.sha1("|".join(parts).encode()).hexdigest()[:12]
@@ -199,8 +196,8 @@ def process_one(task: dict) -> dict:
     try:
         with _local_copy(task) as local:
             try:
-                tables, cap, period_ms = _tables_and_capture(local, html, task["redact"],
-                                                             task["rules"])
+                tables, cap, period_ms = _tables_and_capture(
+                    local, html, task["redact"], task["rules"], task.get("plotly", "inline"))
             except InputError as exc:
                 reason = str(exc).replace(local, task["source"])
                 record.update(status="failed", reason=reason)
@@ -209,7 +206,7 @@ def process_one(task: dict) -> dict:
         if cap is not None:
             summary = cap.summary()
             record.update(_describe(summary))
-            record["device_key"] = _serial_key(cap.text, summary["metadata"])
+            record["device_key"] = _serial_key(cap.serial, summary["metadata"])
             record["period_ms"] = period_ms
             status, reason, missing = _status_of(summary)
             record.update(status=status, reason=reason, missing_sections=missing)

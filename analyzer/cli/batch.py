@@ -43,6 +43,10 @@ def batch(
     rules: Annotated[Path | None, typer.Option("--rules", help="Extra rules TOML.")] = None,
     no_progress: Annotated[bool, typer.Option(
         "--no-progress", help="No progress bar.")] = False,
+    plotly: Annotated[str, typer.Option(
+        "--plotly", help="Plotly's JS: shared (one OUT/reports/plotly.min.js for every "
+                         "page), inline (each page self-contained) or cdn (needs the "
+                         "network).")] = "shared",
 ) -> None:
     """Process many bug reports and dumps: one report per input under OUT/reports/, tables
     as one Parquet dataset per table under OUT/tables/<table>/ (with a capture_id column),
@@ -59,7 +63,7 @@ def batch(
     try:
         result = run_batch(inputs, out, jobs=jobs, force=force, scheduler=scheduler,
                            redact=not no_redact, rules=rules, progress=not no_progress,
-                           exclude=exclude or ())
+                           exclude=exclude or (), plotly=plotly)
     except (BatchUsageError, InputError) as exc:  # InputError: the fleet outputs unwritable
         fail(str(exc))
     for problem in result.problems:

@@ -37,6 +37,10 @@ def report(
     no_redact: Annotated[bool, typer.Option(
         "--no-redact", help="Keep account names and e-mails.")] = False,
     rules: Annotated[Path | None, typer.Option("--rules", help="Extra rules TOML.")] = None,
+    plotly: Annotated[str, typer.Option(
+        "--plotly", help="Plotly's JS: inline (one self-contained file), shared (a "
+                         "plotly.min.js written beside the report) or cdn (needs the "
+                         "network).")] = "inline",
 ) -> None:
     """Write the HTML report for one input (findings, apps, timeline, jobs, alarms)."""
     from wakescope.analyzer.model import severity_counts
@@ -46,12 +50,14 @@ def report(
 
     if fail_on is not None and fail_on.lower() not in SEVERITY_CHOICES:
         fail(f"--fail-on must be one of high, medium or low, not {fail_on!r}.")
+    if plotly not in ("inline", "shared", "cdn"):
+        fail(f"--plotly must be inline, shared or cdn, not {plotly!r}.")
     if rules is not None and not rules.is_file():
         fail(f"rules file {str(rules)!r} not found.")
     html = output or default_output(input)
     try:
         result = run_one(input, html=html, markdown=md, json_path=json_path,
-                         redact=not no_redact, rules=rules)
+                         redact=not no_redact, rules=rules, plotly=plotly)
     except InputError as exc:
         if state["debug"]:
             raise

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from wakescope.analyzer.cli.app import app, fail
-from wakescope.analyzer.tables import ATTRIBUTION_COLUMNS, JOB_STATE_COLUMNS
-from wakescope.parsers.schema import TableSchema
 
-INTRO = """# Table reference
+if TYPE_CHECKING:  # the schemas import Polars: only when the command runs (issue 17)
+    from wakescope.parsers.schema import TableSchema
+
+_INTRO = """# Table reference
 
 Every table wakescope writes (`wakescope parse INPUT --out DIR` → `DIR/<table>.parquet`,
 or `--format csv`), generated from the schemas declared in code
@@ -34,14 +35,22 @@ syncs) also carry these columns after analysis:
 
 | column | type | meaning |
 |---|---|---|
-""" + "\n".join(f"| `{n}` | `String` | {doc} |" for n, _, doc in ATTRIBUTION_COLUMNS) + """
+"""
+
+
+def intro() -> str:
+    """The reference's opening, with the attribution and job-status columns' tables."""
+    from wakescope.analyzer.tables import ATTRIBUTION_COLUMNS, JOB_STATE_COLUMNS
+
+    return (_INTRO + "\n".join(f"| `{n}` | `String` | {doc} |"
+                               for n, _, doc in ATTRIBUTION_COLUMNS) + """
 
 `jobscheduler_jobs` also carries the job's status after analysis (one answer for the
 `deferred_job` findings and the report):
 
 | column | type | meaning |
 |---|---|---|
-""" + "\n".join(f"| `{n}` | `{t}` | {doc} |" for n, t, doc in JOB_STATE_COLUMNS) + "\n"
+""" + "\n".join(f"| `{n}` | `{t}` | {doc} |" for n, t, doc in JOB_STATE_COLUMNS) + "\n")
 
 
 def all_schemas() -> dict[str, TableSchema]:
@@ -53,7 +62,7 @@ def all_schemas() -> dict[str, TableSchema]:
 
 def markdown() -> str:
     """The whole reference as Markdown."""
-    parts = [INTRO]
+    parts = [intro()]
     for schema in all_schemas().values():
         parts.append(schema.markdown())
     return "\n".join(parts)

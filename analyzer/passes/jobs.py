@@ -242,8 +242,18 @@ def abnormal_stops(ctx: Context) -> list[dict]:
     df = pl.DataFrame(rows, infer_schema_length=None).with_columns(
         pl.col("key").replace_strict({k: v.get("class", "normal") for k, v in names.items()},
                                      default="normal").alias("cls"))
+    # One plan for every group's serious/constraint totals: the loop below then looks only
+    # at groups that make a finding (issue 17: 4 eager Polars calls per job before).
+    totals = df.group_by("uid", "job").agg(
+        serious=pl.col("count").filter(pl.col("cls").is_in(["serious", "policy"])).sum(),
+        constraint=pl.col("count").filter(pl.col("cls") == "constraint").sum())
+    # Any serious stop may cross the bar once normalised to 24 h (passes.scope): keep those.
+    hot = {(u, j) for u, j, s, c in totals.iter_rows()
+           if s > 0 or c >= t.get("constraint_stops_low", 10)}
     out = []
     for (uid, job), g in df.group_by("uid", "job", maintain_order=True):
+        if (uid, job) not in hot:
+            continue
         counts = g.group_by("key", "cls").agg(pl.col("count").sum()).sort(
             ["count", "key"], descending=[True, False])
         serious = int(counts.filter(pl.col("cls").is_in(["serious", "policy"]))["count"].sum())

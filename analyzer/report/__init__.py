@@ -14,12 +14,14 @@ if TYPE_CHECKING:
 __all__ = ["analysis_json", "render_markdown", "write_html"]
 
 
-def write_html(analysis: Analysis, path: Path, root: Path | None = None) -> None:
-    """Write the one-file HTML report (Plotly embedded, opens offline) to `path`, atomically
-    and never through a link below `root` (default: its folder)."""
+def write_html(analysis: Analysis, path: Path, root: Path | None = None,
+               plotly: str = "inline") -> None:
+    """Write the one-file HTML report to `path`, atomically and never through a link below
+    `root` (default: its folder); `plotly` "inline" embeds Plotly (opens offline), "shared"
+    loads a `plotly.min.js` written beside it, "cdn" Plotly's CDN."""
     from wakescope.analyzer.report.html import write_html as _write
 
-    _write(analysis, path, root)
+    _write(analysis, path, root, plotly)
 
 
 def render_markdown(analysis: Analysis) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from wakescope import __version__
-from wakescope.analyzer.format import esc, fmt_ms, fmt_num, script_json, script_safe
+from wakescope.analyzer.format import esc, script_json
 from wakescope.analyzer.model import HOUR_MS, FleetSummary
 
 
@@ -55,17 +55,15 @@ def _charts(summary: FleetSummary, top: int) -> list[dict]:
     return charts
 
 
-def render_fleet_html(summary: FleetSummary, top: int = 25) -> str:
-    """index.html as a string: self-contained (Plotly embedded), every input string escaped."""
-    import jinja2
-    from plotly.offline import get_plotlyjs
+def render_fleet_html(summary: FleetSummary, top: int = 25, plotly: str = "inline") -> str:
+    """index.html as a string: self-contained (Plotly embedded), every input string escaped;
+    `plotly` "shared" loads reports/plotly.min.js instead, "cdn" Plotly's CDN."""
+    import secrets
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
-    )
-    env.filters["ms"] = fmt_ms
-    env.filters["num"] = fmt_num
+    from wakescope.analyzer.report import plotly_js
+    from wakescope.analyzer.report.templating import environment
+
+    env = environment()
     caps = summary.captures
     analysed = summary.analysed
     failures = caps.filter(pl.col("status").is_in(["failed", "error"])).sort("name")
@@ -73,6 +71,7 @@ def render_fleet_html(summary: FleetSummary, top: int = 25) -> str:
     releases = (analysed.group_by("release").len().sort(["len", "release"],
                                                         descending=[True, False]))
     charts = _charts(summary, min(top, 15))
+    marker = f"/*plotly-{secrets.token_hex(16)}*/"
     apps = summary.apps
     top_wake = (apps.filter(pl.col("wakeup_alarms") > 0)
                 .sort(["wakeups_per_hour_fleet_mean", "package"], descending=[True, False])
@@ -93,15 +92,29 @@ def render_fleet_html(summary: FleetSummary, top: int = 25) -> str:
         n_info_rows=summary.findings.height - problems.height,
         captures=caps.sort("name").to_dicts(),
         charts_json=script_json(charts) if charts else None,
-        plotly_js=script_safe(get_plotlyjs()) if charts else None,
+        plotly_js=marker if charts else None,
     )
+    if charts:
+        # The template holds `<script>{{ plotly_js | safe }}</script>`: the JS, or the
+        # element swapped whole for one that loads it.
+        element = f"<script>{marker}</script>"
+        if plotly != "inline" and element in text:
+            src = f"reports/{plotly_js.SHARED_NAME}"
+            text = text.replace(element, plotly_js.script_tag(plotly, src), 1)
+        else:
+            text = text.replace(marker, plotly_js.plotly_js_bytes().decode("utf-8"), 1)
     return text
 
 
-def write_fleet_index(summary: FleetSummary, path: str | os.PathLike) -> Path:
+def write_fleet_index(summary: FleetSummary, path: str | os.PathLike,
+                      plotly: str = "inline") -> Path:
     """Write index.html (links to reports are relative to its folder)."""
     from wakescope.analyzer.outputs import write_atomic
 
     target = Path(path)
-    write_atomic(target, render_fleet_html(summary).encode("utf-8"))
+    if plotly == "shared":
+        from wakescope.analyzer.report.plotly_js import ensure_shared
+
+        ensure_shared(target.parent / "reports")
+    write_atomic(target, render_fleet_html(summary, plotly=plotly).encode("utf-8"))
     return target

@@ -26,20 +26,10 @@ from wakescope.analyzer.report.views import (
 # Rendering.
 # ---------------------------------------------------------------------------------------
 
-_ENV = None
-
-
 def _env():
-    global _ENV
-    if _ENV is None:
-        from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    from wakescope.analyzer.report.templating import environment
 
-        _ENV = Environment(
-            loader=FileSystemLoader(str(Path(__file__).with_name("templates"))),
-            # No bytecode cache on disk: wakescope writes nothing outside its output folder.
-            autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        )
-    return _ENV
+    return environment()
 
 
 def context(analysis: Analysis) -> dict:
@@ -92,18 +82,9 @@ def context(analysis: Analysis) -> dict:
 
 def plotly_js_bytes() -> bytes:
     """Plotly's bundled JS, read straight from the installed package (no plotly import)."""
-    import importlib.util
+    from wakescope.analyzer.report.plotly_js import plotly_js_bytes as _bytes
 
-    spec = importlib.util.find_spec("plotly")
-    if spec is not None and spec.origin:
-        path = Path(spec.origin).parent / "package_data" / "plotly.min.js"
-        if path.is_file():
-            data = path.read_bytes()
-            if b"</script" not in data.lower():
-                return data
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs().replace("</script", "<\\/script").encode("utf-8")
+    return _bytes()
 
 
 def _render_parts(analysis: Analysis) -> tuple[str, str, bool]:
@@ -132,12 +113,24 @@ def render_html(analysis: Analysis) -> str:
     return head + (plotly_js_bytes().decode("utf-8") if chart else "") + tail
 
 
-def write_html(analysis: Analysis, path: Path, root: Path | None = None) -> None:
+def write_html(analysis: Analysis, path: Path, root: Path | None = None,
+               plotly: str = "inline") -> None:
     """Write the report atomically inside `root` (`outputs.write_atomic`); Plotly's JS is
-    copied as bytes between the rendered parts."""
+    copied as bytes between the rendered parts, or (`plotly="shared"`) loaded from a
+    `plotly.min.js` written beside the page, or (`plotly="cdn"`) from Plotly's CDN."""
     from wakescope.analyzer.outputs import write_atomic
 
     head, tail, chart = _render_parts(analysis)
+    if chart and plotly != "inline":
+        from wakescope.analyzer.report import plotly_js
+
+        # The template holds `<script>{{ plotly_js }}</script>`: swap the element whole.
+        if head.endswith("<script>") and tail.startswith("</script>"):
+            if plotly == "shared":
+                plotly_js.ensure_shared(Path(path).parent)
+            head = head[:-len("<script>")] + plotly_js.script_tag(plotly)
+            tail = tail[len("</script>"):]
+            chart = False
 
     def emit(out) -> None:
         out.write(head.encode("utf-8"))

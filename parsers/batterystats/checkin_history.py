@@ -122,6 +122,7 @@ def parse_history(lines: pl.DataFrame, pool: pl.DataFrame, *, redact: bool,
     g = g.with_columns((pl.col("is_record").cast(pl.Int64).cum_sum() - 1).alias("seq"))
     n_records = int(g["is_record"].sum())
     items = _split_items(g.select("i", "seq", "offset_ms", "src"))
+    del g  # the lines and their bodies: freed before the items are classified (issue 19)
 
     ext = None
     if items["item"].is_in(["XE", "XC"]).any():

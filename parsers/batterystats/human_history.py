@@ -189,6 +189,9 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
     _report_unknown(unknown_lines, first_line, section, diagnostics)
     for i, line in zip(bad["i"].to_list(), bad["line"].to_list(), strict=True):
         diagnostics.unknown_line(section, line, first_line + i)
+    # The line and its cut-up copies are read; drop them so the filtered copies below
+    # (updates, markers) do not carry them (memory: issue 19 item 8).
+    recs = recs.drop("line", "body", "rest", "leftover", "t", "wall", strict=False)
 
     keep = ["seq", "offset_ms", "local_time", "battery_level"]
     # Level rows: the 3-digit level is in every update record; emit a row when it changes.
