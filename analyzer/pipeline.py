@@ -18,8 +18,10 @@ def run_one(
     fmt: str = "parquet",
     redact: bool = True,
     rules: Path | None = None,
+    trace: Path | None = None,
 ):
     """Parse and analyse one input and write the outputs asked for; returns the Analysis.
+    A Perfetto `trace` is written before the HTML, which then links it.
 
     Raises `parsers.InputError` when the input is not a readable Android dump.
     """
@@ -28,11 +30,15 @@ def run_one(
 
     cap = parsers.load(input_path, redact=redact)
     result = analyse(cap, rules=rules)
+    if trace is not None:
+        from wakescope.analyzer.report import write_trace
+
+        write_trace(result, trace)
     if html is not None:
         from wakescope.analyzer.report import write_html
 
         html.parent.mkdir(parents=True, exist_ok=True)
-        write_html(result, html)
+        write_html(result, html, trace)
     if markdown is not None:
         from wakescope.analyzer.report import render_markdown
 

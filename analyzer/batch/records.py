@@ -68,6 +68,8 @@ def remove_capture(out_dir: Path, capture_id: str, name: str | None) -> None:
     if name:
         with contextlib.suppress(OSError, ValueError):
             safe_child(out_dir / "reports", f"{name}.html").unlink(missing_ok=True)
+        with contextlib.suppress(OSError, ValueError):
+            safe_child(out_dir / "traces", f"{name}.perfetto-trace").unlink(missing_ok=True)
     with contextlib.suppress(OSError, ValueError):
         status_path(out_dir, capture_id).unlink(missing_ok=True)
 

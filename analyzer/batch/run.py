@@ -185,13 +185,15 @@ def run_batch(
     progress: bool = True,
     exclude: Iterable[str] = (),
     index: bool = True,
+    trace: bool = False,
 ) -> BatchResult:
     """Process every input (folders recursively, globs, files, fsspec URLs) into `out_dir`.
 
     Inputs whose outputs are newer than the input are skipped unless `force`; the fleet
     summary (index.html, status.json, captures.parquet) covers every capture in `out_dir`.
     `scheduler` runs the work on Dask ("local" or a scheduler address) instead of local
-    processes. Raises `BatchUsageError` when nothing matches.
+    processes. `trace` also writes a Perfetto trace per input under `out_dir/traces/`,
+    linked from its report. Raises `BatchUsageError` when nothing matches.
     """
     started = time.perf_counter()
     out = Path(out_dir)
@@ -228,10 +230,13 @@ def run_batch(
             if old["capture_id"] != item.capture_id:
                 remove_capture(out, old["capture_id"], old.get("name"))
         current = None if force else is_current(out, item, redact, rules_sha)
+        if current is not None and trace and not current.get("trace"):
+            current = None  # asked for a trace the earlier run did not write
         if current is not None:
             records.append(current)
         else:
-            tasks.append(item.task(out, redact, rules_path.resolve() if rules_path else None))
+            task = item.task(out, redact, rules_path.resolve() if rules_path else None)
+            tasks.append({**task, "trace": trace})
     skipped = len(records)
 
     bar = _Progress(len(tasks), skipped, progress)

@@ -19,6 +19,7 @@ from wakescope import __version__
 from wakescope.analyzer.batch.inputs import safe_name
 from wakescope.analyzer.batch.records import remove_capture, write_record
 from wakescope.analyzer.model import severity_counts, worst_severity
+from wakescope.analyzer.report.trace import SUFFIX as TRACE_SUFFIX
 
 # Sections a full bug report is expected to hold; a standalone dump holds one of them.
 EXPECTED_SECTIONS = {
@@ -45,7 +46,8 @@ def _local_copy(task: dict) -> Iterator[str]:
         yield str(local)
 
 
-def _tables_and_capture(local: str, html: Path, redact: bool, rules: str | None):
+def _tables_and_capture(local: str, html: Path, redact: bool, rules: str | None,
+                        trace: Path | None = None):
     """Run the one-input pipeline; returns (every table, the Capture, the stats period ms).
 
     Tables: the capture's parsed tables, replaced by the analysis' attributed versions, plus
@@ -53,7 +55,8 @@ def _tables_and_capture(local: str, html: Path, redact: bool, rules: str | None)
     """
     from wakescope.analyzer.pipeline import run_one
 
-    result = run_one(local, html=html, redact=redact, rules=Path(rules) if rules else None)
+    result = run_one(local, html=html, redact=redact, rules=Path(rules) if rules else None,
+                     trace=trace)
     cap = result.capture
     tables = dict(cap.tables)
     tables.update(result.tables or {})
@@ -178,13 +181,15 @@ def process_one(task: dict) -> dict:
     cid = task["capture_id"]
     remove_capture(out_dir, cid, task["name"])  # nothing stale survives a re-run
     html = safe_child(out_dir / "reports", f"{task['name']}.html")
+    trace = (safe_child(out_dir / "traces", f"{task['name']}{TRACE_SUFFIX}")
+             if task.get("trace") else None)
     started = time.perf_counter()
     record["processed_at"] = datetime.now(UTC).isoformat()
     try:
         with _local_copy(task) as local:
             try:
                 tables, cap, period_ms = _tables_and_capture(local, html, task["redact"],
-                                                             task["rules"])
+                                                             task["rules"], trace)
             except InputError as exc:
                 reason = str(exc).replace(local, task["source"])
                 record.update(status="failed", reason=reason)
@@ -203,6 +208,8 @@ def process_one(task: dict) -> dict:
             record.update(_findings_counts(tables))
             if html.is_file():
                 record["report"] = html.relative_to(out_dir.resolve()).as_posix()
+            if trace is not None and trace.is_file():
+                record["trace"] = trace.relative_to(out_dir.resolve()).as_posix()
     except Exception as exc:  # a bug in wakescope: record it, keep the batch going
         record.update(status="error", reason=f"internal error: {type(exc).__name__}: {exc}",
                       traceback=traceback.format_exc(limit=8))

@@ -42,6 +42,9 @@ def batch(
     rules: Annotated[Path | None, typer.Option("--rules", help="Extra rules TOML.")] = None,
     no_progress: Annotated[bool, typer.Option(
         "--no-progress", help="No progress bar.")] = False,
+    trace: Annotated[bool, typer.Option(
+        "--trace", help="Also write a Perfetto trace per input under OUT/traces/, linked "
+                        "from its report.")] = False,
 ) -> None:
     """Process many bug reports and dumps: one report per input under OUT/reports/, tables
     as one Parquet dataset per table under OUT/tables/<table>/ (with a capture_id column),
@@ -57,7 +60,7 @@ def batch(
     try:
         result = run_batch(inputs, out, jobs=jobs, force=force, scheduler=scheduler,
                            redact=not no_redact, rules=rules, progress=not no_progress,
-                           exclude=exclude or ())
+                           exclude=exclude or (), trace=trace)
     except BatchUsageError as exc:
         fail(str(exc))
     for problem in result.problems:

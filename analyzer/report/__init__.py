@@ -8,14 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__all__ = ["analysis_json", "render_markdown", "write_html"]
+__all__ = ["analysis_json", "render_markdown", "write_html", "write_trace"]
 
 
-def write_html(analysis: Any, path: Path) -> None:
-    """Write the one-file HTML report (Plotly embedded, opens offline) to `path`."""
+def write_html(analysis: Any, path: Path, trace: Path | None = None) -> None:
+    """Write the one-file HTML report (Plotly embedded, opens offline) to `path`; it links
+    `trace`, a Perfetto trace written for the same analysis, when given."""
     from wakescope.analyzer.report.html import write_html as _write
 
-    _write(analysis, path)
+    _write(analysis, path, trace)
 
 
 def render_markdown(analysis: Any) -> str:
@@ -30,3 +31,11 @@ def analysis_json(analysis: Any) -> dict:
     from wakescope.analyzer.report.jsonout import analysis_json as _json
 
     return _json(analysis)
+
+
+def write_trace(analysis: Any, path: Path):
+    """Write the Perfetto trace of the analysis to `path` (open it in ui.perfetto.dev);
+    returns a `report.trace.TraceSummary`."""
+    from wakescope.analyzer.report.trace import write_trace as _write
+
+    return _write(analysis, path)

@@ -42,8 +42,9 @@ def _env():
     return _ENV
 
 
-def context(analysis: Any) -> dict:
-    """Everything the template shows, as plain values."""
+def context(analysis: Any, trace_href: str | None = None) -> dict:
+    """Everything the template shows, as plain values (`trace_href`: the Perfetto trace
+    written beside the report, relative to it, when there is one)."""
     from wakescope import __version__
     from wakescope.analyzer.report import charts, intervals
 
@@ -75,6 +76,8 @@ def context(analysis: Any) -> dict:
         "fmt_ms": fmt_ms,
         "fmt_num": fmt_num,
         "row_limit": ROW_LIMIT,
+        "trace_href": trace_href,
+        "trace_name": trace_href.rsplit("/", 1)[-1] if trace_href else None,
     }
 
 
@@ -94,14 +97,14 @@ def plotly_js_bytes() -> bytes:
     return get_plotlyjs().replace("</script", "<\\/script").encode("utf-8")
 
 
-def _render_parts(analysis: Any) -> tuple[str, str, bool]:
+def _render_parts(analysis: Any, trace_href: str | None = None) -> tuple[str, str, bool]:
     """The page around Plotly's JS: (head, tail, needs_plotly). A random marker stands where
     the JS goes, so 5 MB never pass through Jinja or a str → bytes round trip."""
     import secrets
 
     from markupsafe import Markup
 
-    ctx = context(analysis)
+    ctx = context(analysis, trace_href)
     marker = f"/*plotly-{secrets.token_hex(16)}*/"
     chart = ctx["timeline_json"] is not None
     ctx["timeline_json"] = Markup(ctx["timeline_json"]) if chart else None
@@ -119,9 +122,21 @@ def render_html(analysis: Any) -> str:
     return head + (plotly_js_bytes().decode("utf-8") if chart else "") + tail
 
 
-def write_html(analysis: Any, path: Path) -> None:
-    """Write the report; Plotly's JS is copied as bytes between the rendered parts."""
-    head, tail, chart = _render_parts(analysis)
+def trace_link(html: Path, trace: Path | None) -> str | None:
+    """The trace's address relative to the report's folder (a URL path, percent-encoded)."""
+    if trace is None:
+        return None
+    import os
+    from urllib.parse import quote
+
+    rel = os.path.relpath(Path(trace).resolve(), Path(html).resolve().parent)
+    return quote(Path(rel).as_posix())
+
+
+def write_html(analysis: Any, path: Path, trace: Path | None = None) -> None:
+    """Write the report; Plotly's JS is copied as bytes between the rendered parts. `trace`:
+    a Perfetto trace written for this analysis, linked from the page."""
+    head, tail, chart = _render_parts(analysis, trace_link(path, trace))
     with open(path, "wb") as out:
         out.write(head.encode("utf-8"))
         if chart:
