@@ -163,3 +163,53 @@ def write_diff_json(comparisons: list[Comparison], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(diff_json(comparisons), indent=2, default=str),
                     encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------
+# Fleet: two groups of captures (batch.fleet_compare.compare_groups).
+# ---------------------------------------------------------------------------------------
+
+GROUP_METRICS = {
+    "wakelock_s_per_h": "Partial wakelock time (s/h)", "wakeups_per_h": "Wakeup alarms (/h)",
+    "jobs_per_h": "Job runs (/h)", "syncs_per_h": "Sync runs (/h)",
+    "fgs_s_per_h": "Foreground service time (s/h)",
+}
+
+
+def group_rows(df, limit: int | None = None) -> list[dict]:
+    """Plain rows of a group comparison for the page and the Markdown."""
+    rows = []
+    for r in df.head(limit or df.height).iter_rows(named=True):
+        rows.append({
+            "who": r["package"] + (f" · {r['api']}" if r.get("api") else ""),
+            "metric": GROUP_METRICS.get(r["metric"], r["metric"]),
+            "a": _num(r["a_median"]), "b": _num(r["b_median"]), "delta": _signed(r["delta"]),
+            "verdict": "up" if r["delta"] > 0 else "down",
+            "a_dev": f"{r['a_devices_with_app']}/{r['a_devices']}",
+            "b_dev": f"{r['b_devices_with_app']}/{r['b_devices']}",
+        })
+    return rows
+
+
+def render_group_compare_html(df, field: str, a: str, b: str) -> str:
+    from wakescope import __version__
+
+    limit = thresholds()["report"]["rows_per_metric"] * len(GROUP_METRICS)
+    return _env().get_template("fleet_compare.html.j2").render(
+        field=field, a=a, b=b, rows=group_rows(df, limit), total=df.height,
+        version=__version__)
+
+
+def render_group_compare_markdown(df, field: str, a: str, b: str) -> str:
+    """≤ 40 lines: the largest per app × API changes of the group medians."""
+    lines = [f"## wakescope fleet: {field} {_md_cell(a)} → {_md_cell(b)}", "",
+             "Median per capture in each group (absent app = 0), per hour on battery; "
+             "devices: with the app / in the group.", "",
+             "| app · API | figure | A | B | change | devices A | devices B |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for r in group_rows(df, MD_LINES - len(lines) - 2):
+        lines.append(f"| {_md_cell(r['who'])} | {r['metric']} | {r['a']} | {r['b']} | "
+                     f"{r['delta']} | {r['a_dev']} | {r['b_dev']} |")
+    if df.height > MD_LINES - 8:
+        lines += ["", f"_{df.height} changes in all; see the HTML._"]
+    return "\n".join(lines[:MD_LINES]) + "\n"
