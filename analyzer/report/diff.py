@@ -34,6 +34,7 @@ METRICS = {
     "syncs_per_h": ("Sync runs", "/h", 1.0),
     "fgs_ms_per_h": ("Foreground service time", "s/h", 1 / 1000),
     "energy_share": ("Share of apps' estimated energy", "%", 100.0),
+    "discharge_share": ("Share of the measured discharge", "%", 100.0),
 }
 APP_API_METRICS = ("wakelock_ms_per_h", "wakeups_per_h", "jobs_per_h", "syncs_per_h",
                    "fgs_ms_per_h")
@@ -329,12 +330,23 @@ def _app_changes(base: Any, new: Any, ta: float | None, tb: float | None) -> lis
         out += _compare_sums("app_api", metric, ia, ib, ta, tb, ("package", "api"))
     # Energy share: the apps table's share of apps' estimated power (no count behind it).
     share = thresholds()["noise"]["share_points"]
-    sa = _shares(base)
-    sb = _shares(new)
-    for pkg in sorted(set(sa) | set(sb)):
-        out.append(_change("app", "energy_share", _scaled(sa.get(pkg), 100.0),
-                           _scaled(sb.get(pkg), 100.0), share, "%", package=pkg))
+    for metric, fn in (("energy_share", _shares), ("discharge_share", _discharge_shares)):
+        sa, sb = fn(base), fn(new)
+        for pkg in sorted(set(sa) | set(sb)):
+            out.append(_change("app", metric, _scaled(sa.get(pkg), 100.0),
+                               _scaled(sb.get(pkg), 100.0), share, "%", package=pkg))
     return [c for c in out if c.verdict != "n/a"]
+
+
+def _discharge_shares(analysis: Any) -> dict[str, float]:
+    """Each app's estimated mAh over the measured discharge (batterystats `Discharge:`,
+    checkin `dc`): what part of the battery actually lost the app's estimate explains."""
+    apps = apps_frame(analysis)
+    mah = header(analysis).discharge_mah
+    if apps.is_empty() or "power_mah" not in apps.columns or not mah:
+        return {}
+    return {p: v / mah for p, v in apps.select("package", "power_mah").iter_rows()
+            if p is not None and v}
 
 
 def _shares(analysis: Any) -> dict[str, float]:

@@ -53,8 +53,11 @@ def _who(c: Change) -> str:
 
 
 def _row(c: Change) -> dict:
+    day = c.unit.endswith("/h") and c.scope != "drain"
     return {"who": _who(c), "base": _num(c.base), "new": _num(c.new),
             "delta": _signed(c.delta) + _pct(c), "verdict": c.verdict,
+            "day": (_signed(c.delta * 24) + " per 24 h") if day and c.delta is not None
+            else "",
             "verdict_text": VERDICT_TEXT.get(c.verdict, c.verdict),
             "noise": "" if c.noise is None else "±" + _num(c.noise), "unit": c.unit}
 
@@ -63,7 +66,7 @@ def view(cmp: Comparison) -> dict:
     """Plain values for the template (one BASE → NEW pair)."""
     limit = thresholds()["report"]["rows_per_metric"]
     metrics = []
-    for metric in (*APP_API_METRICS, "energy_share"):
+    for metric in (*APP_API_METRICS, "energy_share", "discharge_share"):
         label, unit, _ = METRICS[metric]
         per_app = ranked(cmp.apps, "app", metric, limit)
         per_api = ranked(cmp.apps, "app_api", metric, limit)
@@ -131,8 +134,9 @@ def render_diff_markdown(comparisons: list[Comparison]) -> str:
                 label, unit = DRAIN_LABELS[c.metric]
                 lines.append(f"| {label} ({unit}) | {_num(c.base)} | {_num(c.new)} | "
                              f"{_signed(c.delta)}{_pct(c)} {VERDICT_TEXT[c.verdict]} |")
-        real = sorted((c for c in cmp.apps if c.scope == "app_api" and c.real),
-                      key=lambda c: -abs((c.delta or 0) / (c.noise or 1)))[:rows_each]
+        # The largest app change of each metric, in metric order (HTML has the rest).
+        real = [top[0] for m in (*APP_API_METRICS, "discharge_share")
+                if (top := ranked(cmp.apps, "app", m, 1))][:rows_each]
         for c in real:
             label, unit, _ = METRICS[c.metric]
             lines.append(f"| {_md_cell(_who(c))}: {label} ({unit}) | {_num(c.base)} | "
