@@ -4,9 +4,10 @@ are not comparable, and marks changes smaller than the windows can resolve.
 
 The noise rule (thresholds in knowledge/compare.toml): counted events are Poisson counts,
 so a rate n/T has standard error sqrt(n)/T, and a time rate built from n acquisitions a
-relative error 1/sqrt(n); a change is "within noise" when it is below `sigmas` (2) times
-the combined standard error of the two captures. Drain rates come from whole-percent levels:
-±1 %/T per capture. A change of exactly zero is "unchanged", never noise.
+relative error 1/sqrt(n); a change is "within noise" when it is not larger than `sigmas`
+(2) times the combined standard error of the two captures. Drain rates come from
+whole-percent levels: ±1 %/T per capture. A change of exactly zero is "unchanged", never
+noise.
 """
 
 from __future__ import annotations
@@ -197,7 +198,7 @@ def _verdict(base: float | None, new: float | None, noise: float | None) -> str:
     b, n = base or 0.0, new or 0.0
     if n == b:
         return "unchanged"
-    if noise is not None and abs(n - b) < noise:
+    if noise is not None and abs(n - b) <= noise:  # not beyond `sigmas` standard errors
         return "within_noise"
     if b == 0:
         return "appeared"
@@ -210,6 +211,8 @@ def _change(scope: str, metric: str, base: float | None, new: float | None,
             noise: float | None, unit: str = "", package: str | None = None,
             api: str | None = None, key: str | None = None) -> Change:
     delta = None if base is None and new is None else (new or 0.0) - (base or 0.0)
+    if base is None or new is None:
+        noise = None if delta is None else noise
     pct = (delta / base * 100) if delta is not None and base else None
     return Change(scope, metric, package, api, key, base, new, delta, pct, noise,
                   _verdict(base, new, noise), unit)
@@ -472,7 +475,7 @@ def compare(base: Any, new: Any, base_label: str = "BASE", new_label: str = "NEW
     wa, wb = window(base, base_label), window(new, new_label)
     ta, tb = wa.hours, wb.hours
     n = thresholds()["noise"]
-    rule = (f"Counts are Poisson: a change is within noise when smaller than "
+    rule = (f"Counts are Poisson: a change is within noise when it is not larger than "
             f"{n['sigmas']:g} × the combined standard error (√n / T per capture; time "
             f"figures 1/√acquisitions); drain rates ±{n['level_step_pct']:g} %/T per "
             f"capture (whole-percent levels), discharge ±{n['mah_step']:g} mAh/T; energy "

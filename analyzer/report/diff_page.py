@@ -56,8 +56,8 @@ def _row(c: Change) -> dict:
     day = c.unit.endswith("/h") and c.scope != "drain"
     return {"who": _who(c), "base": _num(c.base), "new": _num(c.new),
             "delta": _signed(c.delta) + _pct(c), "verdict": c.verdict,
-            "day": (_signed(c.delta * 24) + " per 24 h") if day and c.delta is not None
-            else "",
+            "day": f"{_signed(c.delta * 24)} {c.unit[:-2]} per 24 h".replace("  ", " ")
+            if day and c.delta is not None else "",
             "verdict_text": VERDICT_TEXT.get(c.verdict, c.verdict),
             "noise": "" if c.noise is None else "±" + _num(c.noise), "unit": c.unit}
 
