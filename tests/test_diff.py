@@ -93,6 +93,14 @@ def test_two_sailfish_bug_reports():
     assert top[0].package == "com.google.android.gm"  # the largest change comes first
     assert all(abs(a.delta) >= abs(b.delta) for a, b in itertools.pairwise(top))
     assert cmp.findings["resolved"] and cmp.findings["appeared"]
+    # Screen-off wakelock time from the history (first holder): com.facebook.katana
+    # (u0a131) holds it 4 times, +3m52s026ms→+3m52s059ms, +47m11s140ms→+48m11s958ms,
+    # +1h46m48s988ms→+1h46m51s757ms, +7h46m50s079ms→+7h46m53s491ms: 67,032 ms, over the
+    # history's 9.577 screen-off hours. Four intervals, one of 61 s: gone is within noise.
+    fb = _one(cmp.apps, "app", "screen_off_wakelock_s_per_h", package="com.facebook.katana")
+    assert fb.base == pytest.approx(67.032 / (OFF_81 / H), rel=1e-5)
+    assert fb.new == 0 and fb.noise == pytest.approx(2 * fb.base / math.sqrt(4))
+    assert fb.verdict == "within_noise"
 
 
 @pytest.mark.corpus

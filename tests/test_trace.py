@@ -264,7 +264,7 @@ def test_history_intervals_table_is_used_when_present():
         "rule": ["job.jobscheduler", "job.jobscheduler", None],
     })
     given = pl.DataFrame({
-        "kind": ["job", "wakelock"], "uid": [10123, 10123],
+        "kind": ["job", "WakeLock"], "uid": [10123, 10123],
         "package": ["com.example", "com.example"],
         "tag": ["*job*/com.example/.Sync", "sync-lock"], "api": ["job_scheduler", "wakelock"],
         "start_elapsed_ms": [50_000, 52_000], "end_elapsed_ms": [51_000, 52_500],

@@ -36,6 +36,8 @@ METRICS = {
     "fgs_ms_per_h": ("Foreground service time", "s/h", 1 / 1000),
     "energy_share": ("Share of apps' estimated energy", "%", 100.0),
     "discharge_share": ("Share of the measured discharge", "%", 100.0),
+    "screen_off_wakelock_s_per_h": ("Wakelock time with the screen off (history, first "
+                                    "holder: a lower bound)", "s per screen-off h", 1.0),
 }
 APP_API_METRICS = ("wakelock_ms_per_h", "wakeups_per_h", "jobs_per_h", "syncs_per_h",
                    "fgs_ms_per_h")
@@ -289,7 +291,8 @@ def _compare_sums(scope: str, metric: str, a: dict, b: dict, ta: float | None,
                   tb: float | None, key_names: tuple[str, ...]) -> list[Change]:
     """Per key: rate per hour on battery, with the noise of its counts."""
     _, unit, scale = METRICS.get(metric, (metric, "/h", 1.0))
-    is_time = metric.endswith("_ms_per_h") or scope in ("kernel_wakelock", "tag")
+    is_time = metric.endswith(("_ms_per_h", "_s_per_h")) or scope in ("kernel_wakelock",
+                                                                       "tag")
     out = []
     for k in sorted(set(a) | set(b), key=lambda x: tuple(str(v) for v in x)):
         va, na = a.get(k, (0.0, 0.0))
@@ -333,12 +336,40 @@ def _app_changes(base: Any, new: Any, ta: float | None, tb: float | None) -> lis
         out += _compare_sums("app_api", metric, ia, ib, ta, tb, ("package", "api"))
     # Energy share: the apps table's share of apps' estimated power (no count behind it).
     share = thresholds()["noise"]["share_points"]
+    (oa, ta_off), (ob, tb_off) = _screen_off_holders(base), _screen_off_holders(new)
+    out += _compare_sums("app", "screen_off_wakelock_s_per_h", oa, ob, ta_off, tb_off,
+                         ("package",))
     for metric, fn in (("energy_share", _shares), ("discharge_share", _discharge_shares)):
         sa, sb = fn(base), fn(new)
         for pkg in sorted(set(sa) | set(sb)):
             out.append(_change("app", metric, _scaled(sa.get(pkg), 100.0),
                                _scaled(sb.get(pkg), 100.0), share, "%", package=pkg))
     return [c for c in out if c.verdict != "n/a"]
+
+
+def _screen_off_holders(analysis: Any) -> tuple[dict, float | None]:
+    """Per package: seconds the history names it as the wakelock holder while the screen
+    was off on battery, with the number of such intervals, and the history's screen-off
+    hours (passes.history: the first holder of each held span, so a lower bound)."""
+    from wakescope.analyzer.passes.history import first_holder_screen_off, timeline
+
+    h = table(analysis, "batterystats_history")
+    if h.is_empty() or "api" not in h.columns:
+        return {}, None
+    tl = timeline(h.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64)))
+    if tl is None:
+        return {}, None
+    off_ms = int((tl.rows["dur"] * tl.rows["screen_off"]).sum())
+    if not off_ms:
+        return {}, None
+    per = first_holder_screen_off(tl)
+    if per.is_empty() or "owner_package" not in per.columns:
+        return {}, off_ms / HOUR
+    agg = (per.filter(pl.col("owner_package").is_not_null())
+           .group_by("owner_package")
+           .agg((pl.col("screen_off_ms").sum() / 1000).alias("v"),
+                pl.col("rows").list.len().sum().cast(pl.Float64).alias("n")))
+    return ({(p,): (v, n) for p, v, n in agg.iter_rows()}, off_ms / HOUR)
 
 
 def _discharge_shares(analysis: Any) -> dict[str, float]:

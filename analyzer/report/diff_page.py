@@ -66,7 +66,8 @@ def view(cmp: Comparison) -> dict:
     """Plain values for the template (one BASE → NEW pair)."""
     limit = thresholds()["report"]["rows_per_metric"]
     metrics = []
-    for metric in (*APP_API_METRICS, "energy_share", "discharge_share"):
+    for metric in (*APP_API_METRICS, "screen_off_wakelock_s_per_h", "energy_share",
+                   "discharge_share"):
         label, unit, _ = METRICS[metric]
         per_app = ranked(cmp.apps, "app", metric, limit)
         per_api = ranked(cmp.apps, "app_api", metric, limit)

@@ -27,7 +27,7 @@ from wakescope.analyzer.report.facts import table
 # HistoryItem EVENT_NAMES / the `w` state) and synonyms a `history_intervals` table may use.
 KIND_NAMES = {
     "wakelock": ("wake_lock", "wakelock", "wake_lock_in"),
-    "longwake": ("longwake",),
+    "longwake": ("longwake", "long_wake", "long_wakelock"),
     "job": ("job",),
     "sync": ("sync",),
     # `Efg`: ActivityManagerService.updateProcessForegroundLocked notes EVENT_FOREGROUND when
@@ -35,7 +35,7 @@ KIND_NAMES = {
     "fgs": ("fg", "fgs", "foreground_service"),
     "alarm": ("alarm",),
     # `Ewa`: a radio packet woke the application processor (8.0+), blamed on its uid.
-    "wakeup": ("wakeupap", "wakeup"),
+    "wakeup": ("wakeupap", "wakeup_ap", "wakeup"),
     "top": ("top",),
 }
 _KIND_OF = {name: kind for kind, names in KIND_NAMES.items() for name in names}
@@ -139,8 +139,8 @@ def _attribution(history: pl.DataFrame) -> pl.DataFrame:
 
 def _from_table(given: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     """The `history_intervals` table's app rows, with component/rule when it lacks them."""
-    df = given.with_columns(
-        kind=pl.col("kind").cast(pl.String).replace_strict(_KIND_OF, default=None))
+    df = given.with_columns(kind=pl.col("kind").cast(pl.String).str.to_lowercase()
+                            .replace_strict(_KIND_OF, default=None))
     df = df.filter(pl.col("kind").is_not_null() & pl.col("start_elapsed_ms").is_not_null())
     if not {"component", "rule"} <= set(df.columns):
         df = df.drop("component", "rule", strict=False).join(
