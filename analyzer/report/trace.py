@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -138,21 +139,26 @@ class _Builder:
         te = self.pb.TrackEvent
         types = {"begin": te.TYPE_SLICE_BEGIN, "end": te.TYPE_SLICE_END,
                  "instant": te.TYPE_INSTANT, "counter": te.TYPE_COUNTER}
+        # One prototype TrackEvent per distinct (type, name, annotations), copied in C:
+        # most slices share their attribution, and building annotations field by field in
+        # Python is what a large history's trace spends its time on.
+        protos: dict[tuple, Any] = {}
         self.events.sort(key=lambda e: (e[0], e[1], e[2]))
         for ts, _, _, track, kind, name, args, value in self.events:
             p = self.packet()
             p.timestamp = ts * NS
             ev = p.track_event
-            ev.type = types[kind]
-            ev.track_uuid = track
-            if name is not None:
-                ev.name = name
             if value is not None:
+                ev.type = types[kind]
                 ev.double_counter_value = value
-            for key, text in args:
-                a = ev.debug_annotations.add()
-                a.name = key
-                a.string_value = text
+            else:
+                key = (kind, name, args)
+                proto = protos.get(key)
+                if proto is None:
+                    proto = protos[key] = te(type=types[kind], name=name, debug_annotations=[
+                        self.pb.DebugAnnotation(name=k, string_value=v) for k, v in args])
+                ev.CopyFrom(proto)
+            ev.track_uuid = track
         return self.out.serialize()
 
 
@@ -163,9 +169,15 @@ def _text(value: Any) -> str:
 def _slice_args(row: dict) -> tuple:
     """The four attribution annotations (always present; empty when unknown) and how the
     interval closed."""
-    args = [(k, _text(row.get(k)) or ("unknown" if k == "api" else "")) for k in ANNOTATIONS]
-    if row.get("closed_by"):
-        args.append(("closed_by", str(row["closed_by"])))
+    return _args(*(row.get(k) for k in (*ANNOTATIONS, "closed_by")))
+
+
+@lru_cache(maxsize=65536)
+def _args(api, component, rule, tag, closed_by) -> tuple:
+    args = [("api", _text(api) or "unknown"), ("component", _text(component)),
+            ("rule", _text(rule)), ("tag", _text(tag))]
+    if closed_by:
+        args.append(("closed_by", str(closed_by)))
     return tuple(args)
 
 
@@ -207,7 +219,7 @@ def _groups(df: pl.DataFrame, keys: tuple[str, ...]) -> dict[tuple, list[dict]]:
     """Rows grouped by `keys` in order (one conversion; Polars group iteration is slow for
     hundreds of small groups)."""
     out: dict[tuple, list[dict]] = {}
-    for row in df.iter_rows(named=True):
+    for row in df.to_dicts():
         out.setdefault(tuple(row[k] for k in keys), []).append(row)
     return out
 
