@@ -96,7 +96,7 @@ def measure(path: Path, repeat: int, stages: set[str]) -> dict:
                                repeat)
             add(label, ms, cpu, lines=sec.line_count)
     loaded = None
-    if stages & {"load", "analyse", "report"}:
+    if stages & {"load", "analyse", "report", "trace"}:
         if "load" in stages:
             ms, cpu, loaded = _best(lambda: parsers.load(path), repeat)
             add("load", ms, cpu)
