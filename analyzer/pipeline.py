@@ -33,7 +33,14 @@ def run_one(
     if trace is not None:
         from wakescope.analyzer.report import write_trace
 
-        write_trace(result, trace)
+        try:
+            write_trace(result, trace)
+        except OSError:
+            raise
+        except Exception as exc:  # the report is still worth having without its trace
+            cap.diagnostics.error("trace", f"Perfetto trace failed: {type(exc).__name__}: "
+                                           f"{exc}")
+            trace = None
     if html is not None:
         from wakescope.analyzer.report import write_html
 

@@ -343,3 +343,25 @@ def test_batch_trace_per_input(tmp_path):
     assert "battery_stats.job" in Decoded(trace.read_bytes()).names()
     page = (tmp_path / "out" / rec["report"]).read_text(encoding="utf-8")
     assert f'href="../{rec["trace"]}"' in page
+
+
+def test_a_failing_trace_keeps_the_report(tmp_path, monkeypatch):
+    """A bug in the exporter becomes a diagnostic; the report is written, without a link,
+    and `wakescope trace` exits 3 with one sentence."""
+    from conftest import SAMPLES
+
+    import wakescope.analyzer.report.trace as trace_mod
+    from wakescope.analyzer.pipeline import run_one
+
+    def broken(analysis, path):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(trace_mod, "write_trace", broken)
+    html, out = tmp_path / "r.html", tmp_path / "r.perfetto-trace"
+    result = run_one(SAMPLES / "batterystats.txt", html=html, trace=out)
+    assert not out.exists() and html.is_file()
+    assert "ui.perfetto.dev" not in html.read_text(encoding="utf-8")
+    assert any(d.section == "trace" and "boom" in d.message
+               for d in result.capture.diagnostics.items)
+    res = CliRunner().invoke(app, ["trace", str(SAMPLES / "batterystats.txt"), "-o", str(out)])
+    assert res.exit_code == 3 and "boom" in res.output and "Traceback" not in res.output

@@ -54,6 +54,10 @@ def trace(
         if state["debug"]:
             raise
         fail(f"cannot write the trace ({exc.strerror or exc}: {exc.filename or target}).")
+    problems = [d.message for d in result.capture.diagnostics.items if d.section == "trace"]
+    if problems or not target.is_file():
+        fail(f"internal error: {problems[0] if problems else 'no trace written'} "
+             "(please report it)", code=3)
     if table(result, "batterystats_history").is_empty():
         typer.echo("wakescope: note: this input has no battery history, so the trace has no "
                    "timeline (only the capture's metadata).", err=True)
