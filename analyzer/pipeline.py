@@ -23,9 +23,11 @@ def run_one(
     root: Path | None = None,
     keep_text: bool = False,
     plotly: str = "inline",
+    trace: Path | None = None,
 ) -> Analysis:
     """Parse and analyse one input and write the outputs asked for; returns the Analysis
-    (its capture's text released unless `keep_text`: the outputs never need it).
+    (its capture's text released unless `keep_text`: the outputs never need it). A Perfetto
+    `trace` is written before the HTML, which then links it.
 
     Every output is written atomically and, when `root` is given, never through a link in
     a folder below it (`outputs.write_atomic`). Raises `parsers.InputError` when the input
@@ -40,10 +42,21 @@ def run_one(
                                   ("--json", json_path)])
     cap = parsers.load(input_path, redact=redact, keep_text=keep_text)
     result = analyse(cap, rules=rules)
+    if trace is not None:
+        from wakescope.analyzer.report import write_trace
+
+        try:
+            write_trace(result, trace)
+        except OSError:
+            raise
+        except Exception as exc:  # the report is still worth having without its trace
+            cap.diagnostics.error("trace", f"Perfetto trace failed: {type(exc).__name__}: "
+                                           f"{exc}")
+            trace = None
     if html is not None:
         from wakescope.analyzer.report import write_html
 
-        write_html(result, html, root, plotly)
+        write_html(result, html, root, plotly, trace)
     if markdown is not None:
         from wakescope.analyzer.report import render_markdown
 

@@ -2,7 +2,8 @@
 
     python -m benchmarks                       # corpus files, every stage, best of 3
     python -m benchmarks --repeat 5 FILE ...   # chosen files
-    python -m benchmarks --stage parse         # one stage (open, parse, load, analyse, report)
+    python -m benchmarks --stage parse         # one stage (open, parse, load, analyse, report,
+                                               # trace)
     python -m benchmarks --cli                 # `wakescope info` / `report` wall time + RSS
 
 Each input is measured in a fresh subprocess, so its peak RSS (resource.getrusage) is its
@@ -24,12 +25,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
-STAGES = ("open", "parse", "load", "analyse", "energy", "report")
+STAGES = ("open", "parse", "load", "analyse", "energy", "report", "trace")
 CORPUS_DIRS = ("bugreports", "batterystats", "checkin", "jobscheduler", "alarm")
 
 # Targets (README.md). Stage keys match the stage labels; `parse:<section>` per section.
 TARGET_MS = {"parse:batterystats": 500, "parse:batterystats_checkin": 500,
-             "parse:jobscheduler": 100, "parse:alarm": 100, "analyse": 300, "energy": 50}
+             "parse:jobscheduler": 100, "parse:alarm": 100, "analyse": 300, "energy": 50,
+             "trace": 500}
+TRACE_TARGET_MB = 5  # the Perfetto trace of the 18.8 MB bug report
 CLI_TARGETS = {"info": (500, 300), "report": (1500, None)}  # (wall ms, peak RSS MB)
 CLI_TARGET_FILE = "bugreport-sailfish-OPM1.171019.021-2018-04-02-17-06-30.zip"
 
@@ -94,14 +97,14 @@ def measure(path: Path, repeat: int, stages: set[str]) -> dict:
                                repeat)
             add(label, ms, cpu, lines=sec.line_count)
     loaded = None
-    if stages & {"load", "analyse", "energy", "report"}:
+    if stages & {"load", "analyse", "energy", "report", "trace"}:
         if "load" in stages:
             ms, cpu, loaded = _best(lambda: parsers.load(path), repeat)
             add("load", ms, cpu)
         else:
             loaded = parsers.load(path)
     result = None
-    if stages & {"analyse", "report"}:
+    if stages & {"analyse", "report", "trace"}:
         from wakescope.analyzer.analysis import analyse
 
         if "analyse" in stages:
@@ -120,6 +123,14 @@ def measure(path: Path, repeat: int, stages: set[str]) -> dict:
             ms, cpu, _ = _best(lambda: write_html(result, out), repeat)
             add("report", ms, cpu)
             info["report_mb"] = round(out.stat().st_size / 1e6, 2)
+    if "trace" in stages and result is not None:
+        from wakescope.analyzer.report.trace import write_trace
+
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "capture.perfetto-trace"
+            ms, cpu, summary = _best(lambda: write_trace(result, out), repeat)
+            add("trace", ms, cpu, slices=summary.slices + summary.instants)
+            info["trace_mb"] = round(out.stat().st_size / 1e6, 2)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"file": str(path), "size_mb": round(path.stat().st_size / 1e6, 2), **info,
             "stages": rows, "peak_rss_mb": round(_rss_mb(usage), 1), "notes": notes}
@@ -235,13 +246,16 @@ def print_stage_table(results: list[dict]) -> None:
             print(f"{'':<46}  ({note})")
     print()
     print(f"{'file':<46}  {'kind':<21} {'input MB':>9} {'text MB':>8} {'lines':>9} "
-          f"{'peak RSS MB':>12}")
+          f"{'peak RSS MB':>12} {'trace MB':>9}")
     print("-" * 100)
     for r in results:
         if "error" in r:
             continue
+        trace = r.get("trace_mb")
+        flag = "" if trace is None else f"{trace:>9.2f}" + (
+            f"  < {TRACE_TARGET_MB} MB " + ("ok" if trace < TRACE_TARGET_MB else "BIG"))
         print(f"{_short(r['file']):<46}  {r['kind']:<21} {r['size_mb']:>9.2f} "
-              f"{r['text_mb']:>8.2f} {r['lines']:>9} {r['peak_rss_mb']:>12.1f}")
+              f"{r['text_mb']:>8.2f} {r['lines']:>9} {r['peak_rss_mb']:>12.1f} {flag}")
 
 
 def print_cli_table(results: list[tuple[str, list[dict]]]) -> None:

@@ -66,6 +66,8 @@ def remove_capture(out_dir: Path, capture_id: str, name: str | None) -> None:
                                  root=out_dir)
     if name:
         remove_contained(safe_child(out_dir / "reports", f"{name}.html"), root=out_dir)
+        remove_contained(safe_child(out_dir / "traces", f"{name}.perfetto-trace"),
+                         root=out_dir)
     remove_contained(status_path(out_dir, capture_id), root=out_dir)
 
 

@@ -204,6 +204,7 @@ def run_batch(
     exclude: Iterable[str] = (),
     index: bool = True,
     plotly: str = "shared",
+    trace: bool = False,
 ) -> BatchResult:
     """Process every input (folders recursively, globs, files, fsspec URLs) into `out_dir`.
 
@@ -211,7 +212,9 @@ def run_batch(
     summary (index.html, status.json, captures.parquet) covers every capture in `out_dir`.
     `scheduler` runs the work on Dask ("local" or a scheduler address) instead of local
     processes. `plotly`: "shared" (one reports/plotly.min.js for every page), "inline"
-    (each page self-contained) or "cdn". Raises `BatchUsageError` when nothing matches.
+    (each page self-contained) or "cdn". `trace` also writes a Perfetto trace per input
+    under `out_dir/traces/`, linked from its report. Raises `BatchUsageError` when nothing
+    matches.
     """
     started = time.perf_counter()
     out = Path(out_dir)
@@ -250,12 +253,14 @@ def run_batch(
             if old["capture_id"] != item.capture_id:
                 remove_capture(out, old["capture_id"], old.get("name"))
         current = None if force else is_current(out, item, redact, rules_sha)
+        if current is not None and trace and not current.get("trace"):
+            current = None  # asked for a trace the earlier run did not write
         if current is not None:
             records.append(current)
         else:
             task = item.task(out, redact, rules_path.resolve() if rules_path else None)
             task["plotly"] = plotly
-            tasks.append(task)
+            tasks.append({**task, "trace": trace})
     skipped = len(records)
 
     bar = _Progress(len(tasks), skipped, progress)

@@ -18,6 +18,7 @@ from wakescope import __version__
 from wakescope.analyzer.batch.inputs import safe_name
 from wakescope.analyzer.batch.records import remove_capture, write_record
 from wakescope.analyzer.model import severity_counts, worst_severity
+from wakescope.analyzer.report.trace import SUFFIX as TRACE_SUFFIX
 from wakescope.parsers.container import MAX_TEXT_BYTES
 from wakescope.parsers.diagnostics import CAVEATS
 
@@ -61,7 +62,7 @@ def _local_copy(task: dict) -> Iterator[str]:
 
 
 def _tables_and_capture(local: str, html: Path, redact: bool, rules: str | None,
-                        plotly: str = "inline"):
+                        plotly: str = "inline", trace: Path | None = None):
     """Run the one-input pipeline; returns (every table, the Capture, the stats period ms).
 
     Tables: the capture's parsed tables, replaced by the analysis' attributed versions, plus
@@ -70,7 +71,7 @@ def _tables_and_capture(local: str, html: Path, redact: bool, rules: str | None,
     from wakescope.analyzer.pipeline import run_one
 
     result = run_one(local, html=html, redact=redact, rules=Path(rules) if rules else None,
-                     root=html.parent.parent, plotly=plotly)
+                     root=html.parent.parent, plotly=plotly, trace=trace)
     cap = result.capture
     tables = dict(cap.tables)
     tables.update(result.tables)  # the analysis' tables hold findings and apps
@@ -191,13 +192,16 @@ def process_one(task: dict) -> dict:
     cid = task["capture_id"]
     remove_capture(out_dir, cid, task["name"])  # nothing stale survives a re-run
     html = safe_child(out_dir / "reports", f"{task['name']}.html")
+    trace = (safe_child(out_dir / "traces", f"{task['name']}{TRACE_SUFFIX}")
+             if task.get("trace") else None)
     started = time.perf_counter()
     record["processed_at"] = datetime.now(UTC).isoformat()
     try:
         with _local_copy(task) as local:
             try:
                 tables, cap, period_ms = _tables_and_capture(
-                    local, html, task["redact"], task["rules"], task.get("plotly", "inline"))
+                    local, html, task["redact"], task["rules"], task.get("plotly", "inline"),
+                    trace)
             except InputError as exc:
                 reason = str(exc).replace(local, task["source"])
                 record.update(status="failed", reason=reason)
@@ -216,6 +220,8 @@ def process_one(task: dict) -> dict:
             record.update(_findings_counts(tables))
             if html.is_file():
                 record["report"] = html.relative_to(out_dir.resolve()).as_posix()
+            if trace is not None and trace.is_file():
+                record["trace"] = trace.relative_to(out_dir.resolve()).as_posix()
     except InputError as exc:  # an output that cannot be written (disk full, a link): failed
         record.update(status="failed", reason=str(exc), report=None)
         remove_capture(out_dir, cid, task["name"])  # no half set of outputs for the fleet

@@ -8,6 +8,8 @@ from wakescope.analyzer.cli import info
 from wakescope.analyzer.cli import parse
 from wakescope.analyzer.cli import tables
 from wakescope.analyzer.cli import report
+from wakescope.analyzer.cli import trace
+from wakescope.analyzer.cli import diff
 from wakescope.analyzer.cli import batch
 
 __all__ = ["app", "fail", "main", "state"]

@@ -47,6 +47,12 @@ def batch(
         "--plotly", help="Plotly's JS: shared (one OUT/reports/plotly.min.js for every "
                          "page), inline (each page self-contained) or cdn (needs the "
                          "network).")] = "shared",
+    trace: Annotated[bool, typer.Option(
+        "--trace", help="Also write a Perfetto trace per input under OUT/traces/, linked "
+                        "from its report.")] = False,
+    group_by: Annotated[str | None, typer.Option(
+        "--group-by", help="Also write per-group medians per app × API "
+                           "(OUT/groups-<field>.parquet): build or device.")] = None,
 ) -> None:
     """Process many bug reports and dumps: one report per input under OUT/reports/, tables
     as one Parquet dataset per table under OUT/tables/<table>/ (with a capture_id column),
@@ -60,10 +66,17 @@ def batch(
 
     if fail_on is not None and fail_on not in ("high", "medium", "low"):
         fail(f"--fail-on must be high, medium or low, not {fail_on!r}.")
+    if group_by is not None:
+        from wakescope.analyzer.batch.fleet_compare import GROUP_FIELDS, UNSUPPORTED
+
+        if group_by in UNSUPPORTED:
+            fail(UNSUPPORTED[group_by] + ".")
+        if group_by not in GROUP_FIELDS:
+            fail(f"--group-by must be one of {', '.join(GROUP_FIELDS)}, not {group_by!r}.")
     try:
         result = run_batch(inputs, out, jobs=jobs, force=force, scheduler=scheduler,
                            redact=not no_redact, rules=rules, progress=not no_progress,
-                           exclude=exclude or (), plotly=plotly)
+                           exclude=exclude or (), plotly=plotly, trace=trace)
     except (BatchUsageError, InputError) as exc:  # InputError: the fleet outputs unwritable
         fail(str(exc))
     for problem in result.problems:
@@ -78,6 +91,8 @@ def batch(
             typer.echo(plain(f"  {rec['status']}: {where}{rec['reason']}"), err=True)
     if result.index is not None:
         typer.echo(f"fleet summary: {result.index}")
+    if group_by is not None:
+        _write_groups(out, group_by)
     if result.exit_code:
         typer.echo(f"wakescope: {counts['error']} inputs hit an internal error "
                    "(see status.json; please report it)", err=True)
@@ -90,21 +105,69 @@ def batch(
             raise typer.Exit(1)
 
 
-@app.command(epilog="Exit codes: 0 written; 2 not a batch output folder.")
+def _write_groups(out: Path, field: str) -> None:
+    """OUT/groups-<field>.parquet: per group × app × API × metric medians; one line each."""
+    from wakescope.analyzer.batch.fleet_compare import GroupError, group_rates
+
+    try:
+        rates = group_rates(out, field)
+    except GroupError as exc:
+        fail(f"{exc}.")
+    target = out / f"groups-{field}.parquet"
+    rates.write_parquet(target)
+    sizes = rates.select("group", "captures", "devices").unique().sort("group")
+    for g, n, d in sizes.iter_rows():
+        typer.echo(f"  {field} {g}: {n} capture{'s' if n != 1 else ''}, {d} "
+                   f"device{'s' if d != 1 else ''}")
+    typer.echo(f"groups: {target} (compare two with: wakescope fleet {out} --compare "
+               f"{field}=A,{field}=B)")
+
+
+@app.command(epilog="Exit codes: 0 written; 2 not a batch output folder, or a bad "
+                    "--compare.")
 def fleet(
     out: Annotated[Path, typer.Argument(help="A batch output folder.")],
+    compare: Annotated[str | None, typer.Option(
+        "--compare", help="Compare two groups of captures per app × API: build=A,build=B "
+                          "or device=A,device=B (writes OUT/compare-<field>.html and .md).")
+    ] = None,
 ) -> None:
     """Rebuild the fleet summary (index.html, status.json, captures.parquet) from the
-    per-input records and Parquet tables already in a batch output folder."""
+    per-input records and Parquet tables already in a batch output folder; with --compare,
+    the per app × API change of the group medians between two builds or devices."""
     from wakescope.analyzer.batch.fleet import write_fleet_outputs
 
     if not (out / "status").is_dir():
         fail(f"{out} is not a wakescope batch output folder (it has no status/ folder).")
     from wakescope.parsers import InputError
 
-    try:
-        index = write_fleet_outputs(out)
-    except InputError as exc:  # outputs.OutputError: disk full, unwritable, a link
-        fail(str(exc))
-    typer.echo(f"fleet summary: {index}")
+    if compare is None:
+        try:
+            index = write_fleet_outputs(out)
+        except InputError as exc:  # outputs.OutputError: disk full, unwritable, a link
+            fail(str(exc))
+        typer.echo(f"fleet summary: {index}")
+        return
+    from wakescope.analyzer.batch.fleet_compare import GroupError, compare_groups, parse_compare
+    from wakescope.analyzer.outputs import write_atomic
+    from wakescope.analyzer.report.diff_page import (
+        group_rows,
+        render_group_compare_html,
+        render_group_compare_markdown,
+    )
 
+    try:
+        field, a, b = parse_compare(compare)
+        df = compare_groups(out, field, a, b)
+    except GroupError as exc:
+        fail(f"{exc}.")
+    html, md = out / f"compare-{field}.html", out / f"compare-{field}.md"
+    try:
+        write_atomic(html, render_group_compare_html(df, field, a, b), root=out)
+        write_atomic(md, render_group_compare_markdown(df, field, a, b), root=out)
+    except InputError as exc:
+        fail(str(exc))
+    for r in group_rows(df, 10):
+        typer.echo(f"  {r['who']}: {r['metric']} {r['a']} → {r['b']} ({r['delta']}; "
+                   f"devices {r['a_dev']} → {r['b_dev']})")
+    typer.echo(f"wrote {html}, {md}: {df.height} app × API figures changed")

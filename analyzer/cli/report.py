@@ -31,6 +31,9 @@ def report(
     md: Annotated[Path | None, typer.Option("--md", help="Also write a Markdown summary.")] = None,
     json_path: Annotated[Path | None, typer.Option(
         "--json", help="Also write findings, apps and metadata as JSON.")] = None,
+    trace: Annotated[Path | None, typer.Option(
+        "--trace", help="Also write a Perfetto trace (open in ui.perfetto.dev), linked "
+                        "from the report.")] = None,
     fail_on: Annotated[str | None, typer.Option(
         "--fail-on", help="Exit 1 when a finding at or above this severity exists "
                           "(high, medium or low).")] = None,
@@ -57,7 +60,7 @@ def report(
     html = output or default_output(input)
     try:
         result = run_one(input, html=html, markdown=md, json_path=json_path,
-                         redact=not no_redact, rules=rules, plotly=plotly)
+                         redact=not no_redact, rules=rules, plotly=plotly, trace=trace)
     except InputError as exc:
         if state["debug"]:
             raise
@@ -71,7 +74,7 @@ def report(
                              if "severity" in findings.columns else [])
     total = sum(counts.values())
     parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    wrote = [str(p) for p in (html, md, json_path) if p is not None]
+    wrote = [str(p) for p in (html, md, json_path, trace) if p is not None]
     typer.echo(f"wrote {', '.join(wrote)}: {total} finding{'s' if total != 1 else ''}"
                + (f" ({parts})" if parts else ""))
     if fail_on is not None and severity_at_least(findings,

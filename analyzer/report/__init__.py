@@ -11,17 +11,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from wakescope.analyzer.model import Analysis
 
-__all__ = ["analysis_json", "render_markdown", "write_html"]
+__all__ = ["analysis_json", "render_markdown", "write_html", "write_trace"]
 
 
 def write_html(analysis: Analysis, path: Path, root: Path | None = None,
-               plotly: str = "inline") -> None:
+               plotly: str = "inline", trace: Path | None = None) -> None:
     """Write the one-file HTML report to `path`, atomically and never through a link below
     `root` (default: its folder); `plotly` "inline" embeds Plotly (opens offline), "shared"
-    loads a `plotly.min.js` written beside it, "cdn" Plotly's CDN."""
+    loads a `plotly.min.js` written beside it, "cdn" Plotly's CDN; `trace`, a Perfetto trace
+    written for the same analysis, is linked when given."""
     from wakescope.analyzer.report.html import write_html as _write
 
-    _write(analysis, path, root, plotly)
+    _write(analysis, path, root, plotly, trace)
 
 
 def render_markdown(analysis: Analysis) -> str:
@@ -36,3 +37,11 @@ def analysis_json(analysis: Analysis) -> dict:
     from wakescope.analyzer.report.jsonout import analysis_json as _json
 
     return _json(analysis)
+
+
+def write_trace(analysis: Analysis, path: Path):
+    """Write the Perfetto trace of the analysis to `path` (open it in ui.perfetto.dev);
+    returns a `report.trace.TraceSummary`."""
+    from wakescope.analyzer.report.trace import write_trace as _write
+
+    return _write(analysis, path)

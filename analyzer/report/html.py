@@ -32,8 +32,9 @@ def _env():
     return environment()
 
 
-def context(analysis: Analysis) -> dict:
-    """Everything the template shows, as plain values."""
+def context(analysis: Analysis, trace_href: str | None = None) -> dict:
+    """Everything the template shows, as plain values (`trace_href`: the Perfetto trace
+    written beside the report, relative to it, when there is one)."""
     from wakescope import __version__
     from wakescope.analyzer.report import charts, intervals
 
@@ -77,6 +78,8 @@ def context(analysis: Analysis) -> dict:
         "fmt_ms": fmt_ms,
         "fmt_num": fmt_num,
         "row_limit": ROW_LIMIT,
+        "trace_href": trace_href,
+        "trace_name": trace_href.rsplit("/", 1)[-1] if trace_href else None,
     }
 
 
@@ -87,14 +90,14 @@ def plotly_js_bytes() -> bytes:
     return _bytes()
 
 
-def _render_parts(analysis: Analysis) -> tuple[str, str, bool]:
+def _render_parts(analysis: Analysis, trace_href: str | None = None) -> tuple[str, str, bool]:
     """The page around Plotly's JS: (head, tail, needs_plotly). A random marker stands where
     the JS goes, so 5 MB never pass through Jinja or a str → bytes round trip."""
     import secrets
 
     from markupsafe import Markup
 
-    ctx = context(analysis)
+    ctx = context(analysis, trace_href)
     marker = f"/*plotly-{secrets.token_hex(16)}*/"
     chart = ctx["timeline_json"] is not None or ctx["energy_json"] is not None
     for key in ("timeline_json", "energy_json"):
@@ -113,14 +116,26 @@ def render_html(analysis: Analysis) -> str:
     return head + (plotly_js_bytes().decode("utf-8") if chart else "") + tail
 
 
+def trace_link(html: Path, trace: Path | None) -> str | None:
+    """The trace's address relative to the report's folder (a URL path, percent-encoded)."""
+    if trace is None:
+        return None
+    import os
+    from urllib.parse import quote
+
+    rel = os.path.relpath(Path(trace).resolve(), Path(html).resolve().parent)
+    return quote(Path(rel).as_posix())
+
+
 def write_html(analysis: Analysis, path: Path, root: Path | None = None,
-               plotly: str = "inline") -> None:
+               plotly: str = "inline", trace: Path | None = None) -> None:
     """Write the report atomically inside `root` (`outputs.write_atomic`); Plotly's JS is
     copied as bytes between the rendered parts, or (`plotly="shared"`) loaded from a
-    `plotly.min.js` written beside the page, or (`plotly="cdn"`) from Plotly's CDN."""
+    `plotly.min.js` written beside the page, or (`plotly="cdn"`) from Plotly's CDN. `trace`:
+    a Perfetto trace written for this analysis, linked from the page."""
     from wakescope.analyzer.outputs import write_atomic
 
-    head, tail, chart = _render_parts(analysis)
+    head, tail, chart = _render_parts(analysis, trace_link(path, trace))
     if chart and plotly != "inline":
         from wakescope.analyzer.report import plotly_js
 
