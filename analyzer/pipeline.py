@@ -1,11 +1,51 @@
 """One input, end to end: parse → analyse → write the requested outputs. Used by the CLI
-and by batch workers, so both do exactly the same thing."""
+and by batch workers, so both do exactly the same thing.
+
+Every output path may be `-`: that output goes to standard output (at most one of them).
+Reports name the input by its file name; `full_path=True` keeps the path as given.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
+
+STDOUT = "-"
+
+
+def is_stdout(path: str | os.PathLike | None) -> bool:
+    """True for the `-` that every output option accepts for standard output."""
+    return path is not None and os.fspath(path) == STDOUT
+
+
+def write_stdout(data: str | bytes) -> None:
+    """Text or bytes to standard output, as bytes (an HTML report is not re-encoded)."""
+    sys.stdout.flush()
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (notebook, redirect_stdout)
+        sys.stdout.write(raw.decode("utf-8"))
+    else:
+        buffer.write(raw)
+        buffer.flush()
+
+
+def source_label(source: str, full_path: bool = False) -> str:
+    """How reports name an input: its file name (a path can hold a user or project name),
+    the whole path or URL when asked; stdin stays `-`."""
+    if full_path or source in (STDOUT, ""):
+        return source
+    return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or source
+
+
+def _write_text(path: Path, text: str) -> None:
+    if is_stdout(path):
+        write_stdout(text if text.endswith("\n") else text + "\n")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def run_one(
@@ -18,32 +58,42 @@ def run_one(
     fmt: str = "parquet",
     redact: bool = True,
     rules: Path | None = None,
+    full_path: bool = False,
+    label: str | None = None,
 ):
     """Parse and analyse one input and write the outputs asked for; returns the Analysis.
 
-    Raises `parsers.InputError` when the input is not a readable Android dump.
+    Reports name the input `label`, else its file name (its path as given with `full_path`).
+
+    Raises `parsers.InputError` when the input is not a readable Android dump, and
+    ValueError when more than one output is `-`.
     """
     from wakescope import parsers
     from wakescope.analyzer.analysis import analyse
 
+    if sum(is_stdout(p) for p in (html, markdown, json_path)) > 1:
+        raise ValueError("only one output can be - (standard output)")
     cap = parsers.load(input_path, redact=redact)
+    cap.source = label or source_label(cap.source, full_path)
     result = analyse(cap, rules=rules)
     if html is not None:
         from wakescope.analyzer.report import write_html
 
-        html.parent.mkdir(parents=True, exist_ok=True)
-        write_html(result, html)
+        if is_stdout(html):
+            from wakescope.analyzer.report.html import render_html
+
+            write_stdout(render_html(result))
+        else:
+            html.parent.mkdir(parents=True, exist_ok=True)
+            write_html(result, html)
     if markdown is not None:
         from wakescope.analyzer.report import render_markdown
 
-        markdown.parent.mkdir(parents=True, exist_ok=True)
-        markdown.write_text(render_markdown(result), encoding="utf-8")
+        _write_text(markdown, render_markdown(result))
     if json_path is not None:
         from wakescope.analyzer.report import analysis_json
 
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(analysis_json(result), indent=2, default=str),
-                             encoding="utf-8")
+        _write_text(json_path, json.dumps(analysis_json(result), indent=2, default=str))
     if tables_dir is not None:
         from wakescope.analyzer.report.tables import safe_child, write_tables
 

@@ -59,10 +59,10 @@ APPS = table(
     ("syncs", I64, ""), ("sync_ms", I64, ""),
     ("foreground_service_ms", I64, ""),
     ("power_mah", F64, ""), ("power_share", F64, "share of apps' estimated power, 0–1"),
-    ("apis", S, "APIs seen for this app, most time first"),
+    ("apis", pl.List(S), "APIs seen for this app, most time first"),
     ("findings", I64, "number of findings"),
     ("worst_severity", S, ""),
-    ("uids", S, "every uid the package was seen under, comma-separated (users, clones)"),
+    ("uids", pl.List(I64), "every uid the package was seen under (users, clones), ascending"),
 )
 
 TABLES = {t.name: t for t in (FINDINGS, APPS)}

@@ -32,6 +32,18 @@ def _csv_ready(df: pl.DataFrame) -> pl.DataFrame:
     return df.select(exprs)
 
 
+FORMATS = ("parquet", "csv", "ndjson")
+
+
+def table_bytes(df: pl.DataFrame, fmt: str) -> bytes:
+    """One table as CSV (lists `;`-joined) or NDJSON (lists stay arrays) bytes, for stdout."""
+    if fmt == "csv":
+        return _csv_ready(df).write_csv().encode("utf-8")
+    if fmt == "ndjson":
+        return df.write_ndjson().encode("utf-8")
+    raise ValueError(f"a table goes to standard output as csv or ndjson, not {fmt}")
+
+
 def write_tables(
     tables: dict[str, pl.DataFrame], out_dir: Path, fmt: str = "parquet"
 ) -> list[Path]:
@@ -40,28 +52,34 @@ def write_tables(
     written = []
     for name, df in sorted(tables.items()):
         path = safe_child(out_dir, f"{name}.{fmt}")
-        if fmt == "csv":
-            _csv_ready(df).write_csv(path)
-        else:
+        if fmt == "parquet":
             df.write_parquet(path)
+        else:
+            path.write_bytes(table_bytes(df, fmt))
         written.append(path)
     return written
 
 
-def export_capture(input_path: str | os.PathLike, out_dir: Path, *, fmt: str = "parquet",
-                   redact: bool = True, rules: Path | None = None) -> list[Path]:
-    """Parse one input (and analyse it when the analyzer is available) and write it out."""
+def capture_tables(input_path: str | os.PathLike, *, redact: bool = True,
+                   rules: Path | None = None, full_path: bool = False):
+    """Parse and analyse one input: (the Capture, every table by name). The capture's
+    source is its file name unless `full_path`."""
     from wakescope import parsers
+    from wakescope.analyzer.analysis import analyse
+    from wakescope.analyzer.pipeline import source_label
 
     cap = parsers.load(input_path, redact=redact)
+    cap.source = source_label(cap.source, full_path)
     tables = dict(cap.tables)
-    try:
-        from wakescope.analyzer.analysis import analyse
-    except ImportError:  # analysis not built yet
-        analyse = None
-    if analyse is not None:
-        result = analyse(cap, rules=rules)
-        tables.update(result.tables)
+    tables.update(analyse(cap, rules=rules).tables)
+    return cap, tables
+
+
+def export_capture(input_path: str | os.PathLike, out_dir: Path, *, fmt: str = "parquet",
+                   redact: bool = True, rules: Path | None = None,
+                   full_path: bool = False) -> list[Path]:
+    """Parse one input, analyse it and write capture.json plus one file per table."""
+    cap, tables = capture_tables(input_path, redact=redact, rules=rules, full_path=full_path)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = write_tables(tables, out_dir, fmt)
     meta_path = safe_child(out_dir, "capture.json")
