@@ -67,6 +67,8 @@ CAPTURES = table(
      "rows written per table (tables/<table>/<capture_id>.parquet), by table name"),
 )
 
+EMPTY_FILE = "empty.parquet"  # never a capture's file: capture ids are 12 hex digits
+
 APP_METRICS = ("partial_wakelock_ms", "wakeup_alarms", "jobs_run", "job_ms", "jobs_registered",
                "jobs_deferred", "syncs", "sync_ms", "foreground_service_ms", "power_mah",
                "findings")
@@ -107,8 +109,10 @@ def _local(value) -> datetime | None:
 
 
 def table_files(out_dir: Path, name: str) -> list[str]:
+    """The capture files of one table (not the `empty.parquet` schema file)."""
     folder = Path(out_dir) / "tables" / name
-    return sorted(str(p) for p in folder.glob("*.parquet")) if folder.is_dir() else []
+    return sorted(str(p) for p in folder.glob("*.parquet")
+                  if p.name != EMPTY_FILE) if folder.is_dir() else []
 
 
 def scan_table(out_dir: str | os.PathLike, name: str,
@@ -346,9 +350,6 @@ def fleet_summary(out_dir: str | os.PathLike) -> FleetSummary:
         wakelock_tags=_wakelock_tags(out, ids, periods, n),
         alarm_tags=_alarm_tags(out, ids, periods, n), findings=_findings(out, ids),
     )
-
-
-EMPTY_FILE = "empty.parquet"  # never a capture's file: capture ids are 12 hex digits
 
 
 def write_empty_tables(out_dir: str | os.PathLike) -> list[str]:
