@@ -114,3 +114,11 @@ def script_json(obj: object) -> str:
 def script_safe(js: str) -> str:
     """A JS bundle inlined in <script>: only `</script` could end it early."""
     return re.sub(r"</(script)", r"<\\/\1", js, flags=re.IGNORECASE)
+
+
+def source_label(source: str, full_path: bool = False) -> str:
+    """How reports name an input: its file name (a path can hold a user or project name),
+    the whole path or URL when asked; stdin stays `-`."""
+    if full_path or source in ("-", ""):
+        return source
+    return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or source

@@ -12,6 +12,10 @@ import os
 import sys
 from pathlib import Path
 
+from wakescope.analyzer.format import source_label
+
+__all__ = ["STDOUT", "is_stdout", "run_one", "source_label", "write_stdout"]
+
 STDOUT = "-"
 
 
@@ -30,14 +34,6 @@ def write_stdout(data: str | bytes) -> None:
     else:
         buffer.write(raw)
         buffer.flush()
-
-
-def source_label(source: str, full_path: bool = False) -> str:
-    """How reports name an input: its file name (a path can hold a user or project name),
-    the whole path or URL when asked; stdin stays `-`."""
-    if full_path or source in (STDOUT, ""):
-        return source
-    return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or source
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -243,3 +243,15 @@ def test_duckdb_reads_every_table_by_glob_including_empty_ones(batch_run):
             assert [p.name for p in (out / "tables" / name).iterdir()] == ["empty.parquet"]
     n = con.sql(f"SELECT count(*) FROM '{out / 'captures.parquet'}'").fetchall()[0][0]
     assert n == len(records(out))
+
+
+def test_pages_name_inputs_by_file_name(batch_run, fleet_dir):
+    """No local folder in the fleet page or the per-input reports (a privacy leak when
+    attached to a ticket); status.json keeps the resolved path as the batch's index."""
+    _, out = batch_run
+    page = _no_scripts((out / "index.html").read_text())
+    assert "<code>garbage.bin</code>" in page
+    assert "garbage.bin is binary data, not an Android bug report" in page
+    for html in [out / "index.html", *sorted((out / "reports").glob("*.html"))[:4]]:
+        text = _no_scripts(html.read_text())
+        assert str(fleet_dir) not in text and str(CORPUS) not in text, html.name

@@ -199,9 +199,12 @@ def test_quiet_and_verbose(tmp_path):
 
 
 def test_shell_completion_is_enabled():
-    r = run("--show-completion", "bash")
-    assert r.exit_code == 0
-    assert "_WAKESCOPE_COMPLETE=complete_bash" in r.stdout
+    """The installed command prints its bash completion script (Click's protocol)."""
+    done = subprocess.run([str(Path(sys.executable).parent / "wakescope"), "--show-completion",
+                           "bash"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "_WAKESCOPE_COMPLETE=complete_bash" in done.stdout
+    assert "complete -o default -F _wakescope_completion wakescope" in done.stdout
     assert "--install-completion" in run("--help").stdout
 
 

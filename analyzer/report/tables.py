@@ -66,7 +66,7 @@ def capture_tables(input_path: str | os.PathLike, *, redact: bool = True,
     source is its file name unless `full_path`."""
     from wakescope import parsers
     from wakescope.analyzer.analysis import analyse
-    from wakescope.analyzer.pipeline import source_label
+    from wakescope.analyzer.format import source_label
 
     cap = parsers.load(input_path, redact=redact)
     cap.source = source_label(cap.source, full_path)
