@@ -287,3 +287,12 @@ def test_batch_captures_table_has_lists_not_strings(tmp_path):
     status = json.loads((tmp_path / "out" / "status.json").read_text())
     assert_valid("status", status)
     assert status["counts"] == {"ok": 1, "partial": 0, "failed": 0, "error": 0}
+
+
+def test_output_urls_are_refused_not_made_into_folders(tmp_path):
+    for args, option in ((("parse", ALARM, "-o", "memory://x"), "--out memory://x"),
+                         (("report", ALARM, "--json", "s3://bucket/r.json"), "--json s3:")):
+        r = run(*args, cwd=tmp_path)
+        assert r.exit_code == 2 and r.stderr.startswith(f"wakescope: {option}"), r.output
+        assert "is a URL; write to a local file or folder" in r.stderr
+    assert list(tmp_path.iterdir()) == []

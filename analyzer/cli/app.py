@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -24,7 +23,7 @@ log = logging.getLogger("wakescope")
 class GlobalOptionsGroup(TyperGroup):
     """The root group: global flags given after the subcommand are moved before it."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if "--" in args:
             cut = args.index("--")
             head, tail = args[:cut], args[cut:]
@@ -96,6 +95,16 @@ def fail(message: str, code: int = 2) -> None:
     """One clear sentence on stderr and a non-zero exit: how every input error ends."""
     typer.echo(f"wakescope: {message}", err=True)
     raise typer.Exit(code)
+
+
+def refuse_url(option: str, value: object) -> None:
+    """Output options take local paths (or `-`): a URL would become a folder named `s3:`."""
+    import re
+
+    text = str(value) if value is not None else ""
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:/", text):
+        fail(f"{option} {text} is a URL; write to a local file or folder (or - for standard "
+             "output), then copy it.")
 
 
 def say(message: str, *, data_on_stdout: bool = False) -> None:

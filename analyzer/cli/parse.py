@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from wakescope.analyzer.cli.app import INPUT_HELP, app, fail, log, say, state
+from wakescope.analyzer.cli.app import INPUT_HELP, app, fail, log, refuse_url, say, state
 
 
 @app.command()
@@ -42,6 +42,7 @@ def parse(
 
     if fmt not in FORMATS:
         fail(f"--format must be parquet, csv or ndjson, not {fmt!r}.")
+    refuse_url("--out", out)
     to_stdout = is_stdout(out)
     if to_stdout and fmt == "parquet":
         fail("-o - writes one table as text: add --format csv or --format ndjson.")

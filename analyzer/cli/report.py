@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from wakescope.analyzer.cli.app import app, fail, say, state
+from wakescope.analyzer.cli.app import app, fail, refuse_url, say, state
 
 SEVERITY_CHOICES = ("high", "medium", "low")
 
@@ -55,6 +55,8 @@ def report(
         fail(f"--fail-on must be one of high, medium or low, not {fail_on!r}.")
     if rules is not None and not rules.is_file():
         fail(f"rules file {str(rules)!r} not found.")
+    for option, value in (("-o", output), ("--md", md), ("--json", json_path)):
+        refuse_url(option, value)
     outputs = [p for p in (output, md, json_path) if p is not None]
     if sum(is_stdout(p) for p in outputs) > 1:
         fail("only one of -o, --md and --json can be - (standard output).")
