@@ -295,4 +295,6 @@ def test_output_urls_are_refused_not_made_into_folders(tmp_path):
         r = run(*args, cwd=tmp_path)
         assert r.exit_code == 2 and r.stderr.startswith(f"wakescope: {option}"), r.output
         assert "is a URL; write to a local file or folder" in r.stderr
+    r = run("batch", ALARM, "--out", "-", "--no-progress", cwd=tmp_path)
+    assert r.exit_code == 2 and "a batch writes a folder of reports and tables" in r.stderr
     assert list(tmp_path.iterdir()) == []

@@ -44,7 +44,6 @@ app = typer.Typer(
 )
 state = {"debug": False, "quiet": False, "verbose": False}
 INPUT_HELP = "Bug report zip/txt or dumpsys dump; - for stdin."
-STDOUT = "-"  # every output option: `-` writes to standard output
 
 
 class _StderrHandler(logging.Handler):

@@ -60,6 +60,9 @@ def batch(
     from wakescope.analyzer.batch.run import BatchAborted
     from wakescope.analyzer.model import at_least
 
+    if out == "-":
+        fail("a batch writes a folder of reports and tables, not one stream: give --out a "
+             "folder (`wakescope report … -o -` streams one report).")
     if fail_on is not None and fail_on not in ("high", "medium", "low"):
         fail(f"--fail-on must be high, medium or low, not {fail_on!r}.")
     try:
