@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,8 +28,6 @@ SCHEMAS = ROOT / "docs" / "schemas"
 
 
 def run(*args: str, cwd: Path | None = None):
-    import os
-
     old = Path.cwd()
     if cwd is not None:
         os.chdir(cwd)
@@ -199,12 +198,16 @@ def test_quiet_and_verbose(tmp_path):
 
 
 def test_shell_completion_is_enabled():
-    """The installed command prints its bash completion script (Click's protocol)."""
-    done = subprocess.run([str(Path(sys.executable).parent / "wakescope"), "--show-completion",
-                           "bash"], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert "_WAKESCOPE_COMPLETE=complete_bash" in done.stdout
-    assert "complete -o default -F _wakescope_completion wakescope" in done.stdout
+    """The installed command speaks Click's completion protocol: it prints its bash script
+    and completes a command name (what `--install-completion` wires into the shell)."""
+    command = str(Path(sys.executable).parent / "wakescope")
+    env = {"PATH": os.environ.get("PATH", ""), "_WAKESCOPE_COMPLETE": "source_bash"}
+    script = subprocess.run([command], capture_output=True, text=True, env=env, timeout=60)
+    assert script.returncode == 0, script.stderr
+    assert "complete -o default -F _wakescope_completion wakescope" in script.stdout
+    env.update(_WAKESCOPE_COMPLETE="complete_bash", COMP_WORDS="wakescope rep", COMP_CWORD="1")
+    done = subprocess.run([command], capture_output=True, text=True, env=env, timeout=60)
+    assert done.stdout.split() == ["report"]
     assert "--install-completion" in run("--help").stdout
 
 
