@@ -129,3 +129,9 @@ def plain(text: object) -> str:
     """Text from an input made safe for a terminal or a ticket: every control, bidi or
     line-breaking character shown as its escape (`\\x1b`, `\\u202e`), the rest unchanged."""
     return str(text).translate(_VISIBLE)
+def source_label(source: str, full_path: bool = False) -> str:
+    """How reports name an input: its file name (a path can hold a user or project name),
+    the whole path or URL when asked; stdin stays `-`."""
+    if full_path or source in ("-", ""):
+        return source
+    return source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or source

@@ -84,10 +84,10 @@ APPS = table(
     ("cpu_ms", I64, "CPU time (user + kernel) over the app's processes, ms"),
     ("radio_mah", F64, "mobile-radio energy in the power model's breakdown, mAh"),
     ("gps_mah", F64, "GPS energy in the power model's breakdown, mAh"),
-    ("apis", S, "APIs seen for this app, most time first"),
+    ("apis", pl.List(S), "APIs seen for this app, most time first"),
     ("findings", I64, "number of findings"),
     ("worst_severity", S, ""),
-    ("uids", S, "every uid the package was seen under, comma-separated (users, clones)"),
+    ("uids", pl.List(I64), "every uid the package was seen under (users, clones), ascending"),
     ("shared_packages", S, "a shared uid's packages, comma-separated (the row is named after "
                            "its owner); null when the uid has one package"),
 )

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 
-@dataclass
+@dataclass(repr=False)
 class Capture:
     """Everything known about one input. `tables` maps table name → Polars frame."""
 
@@ -39,6 +39,16 @@ class Capture:
         """Drop the decoded text once the sections are parsed (issue 17: memory bounded by
         the tables, not by the 10–40 MB text); `text` is empty afterwards."""
         self.text = ""
+
+    def __repr__(self) -> str:
+        """One line for a notebook cell (never the text, which can be tens of MB)."""
+        m = self.meta
+        device = " ".join(str(x) for x in (m.manufacturer, m.model) if x) or "unknown device"
+        release = f"Android {m.release}" if m.release else "release unknown"
+        return (f"<Capture {self.source!r}: {self.kind} ({self.container}), {device}, "
+                f"{release}, {self.text_lines} lines, sections "
+                f"[{', '.join(s.name for s in self.sections)}], {len(self.tables)} tables, "
+                f"{len(self.diagnostics.as_list())} diagnostics>")
 
     def section(self, name: str) -> Section | None:
         """The main section of that name (the longest, when a dump repeats a service)."""

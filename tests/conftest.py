@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
+# WAKESCOPE_CORPUS points elsewhere (a git worktree has no ../shared beside it).
+CORPUS = Path(os.environ.get("WAKESCOPE_CORPUS") or ROOT / ".." / "shared" / "corpus").resolve()
 SAMPLES = ROOT / "sample_logs"
 
 BUGREPORTS = {

@@ -130,7 +130,7 @@ def test_xiaomi_android15_heaviest_wakelock_holder():
     top = res.apps.row(0, named=True)
     assert (top["package"], top["uid"]) == ("com.google.android.gms", 10130)
     assert top["partial_wakelock_ms"] == 142_188 + 77_484   # both spaces of the package
-    assert top["uids"] == "10130,99910130"
+    assert top["uids"] == [10130, 99910130]
     assert res.coverage["partial_wakelock_ms"]["share"] >= 0.9
 
 
@@ -175,4 +175,4 @@ def test_foreground_service_only_app_names_its_api():
     res = analysed("batterystats/xiaomi-miro-android15.txt")
     row = res.apps.filter(pl.col("package") == "com.milink.service").row(0, named=True)
     assert row["foreground_service_ms"] == 7 * 3_600_000 + 50 * 60_000 + 29_605
-    assert row["apis"] == "foreground_service"
+    assert row["apis"] == ["foreground_service"]

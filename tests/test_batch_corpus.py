@@ -215,3 +215,46 @@ def test_resume_then_change_one_input(batch_run, fleet_dir):
     assert rebuilt.exit_code == 0 and (out / "index.html").is_file()
     after = json.loads((out / "status.json").read_text())
     assert after["counts"] == before["counts"] and after["inputs"] == before["inputs"]
+
+
+def test_duckdb_reads_every_table_by_glob_including_empty_ones(batch_run):
+    """Every table the batch can write has a folder: DuckDB's glob over it gives the rows
+    the records say were written, and zero rows with the declared columns for a table no
+    corpus input filled (its `empty.parquet`), instead of "no files found"."""
+    duckdb = pytest.importorskip("duckdb")
+    from wakescope.analyzer.cli.tables import all_schemas
+
+    _, out = batch_run
+    written: dict[str, int] = {}
+    for rec in records(out).values():
+        for name, n in (rec.get("tables") or {}).items():
+            written[name] = written.get(name, 0) + n
+    declared = {n: s for n, s in all_schemas().items() if n != "captures"}
+    assert set(written) <= set(declared)
+    empty = sorted(set(declared) - set(written))
+    assert empty, "the corpus fills every table: nothing here checks the empty case"
+    con = duckdb.connect()
+    for name, schema in declared.items():
+        glob = str(out / "tables" / name / "*.parquet")
+        rel = con.sql(f"SELECT * FROM read_parquet('{glob}', union_by_name = true)")
+        count = con.sql(f"SELECT count(*) FROM read_parquet('{glob}', "
+                        "union_by_name = true)").fetchall()[0][0]
+        assert count == written.get(name, 0), name
+        assert rel.columns[0] == "capture_id", name
+        if name in empty:
+            assert rel.columns == ["capture_id", *(c.name for c in schema.columns)], name
+            assert [p.name for p in (out / "tables" / name).iterdir()] == ["empty.parquet"]
+    n = con.sql(f"SELECT count(*) FROM '{out / 'captures.parquet'}'").fetchall()[0][0]
+    assert n == len(records(out))
+
+
+def test_pages_name_inputs_by_file_name(batch_run, fleet_dir):
+    """No local folder in the fleet page or the per-input reports (a privacy leak when
+    attached to a ticket); status.json keeps the resolved path as the batch's index."""
+    _, out = batch_run
+    page = _no_scripts((out / "index.html").read_text())
+    assert "<code>garbage.bin</code>" in page
+    assert "garbage.bin is binary data, not an Android bug report" in page
+    for html in [out / "index.html", *sorted((out / "reports").glob("*.html"))[:4]]:
+        text = _no_scripts(html.read_text())
+        assert str(fleet_dir) not in text and str(CORPUS) not in text, html.name

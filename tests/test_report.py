@@ -150,10 +150,10 @@ def fake_analysis(findings: bool = True, tag: str = XSS) -> Analysis:
         {"package": "com.evil.app", "uid": 10123, "partial_wakelock_ms": 4_000_000,
          "partial_wakelock_ms_per_24h": 24_000_000.0, "wakeup_alarms": 99,
          "wakeups_per_hour": 24.75, "jobs_run": 3, "jobs_registered": 1, "jobs_deferred": 1,
-         "power_mah": 120.5, "power_share": 0.6, "apis": "wakelock, job_scheduler",
+         "power_mah": 120.5, "power_share": 0.6, "apis": ["wakelock", "job_scheduler"],
          "findings": 2 if findings else 0, "worst_severity": "high" if findings else None},
         {"package": "com.example.mail", "uid": 10200, "partial_wakelock_ms": 200_000,
-         "syncs": 1, "power_mah": 80.0, "power_share": 0.4, "apis": "sync_adapter",
+         "syncs": 1, "power_mah": 80.0, "power_share": 0.4, "apis": ["sync_adapter"],
          "findings": 1 if findings else 0, "worst_severity": "info" if findings else None},
     ])
     ff = FINDINGS.frame(f_rows) if f_rows else FINDINGS.empty()

@@ -158,3 +158,128 @@ def test_corpus_report_renders(browser, corpus, tmp_path, rel):
     assert o.count("#apps table, #apps .empty") >= 1
     # sorting works: click the first numeric header of the wakelock or alarm table
     o.page.close()
+
+
+# ---------------------------------------------------------------- keyboard, print, contrast
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_logs" / "bugreport-sample.zip"
+
+
+@pytest.fixture(scope="module")
+def sample_report(tmp_path_factory) -> Path:
+    """The bundled sample bug report's HTML report, through the real pipeline."""
+    out = tmp_path_factory.mktemp("sample") / "sample.html"
+    _pipeline_report(SAMPLE, out)
+    return out
+
+
+def test_headers_sort_from_the_keyboard(browser, tmp_path):
+    """Tab reaches each sortable header; Enter and Space sort; aria-sort says how."""
+    path = tmp_path / "keys.html"
+    write_html(fake_analysis(), path)
+    o = Opened(browser, path, "keyboard")
+    table = o.page.locator("#wakelocks-table")
+    counts = "els => els.map(e => e.textContent.trim())"
+    heads = table.locator("thead th")
+    assert heads.evaluate_all("els => els.map(e => e.tabIndex)") == [0] * heads.count()
+    heads.nth(3).focus()
+    o.page.keyboard.press("Tab")  # Tab goes from one header to the next: Count
+    assert o.page.evaluate("document.activeElement.textContent.trim()") == "Count"
+    count = table.locator("th", has_text="Count")
+    assert count.get_attribute("aria-sort") is None
+    o.page.keyboard.press("Enter")
+    assert table.locator("tbody td:nth-child(5)").evaluate_all(counts) == ["12", "5", "3"]
+    assert count.get_attribute("aria-sort") == "descending"
+    o.page.keyboard.press(" ")
+    assert table.locator("tbody td:nth-child(5)").evaluate_all(counts) == ["3", "5", "12"]
+    assert count.get_attribute("aria-sort") == "ascending"
+    app = table.locator("th", has_text="App")
+    app.focus()
+    o.page.keyboard.press("Enter")
+    assert app.get_attribute("aria-sort") == "ascending"
+    assert count.get_attribute("aria-sort") is None  # one sorted column at a time
+    o.check_clean()
+    o.page.close()
+
+
+def _pdf_text(pdf: bytes) -> str:
+    import io
+
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+
+
+def test_print_to_pdf_keeps_wide_columns_and_opens_sections(browser, sample_report):
+    """Printing the sample report: the findings table's Measured and Threshold columns fit
+    the page (no scroll box clips a column) and every collapsed section's rows are printed."""
+    o = Opened(browser, sample_report, "print")
+    page = o.page
+    closed = page.evaluate("""() => [...document.querySelectorAll('details.tbl:not([open])')]
+        .map(d => d.querySelector('tbody td:not(.num)')).filter(td => td)
+        .map(td => td.textContent.trim())""")
+    assert len(closed) >= 5  # the sample has collapsed detail tables
+    measured = page.evaluate("""() => [...document.querySelectorAll('#findings-table tbody tr')]
+        .map(r => [r.cells[4].textContent.trim(), r.cells[5].textContent.trim()])""")
+    assert ["14.9 wakeups/h", "10 wakeups/h"] in measured
+    text = _pdf_text(page.pdf(format="A4"))
+    assert "Measured" in text and "Threshold" in text
+    for value, threshold in measured:
+        assert value in text and threshold in text
+    missing = [c for c in closed if " ".join(c.split())[:20] not in text]
+    assert missing == []
+    # Layout in print media at an A4 page's width: nothing overflows its box.
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 700, "height": 1000})
+    assert page.evaluate("""() => [...document.querySelectorAll('.scroll')]
+        .filter(s => s.scrollWidth > s.clientWidth).map(s => s.firstElementChild.id)""") == []
+    right = page.evaluate("""() => [...document.querySelectorAll('#findings-table th')]
+        .filter(h => /Measured|Threshold/.test(h.textContent))
+        .map(h => h.getBoundingClientRect().right)""")
+    assert len(right) == 2 and max(right) <= 700
+    assert page.evaluate("[...document.querySelectorAll('details')].every(d => "
+                         "getComputedStyle(d.querySelector('summary ~ *') || d)"
+                         ".display !== 'none')")
+    o.page.close()
+
+
+CONTRAST = """() => {
+  function rgb(c) {
+    const s = c.match(/color\\(srgb ([^)]+)\\)/);
+    if (s) { return s[1].split(/[ \\/]+/).slice(0, 3).map(x => parseFloat(x) * 255); }
+    return c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  }
+  function lum(c) {
+    const l = c.map(v => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];
+  }
+  return [...document.querySelectorAll('.api, .sev, .st, .chip, .count')].map(el => {
+    const st = getComputedStyle(el);
+    const a = lum(rgb(st.color)), b = lum(rgb(st.backgroundColor));
+    return [el.className + ' ' + el.textContent.trim(),
+            (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)];
+  });
+}"""
+
+
+def test_chips_meet_wcag_aa_contrast(browser, sample_report):
+    """Every chip (API, severity, status, count) has text contrast of at least 4.5:1 on its
+    own background (WCAG 2.1 AA); the Location chip was 4.37:1."""
+    from wakescope.analyzer.report.charts import API_COLORS
+
+    o = Opened(browser, sample_report, "contrast")
+    # one chip of every API colour, so colours the sample lacks are checked too
+    o.page.evaluate("""colors => { const box = document.createElement('div');
+        for (const c of colors) { const s = document.createElement('span');
+          s.className = 'api'; s.style.setProperty('--c', c); s.textContent = c;
+          box.appendChild(s); }
+        document.querySelector('main').appendChild(box); }""", list(API_COLORS.values()))
+    ratios = o.page.evaluate(CONTRAST)
+    assert any("Location" in name for name, _ in ratios)
+    low = [(name, round(r, 2)) for name, r in ratios
+           if r < 4.5 and "zero" not in name]  # `.sev.zero` sits on the dark header
+    assert low == []
+    o.page.close()

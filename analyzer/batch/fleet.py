@@ -63,8 +63,11 @@ CAPTURES = table(
     ("write_ms", I64, "writing the tables, ms"),
     ("processed_at", UTC_MS, "when the input was processed"),
     ("redact", B, ""), ("wakescope_version", S, ""), ("worker", S, "host:pid"),
-    ("table_rows", S, "JSON {table: rows written}"),
+    ("table_rows", pl.List(pl.Struct({"table": S, "rows": I64})),
+     "rows written per table (tables/<table>/<capture_id>.parquet), by table name"),
 )
+
+EMPTY_FILE = "empty.parquet"  # never a capture's file: capture ids are 12 hex digits
 
 APP_METRICS = ("partial_wakelock_ms", "wakeup_alarms", "jobs_run", "job_ms", "jobs_registered",
                "jobs_deferred", "syncs", "sync_ms", "foreground_service_ms", "power_mah",
@@ -79,7 +82,8 @@ def captures_frame(records: list[dict]) -> pl.DataFrame:
         for col in ("mtime", "capture_utc", "processed_at"):
             row[col] = _utc(r.get(col))
         row["capture_local"] = _local(r.get("capture_local"))
-        row["table_rows"] = json.dumps(r.get("tables") or {}, sort_keys=True)
+        row["table_rows"] = [{"table": t, "rows": n}
+                             for t, n in sorted((r.get("tables") or {}).items())]
         row["device_uid"] = r.get("device_key") or r.get("capture_id")
         rows.append(row)
     return CAPTURES.frame(rows) if rows else CAPTURES.empty()
@@ -105,8 +109,10 @@ def _local(value) -> datetime | None:
 
 
 def table_files(out_dir: Path, name: str) -> list[str]:
+    """The capture files of one table (not the `empty.parquet` schema file)."""
     folder = Path(out_dir) / "tables" / name
-    return sorted(str(p) for p in folder.glob("*.parquet")) if folder.is_dir() else []
+    return sorted(str(p) for p in folder.glob("*.parquet")
+                  if p.name != EMPTY_FILE) if folder.is_dir() else []
 
 
 def scan_table(out_dir: str | os.PathLike, name: str,
@@ -317,12 +323,39 @@ def fleet_summary(out_dir: str | os.PathLike) -> FleetSummary:
     )
 
 
+def write_empty_tables(out_dir: str | os.PathLike) -> list[str]:
+    """Give every declared table that no capture filled a `tables/<table>/empty.parquet` with
+    zero rows and its schema (capture_id first), so a glob over any table reads as zero rows
+    in DuckDB, Polars or Spark; drop that file once real files exist. Returns the tables."""
+    from wakescope.analyzer.batch.worker import _declared
+    from wakescope.analyzer.outputs import write_atomic
+
+    root = Path(out_dir) / "tables"
+    empty = []
+    for name, schema in sorted(_declared().items()):
+        folder = root / name
+        placeholder = folder / EMPTY_FILE
+        real = [p for p in folder.glob("*.parquet") if p.name != EMPTY_FILE] \
+            if folder.is_dir() else []
+        if real:
+            placeholder.unlink(missing_ok=True)
+            continue
+        empty.append(name)
+        if placeholder.is_file():
+            continue
+        frame = pl.DataFrame(schema={"capture_id": S, **schema.schema})
+        write_atomic(placeholder, frame.write_parquet, root=Path(out_dir))
+    return empty
+
+
 def write_fleet_outputs(out_dir: str | os.PathLike, plotly: str = "inline") -> Path:
-    """Write captures.parquet, status.json and index.html for a batch folder; returns
-    index.html's path (`plotly="shared"`: it loads reports/plotly.min.js)."""
+    """Write captures.parquet, status.json, index.html and the empty tables' schema files
+    for a batch folder; returns index.html's path (`plotly="shared"`: it loads
+    reports/plotly.min.js)."""
     from wakescope.analyzer.outputs import write_atomic
 
     out = Path(out_dir)
+    write_empty_tables(out)
     summary = fleet_summary(out)
     write_atomic(out / "captures.parquet", summary.captures.write_parquet)
     status = {

@@ -34,13 +34,15 @@ class InputItem:
     capture_id: str
     name: str  # sanitised output name: reports/<name>.html
 
-    def task(self, out_dir: Path, redact: bool, rules: Path | None) -> dict:
+    def task(self, out_dir: Path, redact: bool, rules: Path | None, *,
+             timeout: float | None = None, full_path: bool = False) -> dict:
         """The picklable work order a process or Dask worker runs (`process_one`)."""
         return {
             "source": self.source, "is_url": self.is_url, "size": self.size,
             "mtime_ns": self.mtime_ns, "capture_id": self.capture_id, "name": self.name,
             "out_dir": str(out_dir), "redact": redact,
             "rules": str(rules) if rules else None, "rules_sha": rules_digest(rules),
+            "timeout": timeout, "full_path": full_path,
         }
 
 
@@ -159,6 +161,8 @@ def expand_inputs(args: Iterable[str], *, out_dir: Path | None = None,
         if _URL.match(arg):
             try:
                 found = _url_items(arg, exclude)
+            except ImportError as exc:  # fsspec names the package a protocol needs
+                raise BatchUsageError(f"cannot read {arg}: {_missing_package(exc)}") from exc
             except (OSError, ValueError) as exc:
                 problems.append(f"cannot list {arg}: {exc}")
                 continue
@@ -215,6 +219,15 @@ def _text_size(item: InputItem) -> int:
     except Exception:  # unreadable, a broken zip: the worker will say so; order by size
         return item.size
     return item.size
+
+
+def _missing_package(exc: ImportError) -> str:
+    """fsspec's "Install s3fs to access S3" as one instruction."""
+    text = str(exc).strip().rstrip(".")
+    name = getattr(exc, "name", None)
+    if name and name not in text:
+        text = f"{text} (missing module {name})"
+    return f"{text}; pip install the package it names (s3fs for s3://, gcsfs for gs://)."
 
 
 def _import_fsspec():

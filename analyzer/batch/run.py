@@ -20,9 +20,12 @@ This module runs the batch; `inputs` finds the inputs, `worker` processes one an
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import sys
 import time
+import traceback
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,6 +48,27 @@ from wakescope.analyzer.batch.worker import (
     default_jobs,
     process_one,
 )
+
+log = logging.getLogger(__name__)
+_URL_OUT = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")  # scheme://… (a Path keeps one slash)
+
+
+class BatchAborted(RuntimeError):
+    """The batch had to stop (no Dask worker left); records say which inputs did not run."""
+
+
+def local_out_dir(out_dir: str | os.PathLike) -> Path:
+    """The output folder as a local path: `file://` URLs are accepted, other URLs refused
+    (outputs are written with local file operations; `./s3:/bucket` must never appear)."""
+    text = os.fspath(out_dir)
+    if text.startswith("file://"):
+        return Path(text[len("file://"):])
+    if _URL_OUT.match(text) and not re.match(r"^[A-Za-z]:[\\/]", text):  # not C:\ or C:/
+        raise BatchUsageError(
+            f"--out {text} is a URL; batch outputs go to a local or mounted folder (every "
+            "Dask worker must see it). Write to a folder, then copy it, e.g. with "
+            "`aws s3 sync` or fsspec.")
+    return Path(text)
 
 
 @dataclass
@@ -77,18 +101,49 @@ def _init_worker(polars_threads: int) -> None:
     os.environ.setdefault("POLARS_MAX_THREADS", str(polars_threads))
 
 
+_GUARD = re.compile(r"""^if\s+__name__\s*==\s*["']__main__["']\s*:""", re.MULTILINE)
+
+
+def _cannot_spawn() -> str | None:
+    """Why worker processes cannot start here, or None. Spawned workers re-import the main
+    script: one read from stdin cannot be, and one that calls run_batch() at top level
+    without an `if __name__ == "__main__":` guard would start the batch again in every
+    worker (multiprocessing's "safe importing of main module" rule)."""
+    main = sys.modules.get("__main__")
+    main_file = getattr(main, "__file__", None)
+    if not main_file:
+        return None  # interactive, a notebook or `python -c`: nothing is re-imported
+    if not os.path.exists(main_file):
+        return "the main script is not a file (spawned workers could not import it)"
+    if getattr(main, "__spec__", None) is not None:
+        return None  # `python -m pkg.mod`: workers import it under its own name
+    called_from_top = any(
+        f.f_globals is vars(main) and f.f_code.co_name == "<module>"
+        for f, _ in traceback.walk_stack(None))
+    if not called_from_top:
+        return None
+    try:
+        source = Path(main_file).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    if _GUARD.search(source):
+        return None
+    return (f"run_batch() is called at the top level of {Path(main_file).name} without an "
+            "`if __name__ == \"__main__\":` guard, so worker processes would run the script "
+            "again; put the call under that guard to use every core")
+
+
 def _run_local(tasks: list[dict], jobs: int, on_done: Callable[[dict], None]) -> None:
     """Run tasks on `jobs` processes with at most 2×jobs in flight (bounded memory).
 
     A worker that dies (out of memory, killed) breaks the pool: its in-flight inputs are
     retried once on a fresh pool, then recorded as `error`.
     """
-    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    if jobs > 1 and main_file and not os.path.exists(main_file):
-        # A script read from stdin: spawned workers would die re-importing `<stdin>`.
-        print("wakescope: running in one process (the main script is not a file)",
-              file=sys.stderr)
-        jobs = 1
+    if jobs > 1:
+        why = _cannot_spawn()
+        if why:
+            log.warning("running in one process: %s", why)
+            jobs = 1
     if jobs <= 1:
         for task in tasks:
             on_done(process_one(task))
@@ -205,6 +260,8 @@ def run_batch(
     index: bool = True,
     plotly: str = "shared",
     trace: bool = False,
+    timeout: float | None = None,
+    full_path: bool = False,
 ) -> BatchResult:
     """Process every input (folders recursively, globs, files, fsspec URLs) into `out_dir`.
 
@@ -213,11 +270,16 @@ def run_batch(
     `scheduler` runs the work on Dask ("local" or a scheduler address) instead of local
     processes. `plotly`: "shared" (one reports/plotly.min.js for every page), "inline"
     (each page self-contained) or "cdn". `trace` also writes a Perfetto trace per input
-    under `out_dir/traces/`, linked from its report. Raises `BatchUsageError` when nothing
-    matches.
+    under `out_dir/traces/`, linked from its report. `timeout` (seconds) ends one input's
+    processing as `failed`. Reports name their input by file name unless `full_path`.
+    Raises `BatchUsageError` when nothing matches or an option is wrong, `BatchAborted`
+    when a Dask cluster has no worker left (after writing the records and the fleet summary
+    of what ran).
     """
     started = time.perf_counter()
-    out = Path(out_dir)
+    out = local_out_dir(out_dir)
+    if timeout is not None and timeout <= 0:
+        raise BatchUsageError("--timeout must be a positive number of seconds")
     if out.exists() and not out.is_dir():
         raise BatchUsageError(f"--out {out} exists and is not a folder")
     rules_path = Path(rules) if rules else None
@@ -258,7 +320,8 @@ def run_batch(
         if current is not None:
             records.append(current)
         else:
-            task = item.task(out, redact, rules_path.resolve() if rules_path else None)
+            task = item.task(out, redact, rules_path.resolve() if rules_path else None,
+                             timeout=timeout, full_path=full_path)
             task["plotly"] = plotly
             tasks.append({**task, "trace": trace})
     skipped = len(records)
@@ -269,11 +332,15 @@ def run_batch(
         records.append(record)
         bar.done(record)
 
+    aborted: BatchAborted | None = None
     try:
         if scheduler:
-            from wakescope.analyzer.batch.dask_backend import run_on_dask
+            from wakescope.analyzer.batch.dask_backend import NoWorkersLeft, run_on_dask
 
-            run_on_dask(tasks, scheduler, jobs=jobs, on_done=on_done)
+            try:
+                run_on_dask(tasks, scheduler, jobs=jobs, on_done=on_done, timeout=timeout)
+            except NoWorkersLeft as exc:
+                aborted = BatchAborted(str(exc))
         else:
             _run_local(tasks, jobs or default_jobs(), on_done)
     finally:
@@ -286,4 +353,6 @@ def run_batch(
 
         result.index = write_fleet_outputs(out, plotly)
     result.seconds = time.perf_counter() - started
+    if aborted is not None:
+        raise aborted
     return result

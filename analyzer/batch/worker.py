@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from wakescope import __version__
+from wakescope.analyzer.batch.deadline import InputTimeout, deadline
 from wakescope.analyzer.batch.inputs import safe_name
 from wakescope.analyzer.batch.records import remove_capture, write_record
 from wakescope.analyzer.model import severity_counts, worst_severity
@@ -62,7 +63,8 @@ def _local_copy(task: dict) -> Iterator[str]:
 
 
 def _tables_and_capture(local: str, html: Path, redact: bool, rules: str | None,
-                        plotly: str = "inline", trace: Path | None = None):
+                        plotly: str = "inline", trace: Path | None = None,
+                        label: str | None = None):
     """Run the one-input pipeline; returns (every table, the Capture, the stats period ms).
 
     Tables: the capture's parsed tables, replaced by the analysis' attributed versions, plus
@@ -71,7 +73,7 @@ def _tables_and_capture(local: str, html: Path, redact: bool, rules: str | None,
     from wakescope.analyzer.pipeline import run_one
 
     result = run_one(local, html=html, redact=redact, rules=Path(rules) if rules else None,
-                     root=html.parent.parent, plotly=plotly, trace=trace)
+                     root=html.parent.parent, plotly=plotly, trace=trace, label=label)
     cap = result.capture
     tables = dict(cap.tables)
     tables.update(result.tables)  # the analysis' tables hold findings and apps
@@ -197,15 +199,22 @@ def process_one(task: dict) -> dict:
     started = time.perf_counter()
     record["processed_at"] = datetime.now(UTC).isoformat()
     try:
-        with _local_copy(task) as local:
-            try:
-                tables, cap, period_ms = _tables_and_capture(
-                    local, html, task["redact"], task["rules"], task.get("plotly", "inline"),
-                    trace)
-            except InputError as exc:
-                reason = str(exc).replace(local, task["source"])
-                record.update(status="failed", reason=reason)
-                tables = cap = period_ms = None
+        try:
+            with deadline(task.get("timeout")), _local_copy(task) as local:
+                try:
+                    tables, cap, period_ms = _tables_and_capture(
+                        local, html, task["redact"], task["rules"],
+                        task.get("plotly", "inline"), trace,
+                        task["source"] if task.get("full_path") else None)
+                except InputError as exc:
+                    reason = str(exc).replace(local, task["source"])
+                    record.update(status="failed", reason=reason)
+                    tables = cap = period_ms = None
+        except InputTimeout:
+            record.update(status="failed", reason=f"processing took longer than the "
+                          f"--timeout of {task['timeout']:g} s")
+            tables = cap = period_ms = None
+            remove_capture(out_dir, cid, task["name"])
         record["duration_ms"] = round((time.perf_counter() - started) * 1000)
         if cap is not None:
             summary = cap.summary()

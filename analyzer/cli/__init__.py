@@ -3,7 +3,7 @@
 Importing a command module attaches its command to `app`; the order is the help's order."""
 
 # ruff: noqa: I001, F401  (imported for registration, in help order)
-from wakescope.analyzer.cli.app import app, fail, main, state
+from wakescope.analyzer.cli.app import app, fail, main, say, state
 from wakescope.analyzer.cli import info
 from wakescope.analyzer.cli import parse
 from wakescope.analyzer.cli import tables
@@ -12,4 +12,4 @@ from wakescope.analyzer.cli import trace
 from wakescope.analyzer.cli import diff
 from wakescope.analyzer.cli import batch
 
-__all__ = ["app", "fail", "main", "state"]
+__all__ = ["app", "fail", "main", "say", "state"]

@@ -7,14 +7,14 @@ from typing import Annotated
 
 import typer
 
-from wakescope.analyzer.cli.app import app, fail
+from wakescope.analyzer.cli.app import app, fail, log, say, state
 from wakescope.analyzer.format import plain
 
 EXIT_CODES = (
     "Exit codes: 0 the batch ran, even if some inputs failed as input errors (not an Android "
     "dump; see status.json); 1 --fail-on matched a finding; 2 usage error or no input to "
     "process; 3 internal errors (a wakescope bug) in some inputs, listed in status.json with "
-    "status \"error\"."
+    "status \"error\", or the Dask cluster lost every worker (run again to resume)."
 )
 
 @app.command(epilog=EXIT_CODES)
@@ -22,8 +22,9 @@ def batch(
     inputs: Annotated[list[str], typer.Argument(
         help="Folders (searched recursively), globs, files or fsspec URLs "
              "(s3://…, file://…).", show_default=False)],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
-        "wakescope-batch"),
+    out: Annotated[str, typer.Option(
+        "--out", "-o", help="Output folder (local or mounted; file:// accepted, other URLs "
+                            "refused).")] = "wakescope-batch",
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", help="Worker processes (default: all cores).")] = None,
     force: Annotated[bool, typer.Option(
@@ -31,7 +32,10 @@ def batch(
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Run on Dask: a scheduler address (tcp://host:8786) or 'local' "
                             "for a LocalCluster of --jobs workers. Needs "
-                            "pip install 'wakescope\\[distributed]'.")] = None,
+                            "the distributed extra (see the README).")] = None,
+    timeout: Annotated[float | None, typer.Option(
+        "--timeout", help="Seconds one input may take; a slower one is recorded as failed "
+                          "and the batch goes on.")] = None,
     exclude: Annotated[list[str] | None, typer.Option(
         "--exclude", help="Skip files whose name or path matches this glob (repeatable), "
                           "e.g. '*.md'.")] = None,
@@ -41,6 +45,9 @@ def batch(
     no_redact: Annotated[bool, typer.Option(
         "--no-redact", help="Keep account names and e-mails.")] = False,
     rules: Annotated[Path | None, typer.Option("--rules", help="Extra rules TOML.")] = None,
+    full_path: Annotated[bool, typer.Option(
+        "--full-path", help="Name each input by its full path or URL in its report "
+                            "(default: its file name).")] = False,
     no_progress: Annotated[bool, typer.Option(
         "--no-progress", help="No progress bar.")] = False,
     plotly: Annotated[str, typer.Option(
@@ -61,9 +68,13 @@ def batch(
     than the input are skipped unless --force.
     """
     from wakescope.analyzer.batch import BatchUsageError, run_batch
+    from wakescope.analyzer.batch.run import BatchAborted
     from wakescope.analyzer.model import at_least
     from wakescope.parsers import InputError
 
+    if out == "-":
+        fail("a batch writes a folder of reports and tables, not one stream: give --out a "
+             "folder (`wakescope report … -o -` streams one report).")
     if fail_on is not None and fail_on not in ("high", "medium", "low"):
         fail(f"--fail-on must be high, medium or low, not {fail_on!r}.")
     if group_by is not None:
@@ -75,22 +86,26 @@ def batch(
             fail(f"--group-by must be one of {', '.join(GROUP_FIELDS)}, not {group_by!r}.")
     try:
         result = run_batch(inputs, out, jobs=jobs, force=force, scheduler=scheduler,
-                           redact=not no_redact, rules=rules, progress=not no_progress,
-                           exclude=exclude or (), plotly=plotly, trace=trace)
+                           redact=not no_redact, rules=rules,
+                           progress=not (no_progress or state["quiet"]),
+                           exclude=exclude or (), plotly=plotly, trace=trace,
+                           timeout=timeout, full_path=full_path)
     except (BatchUsageError, InputError) as exc:  # InputError: the fleet outputs unwritable
         fail(str(exc))
+    except BatchAborted as exc:
+        fail(f"the batch stopped: {exc}.", code=3)
     for problem in result.problems:
-        typer.echo(f"wakescope: warning: {plain(problem)}", err=True)
+        log.warning(plain(problem))
     counts = result.counts
     summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "partial", "failed", "error"))
-    typer.echo(f"{len(result.records)} inputs ({result.processed} processed, "
-               f"{result.skipped} up to date): {summary} in {result.seconds:.1f} s")
+    say(f"{len(result.records)} inputs ({result.processed} processed, "
+        f"{result.skipped} up to date): {summary} in {result.seconds:.1f} s")
     for rec in sorted(result.records, key=lambda r: r["name"]):
         if rec["status"] in ("failed", "error"):
             where = "" if rec["source"] in (rec["reason"] or "") else f"{rec['source']}: "
             typer.echo(plain(f"  {rec['status']}: {where}{rec['reason']}"), err=True)
     if result.index is not None:
-        typer.echo(f"fleet summary: {result.index}")
+        say(f"fleet summary: {result.index}")
     if group_by is not None:
         _write_groups(out, group_by)
     if result.exit_code:
@@ -146,7 +161,7 @@ def fleet(
             index = write_fleet_outputs(out)
         except InputError as exc:  # outputs.OutputError: disk full, unwritable, a link
             fail(str(exc))
-        typer.echo(f"fleet summary: {index}")
+        say(f"fleet summary: {index}")
         return
     from wakescope.analyzer.batch.fleet_compare import GroupError, compare_groups, parse_compare
     from wakescope.analyzer.outputs import write_atomic

@@ -57,15 +57,30 @@ def format_info(summary: dict) -> str:
     return "\n".join(map(plain, lines))  # input text: no raw controls, one line each
 
 
+SUMMARY_KEYS = ("source", "container", "member", "kind", "encoding", "line_ends", "lines",
+                "metadata", "clock", "sections", "tables", "diagnostics")
+
+
+def info_entry(path: str, summary: dict | None = None, error: str | None = None) -> dict:
+    """One `info --json` entry: the same keys for every input (docs/schemas/info.schema.json);
+    an input that cannot be read has `error` set and the rest null."""
+    entry = {k: None for k in SUMMARY_KEYS} if summary is None else dict(summary)
+    entry["source"] = path
+    entry["error"] = error
+    return entry
+
+
 @app.command()
 def info(
     inputs: Annotated[list[str], typer.Argument(help=INPUT_HELP)],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print a JSON array, one entry per input (errors as entries).")
+    ] = False,
 ) -> None:
     """Summarise inputs: kind, device, build, SDK, capture time, sections, diagnostics."""
     from wakescope.parsers import InputError, open_capture
 
-    results = []
+    entries = []
     failed = 0
     for path in inputs:
         try:
@@ -75,12 +90,12 @@ def info(
             if state["debug"]:
                 raise
             typer.echo(f"wakescope: {plain(exc)}", err=True)
+            entries.append(info_entry(path, error=str(exc)))
             continue
-        results.append(cap.summary())
+        entries.append(info_entry(path, cap.summary()))
         if not as_json:
-            typer.echo(format_info(results[-1]))
+            typer.echo(format_info(entries[-1]))
     if as_json:
-        typer.echo(json.dumps(results if len(inputs) > 1 else (results or [None])[0],
-                              indent=2, default=str))
+        typer.echo(json.dumps(entries, indent=2, default=str))
     if failed:
         raise typer.Exit(2)

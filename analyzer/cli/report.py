@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from wakescope.analyzer.cli.app import app, fail, state
+from wakescope.analyzer.cli.app import app, fail, refuse_url, say, state
 
 SEVERITY_CHOICES = ("high", "medium", "low")
 
@@ -26,11 +26,15 @@ def default_output(input_path: str) -> Path:
 def report(
     input: Annotated[str, typer.Argument(help="Bug report zip/txt or dumpsys dump; - for stdin.")],
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="HTML file to write (default: the input's name, .html, here).")
+        "--output", "-o", help="HTML file to write (default: the input's name, .html, here); "
+                               "- for standard output.")
     ] = None,
-    md: Annotated[Path | None, typer.Option("--md", help="Also write a Markdown summary.")] = None,
+    md: Annotated[Path | None, typer.Option(
+        "--md", help="Also write a Markdown summary; - for standard output (then no HTML "
+                     "unless -o is given).")] = None,
     json_path: Annotated[Path | None, typer.Option(
-        "--json", help="Also write findings, apps and metadata as JSON.")] = None,
+        "--json", help="Also write findings, apps and metadata as JSON (docs/schemas/"
+                       "report.schema.json); - for standard output.")] = None,
     trace: Annotated[Path | None, typer.Option(
         "--trace", help="Also write a Perfetto trace (open in ui.perfetto.dev), linked "
                         "from the report.")] = None,
@@ -44,10 +48,13 @@ def report(
         "--plotly", help="Plotly's JS: inline (one self-contained file), shared (a "
                          "plotly.min.js written beside the report) or cdn (needs the "
                          "network).")] = "inline",
+    full_path: Annotated[bool, typer.Option(
+        "--full-path", help="Name the input by its full path in the reports "
+                            "(default: its file name).")] = False,
 ) -> None:
     """Write the HTML report for one input (findings, apps, timeline, jobs, alarms)."""
     from wakescope.analyzer.model import severity_counts
-    from wakescope.analyzer.pipeline import run_one
+    from wakescope.analyzer.pipeline import is_stdout, run_one
     from wakescope.analyzer.report.facts import severity_at_least
     from wakescope.parsers import InputError
 
@@ -57,10 +64,18 @@ def report(
         fail(f"--plotly must be inline, shared or cdn, not {plotly!r}.")
     if rules is not None and not rules.is_file():
         fail(f"rules file {str(rules)!r} not found.")
-    html = output or default_output(input)
+    for option, value in (("-o", output), ("--md", md), ("--json", json_path)):
+        refuse_url(option, value)
+    outputs = [p for p in (output, md, json_path) if p is not None]
+    if sum(is_stdout(p) for p in outputs) > 1:
+        fail("only one of -o, --md and --json can be - (standard output).")
+    # `--md -` or `--json -` without -o: that stream is the output asked for, no HTML file.
+    html = None if output is None and any(is_stdout(p) for p in outputs) else (
+        output or default_output(input))
     try:
         result = run_one(input, html=html, markdown=md, json_path=json_path,
-                         redact=not no_redact, rules=rules, plotly=plotly, trace=trace)
+                         redact=not no_redact, rules=rules, plotly=plotly, trace=trace,
+                         full_path=full_path)
     except InputError as exc:
         if state["debug"]:
             raise
@@ -74,10 +89,10 @@ def report(
                              if "severity" in findings.columns else [])
     total = sum(counts.values())
     parts = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    wrote = [str(p) for p in (html, md, json_path, trace) if p is not None]
-    typer.echo(f"wrote {', '.join(wrote)}: {total} finding{'s' if total != 1 else ''}"
-               + (f" ({parts})" if parts else ""))
-    if fail_on is not None and severity_at_least(findings,
-                                                                          fail_on.lower()):
+    written = [p for p in (html, md, json_path, trace) if p is not None]
+    wrote = ["standard output" if is_stdout(p) else str(p) for p in written]
+    say(f"wrote {', '.join(wrote)}: {total} finding{'s' if total != 1 else ''}"
+        + (f" ({parts})" if parts else ""), data_on_stdout=any(is_stdout(p) for p in written))
+    if fail_on is not None and severity_at_least(findings, fail_on.lower()):
         raise typer.Exit(1)
 

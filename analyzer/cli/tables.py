@@ -1,7 +1,9 @@
-"""The table reference (docs/tables.md and `wakescope tables`), generated from the schemas."""
+"""The table reference (docs/tables.md, `wakescope tables`, `tables --json`), generated from
+the schemas: every table `parse` and `batch` write, plus the batch's own `captures`."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -39,7 +41,8 @@ syncs) also carry these columns after analysis:
 
 
 def intro() -> str:
-    """The reference's opening, with the attribution and job-status columns' tables."""
+    """The reference's opening, with the attribution and job-status columns' tables and the
+    batch's outputs."""
     from wakescope.analyzer.tables import ATTRIBUTION_COLUMNS, JOB_STATE_COLUMNS
 
     return (_INTRO + "\n".join(f"| `{n}` | `String` | {doc} |"
@@ -50,14 +53,53 @@ def intro() -> str:
 
 | column | type | meaning |
 |---|---|---|
-""" + "\n".join(f"| `{n}` | `{t}` | {doc} |" for n, t, doc in JOB_STATE_COLUMNS) + "\n")
+""" + "\n".join(f"| `{n}` | `{t}` | {doc} |" for n, t, doc in JOB_STATE_COLUMNS) + "\n\n"
+            + _BATCH)
+
+
+_BATCH = """Lists are `List` columns (in CSV: `;`-joined). A few columns hold JSON text on
+purpose: maps whose keys vary by Android release or by finding (`ready_parts`, `stop_reasons`,
+`policy_other`, a finding's `evidence` filters), which a fixed `Struct` could not hold
+without dropping keys; `json.loads` or DuckDB's `json` functions read them.
+
+## Batch outputs
+
+`wakescope batch … --out DIR` writes every table below as one Parquet dataset,
+`DIR/tables/<table>/<capture_id>.parquet`, each with a leading `capture_id` column.
+A table that no input of the batch filled still has its folder, holding `empty.parquet`
+(zero rows, the declared schema), so `SELECT * FROM 'DIR/tables/<table>/*.parquet'` in
+DuckDB or `pl.scan_parquet` over the glob returns zero rows instead of failing.
+Besides them the batch writes `DIR/captures.parquet` (the `captures` table below, one row per
+input), `DIR/status.json` (the same inputs as JSON:
+[docs/schemas/status.schema.json](schemas/status.schema.json)) and `DIR/status/<capture_id>.json`
+(one record per input, written last). `wakescope tables --json` prints this reference as
+JSON ([docs/schemas/tables.schema.json](schemas/tables.schema.json)).
+"""
 
 
 def all_schemas() -> dict[str, TableSchema]:
-    """Parser tables, then the analyzer's own (analyzer.tables.all_schemas)."""
+    """Parser tables, then the analyzer's own, then the batch's `captures`."""
+    from wakescope.analyzer.batch.fleet import CAPTURES
     from wakescope.analyzer.tables import all_schemas as schemas
 
-    return schemas()
+    return {**schemas(), CAPTURES.name: CAPTURES}
+
+
+def written_to(name: str) -> dict[str, str]:
+    """Where each command writes a table (paths relative to its output folder)."""
+    if name == "captures":
+        return {"batch": "captures.parquet"}
+    return {"parse": f"{name}.parquet", "batch": f"tables/{name}/*.parquet"}
+
+
+def as_json() -> list[dict]:
+    """The reference as data (docs/schemas/tables.schema.json): one entry per table."""
+    return [
+        {"name": s.name, "doc": s.doc, "written_to": written_to(s.name),
+         "columns": [{"name": c.name, "dtype": str(c.dtype), "doc": c.doc}
+                     for c in s.columns]}
+        for s in all_schemas().values()
+    ]
 
 
 def markdown() -> str:
@@ -86,11 +128,17 @@ def tables(
     name: Annotated[str | None, typer.Argument(help="A table name to show its columns.")] = None,
     as_markdown: Annotated[bool, typer.Option("--markdown", help="The full Markdown "
                                               "reference (docs/tables.md).")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="The reference as a JSON array "
+                                           "(docs/schemas/tables.schema.json).")] = False,
 ) -> None:
-    """List the tables wakescope writes, or one table's columns and their meaning."""
+    """List every table `parse` and `batch` write, or one table's columns and meaning."""
     if as_markdown:
         typer.echo(markdown(), nl=False)
         return
     if name is not None and name not in all_schemas():
         fail(f"no table named {name!r}; `wakescope tables` lists them.")
+    if json_out:
+        entries = as_json()
+        typer.echo(json.dumps([e for e in entries if name in (None, e["name"])], indent=2))
+        return
     typer.echo(text(name))

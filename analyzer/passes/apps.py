@@ -133,8 +133,7 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
                             descending=[False, True, False])
                .group_by("package", maintain_order=True)
                .agg(pl.col("uid").first().alias("uid"),
-                    pl.col("uid").drop_nulls().unique().sort().cast(pl.String)
-                    .str.join(",").alias("uids")))
+                    pl.col("uid").drop_nulls().unique().sort().alias("uids")))
     apps = per_uid.group_by("package").agg([pl.col(c).sum() for c in num]).join(
         primary, on="package", how="left")
     if "partial_wakelock_ms" in apps.columns and period:
@@ -145,7 +144,7 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
                 .group_by("package", "api").agg(pl.col("_ms").sum())
                 .sort(["package", "_ms", "api"], descending=[False, True, False])
                 .group_by("package", maintain_order=True)
-                .agg(pl.col("api").str.join(",").alias("apis")))
+                .agg(pl.col("api").alias("apis")))
     apps = apps.join(api_rank, on="package", how="left")
     shared = ctx.names.filter(pl.col("shared")).select(
         pl.col("name").alias("package"), pl.col("packages").alias("shared_packages"))

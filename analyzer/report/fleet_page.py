@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from wakescope import __version__
-from wakescope.analyzer.format import esc, script_json
+from wakescope.analyzer.format import esc, script_json, source_label
 from wakescope.analyzer.model import HOUR_MS, FleetSummary
 
 
@@ -83,7 +83,8 @@ def render_fleet_html(summary: FleetSummary, top: int = 25, plotly: str = "inlin
     text = env.get_template("fleet.html.j2").render(
         s=summary, counts=summary.counts, n_captures=caps.height, n_analysed=analysed.height,
         n_devices=summary.devices, version=__version__,
-        failures=failures.to_dicts(), partial=partial.to_dicts(),
+        failures=[_by_file_name(c) for c in failures.to_dicts()],
+        partial=[_by_file_name(c) for c in partial.to_dicts()],
         releases=releases.to_dicts(),
         top_wake=top_wake.to_dicts(), top_wl=top_wl.to_dicts(),
         wakelock_tags=summary.wakelock_tags.head(top).to_dicts(),
@@ -118,3 +119,13 @@ def write_fleet_index(summary: FleetSummary, path: str | os.PathLike,
         ensure_shared(target.parent / "reports")
     write_atomic(target, render_fleet_html(summary, plotly=plotly).encode("utf-8"))
     return target
+
+
+def _by_file_name(capture: dict) -> dict:
+    """A failed or partial input as the page shows it: by file name, also in its reason (the
+    full path stays in status.json and captures.parquet, the batch's own index)."""
+    source = capture.get("source") or ""
+    label = source_label(source)
+    reason = capture.get("reason")
+    return {**capture, "source": label,
+            "reason": reason.replace(source, label) if reason and source else reason}

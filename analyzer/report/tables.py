@@ -48,6 +48,18 @@ def _csv_ready(df: pl.DataFrame) -> pl.DataFrame:
     return df.select(exprs)
 
 
+FORMATS = ("parquet", "csv", "ndjson")
+
+
+def table_bytes(df: pl.DataFrame, fmt: str) -> bytes:
+    """One table as CSV (lists `;`-joined) or NDJSON (lists stay arrays) bytes, for stdout."""
+    if fmt == "csv":
+        return _csv_ready(df).write_csv().encode("utf-8")
+    if fmt == "ndjson":
+        return df.write_ndjson().encode("utf-8")
+    raise ValueError(f"a table goes to standard output as csv or ndjson, not {fmt}")
+
+
 def write_tables(
     tables: dict[str, pl.DataFrame], out_dir: Path, fmt: str = "parquet"
 ) -> list[Path]:
@@ -56,25 +68,36 @@ def write_tables(
     written = []
     for name, df in sorted(tables.items()):
         path = safe_child(out_dir, f"{name}.{fmt}")
-        if fmt == "csv":
-            write_atomic(path, _csv_ready(df).write_csv)
-        else:
+        if fmt == "parquet":
             write_atomic(path, df.write_parquet)
+        else:
+            write_atomic(path, table_bytes(df, fmt))
         written.append(path)
     return written
 
 
-def export_capture(input_path: str | os.PathLike, out_dir: Path, *, fmt: str = "parquet",
-                   redact: bool = True, rules: Path | None = None) -> list[Path]:
-    """Parse and analyse one input and write its tables (parsed and attributed) out."""
+def capture_tables(input_path: str | os.PathLike, *, redact: bool = True,
+                   rules: Path | None = None, full_path: bool = False):
+    """Parse and analyse one input: (the Capture, every table by name). The capture's
+    source is its file name unless `full_path`."""
     from wakescope import parsers
     from wakescope.analyzer.analysis import analyse
+    from wakescope.analyzer.format import source_label
 
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputError(f"cannot write to {out_dir}: it exists and is not a folder.")
     cap = parsers.load(input_path, redact=redact)
+    cap.source = source_label(cap.source, full_path)
     tables = dict(cap.tables)
     tables.update(analyse(cap, rules=rules).tables)
+    return cap, tables
+
+
+def export_capture(input_path: str | os.PathLike, out_dir: Path, *, fmt: str = "parquet",
+                   redact: bool = True, rules: Path | None = None,
+                   full_path: bool = False) -> list[Path]:
+    """Parse one input, analyse it and write capture.json plus one file per table."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"cannot write to {out_dir}: it exists and is not a folder.")
+    cap, tables = capture_tables(input_path, redact=redact, rules=rules, full_path=full_path)
     written = write_tables(tables, out_dir, fmt)
     meta_path = safe_child(out_dir, "capture.json")
     write_atomic(meta_path, json.dumps(cap.summary(), indent=2, default=str))

@@ -149,9 +149,10 @@ def apps_view(analysis: Analysis) -> TableView:
               else f"{fmt_num(deferred or 0)} of {fmt_num(registered or 0)}")
         share = r.get("power_share")
         parts = breakdown.get(r.get("package") or "", [])
-        names = [x.strip() for x in (r.get("apis") or "").split(",") if x.strip()]
+        names = [x for x in r.get("apis") or [] if x]
         total_ms = sum(ms for _, ms in parts)
-        apis_cell = Cell(r.get("apis") or "", r.get("apis") or "", "apis", extra={
+        apis_text = ",".join(names)
+        apis_cell = Cell(apis_text, apis_text, "apis", extra={
             "bar": [(api, ms, 100 * ms / total_ms) for api, ms in parts] if total_ms else [],
             "chips": [_api(n) for n in (names or [api for api, _ in parts])[:5]],
         })
