@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 
 from wakescope.analyzer.model import SEVERITY_RANK, Analysis
-from wakescope.analyzer.report.facts import apps_frame, findings_frame, header, table
+from wakescope.analyzer.report.facts import header, table
 
 HOUR = 3_600_000
 COMPARE_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "compare.toml"
@@ -373,7 +373,7 @@ def _screen_off_holders(analysis: Analysis) -> tuple[dict, float | None]:
 def _discharge_shares(analysis: Analysis) -> dict[str, float]:
     """Each app's estimated mAh over the measured discharge (batterystats `Discharge:`,
     checkin `dc`): what part of the battery actually lost the app's estimate explains."""
-    apps = apps_frame(analysis)
+    apps = analysis.apps
     mah = header(analysis).discharge_mah
     if apps.is_empty() or "power_mah" not in apps.columns or not mah:
         return {}
@@ -382,7 +382,7 @@ def _discharge_shares(analysis: Analysis) -> dict[str, float]:
 
 
 def _shares(analysis: Analysis) -> dict[str, float]:
-    apps = apps_frame(analysis)
+    apps = analysis.apps
     if apps.is_empty() or "power_share" not in apps.columns:
         return {}
     return {p: s for p, s in apps.select("package", "power_share").iter_rows()
@@ -456,7 +456,7 @@ def _findings(base: Any, new: Any) -> dict[str, list[dict]]:
     cols = ("id", "severity", "kind", "title", "package", "api", "value", "unit")
 
     def rows(an):
-        f = findings_frame(an)
+        f = an.findings
         if f.is_empty():
             return {}
         keep = [c for c in cols if c in f.columns]
