@@ -95,8 +95,8 @@ def run_one(
         except OSError:
             raise
         except Exception as exc:  # the report is still worth having without its trace
-            cap.diagnostics.error("trace", f"Perfetto trace failed: {type(exc).__name__}: "
-                                           f"{exc}")
+            cap.diagnostics.error("analysis_failed", "trace",
+                                  f"Perfetto trace failed: {type(exc).__name__}: {exc}")
             trace = None
     if html is not None:
         if is_stdout(html):

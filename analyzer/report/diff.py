@@ -348,19 +348,21 @@ def _app_changes(base: Any, new: Any, ta: float | None, tb: float | None) -> lis
 def _screen_off_holders(analysis: Analysis) -> tuple[dict, float | None]:
     """Per package: seconds the history names it as the wakelock holder while the screen
     was off on battery, with the number of such intervals, and the history's screen-off
-    hours (passes.history: the first holder of each held span, so a lower bound)."""
-    from wakescope.analyzer.passes.history import first_holder_screen_off, timeline
+    hours (history_intervals: the first holder of each held span, so a lower bound)."""
+    from wakescope.analyzer.passes.history import timeline
+    from wakescope.analyzer.passes.history_intervals import first_holder_screen_off
 
     h = table(analysis, "batterystats_history")
     if h.is_empty() or "api" not in h.columns:
         return {}, None
-    tl = timeline(h.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64)))
+    hist = h.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64))
+    tl = timeline(hist)
     if tl is None:
         return {}, None
     off_ms = int((tl.rows["dur"] * tl.rows["screen_off"]).sum())
     if not off_ms:
         return {}, None
-    per = first_holder_screen_off(tl)
+    per = first_holder_screen_off(table(analysis, "history_intervals"), hist)
     if per.is_empty() or "owner_package" not in per.columns:
         return {}, off_ms / HOUR
     agg = (per.filter(pl.col("owner_package").is_not_null())

@@ -26,13 +26,14 @@ from wakescope.analyzer.report.facts import table
 # Interval kinds the exports know, each with its history item names (AOSP BatteryStats
 # HistoryItem EVENT_NAMES / the `w` state) and synonyms a `history_intervals` table may use.
 KIND_NAMES = {
-    "wakelock": ("wake_lock", "wakelock", "wake_lock_in"),
+    # history_intervals' `wakelock_state`: the device wakelock charged to its first holder.
+    "wakelock": ("wake_lock", "wakelock", "wake_lock_in", "wakelock_state"),
     "longwake": ("longwake", "long_wake", "long_wakelock"),
     "job": ("job",),
     "sync": ("sync",),
     # `Efg`: ActivityManagerService.updateProcessForegroundLocked notes EVENT_FOREGROUND when
     # a process gains or loses a foreground service (formats.md §4.3 table: uid foreground).
-    "fgs": ("fg", "fgs", "foreground_service"),
+    "fgs": ("fg", "fgs", "foreground_service", "foreground"),
     "alarm": ("alarm",),
     # `Ewa`: a radio packet woke the application processor (8.0+), blamed on its uid.
     "wakeup": ("wakeupap", "wakeup_ap", "wakeup"),
@@ -92,25 +93,45 @@ def history_axis(history: pl.DataFrame) -> HistoryAxis:
 
 
 def app_intervals(analysis: Analysis) -> tuple[pl.DataFrame, HistoryAxis, str]:
-    """Per-app intervals (SPAN_COLUMNS), the axis and a phrase naming their source.
-
-    The one switch between sources: the `history_intervals` table when present, else
-    today's pairing of the battery history.
-    """
+    """Per-app intervals (SPAN_COLUMNS), the axis and a phrase naming their source: the
+    analysis' `history_intervals` table (every interval with a proven end, issue 14), plus
+    the history's radio wakeups (`Ewa`) and the alarm dump's wakeups as instants."""
     history = table(analysis, "batterystats_history")
     axis = history_axis(history)
     given = table(analysis, "history_intervals")
-    if given.height and "start_elapsed_ms" in given.columns:
-        spans, source = _from_table(given, history), "history_intervals table"
-    elif axis.basis != "none" and "kind" in history.columns:
-        spans, source = _from_history(history, axis), "battery history"
-    else:
-        spans, source = _empty(), "none"
+    parts, source = [], "none"
+    if given.height and axis.basis != "none":
+        parts.append(_from_table(given, history, axis))
+        source = "history_intervals table"
+    ewa = _radio_wakeups(history, axis)
+    if ewa.height:
+        parts.append(ewa)
     extra = _alarm_wakeups(analysis, axis)
     if extra.height:
-        spans = pl.concat([spans, extra], how="vertical")
+        parts.append(extra)
         source += " and alarm wakeup history"
+    spans = pl.concat(parts, how="vertical") if parts else _empty()
     return spans.sort("start_elapsed_ms", "kind", "uid", nulls_last=True), axis, source
+
+
+def _radio_wakeups(history: pl.DataFrame, axis: HistoryAxis) -> pl.DataFrame:
+    """`Ewa` (8.0+): a radio packet woke the application processor, blamed on its uid; an
+    instant on the app's wakeup thread."""
+    if history.is_empty() or not {"name", "offset_ms", "uid"} <= set(history.columns):
+        return _empty()
+    w = history.filter((pl.col("name") == "wakeupap") & pl.col("offset_ms").is_not_null())
+    if w.is_empty():
+        return _empty()
+    at = pl.lit(axis.base_ms, pl.Int64) + pl.col("offset_ms").cast(pl.Int64)
+    return _conform(w.select(
+        kind=pl.lit("wakeup"), uid=pl.col("uid"),
+        package=pl.col("owner_package") if "owner_package" in w.columns else pl.lit(None),
+        tag=pl.col("tag") if "tag" in w.columns else pl.lit(None),
+        api=pl.col("api") if "api" in w.columns else pl.lit(None),
+        component=pl.col("component") if "component" in w.columns else pl.lit(None),
+        rule=pl.col("rule") if "rule" in w.columns else pl.lit(None),
+        start_elapsed_ms=at, end_elapsed_ms=at, duration_ms=pl.lit(0, pl.Int64),
+        closed_by=pl.lit("instant"), instant=pl.lit(True)))
 
 
 def _empty() -> pl.DataFrame:
@@ -137,11 +158,18 @@ def _attribution(history: pl.DataFrame) -> pl.DataFrame:
             .unique(["kind", "uid", "tag"], keep="first", maintain_order=True))
 
 
-def _from_table(given: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
-    """The `history_intervals` table's app rows, with component/rule when it lacks them."""
+def _from_table(given: pl.DataFrame, history: pl.DataFrame,
+                axis: HistoryAxis) -> pl.DataFrame:
+    """The `history_intervals` table's app rows on the export's axis (its offsets from the
+    history's first record), with component/rule joined from the attributed history."""
     df = given.with_columns(kind=pl.col("kind").cast(pl.String).str.to_lowercase()
                             .replace_strict(_KIND_OF, default=None))
-    df = df.filter(pl.col("kind").is_not_null() & pl.col("start_elapsed_ms").is_not_null())
+    base = pl.lit(axis.base_ms, pl.Int64)
+    if "start_offset_ms" in df.columns:  # the offsets exist even without a capture clock
+        df = df.with_columns(start_elapsed_ms=base + pl.col("start_offset_ms").cast(pl.Int64),
+                             end_elapsed_ms=base + pl.col("end_offset_ms").cast(pl.Int64))
+    df = df.filter(pl.col("kind").is_not_null() & pl.col("start_elapsed_ms").is_not_null()
+                   & pl.col("uid").is_not_null())
     if not {"component", "rule"} <= set(df.columns):
         df = df.drop("component", "rule", strict=False).join(
             _attribution(history), on=["kind", "uid", "tag"], how="left", nulls_equal=True)
@@ -150,42 +178,6 @@ def _from_table(given: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     if "duration_ms" not in df.columns:
         df = df.with_columns(duration_ms=pl.col("end_elapsed_ms") - pl.col("start_elapsed_ms"))
     return _conform(df)
-
-
-def _from_history(history: pl.DataFrame, axis: HistoryAxis) -> pl.DataFrame:
-    """Today's pairing (report.intervals) on the elapsed axis, kinds kept apart."""
-    from wakescope.analyzer.report import intervals as iv
-
-    h = iv._prepare(history.filter(pl.col("offset_ms").is_not_null()))
-    h = h.with_columns(x=pl.lit(axis.base_ms, pl.Int64) + pl.col("offset_ms").cast(pl.Int64))
-    start, end = int(axis.start_ms or 0), int(axis.end_ms or 0)
-    parts: list[pl.DataFrame] = []
-    wl = iv._wakelock_spans(h, end)
-    if wl.height:
-        parts.append(wl.with_columns(kind=pl.lit("wakelock"), _stop=pl.lit("next_wakelock")))
-    ev = h.filter((pl.col("kind") == "event") & pl.col("name").is_in(list(_EVENT_KIND)))
-    for name, kind in _EVENT_KIND.items():
-        part = iv._event_spans(ev.filter(pl.col("name") == name), start, end)
-        if part.height:
-            parts.append(part.with_columns(kind=pl.lit(kind), _stop=pl.lit("release")))
-    if not parts:
-        return _empty()
-    spans = pl.concat(parts, how="diagonal_relaxed").with_columns(
-        package=pl.when(pl.col("owner").str.starts_with("uid ")
-                        | (pl.col("owner") == "unknown owner"))
-        .then(pl.lit(None, pl.String)).otherwise(pl.col("owner")),
-        instant=pl.col("start") == pl.col("end"),
-    )
-    # How each interval ended: an instant, still open at the end of the history, or its stop
-    # record (the release, or for the history's wakelock the next wake_lock record).
-    spans = spans.with_columns(closed_by=pl.when(pl.col("instant")).then(pl.lit("instant"))
-                               .when(pl.col("end") == end).then(pl.lit("end_of_history"))
-                               .otherwise(pl.col("_stop")))
-    spans = spans.join(_attribution(history), on=["kind", "uid", "tag"], how="left",
-                       nulls_equal=True)
-    return _conform(spans.with_columns(start_elapsed_ms=pl.col("start"),
-                                       end_elapsed_ms=pl.col("end"),
-                                       duration_ms=pl.col("end") - pl.col("start")))
 
 
 def _alarm_wakeups(analysis: Analysis, axis: HistoryAxis) -> pl.DataFrame:
