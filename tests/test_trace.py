@@ -174,7 +174,10 @@ def test_sailfish_slices_per_app_match_intervals(sailfish):
     for (pid, _), n in per.items():
         got[pid] += n
     assert dict(got) == want
-    assert len(want) == 34
+    # 33 apps: the history_intervals table adds uid 1001 (RILJ) and 1002 (bluetooth_timer)
+    # as first holders of the device wakelock, and holds no interval for u0a32 (one `top`
+    # instant) or u0a145 (`tmpwhitelist` only, not an exported kind).
+    assert len(want) == 33
 
 
 @pytest.mark.corpus
