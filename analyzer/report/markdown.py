@@ -150,11 +150,12 @@ def render_markdown(analysis: Analysis) -> str:
     src = f" from {code(h.source, 70)}" if h.source else ""
     from wakescope import __version__
 
-    out.append(f"_wakescope {__version__}{src}; full detail in the HTML report._")
+    footer = f"_wakescope {__version__}{src}; full detail in the HTML report._"
     out = "\n".join(out).split("\n")  # an item may hold several lines
-    if len(out) > MAX_LINES:  # never longer than a ticket comment should be
-        out = [*out[: MAX_LINES - 1], "_(summary truncated)_"]
-    return "\n".join(out) + "\n"
+    if len(out) > MAX_LINES - 1:  # never longer than a ticket comment should be; the
+        # footer (which input, which version) always stays
+        out = [*out[: MAX_LINES - 2], "_(summary truncated)_"]
+    return "\n".join([*out, footer]) + "\n"
 
 
 def _wakeups(analysis: Analysis) -> list[str]:
