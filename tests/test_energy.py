@@ -224,8 +224,9 @@ def test_sample_headline_names_screen_off_and_kernel_wakelock():
     # `9,0,l,kwl,"hal_bluetooth_lock",28685249,4,…` over `bt` 182449198 ms.
     ("checkin/pixel7-lynx-android15-checkin.txt", "kernel_wakelock", 28685249 / 182449198,
      "low"),
-    # Xiaomi 15 u0a385 `Wake lock …: 4h 27m 24s 926ms full`: 16044926 ms.
-    ("batterystats/xiaomi-miro-android15.txt", "full_wakelock", 16044926 / 3.6e6, "medium"),
+    # Xiaomi 15 u0a385 `Wake lock WindowManager/displayId:0: 4h 27m 24s 926ms full`:
+    # 16044926 ms, the window manager's keep-screen-on wakelock for the app's window: info.
+    ("batterystats/xiaomi-miro-android15.txt", "full_wakelock", 16044926 / 3.6e6, "info"),
     # `Mobile radio active time: 1h 19m 33s 472ms (18.0%)` over 26531212 ms on battery.
     ("batterystats/motorola-android6.txt", "radio_active", 4773472 / 26531212, "info"),
 ])

@@ -106,11 +106,17 @@ def _health(ctx: Context) -> dict | None:
     full = one_source(ctx.table("batterystats_wakelocks"))
     fulls: list[dict] = []
     if full.height:
+        # `WindowManager…` full wakelocks are the window manager's own, charged to the app
+        # whose window has FLAG_KEEP_SCREEN_ON (AOSP DisplayContent / WindowManagerService:
+        # newWakeLock(SCREEN_BRIGHT_WAKE_LOCK | ON_AFTER_RELEASE, TAG_WM…)): visible,
+        # foreground use, not the app's own FULL_WAKE_LOCK.
         f = (full.filter((pl.col("kind") == "full") & (pl.col("total_ms") > 0))
-             .group_by("uid").agg(pl.col("total_ms").sum(), pl.col("count").sum())
+             .group_by("uid").agg(pl.col("total_ms").sum(), pl.col("count").sum(),
+                                  pl.col("tag").str.starts_with("WindowManager").all()
+                                  .alias("window"))
              .sort(["total_ms", "uid"], descending=[True, False]).head(TOP))
-        fulls = [{"uid": u, "package": ctx.package_of(u), "ms": int(ms), "count": int(n or 0)}
-                 for u, ms, n in f.iter_rows()]
+        fulls = [{"uid": u, "package": ctx.package_of(u), "ms": int(ms), "count": int(n or 0),
+                  "keep_screen_on": bool(w)} for u, ms, n, w in f.iter_rows()]
     kwl = _top(one_source(ctx.table("batterystats_kernel_wakelocks")), "name", kwl_exclude)
     reasons = _top(one_source(ctx.table("batterystats_wakeup_reasons")), "reason")
     for item in (*kwl, *reasons):
@@ -150,10 +156,13 @@ def run(ctx: Context) -> list[dict]:
     h = health(ctx)
     if h is None:
         return []
-    total, _ = measured_discharge(ctx)
+    total, source = measured_discharge(ctx)
+    # The power model's own computed drain is an estimate, not a measured loss: a share of
+    # it grades nothing (graded() gives info without a measured total).
+    measured = None if source == "computed_drain" else total
     out: list[dict] = []
     for make in (_screen_off_drain, _awake, _kernel_wakelocks, _full_wakelocks, _radio):
-        out.extend(make(ctx, h, total))
+        out.extend(make(ctx, h, measured))
     return out
 
 
@@ -278,8 +287,11 @@ def _full_wakelocks(ctx: Context, h: dict, total: float | None) -> list[dict]:
             break
         mah = (screen_mah * min(1.0, f["ms"] / screen_on) if screen_mah and screen_on
                else None)
-        sev = graded(sev, mah, total, t)
+        sev = "info" if f["keep_screen_on"] else graded(sev, mah, total, t)
         name = f["package"] or uid_text(f["uid"])
+        why = (" These are the window manager's wakelocks for a window that keeps the screen "
+               "on (FLAG_KEEP_SCREEN_ON): visible, foreground use, which is what the platform "
+               "recommends instead of FULL_WAKE_LOCK." if f["keep_screen_on"] else "")
         rows = wl.filter((pl.col("uid") == f["uid"]) & (pl.col("kind") == "full"))["_row"]
         out.append(ctx.finding(
             kind="full_wakelock", severity=sev, package=f["package"], uid=f["uid"],
@@ -288,11 +300,12 @@ def _full_wakelocks(ctx: Context, h: dict, total: float | None) -> list[dict]:
             basis="batterystats full wakelock time since last charge; energy: the screen's "
                   "share in proportion to screen-on time",
             detail=f"{name} held full wakelocks (screen and CPU on) for {fmt_ms(f['ms'])} "
-                   f"({f['count']}×)." + _explains(mah, total),
+                   f"({f['count']}×)." + _explains(mah, total) + why,
             evidence=[evidence("batterystats_wakelocks",
                                f'uid == {f["uid"]} and kind == "full"', rows)],
-            recommendation_id="full_wakelock",
-            title=f"Full wakelock: {name} {fmt_ms(f['ms'])}", key=str(f["uid"])))
+            recommendation_id=None if f["keep_screen_on"] else "full_wakelock",
+            title=(f"Keep-screen-on window: {name} {fmt_ms(f['ms'])}" if f["keep_screen_on"]
+                   else f"Full wakelock: {name} {fmt_ms(f['ms'])}"), key=str(f["uid"])))
     return out
 
 
