@@ -1,6 +1,6 @@
 """Build step: ship the report templates precompiled (issue 17). Everything else about the
 package is declared in pyproject.toml; this only extends build_py so a wheel carries
-`wakescope/analyzer/report/_compiled/` (Jinja templates as Python modules, which pip
+`wakescope/analyzer/report/_compiled/t<digest>/` (Jinja templates as Python modules, which pip
 byte-compiles at install), and a run never compiles a template."""
 
 import importlib.util

@@ -12,9 +12,13 @@ from wakescope.analyzer.report import templating
 
 
 def test_compiled_modules_render_like_the_sources(tmp_path: Path):
-    target = tmp_path / "_compiled"
-    digest = templating.compile_into(target)
-    assert (target / "DIGEST").read_text().strip() == digest == templating.source_digest()
+    digest = templating.source_digest()
+    (tmp_path / "_compiled" / "t0123456789abcdef").mkdir(parents=True)  # an older digest's
+    target = templating.compile_into(tmp_path / "_compiled")
+    assert target == tmp_path / "_compiled" / f"t{digest[:16]}"
+    assert (target / "DIGEST").read_text().strip() == digest
+    assert [p.name for p in (tmp_path / "_compiled").iterdir()] == [target.name]  # pruned
+    assert templating.compile_into(tmp_path / "_compiled") == target  # reused as it is
     names = sorted(p.name for p in templating.TEMPLATES.iterdir())
     assert len(list(target.glob("tmpl_*.py"))) == len(names) == 6
     compiled = templating._new_env(ModuleLoader(str(target)))
@@ -38,5 +42,8 @@ def test_digest_follows_template_edits(tmp_path: Path):
 def test_the_report_environment_loads_compiled_modules():
     env = templating.environment()
     assert isinstance(env.loader, ModuleLoader)
-    assert (templating.COMPILED / "DIGEST").read_text().strip() == templating.source_digest()
+    digest = templating.source_digest()
+    folder = templating.compiled_dir(templating.COMPILED, digest)
+    assert (folder / "DIGEST").read_text().strip() == digest
+    assert env.loader.module.__path__ == [str(folder)]
     assert env.filters["ms"](90_000) == "1m 30s"

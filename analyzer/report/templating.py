@@ -1,12 +1,12 @@
 """The one Jinja environment of the reports, over templates compiled once (issue 17).
 
 Compiling the templates took 0.13 s of every run. They are now compiled to Python modules
-in `report/_compiled/` (inside the package, never in an output folder) at build
+in `report/_compiled/t<digest>/` (inside the package, never in an output folder) at build
 (`setup.py` build_py) or on first use, and loaded with `jinja2.ModuleLoader`; pip (or the
-first import) caches their bytecode like any module. `_compiled/DIGEST` names the template
-sources, Jinja version and options they were compiled from: when a template changes the
-modules are rebuilt, and when the package folder is read-only the templates are compiled
-in memory as before. Imports only Jinja and the standard library, so the build step can
+first use) caches their bytecode like any module. The digest covers the template sources,
+the Jinja version and the options: when a template changes, a new folder is compiled (and
+the old one pruned); when the package folder is read-only the templates are compiled in
+memory as before. Imports only Jinja and the standard library, so the build step can
 load this file on its own.
 """
 
@@ -47,13 +47,24 @@ def source_digest(templates: Path = TEMPLATES) -> str:
     return h.hexdigest()
 
 
-def compile_into(target: Path, templates: Path = TEMPLATES, *, bytecode: bool = True) -> str:
-    """Compile every template into `target` (swapped in whole, so a reader never sees half a
-    folder); returns the digest written. `bytecode` also writes each module's .pyc."""
+def compiled_dir(root: Path, digest: str) -> Path:
+    """Where the modules compiled from sources with this digest live: one folder per digest,
+    never replaced in place, so a process never reads a folder another is swapping."""
+    return root / f"t{digest[:16]}"
+
+
+def compile_into(root: Path, templates: Path = TEMPLATES, *, bytecode: bool = True) -> Path:
+    """Compile every template into `root/t<digest>/` (built aside, then renamed into place;
+    when another process got there first its folder is used) and prune older digests'
+    folders; returns the folder. `bytecode` also writes each module's .pyc."""
     from jinja2 import FileSystemLoader
 
     digest = source_digest(templates)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    target = compiled_dir(root, digest)
+    if _holds(target, digest):
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".{target.name}.{os.getpid()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         _new_env(FileSystemLoader(str(templates))).compile_templates(
@@ -66,19 +77,22 @@ def compile_into(target: Path, templates: Path = TEMPLATES, *, bytecode: bool = 
                 py_compile.compile(str(py), cfile=importlib.util.cache_from_source(str(py)),
                                    doraise=True)
         (tmp / "DIGEST").write_text(digest + "\n", encoding="ascii")
-        old = target.with_name(f".{target.name}.{os.getpid()}.old")
-        if target.exists():
-            target.rename(old)
-        tmp.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            tmp.rename(target)
+        except OSError:
+            if not _holds(target, digest):  # not a lost race: a real failure
+                raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return digest
+    for old in root.glob("t*"):
+        if old != target and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+    return target
 
 
-def _current() -> bool:
+def _holds(folder: Path, digest: str) -> bool:
     try:
-        return (COMPILED / "DIGEST").read_text(encoding="ascii").strip() == source_digest()
+        return (folder / "DIGEST").read_text(encoding="ascii").strip() == digest
     except OSError:
         return False
 
@@ -89,13 +103,15 @@ def environment():
     if _ENV is None:
         from jinja2 import FileSystemLoader, ModuleLoader
 
-        loader = None
-        if not _current():
+        digest = source_digest()
+        folder = compiled_dir(COMPILED, digest)
+        loader = ModuleLoader(str(folder)) if _holds(folder, digest) else None
+        if loader is None:
             try:
-                compile_into(COMPILED)
+                loader = ModuleLoader(str(compile_into(COMPILED)))
             except OSError:  # a read-only install: compile in memory, as before
                 loader = FileSystemLoader(str(TEMPLATES))
-        env = _new_env(loader or ModuleLoader(str(COMPILED)))
+        env = _new_env(loader)
         from wakescope.analyzer.format import fmt_ms, fmt_num
 
         env.filters["ms"] = fmt_ms
