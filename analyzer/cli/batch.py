@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from wakescope.analyzer.cli.app import app, fail, log, say, state
+from wakescope.analyzer.cli.options import FullPath, NoRedact, Rules
 from wakescope.analyzer.format import plain
 
 EXIT_CODES = (
@@ -42,12 +43,9 @@ def batch(
     fail_on: Annotated[str | None, typer.Option(
         "--fail-on", help="Exit 1 when any capture has a finding at or above this "
                           "severity: high, medium or low.")] = None,
-    no_redact: Annotated[bool, typer.Option(
-        "--no-redact", help="Keep account names and e-mails.")] = False,
-    rules: Annotated[Path | None, typer.Option("--rules", help="Extra rules TOML.")] = None,
-    full_path: Annotated[bool, typer.Option(
-        "--full-path", help="Name each input by its full path or URL in its report "
-                            "(default: its file name).")] = False,
+    no_redact: NoRedact = False,
+    rules: Rules = None,
+    full_path: FullPath = False,
     no_progress: Annotated[bool, typer.Option(
         "--no-progress", help="No progress bar.")] = False,
     plotly: Annotated[str, typer.Option(

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from wakescope.analyzer.cli.app import app, fail, state
+from wakescope.analyzer.cli.options import NoRedact, Rules
 
 
 def _label(path: str, taken: set[str]) -> str:
@@ -35,9 +36,8 @@ def diff(
         "--fail-on-regression", help="Exit 1 when the screen-off drain or an app's figure "
                                      "rose beyond noise by more than PCT %.",
         metavar="PCT")] = None,
-    no_redact: Annotated[bool, typer.Option(
-        "--no-redact", help="Keep account names and e-mails.")] = False,
-    rules: Annotated[Path | None, typer.Option("--rules", help="Extra rules TOML.")] = None,
+    no_redact: NoRedact = False,
+    rules: Rules = None,
 ) -> None:
     """Compare BASE with each NEW on rates (per hour on battery, screen-off drain, energy
     shares): drain, apps and APIs, findings, kernel wakeups, wakelocks and deferred jobs,

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from wakescope.analyzer.cli.app import INPUT_HELP, app, fail, log, refuse_url, say, state
+from wakescope.analyzer.cli.options import FullPath, NoRedact, Rules
 
 
 @app.command()
@@ -21,12 +22,9 @@ def parse(
     table: Annotated[str | None, typer.Option(
         "--table", help="The one table to write with -o - (`wakescope tables` lists them).")
     ] = None,
-    no_redact: Annotated[bool, typer.Option("--no-redact",
-                                            help="Keep account names and e-mails.")] = False,
-    rules: Annotated[str | None, typer.Option("--rules", help="Extra rules TOML.")] = None,
-    full_path: Annotated[bool, typer.Option(
-        "--full-path", help="Name the input by its full path in capture.json "
-                            "(default: its file name).")] = False,
+    no_redact: NoRedact = False,
+    rules: Rules = None,
+    full_path: FullPath = False,
 ) -> None:
     """Parse one input and write capture.json plus one Parquet/CSV/NDJSON file per table."""
     from pathlib import Path
@@ -50,7 +48,7 @@ def parse(
         fail("-o - writes one table: name it with --table (`wakescope tables` lists them).")
     if table is not None and not to_stdout:
         fail("--table goes with -o - (standard output); a folder gets every table.")
-    rules_path = Path(rules) if rules else None
+    rules_path = rules
     try:
         if to_stdout:
             from wakescope.analyzer.cli.tables import all_schemas

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from wakescope.analyzer.cli.app import app, fail, refuse_url, say, state
+from wakescope.analyzer.cli.options import FullPath, NoRedact, Rules
 
 SEVERITY_CHOICES = ("high", "medium", "low")
 
@@ -41,16 +42,13 @@ def report(
     fail_on: Annotated[str | None, typer.Option(
         "--fail-on", help="Exit 1 when a finding at or above this severity exists "
                           "(high, medium or low).")] = None,
-    no_redact: Annotated[bool, typer.Option(
-        "--no-redact", help="Keep account names and e-mails.")] = False,
-    rules: Annotated[Path | None, typer.Option("--rules", help="Extra rules TOML.")] = None,
+    no_redact: NoRedact = False,
+    rules: Rules = None,
     plotly: Annotated[str, typer.Option(
         "--plotly", help="Plotly's JS: inline (one self-contained file), shared (a "
                          "plotly.min.js written beside the report) or cdn (needs the "
                          "network).")] = "inline",
-    full_path: Annotated[bool, typer.Option(
-        "--full-path", help="Name the input by its full path in the reports "
-                            "(default: its file name).")] = False,
+    full_path: FullPath = False,
 ) -> None:
     """Write the HTML report for one input (findings, apps, timeline, jobs, alarms)."""
     from wakescope.analyzer.model import severity_counts

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from wakescope.analyzer.cli.app import INPUT_HELP, app, fail, state
+from wakescope.analyzer.cli.options import NoRedact, Rules
 
 
 def default_trace(input_path: str) -> Path:
@@ -30,9 +31,8 @@ def trace(
                                ".perfetto-trace, here).")] = None,
     html: Annotated[Path | None, typer.Option(
         "--html", help="Also write the HTML report, linking the trace.")] = None,
-    no_redact: Annotated[bool, typer.Option(
-        "--no-redact", help="Keep account names and e-mails.")] = False,
-    rules: Annotated[Path | None, typer.Option("--rules", help="Extra rules TOML.")] = None,
+    no_redact: NoRedact = False,
+    rules: Rules = None,
 ) -> None:
     """Write the capture as a Perfetto trace: battery and device-state counters, one process
     per app with its wakelocks, jobs, syncs, foreground services, alarms and wakeups as
