@@ -42,7 +42,7 @@ def test_info_imports_no_polars_jinja_or_plotly():
     res = _run("info", str(SAMPLES / "bugreport-sample.zip"))
     assert res["code"] == 0
     assert "device      Acme Nova 5 (nova5)" in res["out"]
-    assert "batterystats_checkin      5914 lines from line 7791" in res["out"]
+    assert "batterystats_checkin      5915 lines from line 7792" in res["out"]
     assert res["heavy"] == []
 
 
@@ -50,7 +50,7 @@ def test_report_imports_no_rich_dask_or_plotly(tmp_path):
     html = tmp_path / "r.html"
     res = _run("report", str(SAMPLES / "bugreport-sample.zip"), "-o", str(html))
     assert res["code"] == 0
-    assert "11 findings (5 high, 2 medium, 2 low, 2 info)" in res["out"]
+    assert "15 findings (4 high, 3 medium, 4 low, 4 info)" in res["out"]
     assert b"Acme Nova 5" in html.read_bytes()
     # Polars for the tables, Jinja for the page; Plotly's JS is read as a file, not imported.
     assert res["heavy"] == ["jinja2", "polars"]

@@ -48,7 +48,7 @@ def test_build_gives_a_wheel_and_an_sdist_with_license_and_types(built):
             f"wakescope-{__version__}.dist-info/licenses/LICENSE"} <= names
     assert "License-Expression: Apache-2.0" in meta
     assert "Provides-Extra: parquet" not in meta
-    assert "Requires-Dist: typer<1,>=0.12" in meta
+    assert "Requires-Dist: typer<0.29,>=0.12" in meta
     assert "bokeh" in meta  # the distributed extra serves Dask's dashboard
     with tarfile.open(sdist) as t:
         members = {m.name.split("/", 1)[1] for m in t.getmembers() if "/" in m.name}

@@ -26,7 +26,7 @@ def test_report_modes_differ_only_in_the_plotly_element(tmp_path: Path):
         out = tmp_path / mode / "r.html"
         r = run("report", SAMPLE, "-o", out, "--plotly", mode)
         assert r.exit_code == 0, r.output
-        assert "11 findings (5 high, 2 medium, 2 low, 2 info)" in r.output
+        assert "15 findings (4 high, 3 medium, 4 low, 4 info)" in r.output
         pages[mode] = out.read_bytes()
     default = tmp_path / "default.html"
     assert run("report", SAMPLE, "-o", default).exit_code == 0

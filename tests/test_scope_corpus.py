@@ -78,7 +78,7 @@ def test_sailfish_81_shared_uid_10018_is_one_row():
     the history names it by gms (`+wake_lock=u0a18:"*walarm*:com.google.android.gms.gcm.
     HEARTBEAT_ALARM"`). One row, named gms, with the power and the wakelocks together."""
     apps = analysed(BUGREPORTS["sailfish_8_1"]).apps
-    rows = apps.filter(pl.col("uids").str.split(",").list.contains("10018"))
+    rows = apps.filter(pl.col("uids").list.contains(10018))
     assert rows.height == 1
     r = rows.row(0, named=True)
     assert r["package"] == "com.google.android.gms"

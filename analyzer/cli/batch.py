@@ -105,7 +105,7 @@ def batch(
     if result.index is not None:
         say(f"fleet summary: {result.index}")
     if group_by is not None:
-        _write_groups(out, group_by)
+        _write_groups(Path(out), group_by)
     if result.exit_code:
         typer.echo(f"wakescope: {counts['error']} inputs hit an internal error "
                    "(see status.json; please report it)", err=True)

@@ -32,7 +32,7 @@ API_COLORS = {
     "kernel": "#475569",
     "unknown": "#b6a593",
     "top_app": "#a8b5c7",
-    "display": "#cbd5e1",
+    "display": "#94a3b8",
     "network": "#0ea5e9",
     "clock": "#111827",
 }
