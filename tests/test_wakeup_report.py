@@ -34,7 +34,7 @@ def test_timeline_lanes_from_history_intervals():
                                                       display]
     spec = charts.timeline_spec(tl)
     colours = {t["name"]: t["color"] for t in spec["traces"]}
-    assert colours["Screen / display"] == "#cbd5e1"  # neutral, not the app-wakelock red
+    assert colours["Screen / display"] == "#94a3b8"  # neutral grey, not the app-wakelock red
     wake_lane = tl.lanes.index("Wakeups · cause")
     wake_texts = [tl.texts[t] for lane, _, _, t in tl.segments["alarm_manager"]
                   if lane == wake_lane]
