@@ -283,10 +283,13 @@ def _refine_alarm_packages(tables: dict[str, pl.DataFrame]) -> None:
             pl.coalesce("_apkg", "owner_package").alias("owner_package")).drop("_apkg")
 
 
-def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet) -> dict[str, pl.DataFrame]:
-    """A copy of `tables` whose attributable tables carry api/component/rule/owner_package."""
+def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
+              names: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
+    """A copy of `tables` whose attributable tables carry api/component/rule/owner_package
+    (`names`: `uid_names(tables, rules)` when the caller has it already)."""
     out = dict(tables)
-    names = uid_names(tables, rules)
+    if names is None:
+        names = uid_names(tables, rules)
     per_table: dict[str, pl.DataFrame] = {}
     for name in ATTRIBUTED_TABLES:
         df = tables.get(name)
