@@ -150,7 +150,10 @@ def _keys(name: str, df: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame | No
         return None
     k = df.select(**exprs).with_columns(
         (pl.col("uid") % PER_USER_RANGE).alias("app_id"))
-    k = k.join(names.select("app_id", "name", "shared"), on="app_id", how="left")
+    # maintain_order: the keys are put back beside the table's rows by position
+    # (`attribute`'s horizontal concat); Polars' default join order is not guaranteed.
+    k = k.join(names.select("app_id", "name", "shared"), on="app_id", how="left",
+               maintain_order="left")
     # uid-keyed batterystats rows: a system uid goes by its uid name (shared uid 1000 lists
     # many packages); package-keyed rows (alarm stats, jobs) keep the package they print.
     fixed_name = pl.col("app_id") < 10_000
