@@ -52,8 +52,9 @@ def _sorted(findings: list[dict]) -> pl.DataFrame:
 
 
 def history_tables(cap: parsers.Capture, tables: dict[str, pl.DataFrame],
-                   ) -> dict[str, pl.DataFrame]:
-    """history_intervals and wakeup_chains from the attributed battery history."""
+                   clocks: list | None = None) -> dict[str, pl.DataFrame]:
+    """history_intervals and wakeup_chains from the attributed battery history (`clocks`,
+    when given, receives the history's clock)."""
     from wakescope.analyzer.passes.history_intervals import build_all
 
     h = tables.get("batterystats_history")
@@ -66,6 +67,8 @@ def history_tables(cap: parsers.Capture, tables: dict[str, pl.DataFrame],
                               f"history intervals failed: {type(exc).__name__}: "
                               f"{exc}")
         return {}
+    if clocks is not None:
+        clocks.append(built.clock)
     return {"history_intervals": built.intervals, "wakeup_chains": built.chains}
 
 
@@ -89,14 +92,19 @@ def analyse(cap: parsers.Capture, rules: Path | None = None) -> Analysis:
     valid rules file; never raises for content.
     """
     ruleset: RuleSet = load_rules(rules)
+    names: pl.DataFrame | None = None
     try:
-        tables = attribute(cap.tables, ruleset)
+        # Attribution adds columns only: the uid → package map is the same before and after.
+        names = uid_names(cap.tables, ruleset)
+        tables = attribute(cap.tables, ruleset, names)
     except Exception as exc:  # attribution must not take the capture down with it
         cap.diagnostics.error("analysis_failed", SECTION,
                               f"attribution failed: {type(exc).__name__}: {exc}")
         tables = dict(cap.tables)
-    tables.update(history_tables(cap, tables))
-    names = uid_names(tables, ruleset)
+    clocks: list = []
+    tables.update(history_tables(cap, tables, clocks))
+    if names is None:
+        names = uid_names(tables, ruleset)
     ctx = Context(cap=cap, tables=tables, rules=ruleset, periods=_periods(cap, tables),
                   names=names)
     try:
@@ -125,7 +133,8 @@ def analyse(cap: parsers.Capture, rules: Path | None = None) -> Analysis:
     out_tables["findings"] = findings
     out_tables["apps"] = apps
     return Analysis(capture=cap, tables=out_tables, findings=findings, apps=apps,
-                    period_ms=ctx.periods.battery_ms, coverage=cov, energy=_energy(ctx))
+                    period_ms=ctx.periods.battery_ms, coverage=cov, energy=_energy(ctx),
+                    history_clock=clocks[0] if clocks else None)
 
 
 def _energy(ctx: Context) -> dict | None:

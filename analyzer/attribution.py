@@ -150,7 +150,10 @@ def _keys(name: str, df: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame | No
         return None
     k = df.select(**exprs).with_columns(
         (pl.col("uid") % PER_USER_RANGE).alias("app_id"))
-    k = k.join(names.select("app_id", "name", "shared"), on="app_id", how="left")
+    # maintain_order: the keys are put back beside the table's rows by position
+    # (`attribute`'s horizontal concat); Polars' default join order is not guaranteed.
+    k = k.join(names.select("app_id", "name", "shared"), on="app_id", how="left",
+               maintain_order="left")
     # uid-keyed batterystats rows: a system uid goes by its uid name (shared uid 1000 lists
     # many packages); package-keyed rows (alarm stats, jobs) keep the package they print.
     fixed_name = pl.col("app_id") < 10_000
@@ -283,10 +286,13 @@ def _refine_alarm_packages(tables: dict[str, pl.DataFrame]) -> None:
             pl.coalesce("_apkg", "owner_package").alias("owner_package")).drop("_apkg")
 
 
-def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet) -> dict[str, pl.DataFrame]:
-    """A copy of `tables` whose attributable tables carry api/component/rule/owner_package."""
+def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
+              names: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
+    """A copy of `tables` whose attributable tables carry api/component/rule/owner_package
+    (`names`: `uid_names(tables, rules)` when the caller has it already)."""
     out = dict(tables)
-    names = uid_names(tables, rules)
+    if names is None:
+        names = uid_names(tables, rules)
     per_table: dict[str, pl.DataFrame] = {}
     for name in ATTRIBUTED_TABLES:
         df = tables.get(name)

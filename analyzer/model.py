@@ -60,6 +60,9 @@ class Analysis:
     period_ms: int | None             # stats period used for normalisation (time on battery)
     coverage: dict                    # attribution coverage (see attribution.coverage)
     energy: dict | None = None        # passes.energy.budget: the energy budget + screen off
+    # The battery history's clock (passes.history_intervals.HistoryClock) built with the
+    # history tables, so the report's timeline and wakeup views do not build it again.
+    history_clock: object | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -193,8 +193,9 @@ def _from_history(h: pl.DataFrame, analysis: Analysis, tl: Timeline) -> pl.DataF
     if "closed_by" not in iv.columns:  # an analysis made without the history tables
         built = build_all(hist, meta, clock)
         iv, chains, hc = built.intervals, built.chains, built.clock
-    else:
-        hc = clock_of(hist, meta, clock)
+    else:  # the clock analyse() built with these tables, else built again
+        hc = (analysis.history_clock if analysis.history_clock is not None
+              else clock_of(hist, meta, clock))
     if hc is None:
         tl.axis = "none"
         return pl.DataFrame()

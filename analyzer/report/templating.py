@@ -116,5 +116,8 @@ def environment():
 
         env.filters["ms"] = fmt_ms
         env.filters["num"] = fmt_num
+        from wakescope.analyzer.report.table_html import table_rows
+
+        env.globals["table_rows"] = table_rows  # a table's body rows (macros.html.j2)
         _ENV = env
     return _ENV

@@ -293,9 +293,17 @@ def _job_status(row: dict) -> tuple[str, list[str]]:
     return row.get("status") or "unknown", row.get("wait_reasons") or []
 
 
+# The job columns the job tables read (rows as dicts of these alone: a job row has ~70).
+_JOB_VIEW_COLS = ("status", "wait_reasons", "enqueue_ms", "source_package", "package",
+                  "source_uid", "uid", "job_id", "api", "scheduler", "waited_ms",
+                  "standby_bucket", "work_spec_id", "sync_authority", "service", "tag",
+                  "last_success_ms", "periodic", "interval_ms", "required")
+
+
 def job_views(analysis: Analysis) -> list[TableView]:
     views = []
     jobs = facts.table(analysis, "jobscheduler_jobs")
+    jobs = jobs.select([c for c in _JOB_VIEW_COLS if c in jobs.columns])
     rows = []
     for r in jobs.iter_rows(named=True):
         status, words = _job_status(r)

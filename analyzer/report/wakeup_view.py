@@ -33,6 +33,8 @@ def _clock(analysis: Analysis):
     h = facts.table(analysis, "batterystats_history")
     if h.is_empty():
         return None
+    if analysis.history_clock is not None:  # the one analyse() built with the history
+        return analysis.history_clock
     return clock_of(h.with_row_index("_row"), cap.meta, cap.clock)
 
 
