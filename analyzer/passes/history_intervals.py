@@ -321,12 +321,89 @@ AGGREGATES = {
 }
 
 
+def _plugged_at(ends: pl.DataFrame, intervals: pl.DataFrame) -> pl.Series:
+    """Whether each offset in `ends["e"]` lies in a `plugged` span of the history."""
+    plugged = intervals.filter(pl.col("kind") == "plugged").select(
+        ps=pl.col("start_offset_ms"), pe=pl.col("end_offset_ms"))
+    if plugged.is_empty() or ends.is_empty():
+        return pl.Series([False] * ends.height)
+    hit = set(ends.with_row_index("_k").join(plugged, how="cross").filter(
+        (pl.col("ps") <= pl.col("e")) & (pl.col("e") < pl.col("pe")))["_k"].to_list())
+    return pl.Series([k in hit for k in range(ends.height)], dtype=pl.Boolean)
+
+
+def job_history_gaps(intervals: pl.DataFrame, tables: dict[str, pl.DataFrame]
+                     ) -> pl.DataFrame:
+    """Per uid × job name whose history provably lacks runs: the proof, and both times.
+
+    AOSP `BatteryStatsImpl.noteJobStartLocked` / `noteJobFinishLocked` write `+job` / `-job`
+    only when `HistoryEventTracker.updateState` says the (name, uid) pair changed: a set, not
+    a counter. A run that starts while another run of the same name and uid is going writes
+    no `+job`; the first finish writes `-job` and clears the pair, so the other run's finish
+    is never written. The `Job` timer (a nesting `StopwatchTimer`) keeps counting until the
+    last run ends, so the history falls short by the unwritten tails. Any such overlap leaves
+    fewer `-job` records than runs, which two counts prove:
+    - `Job Completions` (8.0+; counted at each finish while on battery,
+      `Uid.noteStopJobLocked`) above the history's `-job` records that fall on battery;
+    - without completions (before 8.0): more `+job` records than the timer's `(n times)`
+      (the timer counts a start only when no run of the name is going).
+    """
+    schema = {"uid": pl.Int64, "job": pl.String, "proof": pl.String,
+              "history_ms": pl.Int64, "aggregate_ms": pl.Int64}
+    jobs = tables.get("batterystats_jobs")
+    iv = intervals.filter(pl.col("kind") == "job")
+    if jobs is None or jobs.is_empty() or iv.is_empty():
+        return pl.DataFrame(schema=schema)
+    stops = iv.filter(pl.col("closed_by") == "release").select(
+        "uid", "tag", e=pl.col("end_offset_ms"))
+    stops = stops.with_columns(plugged=_plugged_at(stops, intervals))
+    begun = iv.filter(pl.col("opened_by") == "start").select(
+        "uid", "tag", e=pl.col("start_offset_ms"))
+    begun = begun.with_columns(plugged=_plugged_at(begun, intervals)).filter(~pl.col("plugged"))
+    h = iv.group_by("uid", pl.col("tag").alias("job")).agg(
+        history_ms=pl.col("on_battery_ms").sum())
+    h = h.join(begun.group_by("uid", pl.col("tag").alias("job")).agg(
+        starts=pl.len().cast(pl.Int64)), on=["uid", "job"], how="left")
+    hs = stops.group_by("uid", pl.col("tag").alias("job")).agg(
+        stops_on_battery=(~pl.col("plugged")).sum().cast(pl.Int64))
+    a = jobs.group_by("uid", "job").agg(aggregate_ms=pl.col("total_ms").sum(),
+                                        runs=pl.col("count").sum())
+    m = a.join(h, on=["uid", "job"], how="left").join(hs, on=["uid", "job"], how="left")
+    m = m.with_columns(pl.col("history_ms", "starts", "stops_on_battery").fill_null(0))
+    comp = tables.get("batterystats_job_completions")
+    if comp is not None and comp.height:
+        c = comp.group_by("uid", "job").agg(finished=pl.col("count").sum())
+        m = m.join(c, on=["uid", "job"], how="left").with_columns(
+            pl.col("finished").fill_null(0))
+        gap = pl.col("finished") > pl.col("stops_on_battery")
+        proof = pl.format("{} finishes on battery in Job Completions, {} -job on battery "
+                          "in the history", "finished", "stops_on_battery")
+    else:
+        gap = pl.col("starts") > pl.col("runs")
+        proof = pl.format("{} +job on battery in the history, {} runs in the Job timer "
+                          "(n times)", "starts", "runs")
+    # Timer time with `(0 times)`: a run begun while plugged went on on battery (14+ counts
+    # a start only on battery, `StopwatchTimer.startRunningLocked`); the history has no
+    # on-battery time of the name, so that run's events are not in it.
+    unseen = (pl.col("runs") == 0) & (pl.col("aggregate_ms") > 0) & (pl.col("history_ms") == 0)
+    proof = pl.when(gap).then(proof).otherwise(pl.format(
+        "the Job timer ran {} ms on battery (0 times), the history has no on-battery run",
+        "aggregate_ms"))
+    return m.filter(gap | unseen).select("uid", "job", proof.alias("proof"), "history_ms",
+                                         "aggregate_ms").sort("uid", "job")
+
+
 def check_aggregates(intervals: pl.DataFrame, tables: dict[str, pl.DataFrame],
                      tolerance: float = 0.10) -> pl.DataFrame:
     """Per kind × uid: on-battery interval time against the stats-since-charge aggregate
     (jobs, syncs, full-wake-history wakelocks), with the gap and whether it is within
-    `tolerance`. Both count on-battery time only (AOSP timers run on the battery time base)."""
+    `tolerance`. Both count on-battery time only (AOSP timers run on the battery time base).
+
+    Jobs compare only the names whose history is complete (`job_history_gaps`); the rest
+    are left out of both sides, named in `incomplete` with their proof, and `agrees` is null
+    for a uid with nothing left to compare."""
     rows = []
+    gaps = job_history_gaps(intervals, tables)
     for kind, (name, col, filt) in AGGREGATES.items():
         agg = tables.get(name)
         iv = intervals.filter(pl.col("kind") == kind)
@@ -334,20 +411,35 @@ def check_aggregates(intervals: pl.DataFrame, tables: dict[str, pl.DataFrame],
             continue
         if filt is not None and filt[0] in agg.columns:
             agg = agg.filter(pl.col(filt[0]) == filt[1])
+        pkg = iv.group_by("uid").agg(pl.col("package").drop_nulls().first())
+        if kind == "job" and gaps.height:
+            drop = gaps.select("uid", pl.col("job").alias("_name"), pl.lit(True).alias("_gap"))
+            agg = agg.join(drop, left_on=["uid", "job"], right_on=["uid", "_name"],
+                           how="left").filter(pl.col("_gap").is_null())
+            iv = iv.join(drop, left_on=["uid", "tag"], right_on=["uid", "_name"],
+                         how="left").filter(pl.col("_gap").is_null())
         value = pl.coalesce(pl.col(col), pl.col("total_ms")) if col != "total_ms" \
             else pl.col(col)
         a = agg.group_by("uid").agg(value.sum().alias("aggregate_ms"))
-        i = iv.group_by("uid").agg(pl.col("on_battery_ms").sum().alias("interval_ms"),
-                                   pl.col("package").drop_nulls().first())
-        j = a.join(i, on="uid", how="full", coalesce=True).with_columns(
-            pl.lit(kind).alias("kind"))
+        i = iv.group_by("uid").agg(pl.col("on_battery_ms").sum().alias("interval_ms"))
+        j = a.join(i, on="uid", how="full", coalesce=True)
+        if kind == "job" and gaps.height:
+            g = gaps.group_by("uid").agg(
+                pl.format("{}: {}", "job", "proof").sort().str.join("; ").alias("incomplete"),
+                pl.col("aggregate_ms").sum().alias("_left_out"))
+            j = j.join(g, on="uid", how="full", coalesce=True)
+        j = j.join(pkg, on="uid", how="left").with_columns(pl.lit(kind).alias("kind"))
         rows.append(j)
     if not rows:
         return pl.DataFrame(schema={"kind": pl.String, "uid": pl.Int64, "package": pl.String,
                                     "interval_ms": pl.Int64, "aggregate_ms": pl.Int64,
                                     "diff_ms": pl.Int64, "diff_share": pl.Float64,
-                                    "agrees": pl.Boolean})
-    j = pl.concat(rows, how="diagonal_relaxed").with_columns(
+                                    "agrees": pl.Boolean, "incomplete": pl.String})
+    j = pl.concat(rows, how="diagonal_relaxed")
+    for c, t in (("incomplete", pl.String), ("_left_out", pl.Int64)):
+        if c not in j.columns:
+            j = j.with_columns(pl.lit(None, t).alias(c))
+    j = j.with_columns(
         pl.col("interval_ms").fill_null(0).cast(pl.Int64),
         pl.col("aggregate_ms").fill_null(0).cast(pl.Int64))
     j = j.with_columns(diff_ms=pl.col("interval_ms") - pl.col("aggregate_ms")).with_columns(
@@ -355,9 +447,14 @@ def check_aggregates(intervals: pl.DataFrame, tables: dict[str, pl.DataFrame],
         .then(pl.col("diff_ms") / pl.col("aggregate_ms")),
     ).with_columns(agrees=pl.col("diff_share").abs().fill_null(
         pl.when(pl.col("interval_ms") == 0).then(0.0).otherwise(1.0)) <= tolerance)
+    # A uid whose every job name is proven incomplete has nothing left to compare.
+    nothing = pl.col("incomplete").is_not_null() & (pl.col("aggregate_ms") == 0) \
+        & (pl.col("interval_ms") == 0)
+    j = j.with_columns(agrees=pl.when(nothing).then(None).otherwise(pl.col("agrees")),
+                       _rank=pl.col("aggregate_ms") + pl.col("_left_out").fill_null(0))
     return j.select("kind", "uid", "package", "interval_ms", "aggregate_ms", "diff_ms",
-                    "diff_share", "agrees").sort(["kind", "aggregate_ms"],
-                                                 descending=[False, True])
+                    "diff_share", "agrees", "incomplete", "_rank").sort(
+        ["kind", "_rank", "uid"], descending=[False, True, False]).drop("_rank")
 
 
 def clock_of(history: pl.DataFrame, meta: Any = None, clock: Any = None

@@ -146,14 +146,19 @@ def _screen_off_battery_ms(iv: pl.DataFrame, hc) -> int:
 
 
 def _checks_view(c: pl.DataFrame) -> dict | None:
-    """Per kind × uid: the history's interval time against the aggregates."""
+    """Per kind × uid: the history's interval time against the aggregates; job names whose
+    history provably lacks runs are left out of both sides and named with their proof."""
     if c.is_empty():
         return None
-    bad = c.filter(~pl.col("agrees"))
+    partial = pl.col("incomplete").is_not_null() if "incomplete" in c.columns \
+        else pl.lit(False)
+    bad = c.filter((pl.col("agrees") == False) | partial)  # noqa: E712 (null: nothing compared)
     v = TableView("history-checks-table", "History intervals against the totals since "
-                  "charge (where they disagree by more than 10 %)",
+                  "charge (where they disagree by more than 10 %, or the history provably "
+                  "lacks runs)",
                   [("Kind", ""), ("App", ""), ("History (on battery)", "num"),
-                   ("Totals since charge", "num"), ("Difference", "num")],
+                   ("Totals since charge", "num"), ("Difference", "num"),
+                   ("Left out: history incomplete (proof)", "")],
                   total=bad.height, open=False,
                   empty="Every app's job, sync and wakelock time in the history is within "
                         "10 % of its totals since charge.")
@@ -164,5 +169,8 @@ def _checks_view(c: pl.DataFrame) -> dict | None:
         v.rows.append([Cell(r["kind"], r["kind"]), _app(r.get("package"), r.get("uid")),
                        _dur(r["interval_ms"]), _dur(r["aggregate_ms"]),
                        Cell(f"{sign}{diff}" + (f" ({100 * share:+.0f}%)" if share is not None
-                                              else ""), r["diff_ms"], "num")])
-    return {"table": v, "agree": int(c["agrees"].sum()), "total": c.height}
+                                              else ""), r["diff_ms"], "num"),
+                       _text(r.get("incomplete"), 400)])
+    compared = c.filter(pl.col("agrees").is_not_null())
+    return {"table": v, "agree": int(compared["agrees"].sum()), "total": compared.height,
+            "incomplete": int(c.select(partial.sum()).item())}
