@@ -93,6 +93,9 @@ def _rows(history: pl.DataFrame) -> pl.DataFrame:
 def _state_spans(h: pl.DataFrame) -> pl.DataFrame:
     """State bits (`+screen` … `-screen`) and valued states (`device_idle=light`, `plug=ac`
     where the build lacks the plugged bit): on from a start to the next change."""
+    # Only the columns read here: state rows are most of a history, and filtered copies of
+    # every column were the analysis' peak on long histories (issue 19 item 8).
+    h = h.select("kind", "name", "transition", "value", "_i", "_boot")
     bits = h.filter((pl.col("kind") == "state") & (pl.col("name") != "wake_lock"))
     bits = bits.with_columns(on=pl.col("transition") == "start", label=pl.lit(None, pl.String))
     valued = h.filter((pl.col("kind") == "value") & (pl.col("name") == "device_idle"))

@@ -158,8 +158,10 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
     hist_lines = frame.filter(is_hist & ~too_long)
     pool_lines = frame.filter(is_pool)
     other = frame.filter(~is_hist & ~is_pool)
+    del frame  # a copy of every line; the filtered frames are what is read (issue 19)
     other_idx = other["i"].to_list()
     other_text = other["text"].to_list()
+    del other
 
     version = _version(other_text, inp)
     rec = CheckinRecords(version, inp.redact)

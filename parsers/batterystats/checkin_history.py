@@ -95,16 +95,42 @@ def _extensions(items: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return rest.drop("_mode"), ext
 
 
+# History lines decoded per chunk: the items of a chunk (several string columns per item)
+# are what peaks, so a chunk bounds that peak whatever the history's length (issue 19 item 8).
+CHUNK_LINES = 20_000
+
+
 def parse_history(lines: pl.DataFrame, pool: pl.DataFrame, *, redact: bool,
                   utc_offset_min: int | None, elapsed_minus_utc: int | None,
                   ) -> tuple[pl.DataFrame, list[int], int]:
     """`9,h,` lines (columns `i` line index, `text`) → (history rows, unknown line indexes,
-    record count). Rows carry seq/offset/time/battery_level; uid columns are filled later."""
+    record count). Rows carry seq/offset/time/battery_level; uid columns are filled later.
+    Decoded in chunks of `CHUNK_LINES` lines; the delta sum and record count carry over."""
+    parts: list[pl.DataFrame] = []
+    unknown: set[int] = set()
+    offset = seq = n_records = 0
+    for start in range(0, max(lines.height, 1), CHUNK_LINES):
+        part, bad, offset, seq, n = _parse_chunk(lines.slice(start, CHUNK_LINES), pool,
+                                                 redact, offset, seq)
+        parts.append(part)
+        unknown.update(bad)
+        n_records += n
+    # One contiguous frame, as before chunking: sums over it add in the same order.
+    out = parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical_relaxed",
+                                                     rechunk=True)
+    del parts
+    return _clock_columns(out, utc_offset_min, elapsed_minus_utc), sorted(unknown), n_records
+
+
+def _parse_chunk(lines: pl.DataFrame, pool: pl.DataFrame, redact: bool, offset0: int,
+                 seq0: int) -> tuple[pl.DataFrame, list[int], int, int, int]:
+    """One chunk of `9,h,` lines → (rows, unknown line indexes, offset and seq carried to
+    the next chunk, record count); `offset0`/`seq0` continue the chunks before."""
     g = lines.with_columns(pl.col("text").str.extract_groups(_REC_RE).alias("g")).unnest("g")
     g = g.rename({"1": "delta", "2": "sep", "3": "body"}).with_columns(
         pl.col("delta").cast(pl.Int64, strict=False))
     bad = g.filter(pl.col("delta").is_null())["i"].to_list()
-    g = g.filter(pl.col("delta").is_not_null())
+    g = g.filter(pl.col("delta").is_not_null()).drop("text")
     body = pl.col("body")
     is_cmd = pl.col("sep") == ":"
     sep = pl.col("sep") == ","
@@ -114,16 +140,23 @@ def parse_history(lines: pl.DataFrame, pool: pl.DataFrame, *, redact: bool,
     xc_cont = (pl.col("sep") == ",") & body.str.starts_with("XC,") & (pl.col("delta") == 0)
     g = g.with_columns(
         (~(detail | xb | xc_cont)).alias("is_record"),
-        pl.col("delta").cum_sum().alias("offset_ms"),
+        (pl.col("delta").cum_sum() + offset0).alias("offset_ms"),
         pl.when(is_cmd).then(pl.lit(_MARKER) + body)
         .when(detail | xb).then(pl.lit(None, pl.String))
         .otherwise(body).alias("src"),
     )
-    g = g.with_columns((pl.col("is_record").cast(pl.Int64).cum_sum() - 1).alias("seq"))
+    g = g.with_columns((pl.col("is_record").cast(pl.Int64).cum_sum() - 1 + seq0).alias("seq"))
     n_records = int(g["is_record"].sum())
+    offset1 = int(g["offset_ms"][-1]) if g.height else offset0
     items = _split_items(g.select("i", "seq", "offset_ms", "src"))
     del g  # the lines and their bodies: freed before the items are classified (issue 19)
+    out, unknown = _item_rows(items, pool, redact)
+    return out, bad + unknown, offset1, seq0 + n_records, n_records
 
+
+def _item_rows(items: pl.DataFrame, pool: pl.DataFrame, redact: bool,
+               ) -> tuple[pl.DataFrame, list[int]]:
+    """One row per item → classified history rows (no clock columns) and unknown lines."""
     ext = None
     if items["item"].is_in(["XE", "XC"]).any():
         items, ext = _extensions(items)
@@ -214,7 +247,12 @@ def parse_history(lines: pl.DataFrame, pool: pl.DataFrame, *, redact: bool,
         out = pl.concat([out, ext.select([c for c in cols if c in ext.columns])],
                         how="diagonal_relaxed").sort("i", maintain_order=True)
 
-    # Battery level carried forward; wall clock from the latest TIME / RESET:TIME anchor.
+    return out, unknown
+
+
+def _clock_columns(out: pl.DataFrame, utc_offset_min: int | None,
+                   elapsed_minus_utc: int | None) -> pl.DataFrame:
+    """Battery level carried forward; wall clock from the latest TIME / RESET:TIME anchor."""
     is_anchor = (pl.col("kind") == "marker") & pl.col("name").is_in(["time", "reset"])
     out = out.with_columns(
         pl.when(pl.col("name") == "level").then(pl.col("value").cast(pl.Int32, strict=False))
@@ -232,5 +270,4 @@ def parse_history(lines: pl.DataFrame, pool: pl.DataFrame, *, redact: bool,
         # wall clock not yet set, e.g. `TIME:8039331020` after START in the 10 corpus) → null.
         elapsed = pl.col("_utc") + elapsed_minus_utc
         extra.append(pl.when(elapsed >= 0).then(elapsed).alias("elapsed_ms"))
-    out = out.with_columns(extra).drop("_utc")
-    return out, sorted(set(bad) | set(unknown)), n_records
+    return out.with_columns(extra).drop("_utc")

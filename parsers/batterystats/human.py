@@ -47,18 +47,21 @@ _KNOWN_TOP = re.compile(
 
 
 def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
-    """Parse one human-form batterystats section into the batterystats tables."""
+    """Parse one human-form batterystats section into the batterystats tables (`inp.lines`
+    is emptied: the lines are read from a Series)."""
     from wakescope.parsers.batterystats.human_history import parse_history
     from wakescope.parsers.batterystats.human_summary import parse_summary
 
     inp.diagnostics.seen(inp.name, len(inp.lines))
-    lines = _without_long_lines(inp)
-    series = pl.Series("line", lines, pl.String)
+    series = pl.Series("line", _without_long_lines(inp), pl.String)
+    # The lines now live in the Series: the list (one Python object per line, about twice
+    # the text) is emptied so it is freed before the history is parsed (issue 19 item 8).
+    inp.lines.clear()
     blocks, checked, unknown_tops = _blocks(series)
     for n, head in unknown_tops:
         inp.diagnostics.unknown_line(inp.name, head, inp.first_line + n)
     for n in unknown_in_blocks(series, checked):
-        inp.diagnostics.unknown_line(inp.name, lines[n], inp.first_line + n)
+        inp.diagnostics.unknown_line(inp.name, series[n], inp.first_line + n)
     meta_year = _year_hint(inp)
 
     hist = None
@@ -70,7 +73,8 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
     summ = None
     if "stats" in blocks:
         start, end = blocks["stats"]
-        summ = parse_summary(lines[start + 1:end], inp.first_line + start + 1, inp.name,
+        summ = parse_summary(series.slice(start + 1, end - start - 1).to_list(),
+                             inp.first_line + start + 1, inp.name,
                              inp.diagnostics, inp.redact)
     if hist is None and summ is None:
         inp.diagnostics.warning("missing_section", inp.name,

@@ -116,7 +116,133 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
     if len(lines) == 0:
         return HistoryResult(_empty())
     series = lines if isinstance(lines, pl.Series) else pl.Series("line", lines, pl.String)
-    df = series.alias("line").to_frame().with_row_index("i")
+    # The lines are cut into record columns chunk by chunk, so only one chunk's copies of
+    # its text (line, body, rest) exist at a time (memory: issue 19 item 8).
+    parts: list[pl.DataFrame] = []
+    unknown_parts: list[pl.DataFrame] = []
+    bad_parts: list[pl.DataFrame] = []
+    own_parts: list[pl.DataFrame] = []
+    anchor: str | None = None
+    seq0 = 0
+    for start in range(0, len(series), CHUNK_LINES):
+        chunk = _record_chunk(series.slice(start, CHUNK_LINES).alias("line"), start, anchor,
+                              seq0)
+        recs_c, unknown_c, bad_c, own_c, anchor, seq0 = chunk
+        parts.append(recs_c)
+        unknown_parts.append(unknown_c)
+        bad_parts.append(bad_c)
+        own_parts.append(own_c)
+    del series
+    unknown_lines = pl.concat(unknown_parts)
+    recs = pl.concat(parts, how="vertical_relaxed")
+    own_ext = pl.concat(own_parts)
+    bad = pl.concat(bad_parts)
+    del parts, unknown_parts, bad_parts, own_parts
+    n_rec = recs.height
+    if n_rec == 0:
+        _report_unknown(unknown_lines, first_line, section, diagnostics)
+        return HistoryResult(_empty(), lines=len(lines), unknown=unknown_lines.height)
+
+    v2 = bool(recs["wall"].is_not_null().any())
+    recs = _times(recs, v2, year_hint)
+    recs = recs.with_columns(
+        battery_level=pl.col("lvl").forward_fill(),
+    )
+    n_unknown = unknown_lines.height + bad.height
+    _report_unknown(unknown_lines, first_line, section, diagnostics)
+    for i, line in zip(bad["i"].to_list(), bad["line"].to_list(), strict=True):
+        diagnostics.unknown_line(section, line, first_line + i)
+    recs = recs.drop("t", "wall", strict=False)
+
+    keep = ["seq", "offset_ms", "local_time", "battery_level"]
+    # Level rows: the 3-digit level is in every update record; emit a row when it changes.
+    # HistoryPrinter forgets the previous state at RESET and START, so (as in checkin,
+    # which then prints `Bl=` again) the first update after either restates the level.
+    after_restart = (
+        pl.when(pl.col("reset") | (pl.col("cmd") == "START")).then(True)
+        .when(pl.col("lvl").is_not_null()).then(False)
+    ).forward_fill().shift(1).fill_null(True)
+    recs = recs.with_columns(restated=after_restart)
+    updates = recs.filter(pl.col("lvl").is_not_null()).select(*keep, "lvl", "restated", "main")
+    level_rows = updates.filter(
+        (pl.col("lvl") != pl.col("lvl").shift(1)).fill_null(True) | pl.col("restated")).select(
+        *keep, kind=pl.lit("battery"), transition=pl.lit("set"), name=pl.lit("level"),
+        value=pl.col("lvl").cast(pl.String), tag=pl.lit(None, pl.String),
+        uid_text=pl.lit(None, pl.String), part=pl.lit(0), idx=pl.lit(0, pl.UInt32),
+    )
+    markers = recs.filter(pl.col("is_marker")).select(
+        *keep, kind=pl.lit("marker"), transition=pl.lit("instant"),
+        name=pl.when(pl.col("is_time") & pl.col("reset")).then(pl.lit("reset"))
+        .when(pl.col("is_time")).then(pl.lit("time"))
+        .otherwise(pl.col("cmd").replace_strict(_MARKER_NAMES, default=None)),
+        value=pl.when(pl.col("is_time")).then(pl.col("date") + pl.col("msec").fill_null("")),
+        tag=pl.lit(None, pl.String), uid_text=pl.lit(None, pl.String),
+        part=pl.lit(0), idx=pl.lit(0, pl.UInt32),
+    )
+    token_parts: list[pl.DataFrame] = []
+    n_tokens = 0
+    for n in range(0, max(updates.height, 1), CHUNK_LINES):
+        token_parts.append(_tokens(updates.slice(n, CHUNK_LINES), keep, n_tokens))
+        n_tokens += token_parts[-1].height
+    tokens = pl.concat(token_parts)
+    levels = updates["lvl"]
+    del token_parts, updates
+    ext = _ext_rows(recs, own_ext, keep)
+    # Only what the summary reads stays of the records; each part is freed once concatenated.
+    recs = recs.filter(pl.col("is_time")).select("reset", "date")
+    rows = pl.concat([level_rows, markers, tokens, ext], how="vertical_relaxed")
+    del level_rows, markers, tokens, ext
+    rows = rows.sort(["seq", "part", "idx"], maintain_order=True)
+    # Event values are uids, except pkginst (version code) and an est_capacity without a
+    # string (a capacity, 8.0–14); 15 builds print `est_capacity=<uid>:"<component>"`.
+    not_uid = (pl.col("kind") == "event") & (
+        (pl.col("name") == "pkginst")
+        | ((pl.col("name") == "est_capacity") & (pl.col("tag").fill_null("") == "")))
+    # uids repeat: parse each distinct text once; -1 (`-1:"screen"`) means no uid.
+    texts = rows["uid_text"].drop_nulls().unique().to_list()
+    uids = {t: u for t in texts if (u := parse_uid(t)) is not None and u >= 0}
+    rows = rows.with_columns(
+        uid=pl.when(not_uid).then(None).otherwise(
+            pl.col("uid_text").replace_strict(uids, default=None, return_dtype=pl.Int64)),
+    ).with_columns(
+        value=pl.when(pl.col("kind") == "event").then(
+            pl.when(not_uid).then(pl.col("uid_text"))).otherwise(pl.col("value")),
+    )
+    if redact:
+        rows = _redact(rows)
+    rows = _absolute(rows, clock)
+
+    start_local = None
+    resets = recs.filter(pl.col("reset"))
+    if resets.height == 0:
+        resets = recs
+    if resets.height:
+        start_local = resets.select(_wall(pl.col("date"))).item(0, 0)
+    pk = rows.filter(
+        (pl.col("kind") == "event") & pl.col("name").is_in(_PACKAGE_EVENTS)
+        & pl.col("uid").is_not_null() & pl.col("tag").str.contains(_PACKAGE_RE)
+    ).group_by("uid", "tag").len().sort(["uid", "len", "tag"], descending=[False, True, False])
+    return HistoryResult(
+        frame=rows.select(_OUT_COLS).rechunk(), records=n_rec, lines=len(lines), unknown=n_unknown,
+        start_level=levels[0] if levels.len() else None,
+        end_level=levels[-1] if levels.len() else None,
+        start_local=start_local,
+        packages=list(zip(pk["uid"].to_list(), pk["tag"].to_list(), strict=True)),
+        format="v2" if v2 else "legacy",
+    )
+
+
+# Lines cut into record columns per chunk: the chunk's text copies bound the peak.
+CHUNK_LINES = 20_000
+
+
+def _record_chunk(series: pl.Series, start: int, anchor0: str | None, seq0: int,
+                  ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame,
+                             str | None, int]:
+    """Lines [start, start + len) → (records without their text, unknown lines, bad
+    records (i, line), own `ext=` lines (i, seq, text), anchor and seq carried on).
+    `anchor0` is the last line kind (rec/detail) and `seq0` the records before the chunk."""
+    df = series.to_frame().with_row_index("i", offset=start)
     line = pl.col("line")
     fits = line.str.len_bytes() <= MAX_LINE
     df = df.with_columns(
@@ -126,24 +252,29 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
     ).with_columns(is_rec=pl.col("is_legacy") | pl.col("is_v2"))
     # A line that is neither a record nor a detail continues the step detail above it
     # (raw newline inside /proc/stat's platform idle text); elsewhere it is unknown.
-    anchor = (
+    kind = (
         pl.when(pl.col("is_rec")).then(pl.lit("rec"))
         .when(pl.col("is_detail")).then(pl.lit("detail"))
         .when(pl.col("is_ext")).then(pl.lit("rec"))
-    ).forward_fill().shift(1)
+    ).forward_fill()
+    if anchor0 is not None:
+        kind = kind.fill_null(pl.lit(anchor0))
+    df = df.with_columns(_kind=kind)
+    prev = pl.col("_kind").shift(1)
+    if anchor0 is not None:
+        prev = pl.col("_kind").shift(1, fill_value=pl.lit(anchor0))
     df = df.with_columns(
         is_unknown_line=(~(pl.col("is_rec") | pl.col("is_detail") | pl.col("is_ext")
-                           | pl.col("is_blank")) & (anchor.fill_null("") != "detail"))
+                           | pl.col("is_blank")) & (prev.fill_null("") != "detail"))
         | pl.col("too_long"),
-        seq=(pl.col("is_rec").cast(pl.Int64).cum_sum() - 1),
+        seq=(pl.col("is_rec").cast(pl.Int64).cum_sum() - 1 + seq0),
     )
-    unknown_lines = df.filter(pl.col("is_unknown_line"))
-
+    anchor1 = df["_kind"][-1] if df.height else anchor0
+    seq1 = seq0 + int(df["is_rec"].sum())
+    unknown_lines = df.filter(pl.col("is_unknown_line")).select("i", "line")
+    own = df.filter(pl.col("is_ext")).select("i", "seq", text=pl.col("line").str.strip_chars())
     recs = df.filter(pl.col("is_rec")).select("i", "seq", "line", "is_v2")
-    n_rec = recs.height
-    if n_rec == 0:
-        _report_unknown(unknown_lines, first_line, section, diagnostics)
-        return HistoryResult(_empty(), lines=len(lines), unknown=unknown_lines.height)
+    del df
 
     # legacy: `<time> (<n>) <body>`; v2: `<MM-dd HH:mm:ss.SSS> <body>` (18 characters).
     stripped = pl.col("line").str.strip_chars_start(" ")
@@ -170,11 +301,6 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
         .when(pl.col("has_lvl")).then(body.str.slice(3)),
     )
     recs = recs.with_columns(is_time=pl.col("is_time") & pl.col("date").is_not_null())
-    v2 = bool(recs["wall"].is_not_null().any())
-    recs = _times(recs, v2, year_hint)
-    recs = recs.with_columns(
-        battery_level=pl.col("lvl").forward_fill(),
-    )
     # Bodies: main tokens, then the 14+ `ext=` tail.
     recs = recs.with_columns(
         main=pl.col("rest").str.replace(r" ext=.*$", ""),
@@ -184,82 +310,11 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
     )
     bad = recs.filter(
         (pl.col("lvl").is_null() & ~pl.col("is_marker")) | (pl.col("leftover") != "")
-    )
-    n_unknown = unknown_lines.height + bad.height
-    _report_unknown(unknown_lines, first_line, section, diagnostics)
-    for i, line in zip(bad["i"].to_list(), bad["line"].to_list(), strict=True):
-        diagnostics.unknown_line(section, line, first_line + i)
+    ).select("i", "line")
     # The line and its cut-up copies are read; drop them so the filtered copies below
     # (updates, markers) do not carry them (memory: issue 19 item 8).
-    recs = recs.drop("line", "body", "rest", "leftover", "t", "wall", strict=False)
-
-    keep = ["seq", "offset_ms", "local_time", "battery_level"]
-    # Level rows: the 3-digit level is in every update record; emit a row when it changes.
-    # HistoryPrinter forgets the previous state at RESET and START, so (as in checkin,
-    # which then prints `Bl=` again) the first update after either restates the level.
-    after_restart = (
-        pl.when(pl.col("reset") | (pl.col("cmd") == "START")).then(True)
-        .when(pl.col("lvl").is_not_null()).then(False)
-    ).forward_fill().shift(1).fill_null(True)
-    recs = recs.with_columns(restated=after_restart)
-    updates = recs.filter(pl.col("lvl").is_not_null())
-    level_rows = updates.filter(
-        (pl.col("lvl") != pl.col("lvl").shift(1)).fill_null(True) | pl.col("restated")).select(
-        *keep, kind=pl.lit("battery"), transition=pl.lit("set"), name=pl.lit("level"),
-        value=pl.col("lvl").cast(pl.String), tag=pl.lit(None, pl.String),
-        uid_text=pl.lit(None, pl.String), part=pl.lit(0), idx=pl.lit(0, pl.UInt32),
-    )
-    markers = recs.filter(pl.col("is_marker")).select(
-        *keep, kind=pl.lit("marker"), transition=pl.lit("instant"),
-        name=pl.when(pl.col("is_time") & pl.col("reset")).then(pl.lit("reset"))
-        .when(pl.col("is_time")).then(pl.lit("time"))
-        .otherwise(pl.col("cmd").replace_strict(_MARKER_NAMES, default=None)),
-        value=pl.when(pl.col("is_time")).then(pl.col("date") + pl.col("msec").fill_null("")),
-        tag=pl.lit(None, pl.String), uid_text=pl.lit(None, pl.String),
-        part=pl.lit(0), idx=pl.lit(0, pl.UInt32),
-    )
-    tokens = _tokens(updates, keep)
-    ext = _ext_rows(recs, df, keep)
-    rows = pl.concat([level_rows, markers, tokens, ext], how="vertical_relaxed").sort(
-        ["seq", "part", "idx"], maintain_order=True)
-    # Event values are uids, except pkginst (version code) and an est_capacity without a
-    # string (a capacity, 8.0–14); 15 builds print `est_capacity=<uid>:"<component>"`.
-    not_uid = (pl.col("kind") == "event") & (
-        (pl.col("name") == "pkginst")
-        | ((pl.col("name") == "est_capacity") & (pl.col("tag").fill_null("") == "")))
-    # uids repeat: parse each distinct text once; -1 (`-1:"screen"`) means no uid.
-    texts = rows["uid_text"].drop_nulls().unique().to_list()
-    uids = {t: u for t in texts if (u := parse_uid(t)) is not None and u >= 0}
-    rows = rows.with_columns(
-        uid=pl.when(not_uid).then(None).otherwise(
-            pl.col("uid_text").replace_strict(uids, default=None, return_dtype=pl.Int64)),
-    ).with_columns(
-        value=pl.when(pl.col("kind") == "event").then(
-            pl.when(not_uid).then(pl.col("uid_text"))).otherwise(pl.col("value")),
-    )
-    if redact:
-        rows = _redact(rows)
-    rows = _absolute(rows, clock)
-
-    levels = updates["lvl"]
-    start_local = None
-    resets = recs.filter(pl.col("is_time") & pl.col("reset"))
-    if resets.height == 0:
-        resets = recs.filter(pl.col("is_time"))
-    if resets.height:
-        start_local = resets.select(_wall(pl.col("date"))).item(0, 0)
-    pk = rows.filter(
-        (pl.col("kind") == "event") & pl.col("name").is_in(_PACKAGE_EVENTS)
-        & pl.col("uid").is_not_null() & pl.col("tag").str.contains(_PACKAGE_RE)
-    ).group_by("uid", "tag").len().sort(["uid", "len", "tag"], descending=[False, True, False])
-    return HistoryResult(
-        frame=rows.select(_OUT_COLS), records=n_rec, lines=len(lines), unknown=n_unknown,
-        start_level=levels[0] if levels.len() else None,
-        end_level=levels[-1] if levels.len() else None,
-        start_local=start_local,
-        packages=list(zip(pk["uid"].to_list(), pk["tag"].to_list(), strict=True)),
-        format="v2" if v2 else "legacy",
-    )
+    recs = recs.drop("line", "body", "rest", "leftover")
+    return recs, unknown_lines, bad, own, anchor1, seq1
 
 
 def _times(recs: pl.DataFrame, v2: bool, year_hint: int | None) -> pl.DataFrame:
@@ -305,12 +360,13 @@ def _times(recs: pl.DataFrame, v2: bool, year_hint: int | None) -> pl.DataFrame:
     )
 
 
-def _tokens(updates: pl.DataFrame, keep: list[str]) -> pl.DataFrame:
-    """Explode update bodies into one row per ` [+-]name[=value]` token and classify it."""
+def _tokens(updates: pl.DataFrame, keep: list[str], first: int = 0) -> pl.DataFrame:
+    """Explode update bodies into one row per ` [+-]name[=value]` token and classify it;
+    `first` is the number of tokens in the chunks before (token order)."""
     t = updates.select(*keep, tok=pl.col("main").str.extract_all(_TOKEN)).explode("tok")
     t = t.filter(pl.col("tok").is_not_null())
     # Global position keeps token order within a record after the final sort.
-    t = t.with_columns(idx=pl.int_range(pl.len(), dtype=pl.UInt32))
+    t = t.with_columns(idx=pl.int_range(first, first + pl.len(), dtype=pl.UInt32))
     first = pl.col("tok").str.slice(0, 1)
     signed_tok = first.is_in(["+", "-"])
     kv = pl.when(signed_tok).then(pl.col("tok").str.slice(1)).otherwise(pl.col("tok")) \
@@ -358,12 +414,12 @@ def _tokens(updates: pl.DataFrame, keep: list[str]) -> pl.DataFrame:
     )
 
 
-def _ext_rows(recs: pl.DataFrame, df: pl.DataFrame, keep: list[str]) -> pl.DataFrame:
+def _ext_rows(recs: pl.DataFrame, own: pl.DataFrame, keep: list[str]) -> pl.DataFrame:
     """14+ history extensions: `ext=energy:<name>=<µC> …`, `ext=cpu:<uid>: <ms>, …`,
-    `ext=cpu-bracket:<i>:<description>`; inline or on their own indented lines."""
+    `ext=cpu-bracket:<i>:<description>`; inline or on their own indented lines (`own`: i,
+    seq, text)."""
     inline = recs.filter(pl.col("ext").is_not_null()).select(
         *keep, "i", text=pl.col("ext"))
-    own = df.filter(pl.col("is_ext")).select("i", "seq", text=pl.col("line").str.strip_chars())
     if inline.height == 0 and own.height == 0:
         return _empty_parts(keep)
     own = own.join(recs.select(keep), on="seq", how="left").select(*keep, "i", "text")
