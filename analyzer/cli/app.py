@@ -7,6 +7,7 @@ Messages go through `logging` (logger `wakescope`): the library logs, the CLI se
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from typing import Annotated, Any
@@ -95,6 +96,24 @@ def fail(message: str, code: int = 2) -> None:
     """One clear sentence on stderr and a non-zero exit: how every input error ends."""
     typer.echo(f"wakescope: {plain(message)}", err=True)  # input text: no raw controls
     raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def input_errors(what: str, target: object):
+    """Around one library call: a bad input or an unwritable output ends the command with one
+    sentence and exit 2 (`--debug` re-raises). `what` names the output in the message."""
+    from wakescope.parsers import InputError
+
+    try:
+        yield
+    except InputError as exc:
+        if state["debug"]:
+            raise
+        fail(str(exc))
+    except OSError as exc:  # an output path that cannot be written
+        if state["debug"]:
+            raise
+        fail(f"cannot write {what} ({exc.strerror or exc}: {exc.filename or target}).")
 
 
 def refuse_url(option: str, value: object) -> None:

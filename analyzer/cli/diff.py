@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from wakescope.analyzer.cli.app import app, fail, state
+from wakescope.analyzer.cli.app import app, fail, input_errors
 from wakescope.analyzer.cli.options import NoRedact, Rules
 
 
@@ -49,7 +49,6 @@ def diff(
         write_diff_json,
     )
     from wakescope.analyzer.report.diff_run import diff_inputs
-    from wakescope.parsers import InputError
 
     if rules is not None and not rules.is_file():
         fail(f"rules file {str(rules)!r} not found.")
@@ -57,21 +56,13 @@ def diff(
         fail("--fail-on-regression must be a percentage of at least 0.")
     taken: set[str] = set()
     labels = [_label(p, taken) for p in (base, *new)]
-    try:
+    with input_errors("the comparison", output):
         comparisons = diff_inputs([base, *new], labels, redact=not no_redact, rules=rules)
         write_diff_html(comparisons, output)
         if md is not None:
             write_atomic(md, render_diff_markdown(comparisons))
         if json_path is not None:
             write_diff_json(comparisons, json_path)
-    except InputError as exc:
-        if state["debug"]:
-            raise
-        fail(str(exc))
-    except OSError as exc:
-        if state["debug"]:
-            raise
-        fail(f"cannot write the comparison ({exc.strerror or exc}: {exc.filename or output}).")
     wrote = ", ".join(str(p) for p in (output, md, json_path) if p is not None)
     for cmp in comparisons:
         f = cmp.findings

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from wakescope.analyzer.cli.app import app, fail, refuse_url, say, state
+from wakescope.analyzer.cli.app import app, fail, input_errors, refuse_url, say
 from wakescope.analyzer.cli.options import FullPath, NoRedact, Rules
 
 SEVERITY_CHOICES = ("high", "medium", "low")
@@ -54,7 +54,6 @@ def report(
     from wakescope.analyzer.model import severity_counts
     from wakescope.analyzer.pipeline import is_stdout, run_one
     from wakescope.analyzer.report.facts import severity_at_least
-    from wakescope.parsers import InputError
 
     if fail_on is not None and fail_on.lower() not in SEVERITY_CHOICES:
         fail(f"--fail-on must be one of high, medium or low, not {fail_on!r}.")
@@ -70,18 +69,10 @@ def report(
     # `--md -` or `--json -` without -o: that stream is the output asked for, no HTML file.
     html = None if output is None and any(is_stdout(p) for p in outputs) else (
         output or default_output(input))
-    try:
+    with input_errors("the report", html):
         result = run_one(input, html=html, markdown=md, json_path=json_path,
                          redact=not no_redact, rules=rules, plotly=plotly, trace=trace,
                          full_path=full_path)
-    except InputError as exc:
-        if state["debug"]:
-            raise
-        fail(str(exc))
-    except OSError as exc:  # an output path that cannot be written
-        if state["debug"]:
-            raise
-        fail(f"cannot write the report ({exc.strerror or exc}: {exc.filename or html}).")
     findings = result.findings
     counts = severity_counts(findings.get_column("severity").to_list()
                              if "severity" in findings.columns else [])

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from wakescope.analyzer.cli.app import INPUT_HELP, app, fail, state
+from wakescope.analyzer.cli.app import INPUT_HELP, app, fail, input_errors
 from wakescope.analyzer.cli.options import NoRedact, Rules
 
 
@@ -39,21 +39,12 @@ def trace(
     slices (API, component and rule on each), kernel wakeup reasons and findings."""
     from wakescope.analyzer.pipeline import run_one
     from wakescope.analyzer.report.facts import table
-    from wakescope.parsers import InputError
 
     if rules is not None and not rules.is_file():
         fail(f"rules file {str(rules)!r} not found.")
     target = output or default_trace(input)
-    try:
+    with input_errors("the trace", target):
         result = run_one(input, html=html, trace=target, redact=not no_redact, rules=rules)
-    except InputError as exc:
-        if state["debug"]:
-            raise
-        fail(str(exc))
-    except OSError as exc:
-        if state["debug"]:
-            raise
-        fail(f"cannot write the trace ({exc.strerror or exc}: {exc.filename or target}).")
     problems = [d.message for d in result.capture.diagnostics.items if d.section == "trace"]
     if problems or not target.is_file():
         fail(f"internal error: {problems[0] if problems else 'no trace written'} "
