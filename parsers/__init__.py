@@ -112,17 +112,18 @@ def section_parser(name: str):
 
 
 def parse_section(cap: Capture, name: str, section: Section, redact: bool = True,
-                  text: str | list[str] | None = None) -> dict:
+                  text: str | list[str] | None = None, history_rows: bool = True) -> dict:
     """Run one section's parser; a parser failure becomes a diagnostic, never an exception.
     `text` is the section's text when the capture's text was already released; as a
-    one-item list it is taken out of the list, so it is freed once split into lines."""
+    one-item list it is taken out of the list, so it is freed once split into lines.
+    `history_rows=False`: see `SectionInput.history_rows`."""
     module = section_parser(name)
     if isinstance(text, list):
         text = text.pop()
     lines = cap.section_lines(section) if text is None else text.split("\n")
     text = None
     inp = SectionInput(name, lines, section.first_line, cap.meta, cap.clock, cap.diagnostics,
-                       redact)
+                       redact, history_rows)
     del lines
     try:
         return module.parse(inp)
@@ -130,6 +131,15 @@ def parse_section(cap: Capture, name: str, section: Section, redact: bool = True
         cap.diagnostics.error("parser_failed", name, f"parser failed: {type(exc).__name__}: {exc}",
                               section.first_line)
         return {}
+
+
+def _has_history(per_section: dict, name: str) -> bool:
+    """Whether the human form's history rows are already known: the checkin section (parsed
+    first) has history rows, which `merge` keeps over the human ones (issue 19 item 8)."""
+    if name != "batterystats":
+        return False
+    history = per_section.get("batterystats_checkin", {}).get("batterystats_history")
+    return history is not None and history.height > 0
 
 
 def load(path: str | os.PathLike, *, parse: bool = True, redact: bool = True,
@@ -158,7 +168,8 @@ def load(path: str | os.PathLike, *, parse: bool = True, redact: bool = True,
         # A dump that repeats a service (concatenated files) yields rows from each copy.
         for section in (s for s in cap.sections if s.name == name):
             box = [texts.pop(id(section))] if id(section) in texts else None
-            parsed = parse_section(cap, name, section, redact, box)
+            parsed = parse_section(cap, name, section, redact, box,
+                                   history_rows=not _has_history(per_section, name))
             for table, frame in parsed.items():
                 if table in tables:
                     tables[table] = pl.concat([tables[table], frame], how="diagonal_relaxed")

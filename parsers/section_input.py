@@ -15,7 +15,9 @@ class SectionInput:
 
     `lines` are the section's lines (no line ends); `first_line` is the 1-based line number
     of `lines[0]` in the main text, so diagnostics can point at the input. Parsers append
-    to `diagnostics` and never raise for content.
+    to `diagnostics` and never raise for content. `history_rows=False` asks for the
+    history block to be read (diagnostics, packages) without building its rows: set when a
+    bug report's checkin history, parsed first, already has them (`merge` keeps those).
     """
 
     name: str
@@ -25,6 +27,7 @@ class SectionInput:
     clock: Clock | None
     diagnostics: Diagnostics
     redact: bool = True
+    history_rows: bool = True
 
     @classmethod
     def from_text(cls, name: str, text: str, *, meta: Metadata | None = None,

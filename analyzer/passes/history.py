@@ -31,7 +31,8 @@ def timeline(history: pl.DataFrame) -> Timeline | None:
     if history.is_empty() or not {"seq", "offset_ms", "kind", "name", "transition"} <= set(
             history.columns):
         return None
-    h = history.sort(["seq", "_row"])
+    h = history.select("_row", "seq", "offset_ms", "kind", "name", "transition", "value").sort(
+        ["seq", "_row"])  # only the columns read: the sort copies them (issue 19 item 8)
     kind, name, tr = pl.col("kind"), pl.col("name"), pl.col("transition")
     is_wl = (kind == "wakelock") & (name == "wake_lock")
     screen = pl.when((kind == "state") & (name == "screen")).then(tr == "start")

@@ -54,15 +54,34 @@ def _col(df: pl.DataFrame, name: str, dtype=pl.String) -> pl.Expr:
     return pl.col(name) if name in df.columns else pl.lit(None, dtype=dtype).alias(name)
 
 
+# The history columns `_rows` keeps (those present): what the passes here, the history
+# clock (device_time) and wakeup_chains read.
+_ROW_COLS = ("_row", "seq", "offset_ms", "elapsed_ms", "time", "local_time", "kind", "name",
+             "transition", "value", "tag", "uid", "api", "owner_package", "package")
+
+
+def _in_order(h: pl.DataFrame) -> bool:
+    """Whether `h` is already sorted by (seq, _row): seq never falls and _row rises."""
+    seq, row = h.get_column("seq"), h.get_column("_row")
+    if seq.null_count() or row.null_count():
+        return False
+    return bool(seq.is_sorted() and (row.diff().drop_nulls() > 0).all())
+
+
 def _rows(history: pl.DataFrame) -> pl.DataFrame:
     """History in record order with `_i` (position), `_boot` (boot segment) and the
     positions of the next proofs of an end (`_sleep`, `_drop`, `_bound`) at or after each."""
     h = history
     if "_row" not in h.columns:
         h = h.with_row_index("_row")
+    # Only the columns the intervals, the clock and the chains read: every filtered or
+    # sorted copy below carries them all (memory on long histories, issue 19 item 8).
+    h = h.select([c for c in _ROW_COLS if c in h.columns])
     h = h.with_columns(_col(h, "uid", pl.Int64), _col(h, "tag"), _col(h, "api"),
                        _col(h, "owner_package"), _col(h, "package"), _col(h, "value"))
-    h = h.sort(["seq", "_row"]).with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
+    if not _in_order(h):   # the parsers emit record order: a sort would copy every column
+        h = h.sort(["seq", "_row"])
+    h = h.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
     kind, name, tr = pl.col("kind"), pl.col("name"), pl.col("transition")
     bound = (kind == "marker") & name.is_in(list(BOUNDARY))
     sleep = (kind == "state") & (name == "running") & (tr == "stop")

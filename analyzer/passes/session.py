@@ -72,8 +72,11 @@ def _history_levels(h: pl.DataFrame) -> tuple[int | None, int | None, int | None
     plugged = (pl.when((kind == "state") & (name == "plugged"))
                .then(pl.col("transition") == "start")
                .when((kind == "battery") & (name == "plug")).then(pl.col("value") != "none"))
-    rows = (h.sort("seq", maintain_order=True)
-            .with_columns(plugged.forward_fill().fill_null(False).alias("_plugged"))
+    # The columns read, before the sort and the filter copy them (long histories, issue 19).
+    h = h.select(sorted(need))
+    if h.get_column("seq").null_count() or not h.get_column("seq").is_sorted():
+        h = h.sort("seq", maintain_order=True)
+    rows = (h.with_columns(plugged.forward_fill().fill_null(False).alias("_plugged"))
             .filter(pl.col("battery_level").is_not_null()))
     on = rows.filter(~pl.col("_plugged"))
     if on.is_empty():

@@ -108,7 +108,8 @@ def build(h: pl.DataFrame, hc: HistoryClock, packages: pl.DataFrame | None = Non
     is_abort = pl.col("_reason").fill_null("").str.starts_with("Abort:")
     # The first record after a reset or boot prints the whole state: its `+running` is
     # the state then, not a wakeup.
-    firsts = h.filter(kind != "marker").group_by("_boot").agg(pl.col("seq").min())
+    firsts = h.select("kind", "_boot", "seq").filter(kind != "marker").group_by("_boot").agg(
+        pl.col("seq").min())
     runs = h.filter((kind == "state") & (name == "running") & (tr == "start")).join(
         firsts, on=["_boot", "seq"], how="anti")
     if runs.height:

@@ -207,7 +207,8 @@ def _from_history(h: pl.DataFrame, analysis: Analysis, tl: Timeline) -> pl.DataF
     tl.shifts = [(ax.x(o) - tl.start, d, z) for o, d, z in ax.shifts]
     x = pl.lit(ax.x0, pl.Int64)
     f = hc.frame.with_columns(x=x + pl.col("offset_ms"))
-    lv = (h.with_row_index("_r").filter(pl.col("battery_level").is_not_null())
+    lv = (h.select("battery_level").with_row_index("_r")
+          .filter(pl.col("battery_level").is_not_null())
           .select("_r", pl.col("battery_level").cast(pl.Int64))
           if "battery_level" in h.columns else pl.DataFrame())
     if lv.height:
@@ -425,13 +426,14 @@ def _merge(lane: pl.DataFrame, budget: int) -> pl.DataFrame:
     gap = max(1, (int(lane["end"].max()) - int(lane["start"].min())) // (budget * 4) or 1)
     out = lane
     while out.height > budget:
-        merged = (lane.sort("start")
+        # Stable order and sorted modes: ties picked the label at random before.
+        merged = (lane.sort("start", maintain_order=True)
                   .with_columns(_g=(pl.col("start") - pl.col("end").cum_max().shift(1)
                                     > gap).fill_null(True).cum_sum())
                   .group_by("_g", maintain_order=True)
                   .agg(pl.col("start").min(), pl.col("end").max(),
-                       pl.col("tag").drop_nulls().mode().first().alias("tag"),
-                       pl.col("api").drop_nulls().mode().first().alias("api"),
+                       pl.col("tag").drop_nulls().mode().sort().first().alias("tag"),
+                       pl.col("api").drop_nulls().mode().sort().first().alias("api"),
                        pl.col("n").sum(), pl.col("held").sum(),
                        pl.exclude("_g", "start", "end", "tag", "api", "n", "held").first())
                   .drop("_g"))

@@ -69,7 +69,7 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
         start, end = blocks["history"]
         hist = parse_history(series.slice(start + 1, end - start - 1),
                              inp.first_line + start + 1, inp.name, inp.clock, inp.diagnostics,
-                             inp.redact, meta_year)
+                             inp.redact, meta_year, rows=inp.history_rows)
     summ = None
     if "stats" in blocks:
         start, end = blocks["stats"]

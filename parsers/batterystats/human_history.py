@@ -53,6 +53,11 @@ _MARKER_NAMES = {"START": "start", "SHUTDOWN": "shutdown", "*OVERFLOW*": "overfl
 # Events whose string names the uid's package (top app, app standby, uninstall).
 _PACKAGE_EVENTS = ["top", "pkginactive", "pkgactive", "pkgunin"]
 _PACKAGE_RE = r"^[A-Za-z][\w]*(?:\.[\w]+)+$"
+# A record body that may hold one of those events (printed names, aliases included): the
+# only bodies tokenised when the rows themselves are not wanted (`parse_history(rows=False)`).
+_PACKAGE_BODY = (r"(?:^|\s)[+-]?(?:"
+                 + "|".join(sorted(r for r, n in HUMAN_EVENT_ALIASES.items()
+                                   if n in _PACKAGE_EVENTS)) + ")=")
 
 # Lines longer than this are counted as unknown, not tokenised: split into items, a 4 MB
 # line of ` +r` took ~630 MB. The longest real history line in the corpus is ~14 KB; the
@@ -111,8 +116,13 @@ def _wall(col: pl.Expr) -> pl.Expr:
 
 def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
                   clock: Clock | None, diagnostics, redact: bool,
-                  year_hint: int | None = None) -> HistoryResult:
-    """Parse the lines after the `Battery History (…)` header (the block only)."""
+                  year_hint: int | None = None, rows: bool = True) -> HistoryResult:
+    """Parse the lines after the `Battery History (…)` header (the block only).
+
+    With `rows=False` the block is read (records, unknown lines and their diagnostics,
+    levels, start time, the packages its events name) but its rows are not built: the
+    frame is empty. A bug report's checkin history replaces them (`merge`), and building
+    them was the load's peak on long histories (issue 19 item 8)."""
     if len(lines) == 0:
         return HistoryResult(_empty())
     series = lines if isinstance(lines, pl.Series) else pl.Series("line", lines, pl.String)
@@ -126,7 +136,7 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
     seq0 = 0
     for start in range(0, len(series), CHUNK_LINES):
         chunk = _record_chunk(series.slice(start, CHUNK_LINES).alias("line"), start, anchor,
-                              seq0)
+                              seq0, rows)
         recs_c, unknown_c, bad_c, own_c, anchor, seq0 = chunk
         parts.append(recs_c)
         unknown_parts.append(unknown_c)
@@ -179,29 +189,32 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
         tag=pl.lit(None, pl.String), uid_text=pl.lit(None, pl.String),
         part=pl.lit(0), idx=pl.lit(0, pl.UInt32),
     )
+    levels = updates["lvl"]
+    if not rows:   # only the bodies that can name a package (their tokens, as below)
+        updates = updates.filter(pl.col("main").is_not_null())
+        level_rows, markers = level_rows.clear(), markers.clear()
     token_parts: list[pl.DataFrame] = []
     n_tokens = 0
     for n in range(0, max(updates.height, 1), CHUNK_LINES):
         token_parts.append(_tokens(updates.slice(n, CHUNK_LINES), keep, n_tokens))
         n_tokens += token_parts[-1].height
     tokens = pl.concat(token_parts)
-    levels = updates["lvl"]
     del token_parts, updates
     ext = _ext_rows(recs, own_ext, keep)
     # Only what the summary reads stays of the records; each part is freed once concatenated.
     recs = recs.filter(pl.col("is_time")).select("reset", "date")
-    rows = pl.concat([level_rows, markers, tokens, ext], how="vertical_relaxed")
+    frame = pl.concat([level_rows, markers, tokens, ext], how="vertical_relaxed")
     del level_rows, markers, tokens, ext
-    rows = rows.sort(["seq", "part", "idx"], maintain_order=True)
+    frame = frame.sort(["seq", "part", "idx"], maintain_order=True)
     # Event values are uids, except pkginst (version code) and an est_capacity without a
     # string (a capacity, 8.0–14); 15 builds print `est_capacity=<uid>:"<component>"`.
     not_uid = (pl.col("kind") == "event") & (
         (pl.col("name") == "pkginst")
         | ((pl.col("name") == "est_capacity") & (pl.col("tag").fill_null("") == "")))
     # uids repeat: parse each distinct text once; -1 (`-1:"screen"`) means no uid.
-    texts = rows["uid_text"].drop_nulls().unique().to_list()
+    texts = frame["uid_text"].drop_nulls().unique().to_list()
     uids = {t: u for t in texts if (u := parse_uid(t)) is not None and u >= 0}
-    rows = rows.with_columns(
+    frame = frame.with_columns(
         uid=pl.when(not_uid).then(None).otherwise(
             pl.col("uid_text").replace_strict(uids, default=None, return_dtype=pl.Int64)),
     ).with_columns(
@@ -209,8 +222,8 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
             pl.when(not_uid).then(pl.col("uid_text"))).otherwise(pl.col("value")),
     )
     if redact:
-        rows = _redact(rows)
-    rows = _absolute(rows, clock)
+        frame = _redact(frame)
+    frame = _absolute(frame, clock)
 
     start_local = None
     resets = recs.filter(pl.col("reset"))
@@ -218,12 +231,13 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
         resets = recs
     if resets.height:
         start_local = resets.select(_wall(pl.col("date"))).item(0, 0)
-    pk = rows.filter(
+    pk = frame.filter(
         (pl.col("kind") == "event") & pl.col("name").is_in(_PACKAGE_EVENTS)
         & pl.col("uid").is_not_null() & pl.col("tag").str.contains(_PACKAGE_RE)
     ).group_by("uid", "tag").len().sort(["uid", "len", "tag"], descending=[False, True, False])
     return HistoryResult(
-        frame=rows.select(_OUT_COLS).rechunk(), records=n_rec, lines=len(lines), unknown=n_unknown,
+        frame=frame.select(_OUT_COLS).rechunk() if rows else _empty(), records=n_rec,
+        lines=len(lines), unknown=n_unknown,
         start_level=levels[0] if levels.len() else None,
         end_level=levels[-1] if levels.len() else None,
         start_local=start_local,
@@ -237,11 +251,12 @@ CHUNK_LINES = 20_000
 
 
 def _record_chunk(series: pl.Series, start: int, anchor0: str | None, seq0: int,
-                  ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame,
-                             str | None, int]:
+                  rows: bool = True) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame,
+                                              pl.DataFrame, str | None, int]:
     """Lines [start, start + len) → (records without their text, unknown lines, bad
     records (i, line), own `ext=` lines (i, seq, text), anchor and seq carried on).
-    `anchor0` is the last line kind (rec/detail) and `seq0` the records before the chunk."""
+    `anchor0` is the last line kind (rec/detail) and `seq0` the records before the chunk.
+    Without `rows`, only the bodies that can name a package are kept, and no `ext=`."""
     df = series.to_frame().with_row_index("i", offset=start)
     line = pl.col("line")
     fits = line.str.len_bytes() <= MAX_LINE
@@ -314,6 +329,11 @@ def _record_chunk(series: pl.Series, start: int, anchor0: str | None, seq0: int,
     # The line and its cut-up copies are read; drop them so the filtered copies below
     # (updates, markers) do not carry them (memory: issue 19 item 8).
     recs = recs.drop("line", "body", "rest", "leftover")
+    if not rows:
+        recs = recs.with_columns(
+            main=pl.when(pl.col("main").str.contains(_PACKAGE_BODY)).then(pl.col("main")),
+            ext=pl.lit(None, pl.String))
+        own = own.clear()
     return recs, unknown_lines, bad, own, anchor1, seq1
 
 
