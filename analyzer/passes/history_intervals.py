@@ -50,6 +50,10 @@ _OFF_VALUES = ("off", "none", "0", "false", "")
 _OUT = ("kind", "uid", "tag", "api", "pkg_hint", "s_i", "e_i", "closed_by", "opened_by")
 
 
+# What the holder and event spans read of a row (filtered copies carry only these).
+_KEYS = ["kind", "name", "transition", "uid", "tag", "api", "owner_package", "package"]
+
+
 def _col(df: pl.DataFrame, name: str, dtype=pl.String) -> pl.Expr:
     return pl.col(name) if name in df.columns else pl.lit(None, dtype=dtype).alias(name)
 
@@ -155,7 +159,8 @@ def _state_spans(h: pl.DataFrame) -> pl.DataFrame:
 def _holder_spans(h: pl.DataFrame) -> pl.DataFrame:
     """The device wakelock state per first holder: each `+wake_lock=`/`wake_lock=` record
     holds until the next `wake_lock` record of any kind (formats.md §4.3)."""
-    w = h.filter((pl.col("kind") == "wakelock") & (pl.col("name") == "wake_lock"))
+    w = h.select([*_KEYS, "_i", "_boot"]).filter(
+        (pl.col("kind") == "wakelock") & (pl.col("name") == "wake_lock"))
     if w.is_empty():
         return pl.DataFrame()
     w = w.with_columns(_next=pl.col("_i").shift(-1).over("_boot"),
@@ -178,8 +183,9 @@ def _event_spans(h: pl.DataFrame) -> pl.DataFrame:
     maximum. Overlapping runs of one key happen: redacted sync names make two accounts'
     syncs one key.
     """
-    ev = h.filter((pl.col("kind") == "event") & pl.col("name").is_in(list(EVENT_KINDS))
-                  & pl.col("transition").is_in(["start", "stop"]))
+    ev = h.select([*_KEYS, "_i", "_boot", "_awake", "_prev_bound", "_woke"]).filter(
+        (pl.col("kind") == "event") & pl.col("name").is_in(list(EVENT_KINDS))
+        & pl.col("transition").is_in(["start", "stop"]))
     if ev.is_empty():
         return pl.DataFrame()
     # A full-wake-history wakelock (`wake_lock_in`) pairs only within one CPU-awake span:
@@ -250,9 +256,10 @@ def _close(spans: pl.DataFrame, h: pl.DataFrame) -> pl.DataFrame:
 def _history_packages(h: pl.DataFrame) -> pl.DataFrame:
     """uid → package from the history's own strings: `top`, `pkgactive`, `pkginactive`
     events name the package (AOSP `ActivityManagerService` / `AppStandbyController`)."""
-    named = h.filter(pl.col("name").is_in(["top", "pkgactive", "pkginactive"])
-                     & pl.col("uid").is_not_null() & pl.col("tag").is_not_null()
-                     & pl.col("tag").str.contains(r"^[A-Za-z][\w]*(\.[\w]+)+$"))
+    named = h.select("name", "uid", "tag").filter(
+        pl.col("name").is_in(["top", "pkgactive", "pkginactive"])
+        & pl.col("uid").is_not_null() & pl.col("tag").is_not_null()
+        & pl.col("tag").str.contains(r"^[A-Za-z][\w]*(\.[\w]+)+$"))
     return (named.group_by("uid").agg(pl.col("tag").mode().sort().first().alias("_hist_pkg")))
 
 

@@ -101,6 +101,9 @@ def build(h: pl.DataFrame, hc: HistoryClock, packages: pl.DataFrame | None = Non
     screen = pl.when((kind == "state") & (name == "screen")).then(tr == "start")
     # The screen state a record leaves (its `+screen` item may follow its `+running`).
     last_of_record = (pl.col("seq") != pl.col("seq").shift(-1)).fill_null(True)
+    # Only the columns read below: the filtered copies carry them (issue 19 item 8).
+    h = h.select("_i", "_row", "_boot", "_sleep", "seq", "offset_ms", "kind", "name",
+                 "transition", "value", "tag", "uid", "api", "owner_package", "package")
     h = h.with_columns(_screen=screen.forward_fill().fill_null(False)).with_columns(
         pl.when(last_of_record).then(pl.col("_screen")).backward_fill())
     reasons = h.filter(kind == "wake_reason").with_columns(
