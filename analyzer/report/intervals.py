@@ -500,6 +500,7 @@ def build(analysis: Analysis) -> Timeline:
         dur=pl.col("end") - pl.col("start"))
     rank = (app.group_by("group", "owner").agg(pl.col("dur").sum(), pl.len())
                .sort(["dur", "len", "owner"], descending=[True, True, False]))
+    del app   # a copy of most spans: freed before the lanes join below (issue 19 item 8)
     owner_lane: dict[tuple[str, str], tuple[str, str]] = {}
     for group, (prefix, keep) in GROUPS.items():
         owners = rank.filter(pl.col("group") == group).get_column("owner").to_list()
