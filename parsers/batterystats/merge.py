@@ -2,7 +2,10 @@
 
 Aggregates come from checkin (exact integers, fields mapped by name per version); the
 history too, since its `TIME:` records carry epoch ms. The human form fills whatever the
-checkin lacks. Where both have a table, large disagreements become diagnostics.
+checkin lacks. Where both have a table, large disagreements become diagnostics. Since the
+checkin history always wins, `load` does not have the human history's rows built when the
+checkin's has rows (`SectionInput.history_rows`): the human block is still read for its
+diagnostics and packages (issue 19 item 8).
 """
 
 from __future__ import annotations
