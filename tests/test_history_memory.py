@@ -27,6 +27,16 @@ inactive=u0a96:"com.example.news"
    not a record"""
 
 
+_LOADED: dict[str, parsers.Capture] = {}
+
+
+def _load(key: str) -> parsers.Capture:
+    """The corpus bug report loaded once for this module's tests."""
+    if key not in _LOADED:
+        _LOADED[key] = parsers.load(corpus_path(BUGREPORTS[key]))
+    return _LOADED[key]
+
+
 def _parse(rows: bool):
     diags = Diagnostics()
     return parse_history(BLOCK.split("\n"), 10, "batterystats", None, diags, True,
@@ -54,7 +64,7 @@ def test_block_read_without_rows_gives_what_the_summary_and_packages_need():
 @pytest.mark.parametrize("key", ["sailfish_8_1"])
 def test_bug_report_tables_are_the_same_without_the_human_history_rows(key, monkeypatch):
     path = corpus_path(BUGREPORTS[key])
-    skipped = parsers.load(path)
+    skipped = _load(key)
     monkeypatch.setattr(parsers, "_has_history", lambda per_section, name: False)
     built = parsers.load(path)
     assert sorted(skipped.tables) == sorted(built.tables)
@@ -89,7 +99,7 @@ def test_human_history_rows_skipped_only_when_checkin_has_them():
 
 @pytest.mark.corpus
 def test_rows_in_record_order_are_not_sorted_and_give_the_same_intervals():
-    cap = parsers.load(corpus_path(BUGREPORTS["sailfish_8_1"]))
+    cap = _load("sailfish_8_1")
     h = cap.table("batterystats_history").with_row_index("_row")
     assert history_intervals._in_order(h)   # the parser emits record order
     shuffled = h.sample(fraction=1.0, shuffle=True, seed=7)
