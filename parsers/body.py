@@ -50,13 +50,6 @@ class Body:
     def rfind(self, needle: bytes) -> int:
         return self.data.rfind(needle)
 
-    def line_of(self, offset: int) -> int:
-        """1-based line number of byte `offset` (decoding never adds or drops an LF)."""
-        return self.data.count(b"\n", 0, offset) + 1
-
-    def lines(self) -> int:
-        return self.data.count(b"\n") + 1
-
 
 def char_offsets(data: bytes | bytearray, offsets) -> tuple[dict[int, int], int]:
     """Character offsets in the decoded text of the given byte `offsets`, and how many

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -75,14 +76,29 @@ class Capture:
         body = self._lazy()
         return (body.rfind(needle.encode()) if body is not None else self.text.rfind(needle)) >= 0
 
-    def line_of_text(self, needle: str) -> int | None:
-        """The 1-based line of the first `needle` in the text, None when it has none."""
+    def find_any(self, needles: tuple[str, ...]) -> dict[str, int]:
+        """The 1-based line of the first occurrence of each of `needles` that the text
+        holds, in one regex pass (bytes while the text is not decoded)."""
         body = self._lazy()
-        if body is not None:
-            at = body.find(needle.encode())
-            return None if at < 0 else body.line_of(at)
-        at = self.text.find(needle)
-        return None if at < 0 else self.text.count("\n", 0, at) + 1
+        hay = body.data if body is not None else self.text
+        # A common literal prefix lets `re` skip ahead with a fast search.
+        lead = needles[0]
+        for n in needles[1:]:
+            while not n.startswith(lead):
+                lead = lead[:-1]
+        alts = re.escape(lead) + "(?:" + "|".join(
+            re.escape(n[len(lead):]) for n in sorted(needles, key=len, reverse=True)) + ")"
+        pattern = re.compile(alts.encode() if body is not None else alts)
+        nl = b"\n" if body is not None else "\n"
+        first: dict[str, int] = {}
+        for m in pattern.finditer(hay):
+            key = m.group()
+            key = key.decode() if body is not None else key
+            if key not in first:
+                first[key] = m.start()
+                if len(first) == len(needles):
+                    break
+        return {k: hay.count(nl, 0, at) + 1 for k, at in first.items()}
 
     def text_from(self, needle: str, chars: int) -> str:
         """`chars` characters of the text from the first `needle` on ("" when absent)."""

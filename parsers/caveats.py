@@ -50,8 +50,9 @@ def _truncated(cap: Capture) -> None:
 
 
 def _emulator(cap: Capture) -> None:
+    found = cap.find_any(_EMULATOR_PROPS)  # one pass over the text, not one per property
     for prop in _EMULATOR_PROPS:
-        line = cap.line_of_text(prop)
+        line = found.get(prop)
         if line is not None:
             cap.diagnostics.warning(
                 "emulator", "container",

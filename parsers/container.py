@@ -24,6 +24,7 @@ from wakescope.parsers.errors import InputError
 from wakescope.parsers.memory import check_budget, memory_error, text_limit
 from wakescope.parsers.sections import (
     CommandSection,
+    LineCounter,
     Section,
     find_marked_sections,
     find_standalone_sections,
@@ -336,14 +337,16 @@ def open_text(path: str | os.PathLike) -> Opened:
         )
     chatter = 0
     is_bugreport = _DUMPSTATE.search(text, 0, 4096) is not None
-    sections, commands = find_marked_sections(text)
+    counter = LineCounter(text)  # goes on to the end: the text's line count
+    sections, commands = find_marked_sections(text, counter)
     has_markers = bool(commands) or text.find(b"DUMP OF SERVICE ", 0, 2_000_000) >= 0
     if is_bugreport:
         kind = "bugreport"
     elif sections or (has_markers and _SERVICE_LINE.search(text)):
         kind = "dumpsys"
     else:
-        sections, chatter = find_standalone_sections(text)
+        counter = LineCounter(text)
+        sections, chatter = find_standalone_sections(text, counter)
         if not sections:
             raise InputError(
                 f"{label} is not an Android bug report or dumpsys output: it has no dumpstate "
@@ -371,4 +374,4 @@ def open_text(path: str | os.PathLike) -> Opened:
             if want not in found and not (kind == "dumpsys" and want == "batterystats_checkin"):
                 diags.warning("missing_section", want, f"no {want} section found")
     return Opened(label, raw, body, norm.encoding, norm.line_ends, kind, sections, commands,
-                  diags, body.lines())
+                  diags, counter.at(len(text)))

@@ -114,7 +114,7 @@ class CommandSection:
     end: int
 
 
-class _LineCounter:
+class LineCounter:
     """Turns increasing byte offsets into 1-based line numbers in O(total length)."""
 
     def __init__(self, text: bytes) -> None:
@@ -130,7 +130,7 @@ class _LineCounter:
         return self.line
 
 
-def _make(text: bytes, counter: _LineCounter, name: str, start: int, end: int, header: str,
+def _make(text: bytes, counter: LineCounter, name: str, start: int, end: int, header: str,
           priority: str | None = None) -> Section | None:
     # Trim blank lines at both ends so line counts mean something.
     while start < end and text[start] == 10:  # LF
@@ -145,11 +145,13 @@ def _make(text: bytes, counter: _LineCounter, name: str, start: int, end: int, h
     return Section(name, start, end, first, count, header, priority, start, end)
 
 
-def find_marked_sections(text: bytes) -> tuple[list[Section], list[CommandSection]]:
+def find_marked_sections(text: bytes, counter: LineCounter | None = None
+                         ) -> tuple[list[Section], list[CommandSection]]:
     """Sections of a bug report or multi-service dumpsys output, found by their markers in
-    the normalised UTF-8 bytes (offsets in bytes)."""
+    the normalised UTF-8 bytes (offsets in bytes). `counter`: the caller's, to go on
+    counting lines to the end."""
     marks = list(_iter_markers(text))
-    counter = _LineCounter(text)
+    counter = counter or LineCounter(text)
     sections: list[Section] = []
     commands: list[CommandSection] = []
 
@@ -195,13 +197,14 @@ def find_marked_sections(text: bytes) -> tuple[list[Section], list[CommandSectio
     return sections, commands
 
 
-def find_standalone_sections(text: bytes) -> tuple[list[Section], int]:
+def find_standalone_sections(text: bytes, counter: LineCounter | None = None
+                             ) -> tuple[list[Section], int]:
     """Sections of marker-less dumps (one dump, or several concatenated), in the normalised
     UTF-8 bytes (offsets in bytes).
 
     Returns the sections and the number of lines before the first one (tool chatter).
     """
-    counter = _LineCounter(text)
+    counter = counter or LineCounter(text)
     starts: list[tuple[int, str]] = []
     current: str | None = None
     for m in _STARTS.finditer(text):
