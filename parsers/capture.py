@@ -66,6 +66,11 @@ class Capture:
         self.__dict__.pop("_body", None)
         self.text = ""
 
+    def text_size(self) -> int:
+        """The text's size in UTF-8 bytes, without decoding it."""
+        body = self.__dict__.get("_body")
+        return len(body) if body is not None else len(self.text.encode("utf-8", "replace"))
+
     def head(self, chars: int) -> str:
         """`text[:chars]`, decoding only that much."""
         body = self._lazy()

@@ -77,3 +77,17 @@ def test_few_runs_of_nul_and_cr_fold_in_place_like_the_replaces():
     # c CR CR CR LF: CR CR LF → LF leaves CR LF → LF (one line end)
     assert d.text == _reference(data) == "a\nb\nc\nd" * 3 + "e\n"
     assert d.nul_bytes == 12
+
+
+def test_lazy_capture_pickles_and_releases(tmp_path):
+    import pickle
+
+    f = tmp_path / "dump.txt"
+    f.write_bytes("DUMP OF SERVICE alarm:\nCurrent Alarm Manager state:\n  é\n".encode())
+    cap = parsers.open_capture(f)
+    copy = pickle.loads(pickle.dumps(cap))
+    assert "text" not in copy.__dict__
+    assert copy.section_text(copy.section("alarm")) == "Current Alarm Manager state:\n  é"
+    assert copy.text == cap.text == "DUMP OF SERVICE alarm:\nCurrent Alarm Manager state:\n  é\n"
+    cap.release_text()
+    assert cap.text == "" and pickle.loads(pickle.dumps(cap)).text == ""
