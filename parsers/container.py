@@ -34,6 +34,7 @@ MAX_TEXT_BYTES = 1 << 30  # 1 GiB of main text, far above any real bug report (1
 MAX_RATIO = 200  # uncompressed/compressed; real bug report text compresses 5–15×
 MAX_LAYERS = 4  # gzip/zip layers around the text; real inputs have at most 2 (.zip.gz)
 _CHUNK = 1 << 20
+_FIRST_BUFFER = 64 << 20  # a bug report text is 10–40 MB
 
 # `dumpstate_log.txt` (dumpstate's own log, 8+ zips) is no bug report text.
 _MAIN_NAME = re.compile(r"^(?:bugreport|dumpstate(?!_log))[^/]*\.txt$", re.IGNORECASE)
@@ -59,15 +60,19 @@ def _text_cap() -> int:
 
 
 def _read_into(stream, size: int) -> bytearray:
-    """Up to `size` bytes of `stream` in one bytearray, read in chunks (no whole-size copy)."""
-    buf = bytearray(size)
+    """Up to `size` bytes of `stream` in one bytearray, read in chunks (no whole-size copy).
+    The buffer starts at most `_FIRST_BUFFER` and doubles as data arrives, so a zip member
+    that declares more than it holds costs only what it holds."""
+    buf = bytearray(min(size, _FIRST_BUFFER))
     got = 0
-    with memoryview(buf) as view:
-        while got < size:
-            n = stream.readinto(view[got:min(size, got + _CHUNK)])
-            if not n:
-                break
-            got += n
+    while got < size:
+        if got == len(buf):
+            buf.extend(bytes(min(len(buf), size - len(buf))))
+        with memoryview(buf) as view:
+            n = stream.readinto(view[got:min(len(buf), got + _CHUNK)])
+        if not n:
+            break
+        got += n
     del buf[got:]
     return buf
 

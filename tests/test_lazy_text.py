@@ -91,3 +91,16 @@ def test_lazy_capture_pickles_and_releases(tmp_path):
     assert copy.text == cap.text == "DUMP OF SERVICE alarm:\nCurrent Alarm Manager state:\n  é\n"
     cap.release_text()
     assert cap.text == "" and pickle.loads(pickle.dumps(cap)).text == ""
+
+
+def test_read_into_grows_from_a_small_first_buffer(monkeypatch):
+    import io
+
+    from wakescope.parsers import container
+
+    monkeypatch.setattr(container, "_FIRST_BUFFER", 10)
+    # A stream shorter than declared (a lying zip header) costs only what it holds.
+    assert container._read_into(io.BytesIO(b"x" * 25), 30) == bytearray(b"x" * 25)
+    # One byte past the declared size is asked for: the caller sees the member lied.
+    assert len(container._read_into(io.BytesIO(b"y" * 40), 31)) == 31
+    assert container._read_into(io.BytesIO(b""), 12) == bytearray()
