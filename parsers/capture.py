@@ -110,7 +110,8 @@ class Capture:
         body = self._lazy()
         if body is not None:
             at = body.find(needle.encode())
-            return "" if at < 0 else body.text(at, at + 4 * chars)[:chars]
+            # ≤ 4 bytes a character, + 4: a character cut at the window's end lies past `chars`.
+            return "" if at < 0 else body.text(at, at + 4 * chars + 4)[:chars]
         at = self.text.find(needle)
         return "" if at < 0 else self.text[at:at + chars]
 
@@ -119,7 +120,7 @@ class Capture:
         body = self._lazy()
         if body is not None and section.byte_start is not None:
             return body.text(section.byte_start,
-                             min(section.byte_end, section.byte_start + 4 * chars))[:chars]
+                             min(section.byte_end, section.byte_start + 4 * chars + 4))[:chars]
         return self.text[section.start:min(section.end, section.start + chars)]
 
     def __repr__(self) -> str:

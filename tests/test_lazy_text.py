@@ -104,3 +104,16 @@ def test_read_into_grows_from_a_small_first_buffer(monkeypatch):
     # One byte past the declared size is asked for: the caller sees the member lied.
     assert len(container._read_into(io.BytesIO(b"y" * 40), 31)) == 31
     assert container._read_into(io.BytesIO(b""), 12) == bytearray()
+
+
+def test_heads_of_wide_text_match_the_decoded_slices(tmp_path):
+    f = tmp_path / "dump.txt"
+    f.write_bytes("DUMP OF SERVICE alarm:\nCurrent Alarm Manager state:\n  播放音乐 🔋 é\n"
+                  "[ro.serialno]: [ÄBC]\n".encode())
+    cap = parsers.open_capture(f)
+    alarm = cap.section("alarm")
+    heads = [cap.section_head(alarm, n) for n in range(1, 45)]
+    tops = [cap.head(n) for n in range(1, 80)]
+    assert cap.text_from("[ro.serialno]: [", 19) == "[ro.serialno]: [ÄBC"
+    assert heads == [cap.section_text(alarm)[:n] for n in range(1, 45)]
+    assert tops == [cap.text[:n] for n in range(1, 80)]
