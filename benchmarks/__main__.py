@@ -86,7 +86,7 @@ def measure(path: Path, repeat: int, stages: set[str]) -> dict:
         add("open", ms, cpu)
     else:
         cap = parsers.open_capture(path)
-    info = {"kind": cap.kind, "text_mb": round(len(cap.text) / 1e6, 2),
+    info = {"kind": cap.kind, "text_mb": round(cap.text_size() / 1e6, 2),
             "lines": cap.text_lines, "sections": [s.name for s in cap.sections]}
     if "parse" in stages:
         seen: dict[str, int] = {}

@@ -49,18 +49,17 @@ __all__ = [
 SECTION_ORDER = ("batterystats_checkin", "batterystats", "jobscheduler", "alarm")
 
 
-def _metadata(cap: Capture, commands) -> None:
+def _metadata(cap: Capture, body, commands) -> None:
     meta = cap.meta
-    text = cap.text
     if cap.kind == "bugreport":
-        read_header(meta, text[:20_000])
-    for cmd in commands:
+        read_header(meta, cap.head(20_000))
+    for cmd in commands:  # byte offsets into the body
         if cmd.title.upper() == "SYSTEM PROPERTIES":
-            read_properties(meta, text[cmd.start:cmd.end])
+            read_properties(meta, body.text(cmd.start, cmd.end))
             break
     read_fingerprint(meta)
     if cap.kind != "bugreport" and cap.sections and cap.sections[0].start > 0:
-        read_bugreport_name(meta, text[:min(cap.sections[0].start, 4096)],
+        read_bugreport_name(meta, cap.head(min(cap.sections[0].start, 4096)),
                             "bug report file name in tool output")
     if cap.member:
         read_bugreport_name(meta, cap.member, "zip member name")
@@ -79,18 +78,20 @@ def _metadata(cap: Capture, commands) -> None:
 
 
 def open_capture(path: str | os.PathLike) -> Capture:
-    """Container stage only: decode, find sections, read metadata and the clock. Fast."""
+    """Container stage only: find sections, read metadata and the clock. Fast: the text is
+    decoded only where it is read (`Capture.text` decodes the rest on first use)."""
     opened = open_text(path)
     cap = Capture(
         source=opened.label, container=opened.raw.container, kind=opened.kind,
         member=opened.raw.member, encoding=opened.encoding, line_ends=opened.line_ends,
-        text=opened.text, sections=opened.sections, meta=Metadata(), clock=None,
-        diagnostics=opened.diagnostics, text_lines=opened.text.count("\n") + 1,
+        text="", sections=opened.sections, meta=Metadata(), clock=None,
+        diagnostics=opened.diagnostics, text_lines=opened.lines,
     )
+    cap.attach_body(opened.body)
     if opened.raw.zip_version:
         cap.meta.set("bugreport_format", opened.raw.zip_version, "zip version.txt")
-    cap.serial = read_serial(cap.text)
-    _metadata(cap, opened.commands)
+    cap.serial = read_serial(cap.text_from("[ro.serialno]: [", 120))
+    _metadata(cap, opened.body, opened.commands)
     check_text(cap)
     return cap
 

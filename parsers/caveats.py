@@ -42,7 +42,7 @@ def check_tables(cap: Capture) -> None:
 
 
 def _truncated(cap: Capture) -> None:
-    if cap.kind == "bugreport" and cap.text.rfind(_DONE) < 0:
+    if cap.kind == "bugreport" and not cap.has_text(_DONE):
         cap.diagnostics.warning(
             "truncated_input", "container",
             "the bug report has no closing `== dumpstate: done` banner: it was cut off, so "
@@ -50,10 +50,10 @@ def _truncated(cap: Capture) -> None:
 
 
 def _emulator(cap: Capture) -> None:
+    found = cap.find_any(_EMULATOR_PROPS)  # one pass over the text, not one per property
     for prop in _EMULATOR_PROPS:
-        at = cap.text.find(prop)
-        if at >= 0:
-            line = cap.text.count("\n", 0, at) + 1
+        line = found.get(prop)
+        if line is not None:
             cap.diagnostics.warning(
                 "emulator", "container",
                 f"captured on an emulator (`{prop}`): battery level, drain and power figures "
@@ -63,9 +63,10 @@ def _emulator(cap: Capture) -> None:
 
 def _history_use(cap: Capture) -> None:
     for section in (s for s in cap.sections if s.name == "batterystats"):
-        m = _HISTORY_USE.search(cap.text, section.start, min(section.end, section.start + 4096))
+        head = cap.section_head(section, 4096)
+        m = _HISTORY_USE.search(head)
         if m and int(m.group(1)) >= 100:
-            line = section.first_line + cap.text.count("\n", section.start, m.start())
+            line = section.first_line + head.count("\n", 0, m.start())
             cap.diagnostics.warning(
                 "history_overflow", "batterystats",
                 f"the battery history buffer is {m.group(1)} % used: its oldest records were "

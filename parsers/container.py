@@ -14,15 +14,17 @@ import stat
 import sys
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from wakescope.parsers.decode import decode_owned
+from wakescope.parsers.body import Body, char_offsets
+from wakescope.parsers.decode import normalise_owned
 from wakescope.parsers.diagnostics import Diagnostics
 from wakescope.parsers.errors import InputError
 from wakescope.parsers.memory import check_budget, memory_error, text_limit
 from wakescope.parsers.sections import (
     CommandSection,
+    LineCounter,
     Section,
     find_marked_sections,
     find_standalone_sections,
@@ -32,17 +34,19 @@ MAX_TEXT_BYTES = 1 << 30  # 1 GiB of main text, far above any real bug report (1
 MAX_RATIO = 200  # uncompressed/compressed; real bug report text compresses 5–15×
 MAX_LAYERS = 4  # gzip/zip layers around the text; real inputs have at most 2 (.zip.gz)
 _CHUNK = 1 << 20
+_FIRST_BUFFER = 64 << 20  # a bug report text is 10–40 MB
 
 # `dumpstate_log.txt` (dumpstate's own log, 8+ zips) is no bug report text.
 _MAIN_NAME = re.compile(r"^(?:bugreport|dumpstate(?!_log))[^/]*\.txt$", re.IGNORECASE)
-_DUMPSTATE = re.compile(r"^== dumpstate: ", re.MULTILINE)
+_DUMPSTATE = re.compile(rb"^== dumpstate: ", re.MULTILINE)
+_SERVICE_LINE = re.compile(rb"^DUMP OF SERVICE ", re.MULTILINE)
 
 
 @dataclass
 class RawInput:
     """The main text's bytes and where they came from."""
 
-    data: bytes
+    data: bytes | bytearray
     container: str  # text | zip | gzip | gzip+zip | stdin
     member: str | None = None
     zip_version: str | None = None
@@ -53,6 +57,24 @@ class RawInput:
 def _text_cap() -> int:
     """`MAX_TEXT_BYTES`, or less when the memory budget is smaller (`memory.text_limit`)."""
     return text_limit(MAX_TEXT_BYTES)
+
+
+def _read_into(stream, size: int) -> bytearray:
+    """Up to `size` bytes of `stream` in one bytearray, read in chunks (no whole-size copy).
+    The buffer starts at most `_FIRST_BUFFER` and doubles as data arrives, so a zip member
+    that declares more than it holds costs only what it holds."""
+    buf = bytearray(min(size, _FIRST_BUFFER))
+    got = 0
+    while got < size:
+        if got == len(buf):
+            buf.extend(bytes(min(len(buf), size - len(buf))))
+        with memoryview(buf) as view:
+            n = stream.readinto(view[got:min(len(buf), got + _CHUNK)])
+        if not n:
+            break
+        got += n
+    del buf[got:]
+    return buf
 
 
 def _read_capped(stream, limit: int, what: str) -> bytes:
@@ -140,9 +162,10 @@ def _read_zip(source, label: str) -> RawInput:
             check_budget(info.file_size, f"{label}: zip member {info.filename}")
             limit = min(_text_cap(), max(info.file_size, 0))
             with zf.open(info) as member:
-                # One read: zipfile inflates straight into one buffer (no chunk copies);
-                # at most limit + 1 bytes, so a member that lies about its size is caught.
-                data = member.read(limit + 1)
+                # Inflated chunk by chunk into one buffer of the declared size (the text is
+                # then folded in place, `decode.normalise_owned`); one byte more is asked
+                # for, so a member that lies about its size is caught.
+                data = _read_into(member, limit + 1)
                 if len(data) > limit:
                     raise InputError(f"{label}: zip member {info.filename} expands to more "
                                      f"than {limit >> 20} MiB; refusing it as a likely zip "
@@ -241,6 +264,11 @@ def read_raw(path: str | os.PathLike) -> RawInput:
                 )
             if magic[:2] != b"\x1f\x8b":
                 check_budget(size, label)
+                if size <= _text_cap():  # one buffer of the file's size (+1: it may grow)
+                    data = _read_into(fh, size + 1)
+                    if len(data) <= size:
+                        return _from_bytes(data, label, "text")
+                    fh.seek(0)
             data = _read_capped(fh, _text_cap(), label)
     except PermissionError as exc:
         raise InputError(f"{label}: permission denied.") from exc
@@ -268,68 +296,87 @@ def _looks_binary(text: str) -> bool:
 
 @dataclass
 class Opened:
-    """The container stage's result: clean text, where the sections are, and what it is."""
+    """The container stage's result: the normalised bytes, where the sections are, and what
+    it is. The text is not decoded here (`body.Body`: only the parts read are)."""
 
     label: str
     raw: RawInput
-    text: str
+    body: Body
     encoding: str
     line_ends: str
     kind: str
     sections: list[Section]
     commands: list[CommandSection]
     diagnostics: Diagnostics
+    lines: int
+
+
+def _with_char_offsets(sections: list[Section], data) -> tuple[list[Section], int]:
+    """Sections found in the bytes, with `start`/`end` as character offsets of the decoded
+    text, and the number of U+FFFD in it (one pass, `body.char_offsets`)."""
+    where = [o for s in sections for o in (s.byte_start, s.byte_end)]
+    chars, replaced = char_offsets(data, where)
+    return [replace(s, start=chars[s.byte_start], end=chars[s.byte_end])
+            for s in sections], replaced
 
 
 def open_text(path: str | os.PathLike) -> Opened:
-    """Read, decode and split one input into sections; raise `InputError` if it is no dump."""
+    """Read, normalise and split one input into sections; raise `InputError` if it is no
+    dump. Only the parts read later are decoded (`Opened.body`)."""
     label = str(path)
     raw = read_raw(path)
     size = len(raw.data)
     if size == 0:
         raise InputError(f"{label} is empty; expected an Android bug report or dumpsys output.")
     holder = [raw.data]
-    raw.data = b""  # the decoded text is all we keep: decode frees the bytes as it goes
-    dec = decode_owned(holder)
+    raw.data = b""  # the normalised bytes are all we keep (folded in place)
+    norm = normalise_owned(holder)
+    text = norm.data
+    body = Body(text)
     diags = Diagnostics()
     for note in raw.notes:
         diags.warning("main_entry_missing", "container", note)
-    if _looks_binary(dec.text):
+    if _looks_binary(body.head(65536)):
         raise InputError(
             f"{label} is binary data, not an Android bug report or dumpsys text output."
         )
-    text = dec.text
-    if dec.replaced:
-        diags.warning("bytes_replaced", "container",
-                      f"{dec.replaced} invalid byte sequences replaced (U+FFFD)")
-    if dec.nul_bytes:
-        diags.info("nul_bytes", "container", f"{dec.nul_bytes} NUL bytes removed")
-    if dec.line_ends not in ("lf",):
-        diags.info("line_ends", "container", f"line ends normalised from {dec.line_ends}")
+    chatter = 0
     is_bugreport = _DUMPSTATE.search(text, 0, 4096) is not None
-    sections, commands = find_marked_sections(text)
-    has_markers = bool(commands) or "DUMP OF SERVICE " in text[:2_000_000]
+    counter = LineCounter(text)  # goes on to the end: the text's line count
+    sections, commands = find_marked_sections(text, counter)
+    has_markers = bool(commands) or text.find(b"DUMP OF SERVICE ", 0, 2_000_000) >= 0
     if is_bugreport:
         kind = "bugreport"
-    elif sections or (has_markers and re.search(r"^DUMP OF SERVICE ", text, re.MULTILINE)):
+    elif sections or (has_markers and _SERVICE_LINE.search(text)):
         kind = "dumpsys"
     else:
-        sections, chatter = find_standalone_sections(text)
+        counter = LineCounter(text)
+        sections, chatter = find_standalone_sections(text, counter)
         if not sections:
             raise InputError(
                 f"{label} is not an Android bug report or dumpsys output: it has no dumpstate "
                 "header, no DUMP OF SERVICE markers and no batterystats, checkin, jobscheduler "
                 "or alarm dump."
             )
-        if chatter:
-            diags.info("tool_chatter", "container",
-                       f"{chatter} lines before the first dump skipped", 1)
         names = {s.name for s in sections}
         kind = sections[0].name if len(names) == 1 and len(sections) == 1 else "concatenated"
+    sections, replaced = _with_char_offsets(sections, text)
+    if norm.replaced is not None:
+        replaced = norm.replaced
+    if replaced:
+        diags.warning("bytes_replaced", "container",
+                      f"{replaced} invalid byte sequences replaced (U+FFFD)")
+    if norm.nul_bytes:
+        diags.info("nul_bytes", "container", f"{norm.nul_bytes} NUL bytes removed")
+    if norm.line_ends not in ("lf",):
+        diags.info("line_ends", "container", f"line ends normalised from {norm.line_ends}")
+    if chatter:
+        diags.info("tool_chatter", "container",
+                   f"{chatter} lines before the first dump skipped", 1)
     if kind in ("bugreport", "dumpsys"):
         found = {s.name for s in sections}
         for want in ("batterystats", "batterystats_checkin", "jobscheduler", "alarm"):
             if want not in found and not (kind == "dumpsys" and want == "batterystats_checkin"):
                 diags.warning("missing_section", want, f"no {want} section found")
-    return Opened(label, raw, text, dec.encoding, dec.line_ends, kind, sections, commands,
-                  diags)
+    return Opened(label, raw, body, norm.encoding, norm.line_ends, kind, sections, commands,
+                  diags, counter.at(len(text)))

@@ -19,7 +19,13 @@ _HEX = re.compile(r"(?:0[xX])?[0-9a-fA-F]{1,16}", re.ASCII)
 
 def safe_int(text: str | None) -> int | None:
     """`-12` / `+12` / `12` → int; None when absent, not a plain decimal or outside Int64."""
-    if text is None or not _DECIMAL.fullmatch(text):
+    if text is None:
+        return None
+    # Fast path for the common case: ASCII digits only (`isdigit` on ASCII is 0-9), at
+    # most 18 of them, so always inside Int64.
+    if len(text) <= 18 and text.isascii() and text.isdigit():
+        return int(text)
+    if not _DECIMAL.fullmatch(text):
         return None
     value = int(text)
     return value if INT64_MIN <= value <= INT64_MAX else None

@@ -9,49 +9,51 @@ from __future__ import annotations
 import re
 
 from wakescope.parsers.alarm.times import DumpClock, duration_ms, to_int
+from wakescope.parsers.lazy_re import lazy_compile
 from wakescope.parsers.uid import parse_uid
 
 _UID = r"(\d+|u\d+(?:a|s|i|ai)\d+)"
 # `key=value` (IndentingPrintWriter.print(key, value) leaves a trailing space, stripped).
-SETTING = re.compile(r"^([\w.\-]+)=(.*)$")
+SETTING = lazy_compile(r"^([\w.\-]+)=(.*)$")
 # Generic state line: `Max wakeup delay: +1h0m0s0ms`, `mLastTickSet=2024-…`,
 # `Runtime uptime (elapsed): +2m8s718ms`. The first `=` or `:` ends the key.
-STATE = re.compile(r"^([A-Za-z][\w ()/.+\-]*?)(?:=|: ?)(.*)$")
-STAT_LOGGER = re.compile(r"^([\w.\-]+): (count=.*)$")
-ALARM_CLOCK = re.compile(r"^user:(-?\d+) pendingSend:(\w+) time:(-?\d+)(?: = (.*))?$")
-UID_HEADER = re.compile(r"^" + _UID + r":$")
+STATE = lazy_compile(r"^([A-Za-z][\w ()/.+\-]*?)(?:=|: ?)(.*)$")
+STAT_LOGGER = lazy_compile(r"^([\w.\-]+): (count=.*)$")
+ALARM_CLOCK = lazy_compile(r"^user:(-?\d+) pendingSend:(\w+) time:(-?\d+)(?: = (.*))?$")
+UID_HEADER = lazy_compile(r"^" + _UID + r":$")
 
 # AppWakeupHistory.dump (10+): `<pkg>, u<user>: <rel>, <rel>, `
-HISTORY = re.compile(r"^(\S+), u(\d+): (.*)$")
+HISTORY = lazy_compile(r"^(\S+), u(\d+): (.*)$")
 # 9: `Package com.google.android.gms, User 0:-7s856ms`
-LAST_DELIVERED = re.compile(r"^Package (\S+), User (\d+):(\S+)$")
+LAST_DELIVERED = lazy_compile(r"^Package (\S+), User (\d+):(\S+)$")
 # ≤11: `UID u0a8: -1m13s688ms  Next allowed:-1m8s688ms (+5s0ms)`
-LAST_DISPATCH = re.compile(r"^UID " + _UID + r": (\S+)(?:\s+Next allowed:(\S+) \((\S+)\))?$")
+LAST_DISPATCH = lazy_compile(r"^UID " + _UID + r": (\S+)(?:\s+Next allowed:(\S+) \((\S+)\))?$")
 # 13+: `UID: u0a12: -3m2s1ms`
-PRIORITY = re.compile(r"^UID: " + _UID + r": (\S+)$")
+PRIORITY = lazy_compile(r"^UID: " + _UID + r": (\S+)$")
 
 # Removal history entry: AOSP 12–13 `Reason=… elapsed=<rel> rtc=<date>`, 14+ `#n: ` prefix;
 # Samsung adds `H=<handle> ` and a raw elapsed value before the relative one (§7.2).
-REMOVAL = re.compile(
+REMOVAL = lazy_compile(
     r"^(?:#(\d+): )?\[?(?:H=(\S+) )?Reason=(\S+) elapsed=(?:(-?\d+) )?(\S+) rtc=(.+?)\]?$"
 )
-SNAPSHOT_TYPE = re.compile(r"^type=(\S+) tag=(.*)$")
+SNAPSHOT_TYPE = lazy_compile(r"^type=(\S+) tag=(.*)$")
 
 # Samsung history blocks (§7.2): `[tag=<tag> T=3 F=9 … elapsed=<ms> rtc=<date>]`,
 # `[tag=<tag> origWhen=<ms> H=… elapsed=… rtc=…]`, `[flag=8 wakeup=… elapsed=… rtc=…]`,
 # and `rtc=<date> uid=<uid> tag=<tag>`.
-OEM_EVENT = re.compile(
+OEM_EVENT = lazy_compile(
     r"^\[tag=(.*?) ((?:T|origWhen)=.*?) ?elapsed=(-?\d+) rtc=([^\]]+)\]$"
 )
-OEM_EXPIRATION = re.compile(r"^\[(flag=.*?) ?elapsed=(-?\d+) rtc=([^\]]+)\]$")
-OEM_SCREEN_OFF = re.compile(r"^rtc=(\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) uid=(\d+) tag=(.*)$")
+OEM_EXPIRATION = lazy_compile(r"^\[(flag=.*?) ?elapsed=(-?\d+) rtc=([^\]]+)\]$")
+OEM_SCREEN_OFF = lazy_compile(
+    r"^rtc=(\d{4,}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) uid=(\d+) tag=(.*)$")
 
-IN_FLIGHT = re.compile(r"^#(\d+): (.*)$")
-_IN_FLIGHT_UID = re.compile(r"\buid=(-?\d+)")
-_IN_FLIGHT_TAG = re.compile(r"\btag=([^,}]*)")
+IN_FLIGHT = lazy_compile(r"^#(\d+): (.*)$")
+_IN_FLIGHT_UID = lazy_compile(r"\buid=(-?\d+)")
+_IN_FLIGHT_TAG = lazy_compile(r"\btag=([^,}]*)")
 
 # Look-behind: start only at a word's start (linear on long junk words, same matches).
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_EMAIL = lazy_compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def redact(text: str | None) -> str | None:
@@ -77,8 +79,8 @@ def state_row(group: str, s: str, line: int) -> dict | None:
 
 
 # 15+ UserWakeupStore.dump: `UserId: 10, userStartTime: +1h0m0s0ms`, `2 user wakeups scheduled:`
-_USER_WAKEUP = re.compile(r"^UserId: (-?\d+), userStartTime: (\S+)$")
-_COUNT_LINE = re.compile(r"^(\d+) ([\w ]+?):?$")
+_USER_WAKEUP = lazy_compile(r"^UserId: (-?\d+), userStartTime: (\S+)$")
+_COUNT_LINE = lazy_compile(r"^(\d+) ([\w ]+?):?$")
 
 
 def raw_row(group: str, s: str, line: int) -> dict:

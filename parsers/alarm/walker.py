@@ -9,12 +9,11 @@ shape in the diagnostics.
 
 from __future__ import annotations
 
-import re
-
 from wakescope.parsers.alarm import pending, state
 from wakescope.parsers.alarm.stats import AlarmStats, TopAlarms
 from wakescope.parsers.alarm.times import DumpClock, duration_ms, to_int
 from wakescope.parsers.clock import NOW_RTC_LINE
+from wakescope.parsers.lazy_re import lazy_compile
 from wakescope.parsers.section_input import SectionInput
 from wakescope.parsers.uid import app_id, parse_uid
 
@@ -61,14 +60,14 @@ HEADERS: dict[str, tuple[str, str | None]] = {
 # Modes whose body may sit at the header's own indent.
 _SAME_INDENT_OK = {"pending", "stats", "history", "none", "state"}
 
-_BATCHES = re.compile(r"^Pending alarm batches: (\d+)$")
-_STORE = re.compile(r"^(\d+) pending alarms:$")
-_PAST_DUE = re.compile(r"^Past-due non-wakeup alarms: (.*)$")
-_BARE_ALARM = re.compile(r"^Alarm\{(.*)\}$")
-_PER_UID = re.compile(r"^Pending alarms per uid: \[(.*)\]$")
-_EXACT_REQ = re.compile(r"^App ids requesting SCHEDULE_EXACT_ALARM: [\[{](.*)[\]}]$")
-_EXACT_OP = re.compile(r"^Last OP_SCHEDULE_EXACT_ALARM: \[(.*)\]$")
-_LIST_LINE = re.compile(r"^(Invalid Expiration history|mUseAllowWhileIdleShortTime): \[(.*)\]$")
+_BATCHES = lazy_compile(r"^Pending alarm batches: (\d+)$")
+_STORE = lazy_compile(r"^(\d+) pending alarms:$")
+_PAST_DUE = lazy_compile(r"^Past-due non-wakeup alarms: (.*)$")
+_BARE_ALARM = lazy_compile(r"^Alarm\{(.*)\}$")
+_PER_UID = lazy_compile(r"^Pending alarms per uid: \[(.*)\]$")
+_EXACT_REQ = lazy_compile(r"^App ids requesting SCHEDULE_EXACT_ALARM: [\[{](.*)[\]}]$")
+_EXACT_OP = lazy_compile(r"^Last OP_SCHEDULE_EXACT_ALARM: \[(.*)\]$")
+_LIST_LINE = lazy_compile(r"^(Invalid Expiration history|mUseAllowWhileIdleShortTime): \[(.*)\]$")
 
 
 class Walker:

@@ -82,6 +82,7 @@ class CheckinRecords:
         self.uids: set[int] = set()
         self.device: dict[str, dict] = {}
         self.shape_notes: Counter = Counter()
+        self._wl_order: list | None = None
 
     # -- dispatch ------------------------------------------------------------------------
     def feed(self, line: str) -> bool:
@@ -294,8 +295,10 @@ class CheckinRecords:
     # -- wakelocks -------------------------------------------------------------------------
     def _wakelock(self, uid: int, typ: str, rest: str) -> bool:
         fields = rest.split(",")
-        ordered = sorted(WL_LAYOUTS, key=lambda lay: not (
-            self.version is not None and lay[0] <= self.version <= lay[1]))
+        ordered = self._wl_order
+        if ordered is None:  # the layouts of this checkin version first (once per section)
+            ordered = self._wl_order = sorted(WL_LAYOUTS, key=lambda lay: not (
+                self.version is not None and lay[0] <= self.version <= lay[1]))
         for pos, (_, _, size, types) in enumerate(ordered):
             n = size * len(types)
             if len(fields) <= n:

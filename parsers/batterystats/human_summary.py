@@ -23,61 +23,62 @@ from wakescope.parsers.batterystats.human_text import (
     wall_time,
 )
 from wakescope.parsers.batterystats.human_uid import UidBlock, UidTables
+from wakescope.parsers.lazy_re import lazy_compile
 from wakescope.parsers.uid import parse_uid
 
-_UID_HEADER = re.compile(r"^(?P<uid>-?\d+|u\d+(?:a|s|i|ai)\d+):$")
-_KERNEL_WL = re.compile(
+_UID_HEADER = lazy_compile(r"^(?P<uid>-?\d+|u\d+(?:a|s|i|ai)\d+):$")
+_KERNEL_WL = lazy_compile(
     rf"^Kernel Wake lock (?P<name>.*?)\s*: (?P<t>{TIME}) \((?P<n>-?\d+) times\).*realtime$")
-_KERNEL_WL_BARE = re.compile(r"^Kernel Wake lock .* ?realtime$")
-_WAKEUP_REASON = re.compile(
+_KERNEL_WL_BARE = lazy_compile(r"^Kernel Wake lock .* ?realtime$")
+_WAKEUP_REASON = lazy_compile(
     rf"^Wakeup reason (?P<name>.*?): (?P<t>{TIME}) \((?P<n>-?\d+) times\).*realtime$")
-_WAKEUP_REASON_BARE = re.compile(r"^Wakeup reason .* ?realtime$")
-_DEVICE_WAKELOCK = re.compile(r"^Wake lock (?:-?\d+|u\d+(?:a|s|i|ai)\d+) ")
+_WAKEUP_REASON_BARE = lazy_compile(r"^Wakeup reason .* ?realtime$")
+_DEVICE_WAKELOCK = lazy_compile(r"^Wake lock (?:-?\d+|u\d+(?:a|s|i|ai)\d+) ")
 # Device lines we read into batterystats_summary: label → (regex on the rest, fields).
 _T = rf"(?P<a>{TIME})"
 _FIELDS: list[tuple[str, re.Pattern, tuple[str, ...]]] = [
-    ("System starts:", re.compile(r"(?P<a>\d+), currently on battery: (?P<b>\w+)"),
+    ("System starts:", lazy_compile(r"(?P<a>\d+), currently on battery: (?P<b>\w+)"),
      ("system_starts", "on_battery")),
-    ("Estimated battery capacity:", re.compile(r"(?P<a>[\d.,]+) mAh"),
+    ("Estimated battery capacity:", lazy_compile(r"(?P<a>[\d.,]+) mAh"),
      ("estimated_capacity_mah",)),
-    ("Time on battery:", re.compile(rf"{_T} \(.*?\) realtime, (?P<b>{TIME}) \(.*?\) uptime"),
+    ("Time on battery:", lazy_compile(rf"{_T} \(.*?\) realtime, (?P<b>{TIME}) \(.*?\) uptime"),
      ("battery_realtime_ms", "battery_uptime_ms")),
     ("Time on battery screen off:",
-     re.compile(rf"{_T} \(.*?\) realtime, (?P<b>{TIME}) \(.*?\) uptime"),
+     lazy_compile(rf"{_T} \(.*?\) realtime, (?P<b>{TIME}) \(.*?\) uptime"),
      ("screen_off_realtime_ms", "screen_off_uptime_ms")),
-    ("Time on battery screen doze:", re.compile(_T), ("screen_doze_ms",)),
-    ("Total run time:", re.compile(rf"{_T} realtime"), ("total_realtime_ms",)),
-    ("Discharge:", re.compile(r"(?P<a>[\d.,]+) mAh"), ("discharge_mah",)),
-    ("Screen off discharge:", re.compile(r"(?P<a>[\d.,]+) mAh"), ("discharge_screen_off_mah",)),
-    ("Start clock time:", re.compile(rf"(?P<a>{WALL})"), ("start_clock",)),
-    ("Screen on:", re.compile(rf"{_T}(?: \(.*?\))?(?: \d+x)?(?:, Interactive: (?P<b>{TIME}))?"),
+    ("Time on battery screen doze:", lazy_compile(_T), ("screen_doze_ms",)),
+    ("Total run time:", lazy_compile(rf"{_T} realtime"), ("total_realtime_ms",)),
+    ("Discharge:", lazy_compile(r"(?P<a>[\d.,]+) mAh"), ("discharge_mah",)),
+    ("Screen off discharge:", lazy_compile(r"(?P<a>[\d.,]+) mAh"), ("discharge_screen_off_mah",)),
+    ("Start clock time:", lazy_compile(rf"(?P<a>{WALL})"), ("start_clock",)),
+    ("Screen on:", lazy_compile(rf"{_T}(?: \(.*?\))?(?: \d+x)?(?:, Interactive: (?P<b>{TIME}))?"),
      ("screen_on_ms", "interactive_ms")),
-    ("Interactive:", re.compile(_T), ("interactive_ms",)),
-    ("Total full wakelock time:", re.compile(_T), ("full_wakelock_ms",)),
-    ("Total partial wakelock time:", re.compile(_T), ("partial_wakelock_ms",)),
+    ("Interactive:", lazy_compile(_T), ("interactive_ms",)),
+    ("Total full wakelock time:", lazy_compile(_T), ("full_wakelock_ms",)),
+    ("Total partial wakelock time:", lazy_compile(_T), ("partial_wakelock_ms",)),
     # Deep Doze: mode time first (DEVICE_IDLE_MODE_DEEP), else the "idling" timer (which
     # also runs through maintenance windows); Android 6 prints the unqualified names.
-    ("Idle mode full time:", re.compile(_T), ("deep_idle_ms",)),
-    ("Device full idling:", re.compile(_T), ("deep_idling_ms",)),
-    ("Idle mode time:", re.compile(_T), ("deep_idle_ms",)),
-    ("Device idling:", re.compile(_T), ("deep_idling_ms",)),
-    ("Idle mode light time:", re.compile(_T), ("light_idle_ms",)),
-    ("Device light idling:", re.compile(_T), ("light_idling_ms",)),
-    ("Mobile radio active time:", re.compile(_T), ("mobile_radio_active_ms",)),
-    ("Cellular kernel active time:", re.compile(_T), ("mobile_radio_active_ms",)),
-    ("Amount discharged (lower bound):", re.compile(r"(?P<a>-?\d+)"), ("discharge_low_pct",)),
-    ("Amount discharged (upper bound):", re.compile(r"(?P<a>-?\d+)"), ("discharge_pct",)),
-    ("Amount discharged while screen on:", re.compile(r"(?P<a>-?\d+)"),
+    ("Idle mode full time:", lazy_compile(_T), ("deep_idle_ms",)),
+    ("Device full idling:", lazy_compile(_T), ("deep_idling_ms",)),
+    ("Idle mode time:", lazy_compile(_T), ("deep_idle_ms",)),
+    ("Device idling:", lazy_compile(_T), ("deep_idling_ms",)),
+    ("Idle mode light time:", lazy_compile(_T), ("light_idle_ms",)),
+    ("Device light idling:", lazy_compile(_T), ("light_idling_ms",)),
+    ("Mobile radio active time:", lazy_compile(_T), ("mobile_radio_active_ms",)),
+    ("Cellular kernel active time:", lazy_compile(_T), ("mobile_radio_active_ms",)),
+    ("Amount discharged (lower bound):", lazy_compile(r"(?P<a>-?\d+)"), ("discharge_low_pct",)),
+    ("Amount discharged (upper bound):", lazy_compile(r"(?P<a>-?\d+)"), ("discharge_pct",)),
+    ("Amount discharged while screen on:", lazy_compile(r"(?P<a>-?\d+)"),
      ("discharge_screen_on_pct",)),
-    ("Amount discharged while screen off:", re.compile(r"(?P<a>-?\d+)"),
+    ("Amount discharged while screen off:", lazy_compile(r"(?P<a>-?\d+)"),
      ("discharge_screen_off_pct",)),
 ]
 _FLOATS = {"estimated_capacity_mah", "discharge_mah", "discharge_screen_off_mah"}
 _INTS = {"system_starts", "discharge_pct", "discharge_low_pct",
          "discharge_screen_on_pct", "discharge_screen_off_pct"}
 # Any other device line: `Label: value`, a `Label:` header, or a known bare header.
-_DEVICE_GENERIC = re.compile(r"^[A-Za-z][\w /()+.,'&-]*:(?: .*)?$")
-_DEVICE_HEADERS = re.compile(
+_DEVICE_GENERIC = lazy_compile(r"^[A-Za-z][\w /()+.,'&-]*:(?: .*)?$")
+_DEVICE_HEADERS = lazy_compile(
     r"^(?:CONNECTIVITY POWER SUMMARY (?:START|END)|MULTI-DISPLAY POWER SUMMARY (?:START|END)"
     r"|Device battery use since last full charge|Memory Stats|Resource Power Manager Stats"
     r"|Device is currently idle|Global)$")

@@ -10,7 +10,6 @@ The block is small, so this is per-line Python with anchored regexes.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from wakescope.parsers.batterystats.codes import stop_reason_name
@@ -22,6 +21,7 @@ from wakescope.parsers.batterystats.human_text import (
     time_ms,
     to_int,
 )
+from wakescope.parsers.lazy_re import lazy_compile
 
 _WL_TYPES = "background partial|partial|full|window|draw"
 _SEGMENT = (
@@ -29,60 +29,60 @@ _SEGMENT = (
     r"(?: max=(?P<max>-?\d+))?(?: actual=(?P<actual>-?\d+))?"
     r"(?: \(running(?: for (?P<cur>-?\d+)ms)?\))?"
 )
-_SEGMENT_RE = re.compile(_SEGMENT)
+_SEGMENT_RE = lazy_compile(_SEGMENT)
 # `Wake lock <name><segments> realtime`; the name may contain `: ` (so the first segment is
 # found lazily), and a wakelock whose timers are all zero prints no segment at all.
-_WAKELOCK = re.compile(rf"^Wake lock (?P<name>.*?)(?P<segs>(?:{_SEGMENT})+) realtime$")
-_WAKELOCK_BARE = re.compile(r"^Wake lock (?P<name>.+?) ?realtime$")
+_WAKELOCK = lazy_compile(rf"^Wake lock (?P<name>.*?)(?P<segs>(?:{_SEGMENT})+) realtime$")
+_WAKELOCK_BARE = lazy_compile(r"^Wake lock (?P<name>.+?) ?realtime$")
 _RUNNING = r"(?: max=-?\d+)?(?: \(running(?: for -?\d+ms)?\))?"
 # `Sync|Job <name>: <t>realtime (<n> times)[, <t>background (<n> times)]` or `(not used)`;
 # formatTimeMs ends with a space, so there is none of our own before `realtime`.
-_SYNC_JOB = re.compile(
+_SYNC_JOB = lazy_compile(
     rf"^(?P<what>Sync|Job) (?P<name>.+?): (?:(?P<t>{TIME}) realtime \((?P<n>-?\d+) times\)"
     rf"{_RUNNING}(?:, (?P<bt>{TIME}) background \((?P<bn>-?\d+) times\){_RUNNING})?"
     r"|\(not used\))$")
 # Reason names are `getReasonName` words, 12+ internal names, `unknown:-1` (Xiaomi 15).
-_COMPLETIONS = re.compile(r"^Job Completions (?P<name>.+?): (?P<r>(?:\S+\(\d+x\) ?)+)$")
-_REASON = re.compile(r"(\S+?)\((\d+)x\)")
-_DEFERRED = re.compile(
+_COMPLETIONS = lazy_compile(r"^Job Completions (?P<name>.+?): (?P<r>(?:\S+\(\d+x\) ?)+)$")
+_REASON = lazy_compile(r"(\S+?)\((\d+)x\)")
+_DEFERRED = lazy_compile(
     r"^Jobs deferred on launch times=(?P<times>\d+), count=(?P<count>\d+), "
     r"totalLatencyMs=(?P<lat>-?\d+),?(?P<buckets>.*)$")
-_BUCKET = re.compile(r"<(\d+)ms=(\d+)")
+_BUCKET = lazy_compile(r"<(\d+)ms=(\d+)")
 # JOB_FRESHNESS_BUCKETS (BatteryStatsImpl): 1 h, 2 h, 4 h, 8 h, Long.MAX.
 _BUCKET_COLS = {3_600_000: "under_1h", 7_200_000: "h1_2", 14_400_000: "h2_4",
                 28_800_000: "h4_8", 9_223_372_036_854_775_807: "over_8h"}
-_FGS = re.compile(rf"^Foreground services: (?P<t>{TIME}) realtime \((?P<n>-?\d+) times\)"
+_FGS = lazy_compile(rf"^Foreground services: (?P<t>{TIME}) realtime \((?P<n>-?\d+) times\)"
                   r"(?P<run> \(running\))?")
 # `Audio: <t> realtime (<n> times)[ (running)]` (BatteryStats.dumpTimer) and process-state
 # times `Top for: <t>` / `Fg Service for: <t>` (8.0+), kept for context (media playback,
 # time as the top app).
-_UID_TIMER = re.compile(rf"^(?P<what>Audio|Video|Foreground activities): (?P<t>{TIME}) "
+_UID_TIMER = lazy_compile(rf"^(?P<what>Audio|Video|Foreground activities): (?P<t>{TIME}) "
                         rf"realtime \((?P<n>-?\d+) times\)(?P<run> \(running\))?")
-_UID_STATE = re.compile(rf"^(?P<what>Top|Fg Service|Foreground|Background|Cached|"
+_UID_STATE = lazy_compile(rf"^(?P<what>Top|Fg Service|Foreground|Background|Cached|"
                         rf"Top Sleeping|Heavy Weight|Foreground Service) for: (?P<t>{TIME})")
 # `Sensor <handle>|GPS: [<t>blamed realtime, ]<t>realtime (<n> times)[, <t>background (<n>
 # times)]` or `(not used)` (BatteryStats.dumpLocked). Before 8.0 only `<t>realtime (<n>
 # times)`, the pooled time; 8.0+ prints the un-pooled time there, preceded by the pooled
 # (blamed) time when the two differ, and the background part when it is non-zero.
-_SENSOR = re.compile(
+_SENSOR = lazy_compile(
     rf"^Sensor (?P<handle>GPS|-?\d+): (?:(?:(?P<blamed>{TIME}) blamed realtime, )?"
     rf"(?P<t>{TIME}) realtime \((?P<n>-?\d+) times\)"
     rf"(?:, (?P<bt>{TIME}) background \((?P<bn>-?\d+) times\))?|\(not used\))$")
 # AOSP BatteryStats.Uid.Sensor.GPS; the checkin form prints the number.
 _GPS_HANDLES = ("GPS", "-10000")
-_PROC = re.compile(r"^Proc (?P<name>.+):$")
-_APK = re.compile(r"^Apk (?P<pkg>.+):$")
-_CPU = re.compile(rf"^CPU: (?P<u>{TIME}) usr \+ (?P<s>{TIME}) krn ; (?P<fg>{TIME}) fg$")
-_STARTS = re.compile(
+_PROC = lazy_compile(r"^Proc (?P<name>.+):$")
+_APK = lazy_compile(r"^Apk (?P<pkg>.+):$")
+_CPU = lazy_compile(rf"^CPU: (?P<u>{TIME}) usr \+ (?P<s>{TIME}) krn ; (?P<fg>{TIME}) fg$")
+_STARTS = lazy_compile(
     r"^(?P<starts>\d+) (?:proc )?starts(?:, (?P<crashes>\d+) crashes)?(?:, (?P<anrs>\d+) anrs)?$")
-_WAKEUP_ALARM = re.compile(r"^Wakeup alarm (?P<tag>.+): (?P<n>-?\d+) times$")
+_WAKEUP_ALARM = lazy_compile(r"^Wakeup alarm (?P<tag>.+): (?P<n>-?\d+) times$")
 # Android 5/6 (before per-tag counts): `<n> wakeup alarms` under the Apk.
-_OLD_WAKEUPS = re.compile(r"^(?P<n>\d+) wakeup alarms$")
-_SERVICE = re.compile(r"^Service .+:$")
+_OLD_WAKEUPS = lazy_compile(r"^(?P<n>\d+) wakeup alarms$")
+_SERVICE = lazy_compile(r"^Service .+:$")
 
 # Per-uid lines we recognise but do not tabulate (network, radio, process states,
 # CPU times; OEM extras such as Samsung's GPU and Bluetooth duty lines).
-_UID_KNOWN = re.compile(
+_UID_KNOWN = lazy_compile(
     r"^(?:TOTAL wake:|\(nothing executed\)"
     r"|(?:Mobile|Wi-Fi|Wifi|WiFi|Bluetooth|Modem|Radio|Cellular|GPS|Unoptimized Bluetooth)"
     r"\b[^:]*:"
@@ -91,8 +91,8 @@ _UID_KNOWN = re.compile(
     r"|Flashlight|Vibrator|Foreground activities|Total running|Active for|Running for):"
     r"|[A-Z][\w ]* for:|Total (?:cpu time|screen-off cpu time|GPU time)|Cpu times per freq"
     r"|Screen-off cpu time|#\d+ GPU time|Proc state|Excessive )")
-_PROC_KNOWN = re.compile(r"^(?:\* Killed |Excessive |Stopped |Total |(?:\d+) (?:proc )?starts)")
-_SERVICE_KNOWN = re.compile(r"^(?:Created for:|Starts: |Launches: |Service )")
+_PROC_KNOWN = lazy_compile(r"^(?:\* Killed |Excessive |Stopped |Total |(?:\d+) (?:proc )?starts)")
+_SERVICE_KNOWN = lazy_compile(r"^(?:Created for:|Starts: |Launches: |Service )")
 
 
 @dataclass

@@ -8,30 +8,30 @@ constraints:`, work items) are the lines indented deeper than their heading.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from wakescope.parsers.jobscheduler.constraints import is_history_entry, parse_constraint_line
 from wakescope.parsers.jobscheduler.times import duration, elapsed_hms, local_time
+from wakescope.parsers.lazy_re import lazy_compile
 from wakescope.parsers.numbers import safe_hex, safe_int
 from wakescope.parsers.uid import parse_uid
 
-_TAG = re.compile(r"^(\S+) tag=(.*)$")
-_SOURCE = re.compile(r"^Source: uid=(\S+) user=(-?\d+) pkg=(\S+)$")
-_PERIODIC = re.compile(r"^PERIODIC: interval=(\S+) flex=(\S+)$")
-_PRIORITY = re.compile(r"^(-?\d+)(?: \[(\w+)\])?(?: effective=(-?\d+)(?: \[(\w+)\])?)?$")
-_BACKOFF = re.compile(r"^Backoff: policy=(\d+) initial=(\S+)$")
-_RUN_TIME = re.compile(r"^Run time: earliest=(\S+), latest=(\S+?)(?:, original latest=(\S+))?$")
-_READY = re.compile(r"^Ready: (true|false) \((.*)\)$")
-_READY_PART = re.compile(r"(!?)(\w+)=(true|false)")
-_IMPLICIT = re.compile(r"^(\w+): (true|false)(?: (\w+): (true|false))?(?: \((.*)\))?$")
-_TRIGGER = re.compile(r"^[0-9a-f]+ (\S+)$")
-_RUNNING = re.compile(r"^Running for: (\S+), timeout at: (\S+)$")
-_REMAINING = re.compile(r"^Remaining execution limits: \[([^\]]*)\](?: Pending stop because "
+_TAG = lazy_compile(r"^(\S+) tag=(.*)$")
+_SOURCE = lazy_compile(r"^Source: uid=(\S+) user=(-?\d+) pkg=(\S+)$")
+_PERIODIC = lazy_compile(r"^PERIODIC: interval=(\S+) flex=(\S+)$")
+_PRIORITY = lazy_compile(r"^(-?\d+)(?: \[(\w+)\])?(?: effective=(-?\d+)(?: \[(\w+)\])?)?$")
+_BACKOFF = lazy_compile(r"^Backoff: policy=(\d+) initial=(\S+)$")
+_RUN_TIME = lazy_compile(r"^Run time: earliest=(\S+), latest=(\S+?)(?:, original latest=(\S+))?$")
+_READY = lazy_compile(r"^Ready: (true|false) \((.*)\)$")
+_READY_PART = lazy_compile(r"(!?)(\w+)=(true|false)")
+_IMPLICIT = lazy_compile(r"^(\w+): (true|false)(?: (\w+): (true|false))?(?: \((.*)\))?$")
+_TRIGGER = lazy_compile(r"^[0-9a-f]+ (\S+)$")
+_RUNNING = lazy_compile(r"^Running for: (\S+), timeout at: (\S+)$")
+_REMAINING = lazy_compile(r"^Remaining execution limits: \[([^\]]*)\](?: Pending stop because "
                         r"(-?\d+)/(-?\d+)/(.*))?$")
-_ACTIVE_AT = re.compile(r"^Active at (\S+), pending for (\S+)$")
-_EVALUATED = re.compile(r"^Evaluated (?:priority|bias): (-?\d+)")
-_WORK_ITEM = re.compile(r"^#\d+: #\d+ \d+x ")
+_ACTIVE_AT = lazy_compile(r"^Active at (\S+), pending for (\S+)$")
+_EVALUATED = lazy_compile(r"^Evaluated (?:priority|bias): (-?\d+)")
+_WORK_ITEM = lazy_compile(r"^#\d+: #\d+ \d+x ")
 
 _READY_KEYS = {"job": "job", "user": "user", "pending": "pending", "active": "active",
                "backingup": "backing_up", "restricted": "restricted", "comp": "component"}

@@ -5,8 +5,6 @@ for 13+).
 
 from __future__ import annotations
 
-import re
-
 from wakescope.parsers.jobscheduler.block_input import BlockInput
 from wakescope.parsers.jobscheduler.ids import (
     JobRef,
@@ -18,15 +16,16 @@ from wakescope.parsers.jobscheduler.ids import (
 from wakescope.parsers.jobscheduler.job_dump import parse_job_dump
 from wakescope.parsers.jobscheduler.stop_reasons import classify
 from wakescope.parsers.jobscheduler.times import duration
+from wakescope.parsers.lazy_re import lazy_compile
 from wakescope.parsers.numbers import safe_int
 from wakescope.parsers.uid import user_id
 
-_PENDING = re.compile(r"^Pending #(\d+): (.*)$")
-_SLOT = re.compile(r"^Slot #(\d+)(?:\(ID=(-?\d+)\))?: (.*)$")
-_IDLE = re.compile(r"^ID=(-?\d+): (.*)$")
-_INACTIVE = re.compile(r"^inactive(?: since (\S+), stopped because: (.*))?$")
-_TIME = re.compile(r"^(?:0|--|[+-](?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?\d+ms)$")
-_DROPPED = re.compile(r"^Dropped \d+ contexts$")
+_PENDING = lazy_compile(r"^Pending #(\d+): (.*)$")
+_SLOT = lazy_compile(r"^Slot #(\d+)(?:\(ID=(-?\d+)\))?: (.*)$")
+_IDLE = lazy_compile(r"^ID=(-?\d+): (.*)$")
+_INACTIVE = lazy_compile(r"^inactive(?: since (\S+), stopped because: (.*))?$")
+_TIME = lazy_compile(r"^(?:0|--|[+-](?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?\d+ms)$")
+_DROPPED = lazy_compile(r"^Dropped \d+ contexts$")
 _EMPTY = {"None", "None.", "N/A"}
 
 

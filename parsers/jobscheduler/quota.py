@@ -12,25 +12,25 @@ Three shapes become rows:
 from __future__ import annotations
 
 import math
-import re
 
 from wakescope.parsers.jobscheduler.block_input import BlockInput
 from wakescope.parsers.jobscheduler.controllers import parse_controller
 from wakescope.parsers.jobscheduler.ids import TRACKED
+from wakescope.parsers.lazy_re import lazy_compile
 from wakescope.parsers.numbers import INT64_MIN, safe_int
 from wakescope.parsers.uid import parse_uid, user_id
 
-_JOB_QUOTA = re.compile(
+_JOB_QUOTA = lazy_compile(
     r"^(?P<bucket>[A-Z_]+|Unknown: -?\d+), (?P<state>[^,]+)"
     r"(?:, (?P<left>-?\d+)ms remaining in (?P<ej>EJ )?quota|, (?P<other>.+))?$"
 )
-_TIMER = re.compile(r"^(?P<kind>Timer|TopAppTimer)(?:<(?P<type>\w+)>)?\{<(?P<user>-?\d+)>"
+_TIMER = lazy_compile(r"^(?P<kind>Timer|TopAppTimer)(?:<(?P<type>\w+)>)?\{<(?P<user>-?\d+)>"
                     r"(?P<pkg>[^}]+)\} (?P<rest>.*)$")
-_SESSION = re.compile(r"^(-?\d+) -> (-?\d+) \((-?\d+)\), (\d+) bg jobs\.$")
-_PKG = re.compile(r"^<(-?\d+)>(\S+?)$")
-_STATS = re.compile(r"^([A-Z_]+|Unknown: -?\d+): (\w+=.*)$")
-_PAIR = re.compile(r"(\w+)=(-?\d+)")
-_NOW = re.compile(r"^Current elapsed time: (\d+)$")
+_SESSION = lazy_compile(r"^(-?\d+) -> (-?\d+) \((-?\d+)\), (\d+) bg jobs\.$")
+_PKG = lazy_compile(r"^<(-?\d+)>(\S+?)$")
+_STATS = lazy_compile(r"^([A-Z_]+|Unknown: -?\d+): (\w+=.*)$")
+_PAIR = lazy_compile(r"(\w+)=(-?\d+)")
+_NOW = lazy_compile(r"^Current elapsed time: (\d+)$")
 
 _BUCKET_KEY = {"ACTIVE": "active", "WORKING_SET": "working", "FREQUENT": "frequent",
                "RARE": "rare", "RESTRICTED": "restricted", "EXEMPTED": "exempted"}
