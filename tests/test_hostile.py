@@ -236,10 +236,14 @@ def test_3_ctrl_c_while_reading_stdin_exits_130(tmp_path):
     try:
         proc.stdin.write(b"Current Alarm Manager state:\n")
         proc.stdin.flush()
-        # Past the interpreter's own start (which no program can guard): Polars is mapped.
-        maps = Path(f"/proc/{proc.pid}/maps")
+        # Past the interpreter's own start (which no program can guard): Polars is mapped
+        # in the new program. Before the exec the forked child is a copy of this test
+        # process, which has Polars mapped too, so the command line must be ours first.
+        proc_dir = Path(f"/proc/{proc.pid}")
         for _ in range(600):
-            if proc.poll() is not None or "polars" in maps.read_text(errors="replace"):
+            if proc.poll() is not None or (
+                    b"wakescope" in (proc_dir / "cmdline").read_bytes()
+                    and "polars" in (proc_dir / "maps").read_text(errors="replace")):
                 break
             time.sleep(0.1)
         time.sleep(0.5)
