@@ -57,11 +57,9 @@ def _key_exprs(name: str, df: pl.DataFrame) -> dict[str, pl.Expr] | None:
     if name == "batterystats_wakelocks":
         fam = pl.lit("wakelock")
     elif name == "batterystats_history":
-        names = _col(df, "name")
-        fam = names.replace_strict(_HISTORY_FAMILY, default=None, return_dtype=S)
-        raw = pl.coalesce(tag, pl.when(names == "wake_reason").then(_col(df, "value")))
-        tag = (pl.when(fam == "job").then(_prefixed(raw, "*job*/"))
-               .when(fam == "sync").then(_prefixed(raw, "*sync*/")).otherwise(raw))
+        # Read from `_history_stages`' columns: one expression tree nesting the family in
+        # the tag and the tag in the family costs 10× more (3k-row history: 9 ms vs 1 ms).
+        fam, tag = pl.col("_hfam"), pl.col("_htag")
         fam = pl.when(tag.is_not_null() | (fam == "kernel")).then(fam)
     elif name in ("batterystats_jobs", "batterystats_job_completions"):
         fam, tag = pl.lit("job"), _prefixed(_col(df, "job"), "*job*/")
@@ -144,12 +142,28 @@ def uid_names(tables: dict[str, pl.DataFrame], rules: RuleSet) -> pl.DataFrame:
     )
 
 
+def _history_stages(df: pl.DataFrame, lf: pl.LazyFrame) -> pl.LazyFrame:
+    """History rows' family (`_hfam`) and prefixed tag (`_htag`), in two steps."""
+    names = _col(df, "name")
+    raw = pl.coalesce(_col(df, "tag"), pl.when(names == "wake_reason").then(_col(df, "value")))
+    lf = lf.with_columns(
+        names.replace_strict(_HISTORY_FAMILY, default=None, return_dtype=pl.String)
+        .alias("_hfam"), raw.alias("_hraw"))
+    fam, raw = pl.col("_hfam"), pl.col("_hraw")
+    return lf.with_columns(
+        pl.when(fam == "job").then(_prefixed(raw, "*job*/"))
+        .when(fam == "sync").then(_prefixed(raw, "*sync*/")).otherwise(raw).alias("_htag"))
+
+
 def _keys(name: str, df: pl.DataFrame, names: pl.LazyFrame) -> pl.LazyFrame | None:
     """The plan of one table's attribution keys (collected with the others' in one go)."""
     exprs = _key_exprs(name, df)
     if exprs is None:
         return None
-    k = df.lazy().select(**exprs).with_columns(
+    lf = df.lazy()
+    if name == "batterystats_history":
+        lf = _history_stages(df, lf)
+    k = lf.select(**exprs).with_columns(
         (pl.col("uid") % PER_USER_RANGE).alias("app_id"))
     # maintain_order: the keys are put back beside the table's rows by position
     # (`attribute`'s horizontal concat); Polars' default join order is not guaranteed.
@@ -321,10 +335,10 @@ def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
                           rules).lazy()
 
     def joined_back(name: str) -> pl.LazyFrame:
-        df = tables[name].drop([c for c in ATTR_COLS if c in tables[name].columns])
+        df = tables[name].lazy().drop([c for c in ATTR_COLS if c in tables[name].columns])
         attrs = per_table[name].lazy().join(classified, on=list(KEY_COLS), how="left",
                                             nulls_equal=True, maintain_order="left")
-        return pl.concat([df.lazy(), attrs.select(ATTR_COLS)], how="horizontal")
+        return pl.concat([df, attrs.select(ATTR_COLS)], how="horizontal")
 
     # The jobs and alarm stats first: the other tables' refinements join on them.
     first = [n for n in ("jobscheduler_jobs", "alarm_stats") if n in per_table]
