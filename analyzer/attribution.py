@@ -197,30 +197,27 @@ def _condition(rule: Rule, cols: set[str]) -> pl.Expr:
     return pl.all_horizontal(conds).fill_null(False)
 
 
-def classify(keys: pl.DataFrame, rules: RuleSet) -> pl.DataFrame:
-    """Distinct keys → keys + api, component, rule, owner_package (first matching rule)."""
-    cols = set(keys.columns)
-    lazy = keys.lazy().filter(pl.col("family").is_not_null()).unique()
+# Rule expressions built once per RuleSet (load_rules caches the RuleSet, so a batch worker
+# builds them for its first input only): id → (the RuleSet, first-match expr, per-rule exprs).
+_RULE_EXPRS: dict[int, tuple[RuleSet, pl.Expr, dict[int | None, list[pl.Expr]]]] = {}
+
+
+def _rule_exprs(rules: RuleSet) -> tuple[pl.Expr, dict[int | None, list[pl.Expr]]]:
+    """The first-matching-rule index expression and each rule's attribute expressions."""
+    cached = _RULE_EXPRS.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1], cached[2]
+    cols = set(_KEY_SCHEMA)
     if rules.rules:
         first = pl.coalesce([pl.when(_condition(r, cols)).then(pl.lit(i, pl.Int32))
                              for i, r in enumerate(rules.rules)])
     else:
         first = pl.lit(None, pl.Int32)
-    keys = lazy.with_columns(first.alias("_rule_idx")).collect()
-    if keys.is_empty():
-        return keys.drop("_rule_idx").with_columns(
-            *(pl.lit(None, pl.String).alias(c) for c in ATTR_COLS))
     stripped = pl.col("tag").str.replace(_PREFIX, "")
-    parts = []
-    for idx, sub in keys.partition_by("_rule_idx", as_dict=True, maintain_order=True).items():
-        i = idx[0]
-        sub = sub.lazy()
-        if i is None:
-            parts.append(sub.with_columns(
-                pl.lit("unknown").alias("api"), stripped.alias("component"),
-                pl.lit(None, pl.String).alias("rule"), pl.col("package").alias("owner_package")))
-            continue
-        rule = rules.rules[i]
+    per_rule: dict[int | None, list[pl.Expr]] = {None: [
+        pl.lit("unknown").alias("api"), stripped.alias("component"),
+        pl.lit(None, pl.String).alias("rule"), pl.col("package").alias("owner_package")]}
+    for i, rule in enumerate(rules.rules):
         comp: list[pl.Expr] = []
         owner: list[pl.Expr] = []
         for key in ("tag", "service"):
@@ -235,12 +232,25 @@ def classify(keys: pl.DataFrame, rules: RuleSet) -> pl.DataFrame:
         if rule.component:
             comp.append(pl.lit(rule.component))
         comp += [stripped, pl.col("service")]
-        parts.append(sub.with_columns(
-            pl.lit(rule.api).alias("api"),
-            pl.coalesce(comp).alias("component"),
-            pl.lit(rule.id).alias("rule"),
-            pl.coalesce([*owner, pl.col("package")]).alias("owner_package"),
-        ))
+        per_rule[i] = [pl.lit(rule.api).alias("api"), pl.coalesce(comp).alias("component"),
+                       pl.lit(rule.id).alias("rule"),
+                       pl.coalesce([*owner, pl.col("package")]).alias("owner_package")]
+    if len(_RULE_EXPRS) >= 8:  # a few rule files per process at most (load_rules' cache)
+        _RULE_EXPRS.clear()
+    _RULE_EXPRS[id(rules)] = (rules, first, per_rule)
+    return first, per_rule
+
+
+def classify(keys: pl.DataFrame, rules: RuleSet) -> pl.DataFrame:
+    """Distinct keys → keys + api, component, rule, owner_package (first matching rule)."""
+    first, per_rule = _rule_exprs(rules)
+    keys = (keys.lazy().filter(pl.col("family").is_not_null()).unique()
+            .with_columns(first.alias("_rule_idx")).collect())
+    if keys.is_empty():
+        return keys.drop("_rule_idx").with_columns(
+            *(pl.lit(None, pl.String).alias(c) for c in ATTR_COLS))
+    parts = [sub.lazy().with_columns(per_rule[idx[0]]) for idx, sub in
+             keys.partition_by("_rule_idx", as_dict=True, maintain_order=True).items()]
     return pl.concat(parts, how="vertical_relaxed").drop("_rule_idx").collect()
 
 
