@@ -133,10 +133,12 @@ def ensure_folder(root: Path, folder: Path | None = None) -> Path:
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | str | Writer, *,
-                 root: str | os.PathLike | None = None) -> Path:
+                 root: str | os.PathLike | None = None, sync: bool = True) -> Path:
     """Write `data` (bytes, text as UTF-8, or a callable given the open binary file) to
     `path` atomically; every folder between `root` (default: the file's own folder) and the
-    file is opened without following links. Raises `OutputError` in one sentence."""
+    file is opened without following links. Raises `OutputError` in one sentence.
+    `sync=False` leaves flushing the file and its folder to disk to the caller (a batch
+    syncs an input's table files together, batch.worker)."""
     target = Path(path)
     base = Path(root) if root is not None else target.parent
     fd = _open_folder(base, _parts(base, target.parent), target)
@@ -152,11 +154,13 @@ def write_atomic(path: str | os.PathLike, data: bytes | str | Writer, *,
             else:
                 fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         os.replace(tmp, name, src_dir_fd=fd, dst_dir_fd=fd)
         created = False
-        with contextlib.suppress(OSError):  # the rename survives a power cut once synced
-            os.fsync(fd)
+        if sync:
+            with contextlib.suppress(OSError):  # the rename survives a power cut once synced
+                os.fsync(fd)
     except OSError as exc:
         raise output_error(exc, target) from exc
     finally:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import resource
 import shutil
 import statistics
 import tempfile
@@ -29,21 +30,30 @@ CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
 NOT_INPUTS = ["README.md", "SHA256SUMS"]
 
 
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process and its finished children (the workers)."""
+    own, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF,
+                                                  resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def measure(corpus: Path, jobs: int, repeat: int,
-            plotly: str = "shared") -> tuple[list[float], dict, float, float]:
+            plotly: str = "shared") -> tuple[list[float], dict, float, float, list[float]]:
     """Wall times of `repeat` fresh batches with `jobs` processes, the last counts, the
-    per-input work (parse + analyse + report + tables, summed) of the fastest run and the
-    MB of HTML it wrote (reports, their shared plotly.min.js and index.html)."""
+    per-input work (parse + analyse + report + tables, summed) of the fastest run, the
+    MB of HTML it wrote (reports, their shared plotly.min.js and index.html) and the CPU
+    seconds (user + sys, parent and workers) of each batch."""
     from wakescope.analyzer.batch import run_batch
 
-    times, counts, work, html_mb = [], {}, 0.0, 0.0
+    times, counts, work, html_mb, cpus = [], {}, 0.0, 0.0, []
     for _ in range(repeat):
         out = Path(tempfile.mkdtemp(prefix="wakescope-bench-"))
         try:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), _cpu_s()
             result = run_batch([str(corpus)], out, jobs=jobs, progress=False,
                                exclude=NOT_INPUTS, plotly=plotly)
             times.append(time.perf_counter() - t)
+            cpus.append(_cpu_s() - c)
             counts = dict(result.counts)
             if times[-1] == min(times):
                 work = sum((r.get("duration_ms") or 0) + (r.get("write_ms") or 0)
@@ -52,7 +62,7 @@ def measure(corpus: Path, jobs: int, repeat: int,
                               if p.suffix in (".html", ".js")) / 1e6
         finally:
             shutil.rmtree(out, ignore_errors=True)
-    return times, counts, work, html_mb
+    return times, counts, work, html_mb, cpus
 
 
 def repeated(files: list[Path], n: int, folder: Path) -> list[Path]:
@@ -103,17 +113,19 @@ def _run(corpus: Path, files: list[Path], args) -> int:
           + f"), {mb:.1f} MB on disk, best of {args.repeat}, plotly {args.plotly}")
     print(f"{'jobs':>4} {'best s':>8} {'median s':>9} {'inputs/s':>9} {'per hour':>9} "
           f"{'MB/s':>7} {'speed-up':>8} {'work s':>7} {'busy':>5} {'HTML MB/report':>14}"
-          "  statuses")
+          f" {'CPU s':>7} {'per hour at CPU':>15}  statuses")
     base = None
     for jobs in jobs_list:
-        times, counts, work, html_mb = measure(corpus, jobs, args.repeat, args.plotly)
+        times, counts, work, html_mb, cpus = measure(corpus, jobs, args.repeat, args.plotly)
         best = min(times)
         base = base or best
         reports = max(1, counts.get("ok", 0) + counts.get("partial", 0))
         print(f"{jobs:>4} {best:>8.2f} {statistics.median(times):>9.2f} "
               f"{len(files) / best:>9.1f} {3600 * len(files) / best:>9.0f} {mb / best:>7.1f} "
               f"{base / best:>7.2f}× {work:>7.2f} {work / (jobs * best):>5.0%} "
-              f"{html_mb / reports:>14.2f}  "
+              f"{html_mb / reports:>14.2f} {min(cpus):>7.1f} "
+              # what `jobs` idle cores would do: the best CPU time spread over them
+              f"{3600 * len(files) * jobs / min(cpus):>15.0f}  "
               + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     return 0
 

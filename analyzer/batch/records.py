@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from pathlib import Path
 
 from wakescope import __version__
@@ -58,17 +59,20 @@ def remove_capture(out_dir: Path, capture_id: str, name: str | None) -> None:
     from wakescope.analyzer.outputs import remove_contained
     from wakescope.analyzer.report.tables import safe_child
 
+    def remove(path: Path) -> None:
+        # Nothing there (a fresh batch): skip remove_contained's folder-by-folder walk.
+        if os.path.lexists(path):
+            remove_contained(path, root=out_dir)
+
     tables = out_dir / "tables"
     if tables.is_dir() and not tables.is_symlink():
         with contextlib.suppress(OSError):
             for table_dir in tables.iterdir():
-                remove_contained(safe_child(table_dir, f"{safe_name(capture_id)}.parquet"),
-                                 root=out_dir)
+                remove(safe_child(table_dir, f"{safe_name(capture_id)}.parquet"))
     if name:
-        remove_contained(safe_child(out_dir / "reports", f"{name}.html"), root=out_dir)
-        remove_contained(safe_child(out_dir / "traces", f"{name}.perfetto-trace"),
-                         root=out_dir)
-    remove_contained(status_path(out_dir, capture_id), root=out_dir)
+        remove(safe_child(out_dir / "reports", f"{name}.html"))
+        remove(safe_child(out_dir / "traces", f"{name}.perfetto-trace"))
+    remove(status_path(out_dir, capture_id))
 
 
 def is_current(out_dir: Path, item: InputItem, redact: bool, rules_sha: str | None) -> dict | None:

@@ -59,9 +59,10 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
         part = _owner(wl.filter(pl.col("kind") == "partial"), ctx)
         parts.append(_by_package(part, [pl.col("total_ms").sum().alias("partial_wakelock_ms")]))
         apis = (part.filter(pl.col("package").is_not_null())
-                .group_by("package", "api").agg(pl.col("total_ms").sum().alias("_ms")))
+                .group_by("package", "uid", "api").agg(pl.col("total_ms").sum().alias("_ms")))
     else:
-        apis = pl.DataFrame(schema={"package": pl.String, "api": pl.String, "_ms": _I64})
+        apis = pl.DataFrame(schema={"package": pl.String, "uid": _I64, "api": pl.String,
+                                    "_ms": _I64})
     api_frames = [apis]
     wc = wakeup_counts(ctx)
     if wc is not None:
@@ -69,14 +70,15 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
         parts.append(pa.select("package", pl.col("uid").cast(_I64),
                                pl.col("count").cast(_I64).alias("wakeup_alarms"),
                                pl.col("per_hour").alias("wakeups_per_hour")))
-        api_frames.append(wc.tags.group_by("package", "api")
+        api_frames.append(wc.tags.group_by("package", pl.col("uid").cast(_I64), "api")
                           .agg(pl.lit(0, _I64).alias("_ms")))
     bj = ctx.table("batterystats_jobs")
     if bj.height and "api" in bj.columns:
         bj = _owner(bj, ctx)
         parts.append(_by_package(bj, [pl.col("count").sum().alias("jobs_run"),
                                       pl.col("total_ms").sum().alias("job_ms")]))
-        api_frames.append(bj.group_by("package", "api").agg(pl.lit(0, _I64).alias("_ms")))
+        api_frames.append(bj.group_by("package", "uid", "api")
+                          .agg(pl.lit(0, _I64).alias("_ms")))
     jobs = ctx.table("jobscheduler_jobs")
     if jobs.height:
         uid = pl.coalesce([pl.col(c) for c in ("source_uid", "uid") if c in jobs.columns])
@@ -88,7 +90,8 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
                                                    if c in w.columns]).alias("_u")), ctx, "_u")
             parts.append(_by_package(w, [pl.len().cast(_I64).alias("jobs_deferred")]))
         if "api" in j.columns:
-            api_frames.append(j.group_by("package", "api").agg(pl.lit(0, _I64).alias("_ms")))
+            api_frames.append(j.group_by("package", "uid", "api")
+                              .agg(pl.lit(0, _I64).alias("_ms")))
     sy = ctx.table("batterystats_syncs")
     if sy.height:
         sy = _owner(sy, ctx)
@@ -100,9 +103,9 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
         parts.append(_by_package(fg, [pl.col("total_ms").sum().alias("foreground_service_ms")]))
         # An app whose only background work is a foreground service still names that API.
         api_frames.append(fg.filter(pl.col("package").is_not_null() & (pl.col("total_ms") > 0))
-                          .group_by("package").agg(pl.col("total_ms").sum().alias("_ms"))
+                          .group_by("package", "uid").agg(pl.col("total_ms").sum().alias("_ms"))
                           .with_columns(pl.lit("foreground_service").alias("api"))
-                          .select("package", "api", pl.col("_ms").cast(_I64)))
+                          .select("package", "uid", "api", pl.col("_ms").cast(_I64)))
     pw = uid_power(ctx)
     if pw.height:
         parts.append(pw.select(
@@ -120,13 +123,11 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
     owner = (pl.col("uid") % 100_000).replace_strict(ctx.name_map, default=None,
                                                      return_dtype=pl.String)
     long = long.with_columns(pl.coalesce(owner, pl.col("package")).alias("_owner"))
-    renamed = dict(long.filter(pl.col("_owner") != pl.col("package"))
-                   .select("package", "_owner").unique(subset="package", keep="first")
-                   .iter_rows())
     long = long.with_columns(pl.col("_owner").alias("package")).drop("_owner")
     num = [c for c in long.columns if c not in ("package", "uid")]
     sums = [pl.col(c).sum() for c in num]
-    per_uid = long.group_by("package", "uid").agg(sums)
+    # Sorted groups: float sums in a fixed order give the same digits on every run.
+    per_uid = long.group_by("package", "uid").agg(sums).sort("package", "uid", nulls_last=True)
     if "partial_wakelock_ms" not in per_uid.columns:
         per_uid = per_uid.with_columns(pl.lit(None, _I64).alias("partial_wakelock_ms"))
     primary = (per_uid.sort(["package", pl.col("partial_wakelock_ms").fill_null(-1), "uid"],
@@ -134,13 +135,18 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
                .group_by("package", maintain_order=True)
                .agg(pl.col("uid").first().alias("uid"),
                     pl.col("uid").drop_nulls().unique().sort().alias("uids")))
-    apps = per_uid.group_by("package").agg([pl.col(c).sum() for c in num]).join(
+    apps = per_uid.group_by("package", maintain_order=True).agg(
+        [pl.col(c).sum() for c in num]).join(
         primary, on="package", how="left")
     if "partial_wakelock_ms" in apps.columns and period:
         apps = apps.with_columns((pl.col("partial_wakelock_ms") * DAY_MS / period)
                                  .alias("partial_wakelock_ms_per_24h"))
-    api_rank = (pl.concat(api_frames, how="vertical_relaxed").drop_nulls()
-                .with_columns(pl.col("package").replace(renamed))
+    # Each API row goes to its uid's owner, like the figures above (a package seen under
+    # two uids, e.g. a job scheduled by one uid for another, counts for both owners).
+    api_rank = (pl.concat(api_frames, how="vertical_relaxed")
+                .filter(pl.col("package").is_not_null() & pl.col("api").is_not_null())
+                .with_columns(pl.coalesce(owner, pl.col("package")).alias("package"))
+                .drop("uid")
                 .group_by("package", "api").agg(pl.col("_ms").sum())
                 .sort(["package", "_ms", "api"], descending=[False, True, False])
                 .group_by("package", maintain_order=True)

@@ -63,7 +63,9 @@ def wakelock_ms_by_api(ctx: Context) -> dict[int, dict[str, float]]:
         return {}
     g = (wl.filter((pl.col("kind") == "partial") & pl.col("uid").is_not_null()
                    & (pl.col("total_ms") > 0))
-         .group_by("uid", "api").agg(pl.col("total_ms").sum()))
+         .group_by("uid", "api").agg(pl.col("total_ms").sum())
+         # Sorted: the split sums these in dict order, and group_by order varies run to run.
+         .sort("uid", "api", nulls_last=True))
     out: dict[int, dict[str, float]] = {}
     for uid, api, ms in g.iter_rows():
         out.setdefault(int(uid), {})[api or "unknown"] = float(ms)

@@ -21,7 +21,14 @@ KIND = "top_power_consumer"
 
 
 def uid_power(ctx: Context) -> pl.DataFrame:
-    """uid → mAh (per-uid totals), with row positions and share of all uids."""
+    """uid → mAh (per-uid totals), with row positions and share of all uids; computed once
+    per Context (the power pass and the apps table both read it)."""
+    if "_uid_power" not in ctx.__dict__:
+        ctx.__dict__["_uid_power"] = _uid_power(ctx)
+    return ctx.__dict__["_uid_power"]
+
+
+def _uid_power(ctx: Context) -> pl.DataFrame:
     pw = ctx.indexed("batterystats_power_use")
     if pw.is_empty() or "mah" not in pw.columns:
         return pl.DataFrame(schema={"uid": pl.Int64, "mah": pl.Float64, "share": pl.Float64,

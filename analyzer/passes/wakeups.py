@@ -43,7 +43,14 @@ class WakeupCounts:
 
 
 def wakeup_counts(ctx: Context) -> WakeupCounts | None:
-    """Wakeup alarm counts from the best source in the capture (see module docstring)."""
+    """Wakeup alarm counts from the best source in the capture (see module docstring),
+    computed once per Context (the wakeups pass and the apps table both read them)."""
+    if "_wakeup_counts" not in ctx.__dict__:
+        ctx.__dict__["_wakeup_counts"] = _wakeup_counts(ctx)
+    return ctx.__dict__["_wakeup_counts"]
+
+
+def _wakeup_counts(ctx: Context) -> WakeupCounts | None:
     p = ctx.periods
     wua = ctx.indexed("batterystats_wakeup_alarms")
     sdk = ctx.cap.meta.sdk or 0
