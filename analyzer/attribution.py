@@ -57,9 +57,11 @@ def _key_exprs(name: str, df: pl.DataFrame) -> dict[str, pl.Expr] | None:
     if name == "batterystats_wakelocks":
         fam = pl.lit("wakelock")
     elif name == "batterystats_history":
-        # Read from `_history_stages`' columns: one expression tree nesting the family in
-        # the tag and the tag in the family costs 10× more (3k-row history: 9 ms vs 1 ms).
-        fam, tag = pl.col("_hfam"), pl.col("_htag")
+        names = _col(df, "name")
+        fam = names.replace_strict(_HISTORY_FAMILY, default=None, return_dtype=S)
+        raw = pl.coalesce(tag, pl.when(names == "wake_reason").then(_col(df, "value")))
+        tag = (pl.when(fam == "job").then(_prefixed(raw, "*job*/"))
+               .when(fam == "sync").then(_prefixed(raw, "*sync*/")).otherwise(raw))
         fam = pl.when(tag.is_not_null() | (fam == "kernel")).then(fam)
     elif name in ("batterystats_jobs", "batterystats_job_completions"):
         fam, tag = pl.lit("job"), _prefixed(_col(df, "job"), "*job*/")
@@ -142,32 +144,16 @@ def uid_names(tables: dict[str, pl.DataFrame], rules: RuleSet) -> pl.DataFrame:
     )
 
 
-def _history_stages(df: pl.DataFrame, lf: pl.LazyFrame) -> pl.LazyFrame:
-    """History rows' family (`_hfam`) and prefixed tag (`_htag`), in two steps."""
-    names = _col(df, "name")
-    raw = pl.coalesce(_col(df, "tag"), pl.when(names == "wake_reason").then(_col(df, "value")))
-    lf = lf.with_columns(
-        names.replace_strict(_HISTORY_FAMILY, default=None, return_dtype=pl.String)
-        .alias("_hfam"), raw.alias("_hraw"))
-    fam, raw = pl.col("_hfam"), pl.col("_hraw")
-    return lf.with_columns(
-        pl.when(fam == "job").then(_prefixed(raw, "*job*/"))
-        .when(fam == "sync").then(_prefixed(raw, "*sync*/")).otherwise(raw).alias("_htag"))
-
-
-def _keys(name: str, df: pl.DataFrame, names: pl.LazyFrame) -> pl.LazyFrame | None:
-    """The plan of one table's attribution keys (collected with the others' in one go)."""
+def _keys(name: str, df: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame | None:
     exprs = _key_exprs(name, df)
     if exprs is None:
         return None
-    lf = df.lazy()
-    if name == "batterystats_history":
-        lf = _history_stages(df, lf)
-    k = lf.select(**exprs).with_columns(
+    k = df.select(**exprs).with_columns(
         (pl.col("uid") % PER_USER_RANGE).alias("app_id"))
     # maintain_order: the keys are put back beside the table's rows by position
     # (`attribute`'s horizontal concat); Polars' default join order is not guaranteed.
-    k = k.join(names, on="app_id", how="left", maintain_order="left")
+    k = k.join(names.select("app_id", "name", "shared"), on="app_id", how="left",
+               maintain_order="left")
     # uid-keyed batterystats rows: a system uid goes by its uid name (shared uid 1000 lists
     # many packages); package-keyed rows (alarm stats, jobs) keep the package they print.
     fixed_name = pl.col("app_id") < 10_000
@@ -197,27 +183,25 @@ def _condition(rule: Rule, cols: set[str]) -> pl.Expr:
     return pl.all_horizontal(conds).fill_null(False)
 
 
-# Rule expressions built once per RuleSet (load_rules caches the RuleSet, so a batch worker
-# builds them for its first input only): id → (the RuleSet, first-match expr, per-rule exprs).
-_RULE_EXPRS: dict[int, tuple[RuleSet, pl.Expr, dict[int | None, list[pl.Expr]]]] = {}
-
-
-def _rule_exprs(rules: RuleSet) -> tuple[pl.Expr, dict[int | None, list[pl.Expr]]]:
-    """The first-matching-rule index expression and each rule's attribute expressions."""
-    cached = _RULE_EXPRS.get(id(rules))
-    if cached is not None and cached[0] is rules:
-        return cached[1], cached[2]
-    cols = set(_KEY_SCHEMA)
-    if rules.rules:
-        first = pl.coalesce([pl.when(_condition(r, cols)).then(pl.lit(i, pl.Int32))
-                             for i, r in enumerate(rules.rules)])
-    else:
-        first = pl.lit(None, pl.Int32)
+def classify(keys: pl.DataFrame, rules: RuleSet) -> pl.DataFrame:
+    """Distinct keys → keys + api, component, rule, owner_package (first matching rule)."""
+    keys = keys.filter(pl.col("family").is_not_null()).unique()
+    if keys.is_empty():
+        return keys.with_columns(*(pl.lit(None, pl.String).alias(c) for c in ATTR_COLS))
+    cols = set(keys.columns)
+    first = pl.coalesce([pl.when(_condition(r, cols)).then(pl.lit(i, pl.Int32))
+                         for i, r in enumerate(rules.rules)])
+    keys = keys.with_columns(first.alias("_rule_idx"))
     stripped = pl.col("tag").str.replace(_PREFIX, "")
-    per_rule: dict[int | None, list[pl.Expr]] = {None: [
-        pl.lit("unknown").alias("api"), stripped.alias("component"),
-        pl.lit(None, pl.String).alias("rule"), pl.col("package").alias("owner_package")]}
-    for i, rule in enumerate(rules.rules):
+    parts = []
+    for idx, sub in keys.partition_by("_rule_idx", as_dict=True, maintain_order=True).items():
+        i = idx[0]
+        if i is None:
+            parts.append(sub.with_columns(
+                pl.lit("unknown").alias("api"), stripped.alias("component"),
+                pl.lit(None, pl.String).alias("rule"), pl.col("package").alias("owner_package")))
+            continue
+        rule = rules.rules[i]
         comp: list[pl.Expr] = []
         owner: list[pl.Expr] = []
         for key in ("tag", "service"):
@@ -232,66 +216,48 @@ def _rule_exprs(rules: RuleSet) -> tuple[pl.Expr, dict[int | None, list[pl.Expr]
         if rule.component:
             comp.append(pl.lit(rule.component))
         comp += [stripped, pl.col("service")]
-        per_rule[i] = [pl.lit(rule.api).alias("api"), pl.coalesce(comp).alias("component"),
-                       pl.lit(rule.id).alias("rule"),
-                       pl.coalesce([*owner, pl.col("package")]).alias("owner_package")]
-    if len(_RULE_EXPRS) >= 8:  # a few rule files per process at most (load_rules' cache)
-        _RULE_EXPRS.clear()
-    _RULE_EXPRS[id(rules)] = (rules, first, per_rule)
-    return first, per_rule
+        parts.append(sub.with_columns(
+            pl.lit(rule.api).alias("api"),
+            pl.coalesce(comp).alias("component"),
+            pl.lit(rule.id).alias("rule"),
+            pl.coalesce([*owner, pl.col("package")]).alias("owner_package"),
+        ))
+    return pl.concat(parts, how="vertical_relaxed").drop("_rule_idx")
 
 
-def classify(keys: pl.DataFrame, rules: RuleSet) -> pl.DataFrame:
-    """Distinct keys → keys + api, component, rule, owner_package (first matching rule)."""
-    first, per_rule = _rule_exprs(rules)
-    keys = (keys.lazy().filter(pl.col("family").is_not_null()).unique()
-            .with_columns(first.alias("_rule_idx")).collect())
-    if keys.is_empty():
-        return keys.drop("_rule_idx").with_columns(
-            *(pl.lit(None, pl.String).alias(c) for c in ATTR_COLS))
-    parts = [sub.lazy().with_columns(per_rule[idx[0]]) for idx, sub in
-             keys.partition_by("_rule_idx", as_dict=True, maintain_order=True).items()]
-    return pl.concat(parts, how="vertical_relaxed").drop("_rule_idx").collect()
-
-
-_KNOWN_JOB_APIS = ["work_manager", "sync_adapter", "user_initiated_transfer", "gms_scheduler"]
-_JOB_REFINED = ("batterystats_wakelocks", "batterystats_history", "batterystats_jobs",
-                "batterystats_job_completions")
-_ALARM_REFINED = ("batterystats_wakeup_alarms", "batterystats_history", "batterystats_wakelocks")
-
-
-def _known_jobs(jobs: pl.DataFrame | None) -> pl.DataFrame | None:
-    """Job rows whose API says more than `job_scheduler`, by stripped tag and uid."""
-    if jobs is None or jobs.is_empty() or "api" not in jobs.columns:
-        return None
-    uid = pl.coalesce(_col(jobs, "source_uid", pl.Int64), _col(jobs, "uid", pl.Int64))
-    known = (jobs.lazy().filter(pl.col("api").is_in(_KNOWN_JOB_APIS))
-             .select(_strip_job_id(pl.col("tag")).alias("_jtag"), uid.alias("_juid"),
-                     pl.col("api").alias("_japi"), pl.col("rule").alias("_jrule"))
-             .drop_nulls(["_jtag"]).unique(subset=["_jtag", "_juid"], keep="first",
-                                           maintain_order=True).collect())
-    return None if known.is_empty() else known
-
-
-def _refine_jobs_plan(name: str, lf: pl.LazyFrame, known: pl.DataFrame) -> pl.LazyFrame:
+def _refine_jobs(tables: dict[str, pl.DataFrame]) -> None:
     """A `*job*/…` wakelock / battery job is the same work as its jobscheduler job row:
     take that row's API when the job row knows more (WorkManager, SyncManager, UIDT)."""
-    if name == "batterystats_history":
-        tag_expr = (pl.when(pl.col("name") == "job").then(_prefixed(pl.col("tag"), "*job*/"))
-                    .otherwise(pl.col("tag")))
-    elif name in ("batterystats_jobs", "batterystats_job_completions"):
-        tag_expr = _prefixed(pl.col("job"), "*job*/")
-    else:
-        tag_expr = pl.col("tag")
-    joined = lf.with_columns(_strip_job_id(tag_expr).alias("_jtag"),
-                             pl.col("uid").alias("_juid")).join(
-        known.lazy(), on=["_jtag", "_juid"], how="left", maintain_order="left")
-    hit = pl.col("_japi").is_not_null() & (pl.col("api") == "job_scheduler")
-    return joined.with_columns(
-        pl.when(hit).then(pl.col("_japi")).otherwise(pl.col("api")).alias("api"),
-        pl.when(hit).then(pl.lit("join:jobscheduler_jobs/") + pl.col("_jrule"))
-        .otherwise(pl.col("rule")).alias("rule"),
-    ).drop("_jtag", "_juid", "_japi", "_jrule")
+    jobs = tables.get("jobscheduler_jobs")
+    if jobs is None or jobs.is_empty() or "api" not in jobs.columns:
+        return
+    uid = pl.coalesce(_col(jobs, "source_uid", pl.Int64), _col(jobs, "uid", pl.Int64))
+    known = (jobs.filter(pl.col("api").is_in(["work_manager", "sync_adapter",
+                                              "user_initiated_transfer", "gms_scheduler"]))
+             .select(_strip_job_id(pl.col("tag")).alias("_jtag"), uid.alias("_juid"),
+                     pl.col("api").alias("_japi"), pl.col("rule").alias("_jrule"))
+             .drop_nulls(["_jtag"]).unique(subset=["_jtag", "_juid"], keep="first"))
+    if known.is_empty():
+        return
+    for name, tag_expr in (("batterystats_wakelocks", pl.col("tag")),
+                           ("batterystats_history", pl.col("tag")),
+                           ("batterystats_jobs", _prefixed(pl.col("job"), "*job*/")),
+                           ("batterystats_job_completions", _prefixed(pl.col("job"), "*job*/"))):
+        df = tables.get(name)
+        if df is None or df.is_empty() or "api" not in df.columns:
+            continue
+        if name == "batterystats_history":
+            tag_expr = (pl.when(pl.col("name") == "job").then(_prefixed(pl.col("tag"), "*job*/"))
+                        .otherwise(pl.col("tag")))
+        joined = df.with_columns(_strip_job_id(tag_expr).alias("_jtag"),
+                                 pl.col("uid").alias("_juid")).join(
+            known, on=["_jtag", "_juid"], how="left", maintain_order="left")
+        hit = pl.col("_japi").is_not_null() & (pl.col("api") == "job_scheduler")
+        tables[name] = joined.with_columns(
+            pl.when(hit).then(pl.col("_japi")).otherwise(pl.col("api")).alias("api"),
+            pl.when(hit).then(pl.lit("join:jobscheduler_jobs/") + pl.col("_jrule"))
+            .otherwise(pl.col("rule")).alias("rule"),
+        ).drop("_jtag", "_juid", "_japi", "_jrule")
 
 
 def _strip_job_id(tag: pl.Expr) -> pl.Expr:
@@ -300,69 +266,51 @@ def _strip_job_id(tag: pl.Expr) -> pl.Expr:
     return tag.str.replace(r"#-?\d+$", "")
 
 
-def _alarm_packages(stats: pl.DataFrame | None) -> pl.DataFrame | None:
-    """Alarm stats' package per (uid, tag), where one package holds that tag."""
-    if stats is None or stats.is_empty():
-        return None
-    return (stats.lazy().select(pl.col("uid").cast(pl.Int64).alias("_auid"),
-                                pl.col("tag").alias("_atag"), pl.col("package").alias("_apkg"))
-            .drop_nulls().unique()
-            .filter(pl.len().over("_auid", "_atag") == 1).collect())
-
-
-def _refine_alarm_plan(lf: pl.LazyFrame, pk: pl.DataFrame) -> pl.LazyFrame:
+def _refine_alarm_packages(tables: dict[str, pl.DataFrame]) -> None:
     """A uid-keyed wakeup alarm (`*walarm*:` tag) takes alarm stats' package for that uid
     and tag (shared uid 1000 holds android, networkstack, … each with its own alarms)."""
-    joined = lf.join(pk.lazy(), left_on=["uid", "tag"], right_on=["_auid", "_atag"],
-                     how="left", maintain_order="left")
-    return joined.with_columns(
-        pl.coalesce("_apkg", "owner_package").alias("owner_package")).drop("_apkg")
+    stats = tables.get("alarm_stats")
+    if stats is None or stats.is_empty():
+        return
+    pk = (stats.select(pl.col("uid").cast(pl.Int64).alias("_auid"), pl.col("tag").alias("_atag"),
+                       pl.col("package").alias("_apkg"))
+          .drop_nulls().unique()
+          .filter(pl.len().over("_auid", "_atag") == 1))
+    for name in ("batterystats_wakeup_alarms", "batterystats_history", "batterystats_wakelocks"):
+        df = tables.get(name)
+        if df is None or df.is_empty() or "owner_package" not in df.columns:
+            continue
+        joined = df.join(pk, left_on=["uid", "tag"], right_on=["_auid", "_atag"], how="left",
+                         maintain_order="left")
+        tables[name] = joined.with_columns(
+            pl.coalesce("_apkg", "owner_package").alias("owner_package")).drop("_apkg")
 
 
 def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
               names: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
     """A copy of `tables` whose attributable tables carry api/component/rule/owner_package
-    (`names`: `uid_names(tables, rules)` when the caller has it already).
-
-    Fewer, larger Polars plans: every table's keys in one `collect_all`, the distinct keys
-    classified once, then every table's join back and refinements in one more."""
+    (`names`: `uid_names(tables, rules)` when the caller has it already)."""
     out = dict(tables)
     if names is None:
         names = uid_names(tables, rules)
-    name_lf = names.lazy().select("app_id", "name", "shared")
-    plans: dict[str, pl.LazyFrame] = {}
+    per_table: dict[str, pl.DataFrame] = {}
     for name in ATTRIBUTED_TABLES:
         df = tables.get(name)
         if df is None or df.is_empty():
             continue
-        k = _keys(name, df, name_lf)
+        k = _keys(name, df, names)
         if k is not None:
-            plans[name] = k
-    if not plans:
+            per_table[name] = k
+    if not per_table:
         return out
-    per_table = dict(zip(plans, pl.collect_all(list(plans.values())), strict=True))
-    classified = classify(pl.concat(list(per_table.values()), how="vertical_relaxed"),
-                          rules).lazy()
-
-    def joined_back(name: str) -> pl.LazyFrame:
-        df = tables[name].lazy().drop([c for c in ATTR_COLS if c in tables[name].columns])
-        attrs = per_table[name].lazy().join(classified, on=list(KEY_COLS), how="left",
-                                            nulls_equal=True, maintain_order="left")
-        return pl.concat([df, attrs.select(ATTR_COLS)], how="horizontal")
-
-    # The jobs and alarm stats first: the other tables' refinements join on them.
-    first = [n for n in ("jobscheduler_jobs", "alarm_stats") if n in per_table]
-    out.update(zip(first, pl.collect_all([joined_back(n) for n in first]), strict=True))
-    known = _known_jobs(out.get("jobscheduler_jobs"))
-    pk = _alarm_packages(out.get("alarm_stats"))
-    final: dict[str, pl.LazyFrame] = {n: joined_back(n) for n in per_table if n not in first}
-    for n, lf in final.items():
-        if known is not None and n in _JOB_REFINED:
-            lf = _refine_jobs_plan(n, lf, known)
-        if pk is not None and n in _ALARM_REFINED:
-            lf = _refine_alarm_plan(lf, pk)
-        final[n] = lf
-    out.update(zip(final, pl.collect_all(list(final.values())), strict=True))
+    classified = classify(pl.concat(list(per_table.values()), how="vertical_relaxed"), rules)
+    for name, k in per_table.items():
+        df = tables[name].drop([c for c in ATTR_COLS if c in tables[name].columns])
+        attrs = k.join(classified, on=list(KEY_COLS), how="left", nulls_equal=True,
+                       maintain_order="left").select(ATTR_COLS)
+        out[name] = pl.concat([df, attrs], how="horizontal")
+    _refine_jobs(out)
+    _refine_alarm_packages(out)
     return out
 
 
