@@ -209,27 +209,28 @@ def _package_map(summ, hist) -> tuple[dict[int, str], pl.DataFrame]:
 
 
 def _with_uid(frame: pl.DataFrame, packages: dict[int, str]) -> pl.DataFrame:
-    """Fill user_id and package from uid (exact uid first, then the same app id)."""
+    """Fill user_id and package from uid (exact uid first, then the same app id).
+
+    Dictionary look-ups (`replace_strict`), not joins: twelve tables each joined twice
+    cost ~15 ms of a bug report's parse (issue 17)."""
     if frame.height == 0 or "uid" not in frame.columns:
         return frame
     by_app: dict[int, str] = {}
     for uid, pkg in sorted(packages.items()):
         by_app.setdefault(uid % PER_USER_RANGE, pkg)
-    m = pl.DataFrame({"uid": list(packages), "_pkg": list(packages.values())},
-                     schema={"uid": pl.Int64, "_pkg": pl.String})
-    a = pl.DataFrame({"_app": list(by_app), "_apkg": list(by_app.values())},
-                     schema={"_app": pl.Int64, "_apkg": pl.String})
     uid = pl.col("uid")
-    out = frame.with_columns(_app=pl.when(uid >= 10_000).then(uid % PER_USER_RANGE))
-    out = out.join(m, on="uid", how="left", maintain_order="left").join(
-        a, on="_app", how="left", maintain_order="left")
-    return out.with_columns(
+    none = pl.lit(None, pl.String)
+    exact = uid.replace_strict(packages, default=None, return_dtype=pl.String) \
+        if packages else none
+    app = pl.when(uid >= 10_000).then(uid % PER_USER_RANGE).replace_strict(
+        by_app, default=None, return_dtype=pl.String) if by_app else none
+    return frame.with_columns(
         user_id=pl.when(uid >= 0).then(uid // PER_USER_RANGE).cast(pl.Int32)
         if "user_id" not in frame.columns
         else pl.coalesce(pl.col("user_id"),
                          pl.when(uid >= 0).then(uid // PER_USER_RANGE)).cast(pl.Int32),
-        package=pl.coalesce("_pkg", "_apkg"),
-    ).drop("_pkg", "_apkg", "_app")
+        package=pl.coalesce(exact, app),
+    )
 
 
 def _tables(inp: SectionInput, hist, summ) -> dict[str, pl.DataFrame]:
