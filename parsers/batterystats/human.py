@@ -208,11 +208,13 @@ def _package_map(summ, hist) -> tuple[dict[int, str], pl.DataFrame]:
     return chosen, frame
 
 
-def _uid_columns(columns: list[str], packages: dict[int, str]) -> dict[str, pl.Expr]:
-    """user_id and package from uid (exact uid first, then the same app id).
+def _with_uid(frame: pl.DataFrame, packages: dict[int, str]) -> pl.DataFrame:
+    """Fill user_id and package from uid (exact uid first, then the same app id).
 
     Dictionary look-ups (`replace_strict`), not joins: twelve tables each joined twice
     cost ~15 ms of a bug report's parse (issue 17)."""
+    if frame.height == 0 or "uid" not in frame.columns:
+        return frame
     by_app: dict[int, str] = {}
     for uid, pkg in sorted(packages.items()):
         by_app.setdefault(uid % PER_USER_RANGE, pkg)
@@ -222,13 +224,13 @@ def _uid_columns(columns: list[str], packages: dict[int, str]) -> dict[str, pl.E
         if packages else none
     app = pl.when(uid >= 10_000).then(uid % PER_USER_RANGE).replace_strict(
         by_app, default=None, return_dtype=pl.String) if by_app else none
-    return {
-        "user_id": pl.when(uid >= 0).then(uid // PER_USER_RANGE).cast(pl.Int32)
-        if "user_id" not in columns
+    return frame.with_columns(
+        user_id=pl.when(uid >= 0).then(uid // PER_USER_RANGE).cast(pl.Int32)
+        if "user_id" not in frame.columns
         else pl.coalesce(pl.col("user_id"),
                          pl.when(uid >= 0).then(uid // PER_USER_RANGE)).cast(pl.Int32),
-        "package": pl.coalesce(exact, app),
-    }
+        package=pl.coalesce(exact, app),
+    )
 
 
 def _tables(inp: SectionInput, hist, summ) -> dict[str, pl.DataFrame]:
@@ -237,13 +239,10 @@ def _tables(inp: SectionInput, hist, summ) -> dict[str, pl.DataFrame]:
 
     def put(schema, rows: list[dict] | pl.DataFrame) -> None:
         frame = rows if isinstance(rows, pl.DataFrame) else schema.frame(rows)
-        # One lazy plan per table (source, uid, user and package), not an eager pass each.
-        plan = frame.lazy().with_columns(source=pl.lit(SOURCE))
+        frame = frame.with_columns(source=pl.lit(SOURCE))
         if "uid" in schema.schema:
-            plan = plan.with_columns(pl.col("uid").cast(pl.Int64))
-            if frame.height and "uid" in frame.columns:
-                plan = plan.with_columns(**_uid_columns(frame.columns, packages))
-        out[schema.name] = schema.conform(plan.collect())
+            frame = _with_uid(frame.cast({"uid": pl.Int64}), packages)
+        out[schema.name] = schema.conform(frame)
 
     if hist is not None:
         put(S.HISTORY, hist.frame)
