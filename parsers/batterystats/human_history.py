@@ -325,8 +325,9 @@ def _record_chunk(series: pl.Series, start: int, anchor0: str | None, seq0: int,
     # legacy: `<time> (<n>) <body>`; v2: `<MM-dd HH:mm:ss.SSS> <body>` (18 characters).
     stripped = pl.col("line").str.strip_chars_start(" ")
     f = stripped.str.splitn(" ", 3)
+    # Without rows, what only the rows need (time column, ms of TIME, `ext=`) is not cut.
     recs = recs.with_columns(
-        t=pl.when(~pl.col("is_v2")).then(f.struct.field("field_0")),
+        **({"t": pl.when(~pl.col("is_v2")).then(f.struct.field("field_0"))} if rows else {}),
         wall=pl.when(pl.col("is_v2")).then(stripped.str.slice(0, 18)),
         body=pl.when(pl.col("is_v2")).then(stripped.str.slice(19))
         .otherwise(f.struct.field("field_2")).fill_null("").str.strip_chars_end(" "),
@@ -340,7 +341,8 @@ def _record_chunk(series: pl.Series, start: int, anchor0: str | None, seq0: int,
     ).with_columns(
         date=pl.when(pl.col("is_time")).then(
             body.str.extract(r"TIME: ([0-9]{4}(?:-[0-9]{2}){5})")),
-        msec=pl.when(pl.col("is_time")).then(body.str.extract(r"TIME: [0-9-]{19}(-[0-9]{3})$")),
+        **({"msec": pl.when(pl.col("is_time")).then(
+            body.str.extract(r"TIME: [0-9-]{19}(-[0-9]{3})$"))} if rows else {}),
         is_marker=pl.col("is_time") | pl.col("cmd").is_not_null(),
         lvl=pl.when(pl.col("has_lvl")).then(body.str.slice(0, 3).cast(pl.Int32, strict=False)),
         rest=pl.when(pl.col("has_hex")).then(body.str.slice(12))
@@ -350,7 +352,7 @@ def _record_chunk(series: pl.Series, start: int, anchor0: str | None, seq0: int,
     # Bodies: main tokens, then the 14+ `ext=` tail.
     recs = recs.with_columns(
         main=pl.col("rest").str.replace(r" ext=.*$", ""),
-        ext=pl.col("rest").str.extract(r" (ext=.*)$"),
+        ext=pl.col("rest").str.extract(r" (ext=.*)$") if rows else pl.lit(None, pl.String),
     ).with_columns(
         leftover=pl.col("main").str.replace_all(" " + _TOKEN, "").str.strip_chars(),
     )
@@ -362,8 +364,7 @@ def _record_chunk(series: pl.Series, start: int, anchor0: str | None, seq0: int,
     recs = recs.drop("line", "body", "rest", "leftover")
     if not rows:
         recs = recs.with_columns(
-            main=pl.when(pl.col("main").str.contains(_PACKAGE_BODY)).then(pl.col("main")),
-            ext=pl.lit(None, pl.String))
+            main=pl.when(pl.col("main").str.contains(_PACKAGE_BODY)).then(pl.col("main")))
         own = own.clear()
     return recs, unknown_lines, bad, own, anchor1, seq1
 
