@@ -242,7 +242,12 @@ def _tables(inp: SectionInput, hist, summ) -> dict[str, pl.DataFrame]:
         if "uid" in schema.schema:
             extra.update(_uid_columns(frame.columns, packages) if frame.height
                          else {"uid": pl.col("uid").cast(pl.Int64)})
-        out[schema.name] = schema.conform(frame.with_columns(**extra))
+        frame = frame.with_columns(**extra)
+        # `schema.frame` conformed the rows; when the columns added kept its shape, a
+        # second pass would change nothing (conform is idempotent).
+        if isinstance(rows, pl.DataFrame) or frame.schema != schema.schema:
+            frame = schema.conform(frame)
+        out[schema.name] = frame
 
     if hist is not None:
         put(S.HISTORY, hist.frame)
