@@ -62,8 +62,21 @@ def parse_duration_ms(token: str | None) -> int | None:
         return None
 
 
+# formatDuration's own shape (`+1h02m10s975ms`, `-5ms`): integer units, one sign. Read with
+# integer arithmetic below 2^53, where the float sum of the general path is exact too.
+_PLAIN_DURATION = re.compile(r"([+-]?)(?:(\d{1,9})d)?(?:(\d{1,9})h)?(?:(\d{1,9})m)?"
+                             r"(?:(\d{1,9})s)?(\d{1,9})ms", re.ASCII)
+
+
 def _duration_ms(t: str) -> int | None:
     """`parse_duration_ms` on a stripped, non-empty token (may raise on absurd numbers)."""
+    p = _PLAIN_DURATION.fullmatch(t)
+    if p is not None:
+        sign, d, h, mi, s, ms = p.groups()
+        total = ((int(d) * 86_400_000 if d else 0) + (int(h) * 3_600_000 if h else 0)
+                 + (int(mi) * 60_000 if mi else 0) + (int(s) * 1000 if s else 0) + int(ms))
+        if total < 1 << 53:
+            return -total if sign == "-" else total
     m = _DURATION_TOKEN.match(t.replace(" ", ""))
     if not m:
         # Fallback: any sequence of <n><unit> parts (e.g. "1h 2m", "-7h -39m -29s -531ms").

@@ -59,6 +59,8 @@ class TableSchema:
             dtype = col.dtype
             if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
                 s = pl.Series(col.name, values, dtype=pl.Int64, strict=False).cast(dtype)
+            elif dtype == _STRING_LIST and (s := _string_lists(col.name, values)) is not None:
+                pass
             else:
                 s = pl.Series(col.name, values, dtype=dtype, strict=False)
             series.append(s)
@@ -80,6 +82,33 @@ class TableSchema:
                  "|---|---|---|"]
         lines += [f"| `{c.name}` | `{c.dtype}` | {c.doc} |" for c in self.columns]
         return "\n".join(lines) + "\n"
+
+
+_STRING_LIST = pl.List(pl.String)
+# Joins a row's strings so Polars splits them in one pass: building a List(String) Series
+# from Python lists makes one Series per row (~1 ms per column of 136 jobs, issue 17).
+_SEP = "\x1f"
+
+
+def _string_lists(name: str, values: list) -> pl.Series | None:
+    """Lists of str (or None) → a List(String) Series, built by one split; None when a
+    value is anything else or holds the separator (the caller then builds it row by row)."""
+    texts: list[str | None] = []
+    empty: list[bool] = []
+    for v in values:
+        if v is None:
+            texts.append(None)
+            empty.append(False)
+        elif type(v) is list and all(type(x) is str and _SEP not in x for x in v):
+            texts.append(_SEP.join(v) if v else None)
+            empty.append(not v)
+        else:
+            return None
+    out = pl.Series(name, texts, pl.String).str.split(_SEP)
+    if any(empty):
+        out = pl.select(pl.when(pl.Series(empty)).then(pl.lit([], _STRING_LIST))
+                        .otherwise(out)).to_series().alias(name)
+    return out
 
 
 def _in_range(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:

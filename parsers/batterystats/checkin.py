@@ -75,11 +75,14 @@ def _packages_table(rec: CheckinRecords) -> pl.DataFrame:
 
 
 def _with_uid_columns(df: pl.DataFrame, packages: dict[int, str]) -> pl.DataFrame:
-    """user_id and package from the integer uid (package by app id)."""
+    """`source`, and user_id and package from the integer uid (package by app id), in one
+    pass."""
+    source = pl.lit(SOURCE).alias("source")
     if "uid" not in df.columns:
-        return df
+        return df.with_columns(source)
     uid = pl.col("uid")
     return df.with_columns(
+        source,
         pl.when(uid >= 0).then(uid // PER_USER_RANGE).alias("user_id"),
         (uid % PER_USER_RANGE).replace_strict(packages, default=None, return_dtype=pl.String)
         .alias("package") if packages else pl.lit(None, pl.String).alias("package"),
@@ -199,13 +202,13 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
 
     packages = _package_map(rec)
     tables: dict[str, pl.DataFrame] = {}
-    history = _with_uid_columns(history.with_columns(pl.lit(SOURCE).alias("source")), packages)
+    history = _with_uid_columns(history, packages)
     tables[HISTORY.name] = HISTORY.conform(_history_packages(history, rec)).drop(
         [c for c in ("i",) if c in history.columns])
     for name, rows in rec.rows.items():
         schema = TABLES[name]
         df = pl.DataFrame(rows, infer_schema_length=None, strict=False)
-        df = _with_uid_columns(df.with_columns(pl.lit(SOURCE).alias("source")), packages)
+        df = _with_uid_columns(df, packages)
         tables[name] = schema.conform(df)
     for name in ("batterystats_wakelocks", "batterystats_aggregated_wakelocks",
                  "batterystats_jobs", "batterystats_job_completions",

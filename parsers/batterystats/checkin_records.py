@@ -30,6 +30,9 @@ GPS_SENSOR = "-10000"
 
 def to_int(text: str | None) -> int | None:
     """An integer field; None when absent, malformed, infinite or outside Int64 (total)."""
+    # Most fields are plain digits (`safe_int`'s own fast path, without the call).
+    if text is not None and len(text) <= 18 and text.isdigit() and text.isascii():
+        return int(text)
     v = safe_int(text)
     if v is not None or text is None:
         return v
@@ -83,6 +86,15 @@ class CheckinRecords:
         self.device: dict[str, dict] = {}
         self.shape_notes: Counter = Counter()
         self._wl_order: list | None = None
+        self._picked: dict[tuple, tuple] = {}   # (type, fields, table) → pick(): one version
+
+    def _pick(self, typ: str, table: dict, n: int | None = None) -> tuple:
+        """`pick` for this section's version, remembered per (type, field count, table)."""
+        key = (typ, n, id(table))
+        got = self._picked.get(key)
+        if got is None:
+            got = self._picked[key] = pick(table[typ], self.version, n)
+        return got
 
     # -- dispatch ------------------------------------------------------------------------
     def feed(self, line: str) -> bool:
@@ -111,7 +123,7 @@ class CheckinRecords:
         self.shape_notes[(typ, n, expected)] += 1
 
     def _layout(self, typ: str, n: int, table: dict) -> tuple:
-        names, exact = pick(table[typ], self.version, n)
+        names, exact = self._pick(typ, table, n)
         if not exact or len(names) != n:
             self._note(typ, n, len(names))
         return names
@@ -129,7 +141,7 @@ class CheckinRecords:
 
     # -- named records (name + numbers from the right) -------------------------------------
     def _named(self, typ: str, rest: str) -> tuple[str, dict] | None:
-        names, _ = pick(NAMED[typ], self.version)
+        names, _ = self._pick(typ, NAMED)
         name, nums = split_named(rest, len(names))
         if len(nums) != len(names):
             names = self._layout(typ, len(nums), NAMED)

@@ -208,28 +208,28 @@ def _package_map(summ, hist) -> tuple[dict[int, str], pl.DataFrame]:
     return chosen, frame
 
 
-def _with_uid(frame: pl.DataFrame, packages: dict[int, str]) -> pl.DataFrame:
-    """Fill user_id and package from uid (exact uid first, then the same app id)."""
-    if frame.height == 0 or "uid" not in frame.columns:
-        return frame
+def _uid_columns(columns: list[str], packages: dict[int, str]) -> dict[str, pl.Expr]:
+    """uid as Int64, and user_id and package from it (exact uid first, then the same app id).
+
+    Dictionary look-ups (`replace_strict`) in the table's one `with_columns`, not two joins
+    per table (issue 17)."""
     by_app: dict[int, str] = {}
     for uid, pkg in sorted(packages.items()):
         by_app.setdefault(uid % PER_USER_RANGE, pkg)
-    m = pl.DataFrame({"uid": list(packages), "_pkg": list(packages.values())},
-                     schema={"uid": pl.Int64, "_pkg": pl.String})
-    a = pl.DataFrame({"_app": list(by_app), "_apkg": list(by_app.values())},
-                     schema={"_app": pl.Int64, "_apkg": pl.String})
-    uid = pl.col("uid")
-    out = frame.with_columns(_app=pl.when(uid >= 10_000).then(uid % PER_USER_RANGE))
-    out = out.join(m, on="uid", how="left", maintain_order="left").join(
-        a, on="_app", how="left", maintain_order="left")
-    return out.with_columns(
-        user_id=pl.when(uid >= 0).then(uid // PER_USER_RANGE).cast(pl.Int32)
-        if "user_id" not in frame.columns
+    uid = pl.col("uid").cast(pl.Int64)
+    none = pl.lit(None, pl.String)
+    exact = uid.replace_strict(packages, default=None, return_dtype=pl.String) \
+        if packages else none
+    app = pl.when(uid >= 10_000).then(uid % PER_USER_RANGE).replace_strict(
+        by_app, default=None, return_dtype=pl.String) if by_app else none
+    return {
+        "uid": uid,
+        "user_id": pl.when(uid >= 0).then(uid // PER_USER_RANGE).cast(pl.Int32)
+        if "user_id" not in columns
         else pl.coalesce(pl.col("user_id"),
                          pl.when(uid >= 0).then(uid // PER_USER_RANGE)).cast(pl.Int32),
-        package=pl.coalesce("_pkg", "_apkg"),
-    ).drop("_pkg", "_apkg", "_app")
+        "package": pl.coalesce(exact, app),
+    }
 
 
 def _tables(inp: SectionInput, hist, summ) -> dict[str, pl.DataFrame]:
@@ -238,10 +238,16 @@ def _tables(inp: SectionInput, hist, summ) -> dict[str, pl.DataFrame]:
 
     def put(schema, rows: list[dict] | pl.DataFrame) -> None:
         frame = rows if isinstance(rows, pl.DataFrame) else schema.frame(rows)
-        frame = frame.with_columns(source=pl.lit(SOURCE))
+        extra: dict[str, pl.Expr] = {"source": pl.lit(SOURCE)}
         if "uid" in schema.schema:
-            frame = _with_uid(frame.cast({"uid": pl.Int64}), packages)
-        out[schema.name] = schema.conform(frame)
+            extra.update(_uid_columns(frame.columns, packages) if frame.height
+                         else {"uid": pl.col("uid").cast(pl.Int64)})
+        frame = frame.with_columns(**extra)
+        # `schema.frame` conformed the rows; when the columns added kept its shape, a
+        # second pass would change nothing (conform is idempotent).
+        if isinstance(rows, pl.DataFrame) or frame.schema != schema.schema:
+            frame = schema.conform(frame)
+        out[schema.name] = frame
 
     if hist is not None:
         put(S.HISTORY, hist.frame)

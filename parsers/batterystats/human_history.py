@@ -154,14 +154,16 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
         return HistoryResult(_empty(), lines=len(lines), unknown=unknown_lines.height)
 
     v2 = bool(recs["wall"].is_not_null().any())
-    recs = _times(recs, v2, year_hint)
-    recs = recs.with_columns(
-        battery_level=pl.col("lvl").forward_fill(),
-    )
     n_unknown = unknown_lines.height + bad.height
     _report_unknown(unknown_lines, first_line, section, diagnostics)
     for i, line in zip(bad["i"].to_list(), bad["line"].to_list(), strict=True):
         diagnostics.unknown_line(section, line, first_line + i)
+    if not rows:
+        return _read_only(recs, len(lines), n_unknown, v2)
+    recs = _times(recs, v2, year_hint)
+    recs = recs.with_columns(
+        battery_level=pl.col("lvl").forward_fill(),
+    )
     recs = recs.drop("t", "wall", strict=False)
 
     keep = ["seq", "offset_ms", "local_time", "battery_level"]
@@ -190,9 +192,6 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
         part=pl.lit(0), idx=pl.lit(0, pl.UInt32),
     )
     levels = updates["lvl"]
-    if not rows:   # only the bodies that can name a package (their tokens, as below)
-        updates = updates.filter(pl.col("main").is_not_null())
-        level_rows, markers = level_rows.clear(), markers.clear()
     token_parts: list[pl.DataFrame] = []
     n_tokens = 0
     for n in range(0, max(updates.height, 1), CHUNK_LINES):
@@ -225,25 +224,57 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
         frame = _redact(frame)
     frame = _absolute(frame, clock)
 
-    start_local = None
-    resets = recs.filter(pl.col("reset"))
-    if resets.height == 0:
-        resets = recs
-    if resets.height:
-        start_local = resets.select(_wall(pl.col("date"))).item(0, 0)
-    pk = frame.filter(
-        (pl.col("kind") == "event") & pl.col("name").is_in(_PACKAGE_EVENTS)
-        & pl.col("uid").is_not_null() & pl.col("tag").str.contains(_PACKAGE_RE)
-    ).group_by("uid", "tag").len().sort(["uid", "len", "tag"], descending=[False, True, False])
     return HistoryResult(
-        frame=frame.select(_OUT_COLS).rechunk() if rows else _empty(), records=n_rec,
+        frame=frame.select(_OUT_COLS).rechunk(), records=n_rec,
         lines=len(lines), unknown=n_unknown,
         start_level=levels[0] if levels.len() else None,
         end_level=levels[-1] if levels.len() else None,
-        start_local=start_local,
-        packages=list(zip(pk["uid"].to_list(), pk["tag"].to_list(), strict=True)),
+        start_local=_start_local(recs),
+        packages=_packages(frame),
         format="v2" if v2 else "legacy",
     )
+
+
+def _read_only(recs: pl.DataFrame, n_lines: int, n_unknown: int, v2: bool) -> HistoryResult:
+    """`parse_history(rows=False)`: what the rows would have told (levels, start time,
+    packages) without building them. No times, level/marker rows, `ext=` rows, redaction
+    (a package name holds no e-mail) or clock: only the bodies that can name a package
+    are tokenised, with the same expressions as the full path (issue 17)."""
+    levels = recs["lvl"].drop_nulls()
+    updates = recs.filter(pl.col("lvl").is_not_null() & pl.col("main").is_not_null())
+    tokens = _tokens(updates.select("seq", "main"), ["seq"])
+    texts = tokens["uid_text"].drop_nulls().unique().to_list()
+    uids = {t: u for t in texts if (u := parse_uid(t)) is not None and u >= 0}
+    tokens = tokens.with_columns(
+        uid=pl.col("uid_text").replace_strict(uids, default=None, return_dtype=pl.Int64))
+    return HistoryResult(
+        frame=_empty(), records=recs.height, lines=n_lines, unknown=n_unknown,
+        start_level=levels[0] if levels.len() else None,
+        end_level=levels[-1] if levels.len() else None,
+        start_local=_start_local(recs.filter(pl.col("is_time")).select("reset", "date")),
+        packages=_packages(tokens),
+        format="v2" if v2 else "legacy",
+    )
+
+
+def _start_local(times: pl.DataFrame) -> datetime | None:
+    """The wall clock of the first RESET:TIME record, else of the first TIME record
+    (`times`: reset, date of the TIME records)."""
+    resets = times.filter(pl.col("reset"))
+    if resets.height == 0:
+        resets = times
+    if resets.height:
+        return resets.select(_wall(pl.col("date"))).item(0, 0)
+    return None
+
+
+def _packages(rows: pl.DataFrame) -> list[tuple[int, str]]:
+    """(uid, package) named by `top`/`pkginactive`/… events, most mentioned first per uid."""
+    pk = rows.filter(
+        (pl.col("kind") == "event") & pl.col("name").is_in(_PACKAGE_EVENTS)
+        & pl.col("uid").is_not_null() & pl.col("tag").str.contains(_PACKAGE_RE)
+    ).group_by("uid", "tag").len().sort(["uid", "len", "tag"], descending=[False, True, False])
+    return list(zip(pk["uid"].to_list(), pk["tag"].to_list(), strict=True))
 
 
 # Lines cut into record columns per chunk: the chunk's text copies bound the peak.
@@ -294,8 +325,9 @@ def _record_chunk(series: pl.Series, start: int, anchor0: str | None, seq0: int,
     # legacy: `<time> (<n>) <body>`; v2: `<MM-dd HH:mm:ss.SSS> <body>` (18 characters).
     stripped = pl.col("line").str.strip_chars_start(" ")
     f = stripped.str.splitn(" ", 3)
+    # Without rows, what only the rows need (time column, ms of TIME, `ext=`) is not cut.
     recs = recs.with_columns(
-        t=pl.when(~pl.col("is_v2")).then(f.struct.field("field_0")),
+        **({"t": pl.when(~pl.col("is_v2")).then(f.struct.field("field_0"))} if rows else {}),
         wall=pl.when(pl.col("is_v2")).then(stripped.str.slice(0, 18)),
         body=pl.when(pl.col("is_v2")).then(stripped.str.slice(19))
         .otherwise(f.struct.field("field_2")).fill_null("").str.strip_chars_end(" "),
@@ -309,7 +341,8 @@ def _record_chunk(series: pl.Series, start: int, anchor0: str | None, seq0: int,
     ).with_columns(
         date=pl.when(pl.col("is_time")).then(
             body.str.extract(r"TIME: ([0-9]{4}(?:-[0-9]{2}){5})")),
-        msec=pl.when(pl.col("is_time")).then(body.str.extract(r"TIME: [0-9-]{19}(-[0-9]{3})$")),
+        **({"msec": pl.when(pl.col("is_time")).then(
+            body.str.extract(r"TIME: [0-9-]{19}(-[0-9]{3})$"))} if rows else {}),
         is_marker=pl.col("is_time") | pl.col("cmd").is_not_null(),
         lvl=pl.when(pl.col("has_lvl")).then(body.str.slice(0, 3).cast(pl.Int32, strict=False)),
         rest=pl.when(pl.col("has_hex")).then(body.str.slice(12))
@@ -319,7 +352,7 @@ def _record_chunk(series: pl.Series, start: int, anchor0: str | None, seq0: int,
     # Bodies: main tokens, then the 14+ `ext=` tail.
     recs = recs.with_columns(
         main=pl.col("rest").str.replace(r" ext=.*$", ""),
-        ext=pl.col("rest").str.extract(r" (ext=.*)$"),
+        ext=pl.col("rest").str.extract(r" (ext=.*)$") if rows else pl.lit(None, pl.String),
     ).with_columns(
         leftover=pl.col("main").str.replace_all(" " + _TOKEN, "").str.strip_chars(),
     )
@@ -331,8 +364,7 @@ def _record_chunk(series: pl.Series, start: int, anchor0: str | None, seq0: int,
     recs = recs.drop("line", "body", "rest", "leftover")
     if not rows:
         recs = recs.with_columns(
-            main=pl.when(pl.col("main").str.contains(_PACKAGE_BODY)).then(pl.col("main")),
-            ext=pl.lit(None, pl.String))
+            main=pl.when(pl.col("main").str.contains(_PACKAGE_BODY)).then(pl.col("main")))
         own = own.clear()
     return recs, unknown_lines, bad, own, anchor1, seq1
 
