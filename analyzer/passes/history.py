@@ -31,14 +31,18 @@ def timeline(history: pl.DataFrame) -> Timeline | None:
     if history.is_empty() or not {"seq", "offset_ms", "kind", "name", "transition"} <= set(
             history.columns):
         return None
-    h = history.select("_row", "seq", "offset_ms", "kind", "name", "transition", "value").sort(
-        ["seq", "_row"])  # only the columns read: the sort copies them (issue 19 item 8)
+    from wakescope.analyzer.passes.history_intervals import _in_order
+
+    h = history.select("_row", "seq", "offset_ms", "kind", "name", "transition", "value")
+    if not _in_order(h):  # the parsers emit record order: a sort would copy every column
+        h = h.sort(["seq", "_row"])  # only the columns read (issue 19 item 8)
     kind, name, tr = pl.col("kind"), pl.col("name"), pl.col("transition")
     is_wl = (kind == "wakelock") & (name == "wake_lock")
     screen = pl.when((kind == "state") & (name == "screen")).then(tr == "start")
     plugged = (pl.when((kind == "state") & (name == "plugged")).then(tr == "start")
                .when((kind == "battery") & (name == "plug")).then(pl.col("value") != "none"))
-    h = h.with_columns(
+    # One plan: the helper columns are not kept beside the rows (issue 19 item 8).
+    h = h.lazy().with_columns(
         pl.when(is_wl).then(pl.col("_row")).forward_fill().alias("holder_row"),
         pl.when(is_wl).then(tr.is_in(["start", "set"])).forward_fill().fill_null(False)
         .alias("held"),
@@ -53,7 +57,8 @@ def timeline(history: pl.DataFrame) -> Timeline | None:
         (pl.col("dur") * pl.col("screen_off")).alias("_off"),
     ).with_columns(
         (pl.col("_off").cum_sum() - pl.col("_off")).alias("cum_off"),
-    )
+    ).select("_row", "seq", "offset_ms", "dur", "on_battery", "screen_off", "cum_off",
+             "holder_row", "held").collect()
     cols = [c for c in ("uid", "tag", "api", "component", "rule", "owner_package", "package")
             if c in history.columns]
     holders = history.filter(
@@ -62,5 +67,4 @@ def timeline(history: pl.DataFrame) -> Timeline | None:
     ).select(pl.col("_row").alias("holder_row"), *cols)
     span = int(h["dur"].sum())
     battery = int((h["dur"] * h["on_battery"]).sum())
-    return Timeline(h.select("_row", "seq", "offset_ms", "dur", "on_battery", "screen_off",
-                             "cum_off", "holder_row", "held"), holders, battery, span)
+    return Timeline(h, holders, battery, span)

@@ -206,7 +206,8 @@ def _from_history(h: pl.DataFrame, analysis: Analysis, tl: Timeline) -> pl.DataF
     tl.start, tl.end = ax.x(int(offs.min())), ax.x(int(offs.max()))
     tl.shifts = [(ax.x(o) - tl.start, d, z) for o, d, z in ax.shifts]
     x = pl.lit(ax.x0, pl.Int64)
-    f = hc.frame.with_columns(x=x + pl.col("offset_ms"))
+    # Only what the battery line joins on: the clock's frame is one row per record.
+    f = hc.frame.select("_row", x=x + pl.col("offset_ms"))
     lv = (h.select("battery_level").with_row_index("_r")
           .filter(pl.col("battery_level").is_not_null())
           .select("_r", pl.col("battery_level").cast(pl.Int64))
@@ -425,9 +426,10 @@ def _merge(lane: pl.DataFrame, budget: int) -> pl.DataFrame:
     """Fold spans closer than a growing gap until the lane fits `budget` rows."""
     gap = max(1, (int(lane["end"].max()) - int(lane["start"].min())) // (budget * 4) or 1)
     out = lane
+    lane = lane.sort("start", maintain_order=True)   # once, not per pass
     while out.height > budget:
         # Stable order and sorted modes: ties picked the label at random before.
-        merged = (lane.sort("start", maintain_order=True)
+        merged = (lane
                   .with_columns(_g=(pl.col("start") - pl.col("end").cum_max().shift(1)
                                     > gap).fill_null(True).cum_sum())
                   .group_by("_g", maintain_order=True)
@@ -477,11 +479,12 @@ def build(analysis: Analysis) -> Timeline:
             spans = spans.with_columns(pl.lit(None, dtype=pl.String if c not in ("uid", "start",
                                        "end") else pl.Int64).alias(c))
     tl.clock_changes = spans.filter(pl.col("group") == "clock").height
-    spans = spans.select(*_SPAN_COLS).filter(
+    # One plan, not a copy of every span per step (issue 19 item 8).
+    spans = spans.lazy().select(*_SPAN_COLS).filter(
         pl.col("start").is_not_null() & pl.col("end").is_not_null()
-        & (pl.col("end") >= pl.col("start")))
-    spans = spans.with_columns(
-        api=pl.coalesce(pl.col("api"), pl.col("group").replace_strict(GROUP_API, default=None)))
+        & (pl.col("end") >= pl.col("start"))).with_columns(
+        api=pl.coalesce(pl.col("api"), pl.col("group").replace_strict(GROUP_API, default=None))
+    ).collect()
     tl.total_spans = spans.height
 
     # Lanes: device lanes in fixed order, then per group the owners with most time.
@@ -496,11 +499,10 @@ def build(analysis: Analysis) -> Timeline:
         if spans.filter(pl.col("group") == group).height:
             lane_keys.append((group, "*"))
             labels.append(label)
-    app = spans.filter(~pl.col("group").is_in(["device", *dict(SPECIAL_LANES)])).with_columns(
-        dur=pl.col("end") - pl.col("start"))
-    rank = (app.group_by("group", "owner").agg(pl.col("dur").sum(), pl.len())
-               .sort(["dur", "len", "owner"], descending=[True, True, False]))
-    del app   # a copy of most spans: freed before the lanes join below (issue 19 item 8)
+    rank = (spans.lazy().filter(~pl.col("group").is_in(["device", *dict(SPECIAL_LANES)]))
+            .with_columns(dur=pl.col("end") - pl.col("start"))
+            .group_by("group", "owner").agg(pl.col("dur").sum(), pl.len())
+            .sort(["dur", "len", "owner"], descending=[True, True, False]).collect())
     owner_lane: dict[tuple[str, str], tuple[str, str]] = {}
     for group, (prefix, keep) in GROUPS.items():
         owners = rank.filter(pl.col("group") == group).get_column("owner").to_list()
@@ -530,7 +532,14 @@ def build(analysis: Analysis) -> Timeline:
     mapping += [(g, o, lane_index[lk]) for (g, o), lk in owner_lane.items()]
     lanes_df = pl.DataFrame(mapping, schema={"group": pl.String, "owner": pl.String,
                                              "lane": pl.Int64}, orient="row")
-    spans = spans.join(lanes_df, on=["group", "owner"], how="inner").with_columns(
+    # The lanes join and the (lane, start) sort on the keys alone, then one gather of the
+    # spans in that order: one copy of the spans, not a join's and a sort's (issue 19 item 8).
+    order = (spans.select("group", "owner", "start").with_row_index("_k")
+             .join(lanes_df, on=["group", "owner"], how="inner", maintain_order="left")
+             .sort("lane", "start", maintain_order=True).select("_k", "lane"))
+    spans = spans[order.get_column("_k")].with_columns(order.get_column("lane"))
+    del order
+    spans = spans.with_columns(
         trace=pl.when(pl.col("group") == "device")
                 .then(pl.when(pl.col("owner") == "device_idle")
                         .then(pl.lit("doze_") + pl.col("label").fill_null(""))
@@ -540,7 +549,7 @@ def build(analysis: Analysis) -> Timeline:
                 .otherwise(pl.col("api").fill_null("unknown")),
         n=pl.lit(1, dtype=pl.UInt32),
         held=pl.col("end") - pl.col("start"),
-    ).sort("lane", "start")
+    )
 
     sizes = spans.group_by("lane", "trace").len().get_column("len").to_list()
     budget = _fair_cap(sizes, SEGMENT_BUDGET)
