@@ -321,7 +321,9 @@ def _build(h: pl.DataFrame, meta: Any, clock: Any) -> tuple[pl.DataFrame, Histor
         t.get_column(c).gather(i).alias(p + c) for p, i in (("s_", s_i), ("e_", e_i))
         for c in ("offset_ms", "utc_ms", "elapsed_ms", "_row", "on_battery_ms", "screen_off_ms"))
     del s_i, e_i
-    s = s.lazy().join(_history_packages(h).lazy(), on="uid", how="left")
+    # uid → the history's package, joined on the uid alone (not a copy of every column).
+    s = s.with_columns(s.select("uid").join(_history_packages(h), on="uid", how="left",
+                                            maintain_order="left").get_column("_hist_pkg"))
     app = (pl.col("uid") % PER_USER_RANGE) >= 10_000
     out = s.select(
         "kind", "uid",
@@ -338,7 +340,7 @@ def _build(h: pl.DataFrame, meta: Any, clock: Any) -> tuple[pl.DataFrame, Histor
         screen_off_ms=(pl.col("e_screen_off_ms") - pl.col("s_screen_off_ms"))
         .clip(lower_bound=0),
         start_row="s__row", end_row="e__row",
-    ).sort(["start_offset_ms", "kind", "uid", "tag"], nulls_last=True).collect()
+    ).sort(["start_offset_ms", "kind", "uid", "tag"], nulls_last=True, maintain_order=True)
     return HISTORY_INTERVALS.conform(out), hc
 
 

@@ -479,12 +479,11 @@ def build(analysis: Analysis) -> Timeline:
             spans = spans.with_columns(pl.lit(None, dtype=pl.String if c not in ("uid", "start",
                                        "end") else pl.Int64).alias(c))
     tl.clock_changes = spans.filter(pl.col("group") == "clock").height
-    # One plan, not a copy of every span per step (issue 19 item 8).
-    spans = spans.lazy().select(*_SPAN_COLS).filter(
+    spans = spans.select(*_SPAN_COLS).filter(
         pl.col("start").is_not_null() & pl.col("end").is_not_null()
-        & (pl.col("end") >= pl.col("start"))).with_columns(
-        api=pl.coalesce(pl.col("api"), pl.col("group").replace_strict(GROUP_API, default=None))
-    ).collect()
+        & (pl.col("end") >= pl.col("start")))
+    spans = spans.with_columns(
+        api=pl.coalesce(pl.col("api"), pl.col("group").replace_strict(GROUP_API, default=None)))
     tl.total_spans = spans.height
 
     # Lanes: device lanes in fixed order, then per group the owners with most time.
@@ -532,14 +531,7 @@ def build(analysis: Analysis) -> Timeline:
     mapping += [(g, o, lane_index[lk]) for (g, o), lk in owner_lane.items()]
     lanes_df = pl.DataFrame(mapping, schema={"group": pl.String, "owner": pl.String,
                                              "lane": pl.Int64}, orient="row")
-    # The lanes join and the (lane, start) sort on the keys alone, then one gather of the
-    # spans in that order: one copy of the spans, not a join's and a sort's (issue 19 item 8).
-    order = (spans.select("group", "owner", "start").with_row_index("_k")
-             .join(lanes_df, on=["group", "owner"], how="inner", maintain_order="left")
-             .sort("lane", "start", maintain_order=True).select("_k", "lane"))
-    spans = spans[order.get_column("_k")].with_columns(order.get_column("lane"))
-    del order
-    spans = spans.with_columns(
+    spans = spans.join(lanes_df, on=["group", "owner"], how="inner").with_columns(
         trace=pl.when(pl.col("group") == "device")
                 .then(pl.when(pl.col("owner") == "device_idle")
                         .then(pl.lit("doze_") + pl.col("label").fill_null(""))
@@ -549,7 +541,7 @@ def build(analysis: Analysis) -> Timeline:
                 .otherwise(pl.col("api").fill_null("unknown")),
         n=pl.lit(1, dtype=pl.UInt32),
         held=pl.col("end") - pl.col("start"),
-    )
+    ).sort("lane", "start")
 
     sizes = spans.group_by("lane", "trace").len().get_column("len").to_list()
     budget = _fair_cap(sizes, SEGMENT_BUDGET)
