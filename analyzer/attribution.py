@@ -144,6 +144,10 @@ def uid_names(tables: dict[str, pl.DataFrame], rules: RuleSet) -> pl.DataFrame:
     )
 
 
+# From this many history rows on, keys are made per distinct source combination: below it
+# the extra unique and join cost more than the per-row keys they save (sailfish 8.1: ~30k).
+DISTINCT_KEYS_MIN_ROWS = 100_000
+
 # What a history row's key is made of (`_key_exprs`): its value only for a wake reason.
 _HISTORY_SOURCES = ("name", "tag", "uid", "package")
 
@@ -315,9 +319,9 @@ def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
         df = tables.get(name)
         if df is None or df.is_empty():
             continue
-        if name == "batterystats_history":
-            # A history's rows repeat a few keys (one row per record): the keys are made
-            # for its distinct source combinations and joined back (issue 19 item 8).
+        if name == "batterystats_history" and df.height > DISTINCT_KEYS_MIN_ROWS:
+            # A long history's rows repeat a few keys (one row per record): the keys are
+            # made for its distinct source combinations and joined back (issue 19 item 8).
             df = distinct[name] = _history_sources(df).unique(maintain_order=True)
         k = _keys(name, df, names)
         if k is not None:

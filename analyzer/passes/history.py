@@ -41,8 +41,7 @@ def timeline(history: pl.DataFrame) -> Timeline | None:
     screen = pl.when((kind == "state") & (name == "screen")).then(tr == "start")
     plugged = (pl.when((kind == "state") & (name == "plugged")).then(tr == "start")
                .when((kind == "battery") & (name == "plug")).then(pl.col("value") != "none"))
-    # One plan: the helper columns are not kept beside the rows (issue 19 item 8).
-    h = h.lazy().with_columns(
+    h = h.with_columns(
         pl.when(is_wl).then(pl.col("_row")).forward_fill().alias("holder_row"),
         pl.when(is_wl).then(tr.is_in(["start", "set"])).forward_fill().fill_null(False)
         .alias("held"),
@@ -58,7 +57,7 @@ def timeline(history: pl.DataFrame) -> Timeline | None:
     ).with_columns(
         (pl.col("_off").cum_sum() - pl.col("_off")).alias("cum_off"),
     ).select("_row", "seq", "offset_ms", "dur", "on_battery", "screen_off", "cum_off",
-             "holder_row", "held").collect()
+             "holder_row", "held")  # the helper columns go at once (issue 19 item 8)
     cols = [c for c in ("uid", "tag", "api", "component", "rule", "owner_package", "package")
             if c in history.columns]
     holders = history.filter(

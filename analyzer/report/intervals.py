@@ -498,10 +498,11 @@ def build(analysis: Analysis) -> Timeline:
         if spans.filter(pl.col("group") == group).height:
             lane_keys.append((group, "*"))
             labels.append(label)
-    rank = (spans.lazy().filter(~pl.col("group").is_in(["device", *dict(SPECIAL_LANES)]))
-            .with_columns(dur=pl.col("end") - pl.col("start"))
-            .group_by("group", "owner").agg(pl.col("dur").sum(), pl.len())
-            .sort(["dur", "len", "owner"], descending=[True, True, False]).collect())
+    app = spans.filter(~pl.col("group").is_in(["device", *dict(SPECIAL_LANES)])).with_columns(
+        dur=pl.col("end") - pl.col("start"))
+    rank = (app.group_by("group", "owner").agg(pl.col("dur").sum(), pl.len())
+               .sort(["dur", "len", "owner"], descending=[True, True, False]))
+    del app   # a copy of most spans: freed before the lanes join below (issue 19 item 8)
     owner_lane: dict[tuple[str, str], tuple[str, str]] = {}
     for group, (prefix, keep) in GROUPS.items():
         owners = rank.filter(pl.col("group") == group).get_column("owner").to_list()
