@@ -542,7 +542,10 @@ def build(analysis: Analysis) -> Timeline:
                 .otherwise(pl.col("api").fill_null("unknown")),
         n=pl.lit(1, dtype=pl.UInt32),
         held=pl.col("end") - pl.col("start"),
-    ).sort("lane", "start")
+    )
+    # Sorted apart from the join: the spans before the join are freed first (two copies of
+    # the spans at once, not three; issue 19 item 8). Same frame, same sort, same order.
+    spans = spans.sort("lane", "start")
 
     sizes = spans.group_by("lane", "trace").len().get_column("len").to_list()
     budget = _fair_cap(sizes, SEGMENT_BUDGET)
