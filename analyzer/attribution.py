@@ -144,6 +144,23 @@ def uid_names(tables: dict[str, pl.DataFrame], rules: RuleSet) -> pl.DataFrame:
     )
 
 
+# From this many history rows on, keys are made per distinct source combination: below it
+# the extra unique and join cost more than the per-row keys they save (sailfish 8.1: ~30k).
+DISTINCT_KEYS_MIN_ROWS = 100_000
+
+# What a history row's key is made of (`_key_exprs`): its value only for a wake reason.
+_HISTORY_SOURCES = ("name", "tag", "uid", "package")
+
+
+def _history_sources(df: pl.DataFrame) -> pl.DataFrame:
+    """The columns a history row's attribution depends on (`_key_exprs`), nothing more."""
+    cols = [pl.col(c) for c in _HISTORY_SOURCES if c in df.columns]
+    if "value" in df.columns and "name" in df.columns:
+        cols.append(pl.when(pl.col("name") == "wake_reason").then(pl.col("value"))
+                    .alias("value"))
+    return df.select(cols)
+
+
 def _keys(name: str, df: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame | None:
     exprs = _key_exprs(name, df)
     if exprs is None:
@@ -249,15 +266,17 @@ def _refine_jobs(tables: dict[str, pl.DataFrame]) -> None:
         if name == "batterystats_history":
             tag_expr = (pl.when(pl.col("name") == "job").then(_prefixed(pl.col("tag"), "*job*/"))
                         .otherwise(pl.col("tag")))
-        joined = df.with_columns(_strip_job_id(tag_expr).alias("_jtag"),
-                                 pl.col("uid").alias("_juid")).join(
+        # Only the columns read and written are joined (`known` has one row per key): the
+        # table's other columns are kept as they are, not copied (issue 19 item 8).
+        joined = df.select(_strip_job_id(tag_expr).alias("_jtag"), pl.col("uid").alias("_juid"),
+                           "api", "rule").join(
             known, on=["_jtag", "_juid"], how="left", maintain_order="left")
         hit = pl.col("_japi").is_not_null() & (pl.col("api") == "job_scheduler")
-        tables[name] = joined.with_columns(
+        tables[name] = df.with_columns(*joined.select(
             pl.when(hit).then(pl.col("_japi")).otherwise(pl.col("api")).alias("api"),
             pl.when(hit).then(pl.lit("join:jobscheduler_jobs/") + pl.col("_jrule"))
             .otherwise(pl.col("rule")).alias("rule"),
-        ).drop("_jtag", "_juid", "_japi", "_jrule")
+        ).get_columns())
 
 
 def _strip_job_id(tag: pl.Expr) -> pl.Expr:
@@ -280,10 +299,11 @@ def _refine_alarm_packages(tables: dict[str, pl.DataFrame]) -> None:
         df = tables.get(name)
         if df is None or df.is_empty() or "owner_package" not in df.columns:
             continue
-        joined = df.join(pk, left_on=["uid", "tag"], right_on=["_auid", "_atag"], how="left",
-                         maintain_order="left")
-        tables[name] = joined.with_columns(
-            pl.coalesce("_apkg", "owner_package").alias("owner_package")).drop("_apkg")
+        joined = df.select("uid", "tag", "owner_package").join(
+            pk, left_on=["uid", "tag"], right_on=["_auid", "_atag"], how="left",
+            maintain_order="left")   # one pk row per key: row for row, narrow (item 8)
+        tables[name] = df.with_columns(joined.select(
+            pl.coalesce("_apkg", "owner_package").alias("owner_package")).to_series())
 
 
 def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
@@ -294,10 +314,15 @@ def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
     if names is None:
         names = uid_names(tables, rules)
     per_table: dict[str, pl.DataFrame] = {}
+    distinct: dict[str, pl.DataFrame] = {}
     for name in ATTRIBUTED_TABLES:
         df = tables.get(name)
         if df is None or df.is_empty():
             continue
+        if name == "batterystats_history" and df.height > DISTINCT_KEYS_MIN_ROWS:
+            # A long history's rows repeat a few keys (one row per record): the keys are
+            # made for its distinct source combinations and joined back (issue 19 item 8).
+            df = distinct[name] = _history_sources(df).unique(maintain_order=True)
         k = _keys(name, df, names)
         if k is not None:
             per_table[name] = k
@@ -308,6 +333,11 @@ def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
         df = tables[name].drop([c for c in ATTR_COLS if c in tables[name].columns])
         attrs = k.join(classified, on=list(KEY_COLS), how="left", nulls_equal=True,
                        maintain_order="left").select(ATTR_COLS)
+        if name in distinct:
+            src = distinct[name]
+            attrs = _history_sources(df).join(
+                pl.concat([src, attrs], how="horizontal"), on=src.columns, how="left",
+                nulls_equal=True, maintain_order="left").select(ATTR_COLS)
         out[name] = pl.concat([df, attrs], how="horizontal")
     _refine_jobs(out)
     _refine_alarm_packages(out)

@@ -31,8 +31,11 @@ def timeline(history: pl.DataFrame) -> Timeline | None:
     if history.is_empty() or not {"seq", "offset_ms", "kind", "name", "transition"} <= set(
             history.columns):
         return None
-    h = history.select("_row", "seq", "offset_ms", "kind", "name", "transition", "value").sort(
-        ["seq", "_row"])  # only the columns read: the sort copies them (issue 19 item 8)
+    from wakescope.analyzer.passes.history_intervals import _in_order
+
+    h = history.select("_row", "seq", "offset_ms", "kind", "name", "transition", "value")
+    if not _in_order(h):  # the parsers emit record order: a sort would copy every column
+        h = h.sort(["seq", "_row"])  # only the columns read (issue 19 item 8)
     kind, name, tr = pl.col("kind"), pl.col("name"), pl.col("transition")
     is_wl = (kind == "wakelock") & (name == "wake_lock")
     screen = pl.when((kind == "state") & (name == "screen")).then(tr == "start")
@@ -53,7 +56,8 @@ def timeline(history: pl.DataFrame) -> Timeline | None:
         (pl.col("dur") * pl.col("screen_off")).alias("_off"),
     ).with_columns(
         (pl.col("_off").cum_sum() - pl.col("_off")).alias("cum_off"),
-    )
+    ).select("_row", "seq", "offset_ms", "dur", "on_battery", "screen_off", "cum_off",
+             "holder_row", "held")  # the helper columns go at once (issue 19 item 8)
     cols = [c for c in ("uid", "tag", "api", "component", "rule", "owner_package", "package")
             if c in history.columns]
     holders = history.filter(
@@ -62,5 +66,4 @@ def timeline(history: pl.DataFrame) -> Timeline | None:
     ).select(pl.col("_row").alias("holder_row"), *cols)
     span = int(h["dur"].sum())
     battery = int((h["dur"] * h["on_battery"]).sum())
-    return Timeline(h.select("_row", "seq", "offset_ms", "dur", "on_battery", "screen_off",
-                             "cum_off", "holder_row", "held"), holders, battery, span)
+    return Timeline(h, holders, battery, span)

@@ -313,11 +313,17 @@ def _build(h: pl.DataFrame, meta: Any, clock: Any) -> tuple[pl.DataFrame, Histor
         if c not in spans.columns:
             spans = spans.with_columns(pl.lit(None, t).alias(c))
     spans = _close(spans.select(_OUT), h)
-    t = hc.frame.select("_i", "offset_ms", "utc_ms", "elapsed_ms", "_row", "on_battery_ms",
-                        "screen_off_ms")
-    s = spans.join(t.rename(lambda c: "s_" + c), left_on="s_i", right_on="s__i", how="left")
-    s = s.join(t.rename(lambda c: "e_" + c), left_on="e_i", right_on="e__i", how="left")
-    s = s.join(_history_packages(h), on="uid", how="left")
+    # The clock's frame is in `_i` order with `_i` its position: each end's times are a
+    # gather, not a join that copies the spans twice (issue 19 item 8).
+    t = hc.frame
+    s_i, e_i = spans.get_column("s_i"), spans.get_column("e_i")
+    s = spans.with_columns(
+        t.get_column(c).gather(i).alias(p + c) for p, i in (("s_", s_i), ("e_", e_i))
+        for c in ("offset_ms", "utc_ms", "elapsed_ms", "_row", "on_battery_ms", "screen_off_ms"))
+    del s_i, e_i
+    # uid → the history's package, joined on the uid alone (not a copy of every column).
+    s = s.with_columns(s.select("uid").join(_history_packages(h), on="uid", how="left",
+                                            maintain_order="left").get_column("_hist_pkg"))
     app = (pl.col("uid") % PER_USER_RANGE) >= 10_000
     out = s.select(
         "kind", "uid",
@@ -334,7 +340,7 @@ def _build(h: pl.DataFrame, meta: Any, clock: Any) -> tuple[pl.DataFrame, Histor
         screen_off_ms=(pl.col("e_screen_off_ms") - pl.col("s_screen_off_ms"))
         .clip(lower_bound=0),
         start_row="s__row", end_row="e__row",
-    ).sort(["start_offset_ms", "kind", "uid", "tag"], nulls_last=True)
+    ).sort(["start_offset_ms", "kind", "uid", "tag"], nulls_last=True, maintain_order=True)
     return HISTORY_INTERVALS.conform(out), hc
 
 
@@ -351,14 +357,17 @@ AGGREGATES = {
 
 
 def _plugged_at(ends: pl.DataFrame, intervals: pl.DataFrame) -> pl.Series:
-    """Whether each offset in `ends["e"]` lies in a `plugged` span of the history."""
+    """Whether each offset in `ends["e"]` lies in a `plugged` span of the history: some span
+    starts at or before it and ends after it, i.e. the latest end among the spans started
+    by then lies after it (a sorted search, not a cross join: linear in the history)."""
     plugged = intervals.filter(pl.col("kind") == "plugged").select(
-        ps=pl.col("start_offset_ms"), pe=pl.col("end_offset_ms"))
+        ps=pl.col("start_offset_ms"), pe=pl.col("end_offset_ms")).drop_nulls().sort("ps")
     if plugged.is_empty() or ends.is_empty():
         return pl.Series([False] * ends.height)
-    hit = set(ends.with_row_index("_k").join(plugged, how="cross").filter(
-        (pl.col("ps") <= pl.col("e")) & (pl.col("e") < pl.col("pe")))["_k"].to_list())
-    return pl.Series([k in hit for k in range(ends.height)], dtype=pl.Boolean)
+    e = ends.get_column("e")
+    idx = plugged["ps"].search_sorted(e.fill_null(0), side="right").cast(pl.Int64) - 1
+    reach = plugged["pe"].cum_max().gather(idx.clip(lower_bound=0))
+    return ((idx >= 0) & (reach > e)).fill_null(False).rename("")
 
 
 def job_history_gaps(intervals: pl.DataFrame, tables: dict[str, pl.DataFrame]

@@ -238,8 +238,9 @@ def screen_off_battery_ms(h: pl.DataFrame, hc: HistoryClock) -> int:
     """Screen-off time on battery that the history covers, ms."""
     kind, name, tr = pl.col("kind"), pl.col("name"), pl.col("transition")
     screen = pl.when((kind == "state") & (name == "screen")).then(tr == "start")
-    f = h.select("_i", _screen=screen.forward_fill().fill_null(False)).join(
-        hc.frame.select("_i", "on_battery_ms"), on="_i").sort("_i")
+    # Both are in `_i` order, one row per record: side by side, not joined and sorted.
+    f = h.select(_screen=screen.forward_fill().fill_null(False)).with_columns(
+        hc.frame.get_column("on_battery_ms"))
     f = f.with_columns(_d=(pl.col("on_battery_ms").shift(-1) - pl.col("on_battery_ms"))
                        .fill_null(0))
     return int((f["_d"] * (~f["_screen"]).cast(pl.Int64)).sum())

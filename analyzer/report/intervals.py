@@ -206,7 +206,8 @@ def _from_history(h: pl.DataFrame, analysis: Analysis, tl: Timeline) -> pl.DataF
     tl.start, tl.end = ax.x(int(offs.min())), ax.x(int(offs.max()))
     tl.shifts = [(ax.x(o) - tl.start, d, z) for o, d, z in ax.shifts]
     x = pl.lit(ax.x0, pl.Int64)
-    f = hc.frame.with_columns(x=x + pl.col("offset_ms"))
+    # Only what the battery line joins on: the clock's frame is one row per record.
+    f = hc.frame.select("_row", x=x + pl.col("offset_ms"))
     lv = (h.select("battery_level").with_row_index("_r")
           .filter(pl.col("battery_level").is_not_null())
           .select("_r", pl.col("battery_level").cast(pl.Int64))
@@ -425,9 +426,10 @@ def _merge(lane: pl.DataFrame, budget: int) -> pl.DataFrame:
     """Fold spans closer than a growing gap until the lane fits `budget` rows."""
     gap = max(1, (int(lane["end"].max()) - int(lane["start"].min())) // (budget * 4) or 1)
     out = lane
+    lane = lane.sort("start", maintain_order=True)   # once, not per pass
     while out.height > budget:
         # Stable order and sorted modes: ties picked the label at random before.
-        merged = (lane.sort("start", maintain_order=True)
+        merged = (lane
                   .with_columns(_g=(pl.col("start") - pl.col("end").cum_max().shift(1)
                                     > gap).fill_null(True).cum_sum())
                   .group_by("_g", maintain_order=True)
@@ -540,7 +542,10 @@ def build(analysis: Analysis) -> Timeline:
                 .otherwise(pl.col("api").fill_null("unknown")),
         n=pl.lit(1, dtype=pl.UInt32),
         held=pl.col("end") - pl.col("start"),
-    ).sort("lane", "start")
+    )
+    # Sorted apart from the join: the spans before the join are freed first (two copies of
+    # the spans at once, not three; issue 19 item 8). Same frame, same sort, same order.
+    spans = spans.sort("lane", "start")
 
     sizes = spans.group_by("lane", "trace").len().get_column("len").to_list()
     budget = _fair_cap(sizes, SEGMENT_BUDGET)
