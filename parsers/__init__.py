@@ -116,16 +116,16 @@ def parse_section(cap: Capture, name: str, section: Section, redact: bool = True
                   text: str | list[str] | None = None, history_rows: bool = True) -> dict:
     """Run one section's parser; a parser failure becomes a diagnostic, never an exception.
     `text` is the section's text when the capture's text was already released; as a
-    one-item list it is taken out of the list, so it is freed once split into lines.
+    one-item list it is taken out of the list, so it is freed once the parser has read it.
     `history_rows=False`: see `SectionInput.history_rows`."""
     module = section_parser(name)
     if isinstance(text, list):
         text = text.pop()
-    lines = cap.section_lines(section) if text is None else text.split("\n")
-    text = None
-    inp = SectionInput(name, lines, section.first_line, cap.meta, cap.clock, cap.diagnostics,
+    if text is None:
+        text = cap.section_text(section)
+    inp = SectionInput(name, text, section.first_line, cap.meta, cap.clock, cap.diagnostics,
                        redact, history_rows)
-    del lines
+    del text  # the input holds the only reference: split (or taken) once, then freed
     try:
         return module.parse(inp)
     except Exception as exc:  # parsers are total; this is the last line of defence

@@ -2,35 +2,62 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from wakescope.parsers.clock import Clock
 from wakescope.parsers.diagnostics import Diagnostics
 from wakescope.parsers.metadata import Metadata
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 @dataclass
 class SectionInput:
     """One section's text handed to its parser.
 
-    `lines` are the section's lines (no line ends); `first_line` is the 1-based line number
-    of `lines[0]` in the main text, so diagnostics can point at the input. Parsers append
-    to `diagnostics` and never raise for content. `history_rows=False` asks for the
-    history block to be read (diagnostics, packages) without building its rows: set when a
-    bug report's checkin history, parsed first, already has them (`merge` keeps those).
+    `lines` are the section's lines (no line ends), split from `text` on first use;
+    `first_line` is the 1-based line number of `lines[0]` in the main text, so diagnostics
+    can point at the input. A parser that reads its lines in Polars takes them with
+    `line_series()` instead, and the Python list is never made. Parsers append to `diagnostics` and never raise for content.
+    `history_rows=False` asks for the history block to be read (diagnostics, packages)
+    without building its rows: set when a bug report's checkin history, parsed first,
+    already has them (`merge` keeps those).
     """
 
     name: str
-    lines: list[str]
+    text: str | None
     first_line: int
     meta: Metadata
     clock: Clock | None
     diagnostics: Diagnostics
     redact: bool = True
     history_rows: bool = True
+    _lines: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = (self.text or "").split("\n")
+            self.text = None
+        return self._lines
+
+    def line_series(self, name: str = "line") -> pl.Series:
+        """The lines as a Polars String Series, handed over once: split in Polars when the
+        text was not split yet, so a long history never becomes a list of Python strings
+        (500k history lines as `str` objects cost ~50 MB, issue 19 item 8)."""
+        import polars as pl
+
+        if self._lines is not None:
+            lines, self._lines = self._lines, []
+            return pl.Series(name, lines, pl.String)
+        text, self.text = self.text or "", None
+        self._lines = []
+        return pl.Series(name, [text], pl.String).str.split("\n").explode()
 
     @classmethod
     def from_text(cls, name: str, text: str, *, meta: Metadata | None = None,
                   clock: Clock | None = None, redact: bool = True) -> SectionInput:
         """Build an input from a string (tests, notebooks): line 1 is the first line."""
-        return cls(name, text.split("\n"), 1, meta or Metadata(), clock, Diagnostics(), redact)
+        return cls(name, text, 1, meta or Metadata(), clock, Diagnostics(), redact)

@@ -97,11 +97,13 @@ def _history_packages(history: pl.DataFrame, rec: CheckinRecords) -> pl.DataFram
         return history
     shared = pl.DataFrame(pairs, schema={"_app": pl.Int64, "tag": pl.String},
                           orient="row").with_columns(pl.lit(True).alias("_own"))
-    out = history.with_columns((pl.col("uid") % PER_USER_RANGE).alias("_app")).join(
+    # Only the key columns are joined (one `shared` row per key: row for row); the history's
+    # other columns are kept, not copied by the join (issue 19 item 8).
+    own = history.select((pl.col("uid") % PER_USER_RANGE).alias("_app"), "tag", "package").join(
         shared, on=["_app", "tag"], how="left", maintain_order="left")
-    return out.with_columns(
+    return history.with_columns(own.select(
         pl.when(pl.col("_own")).then(pl.col("tag")).otherwise(pl.col("package")).alias("package")
-    ).drop("_app", "_own")
+    ).to_series())
 
 
 def _summary(rec: CheckinRecords, history: pl.DataFrame, version: int | None) -> pl.DataFrame:
@@ -150,14 +152,19 @@ def _summary(rec: CheckinRecords, history: pl.DataFrame, version: int | None) ->
     return SUMMARY.conform(df)
 
 
+def _line_frame(inp: SectionInput) -> pl.DataFrame:
+    """The section's lines as a frame (`i` line index, `text`)."""
+    return inp.line_series("text").to_frame().with_row_index("i")
+
+
 def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
     """Parse one checkin section into the batterystats tables (all rows `source="checkin"`)."""
-    lines = inp.lines
-    frame = pl.DataFrame({"text": lines}, schema={"text": pl.String}).with_row_index("i")
+    frame = _line_frame(inp)
+    n_lines = frame.height
     is_hist = pl.col("text").str.starts_with(_HISTORY_PREFIX)
     is_pool = pl.col("text").str.starts_with(_POOL_PREFIX)
     too_long = is_hist & (pl.col("text").str.len_bytes() > MAX_HISTORY_LINE)
-    long_hist = frame.filter(too_long)["i"].to_list()
+    long_hist = frame.filter(too_long)
     hist_lines = frame.filter(is_hist & ~too_long)
     pool_lines = frame.filter(is_pool)
     other = frame.filter(~is_hist & ~is_pool)
@@ -168,7 +175,8 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
 
     version = _version(other_text, inp)
     rec = CheckinRecords(version, inp.redact)
-    unknown: list[int] = list(long_hist)
+    # Unknown lines: index → text, for the diagnostics.
+    unknown: dict[int, str] = dict(zip(long_hist["i"], long_hist["text"], strict=True))
     prev_dpst = set((hist_lines.filter(pl.col("text").str.starts_with("9,h,0,Dpst="))["i"]
                      + 1).to_list()) if hist_lines.height else set()
     for idx, text in zip(other_idx, other_text, strict=True):
@@ -179,7 +187,8 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
             if idx in prev_dpst:
                 prev_dpst.add(idx + 1)
                 continue
-            unknown.append(idx)
+            unknown[idx] = text
+    del other_idx, other_text
 
     # Offsets from the capture clock: local wall time, and elapsed realtime from UTC.
     clock = inp.clock
@@ -192,13 +201,17 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
     history, hist_unknown, _n_records = parse_history(
         hist_lines, pool, redact=inp.redact, utc_offset_min=offset,
         elapsed_minus_utc=elapsed_minus_utc)
-    unknown += hist_unknown
+    if hist_unknown:
+        bad = hist_lines.filter(pl.col("i").is_in(hist_unknown))
+        unknown.update(zip(bad["i"], bad["text"], strict=True))
+    del hist_lines
     if bad_pool > 0:
         got = set(pool["idx"].to_list())
         for idx, text in zip(pool_lines["i"], pool_lines["text"], strict=True):
             parts = text.split(",", 3)
             if len(parts) < 3 or to_int(parts[2]) not in got:
-                unknown.append(idx)
+                unknown[idx] = text
+    del pool_lines
 
     packages = _package_map(rec)
     tables: dict[str, pl.DataFrame] = {}
@@ -221,16 +234,17 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
     tables[PACKAGES.name] = _packages_table(rec)
     tables[SUMMARY.name] = _summary(rec, tables[HISTORY.name], version)
 
-    _report(inp, rec, unknown, len(lines))
+    _report(inp, rec, unknown, n_lines)
     return tables
 
 
-def _report(inp: SectionInput, rec: CheckinRecords, unknown: list[int], n_lines: int) -> None:
-    """Unknown lines and unexpected field counts into the diagnostics."""
+def _report(inp: SectionInput, rec: CheckinRecords, unknown: dict[int, str],
+            n_lines: int) -> None:
+    """Unknown lines (index → text) and unexpected field counts into the diagnostics."""
     diags = inp.diagnostics
     diags.seen(inp.name, n_lines)
     for idx in sorted(unknown):
-        diags.unknown_line(inp.name, inp.lines[idx], inp.first_line + idx)
+        diags.unknown_line(inp.name, unknown[idx], inp.first_line + idx)
     for (typ, n, expected), count in sorted(rec.shape_notes.items()):
         diags.info("field_count", inp.name,
                    f"checkin v{rec.version} `{typ}`: {count} line(s) with {n} "

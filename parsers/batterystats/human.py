@@ -47,16 +47,13 @@ _KNOWN_TOP = re.compile(
 
 
 def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
-    """Parse one human-form batterystats section into the batterystats tables (`inp.lines`
-    is emptied: the lines are read from a Series)."""
+    """Parse one human-form batterystats section into the batterystats tables (the lines
+    are read from a Series: `SectionInput.line_series`)."""
     from wakescope.parsers.batterystats.human_history import parse_history
     from wakescope.parsers.batterystats.human_summary import parse_summary
 
-    inp.diagnostics.seen(inp.name, len(inp.lines))
-    series = pl.Series("line", _without_long_lines(inp), pl.String)
-    # The lines now live in the Series: the list (one Python object per line, about twice
-    # the text) is emptied so it is freed before the history is parsed (issue 19 item 8).
-    inp.lines.clear()
+    series = _without_long_lines(inp, inp.line_series("line"))
+    inp.diagnostics.seen(inp.name, series.len())
     blocks, checked, unknown_tops = _blocks(series)
     for n, head in unknown_tops:
         inp.diagnostics.unknown_line(inp.name, head, inp.first_line + n)
@@ -88,7 +85,7 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
     return _tables(inp, hist, summ)
 
 
-def _without_long_lines(inp: SectionInput) -> list[str]:
+def _without_long_lines(inp: SectionInput, lines: pl.Series) -> pl.Series:
     """The lines, those over `MAX_LINE` characters counted as unknown and blanked.
 
     No real line comes near (the longest, a history record, is ~14 KB), and a 20 MB one
@@ -96,15 +93,12 @@ def _without_long_lines(inp: SectionInput) -> list[str]:
     """
     from wakescope.parsers.batterystats.human_history import MAX_LINE
 
-    lines = inp.lines
-    if not lines or max(map(len, lines)) <= MAX_LINE:
+    long = lines.str.len_chars() > MAX_LINE
+    if not long.any():
         return lines
-    out = list(lines)
-    for n, line in enumerate(lines):
-        if len(line) > MAX_LINE:
-            inp.diagnostics.unknown_line(inp.name, line[:4096], inp.first_line + n)
-            out[n] = ""
-    return out
+    for n in long.arg_true().to_list():
+        inp.diagnostics.unknown_line(inp.name, lines[n][:4096], inp.first_line + n)
+    return lines.set(long, "")
 
 
 def _blocks(series: pl.Series) -> tuple[dict[str, tuple[int, int]], list[tuple[str, int, int]],
