@@ -31,6 +31,10 @@ _KEY_SCHEMA = {"family": pl.String, "tag": pl.String, "service": pl.String,
 # Prefixes stripped to make the default component (the tag's detail).
 _PREFIX = r"^(?:\*job\*[eur]?/(?:#[^#]*#)?(?:@[^@]*@)?|\*sync\*/|\*walarm\*:|\*alarm\*:)"
 
+# A LazyFrame's `collect()` runs on Polars' streaming engine by default, ~4 ms more than the
+# in-memory engine eager methods use, on plans of a few thousand rows (Polars 2.1).
+_ENGINE = "in-memory"
+
 _HISTORY_FAMILY = {"wake_lock": "wakelock", "longwake": "wakelock", "wake_lock_in": "wakelock",
                    "job": "job", "sync": "sync", "alarm": "alarm", "wake_reason": "kernel"}
 
@@ -162,23 +166,26 @@ def _history_sources(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _keys(name: str, df: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame | None:
+    """One key row per table row (same order), in one plan: each eager step is a collect
+    with a fixed cost, ~13 tables per capture (issue 17)."""
     exprs = _key_exprs(name, df)
     if exprs is None:
         return None
-    k = df.select(**exprs).with_columns(
-        (pl.col("uid") % PER_USER_RANGE).alias("app_id"))
-    # maintain_order: the keys are put back beside the table's rows by position
-    # (`attribute`'s horizontal concat); Polars' default join order is not guaranteed.
-    k = k.join(names.select("app_id", "name", "shared"), on="app_id", how="left",
-               maintain_order="left")
     # uid-keyed batterystats rows: a system uid goes by its uid name (shared uid 1000 lists
     # many packages); package-keyed rows (alarm stats, jobs) keep the package they print.
     fixed_name = pl.col("app_id") < 10_000
     package = (pl.when(pl.col("uid_keyed") & fixed_name & pl.col("name").is_not_null())
                .then(pl.col("name"))
                .otherwise(pl.coalesce("row_package", "name")))
-    return k.with_columns(package.alias("package")).select(
-        [pl.col(c).cast(t) for c, t in _KEY_SCHEMA.items()])
+    # maintain_order: the keys are put back beside the table's rows by position
+    # (`attribute`'s horizontal concat); Polars' default join order is not guaranteed.
+    return (df.lazy().select(**exprs)
+            .with_columns((pl.col("uid") % PER_USER_RANGE).alias("app_id"))
+            .join(names.lazy().select("app_id", "name", "shared"), on="app_id", how="left",
+                  maintain_order="left")
+            .with_columns(package.alias("package"))
+            .select([pl.col(c).cast(t) for c, t in _KEY_SCHEMA.items()])
+            .collect(engine=_ENGINE))
 
 
 def _condition(rule: Rule, cols: set[str]) -> pl.Expr:
@@ -200,46 +207,57 @@ def _condition(rule: Rule, cols: set[str]) -> pl.Expr:
     return pl.all_horizontal(conds).fill_null(False)
 
 
-def classify(keys: pl.DataFrame, rules: RuleSet) -> pl.DataFrame:
-    """Distinct keys → keys + api, component, rule, owner_package (first matching rule)."""
-    keys = keys.filter(pl.col("family").is_not_null()).unique()
-    if keys.is_empty():
-        return keys.with_columns(*(pl.lit(None, pl.String).alias(c) for c in ATTR_COLS))
-    cols = set(keys.columns)
-    first = pl.coalesce([pl.when(_condition(r, cols)).then(pl.lit(i, pl.Int32))
-                         for i, r in enumerate(rules.rules)])
-    keys = keys.with_columns(first.alias("_rule_idx"))
-    stripped = pl.col("tag").str.replace(_PREFIX, "")
-    parts = []
-    for idx, sub in keys.partition_by("_rule_idx", as_dict=True, maintain_order=True).items():
-        i = idx[0]
-        if i is None:
-            parts.append(sub.with_columns(
-                pl.lit("unknown").alias("api"), stripped.alias("component"),
-                pl.lit(None, pl.String).alias("rule"), pl.col("package").alias("owner_package")))
+def _first_rule(rules: RuleSet, cols: frozenset[str]) -> pl.Expr:
+    """The index of the first rule a key row matches (null: none), built once per rule set
+    (building the 40-odd conditions costs ~3 ms a capture, issue 17)."""
+    cache = rules.cache.setdefault("first_rule", {})
+    if cols not in cache:
+        cache[cols] = pl.coalesce([pl.when(_condition(r, set(cols))).then(pl.lit(i, pl.Int32))
+                                   for i, r in enumerate(rules.rules)])
+    return cache[cols]
+
+
+def _rule_columns(rule: Rule | None, stripped: pl.Expr) -> list[pl.Expr]:
+    """api, component, rule and owner_package of the keys `rule` matched (None: no rule)."""
+    if rule is None:
+        return [pl.lit("unknown").alias("api"), stripped.alias("component"),
+                pl.lit(None, pl.String).alias("rule"), pl.col("package").alias("owner_package")]
+    comp: list[pl.Expr] = []
+    owner: list[pl.Expr] = []
+    for key in ("tag", "service"):
+        groups = rule.groups(key)
+        if not groups:
             continue
-        rule = rules.rules[i]
-        comp: list[pl.Expr] = []
-        owner: list[pl.Expr] = []
-        for key in ("tag", "service"):
-            groups = rule.groups(key)
-            if not groups:
-                continue
-            g = pl.col(key).str.extract_groups(getattr(rule, key))
-            if "component" in groups:
-                comp.append(g.struct.field("component"))
-            if "package" in groups:
-                owner.append(g.struct.field("package"))
-        if rule.component:
-            comp.append(pl.lit(rule.component))
-        comp += [stripped, pl.col("service")]
-        parts.append(sub.with_columns(
-            pl.lit(rule.api).alias("api"),
-            pl.coalesce(comp).alias("component"),
+        g = pl.col(key).str.extract_groups(getattr(rule, key))
+        if "component" in groups:
+            comp.append(g.struct.field("component"))
+        if "package" in groups:
+            owner.append(g.struct.field("package"))
+    if rule.component:
+        comp.append(pl.lit(rule.component))
+    comp += [stripped, pl.col("service")]
+    return [pl.lit(rule.api).alias("api"), pl.coalesce(comp).alias("component"),
             pl.lit(rule.id).alias("rule"),
-            pl.coalesce([*owner, pl.col("package")]).alias("owner_package"),
-        ))
-    return pl.concat(parts, how="vertical_relaxed").drop("_rule_idx")
+            pl.coalesce([*owner, pl.col("package")]).alias("owner_package")]
+
+
+def classify(keys: pl.DataFrame, rules: RuleSet) -> pl.DataFrame:
+    """Distinct keys → keys + api, component, rule, owner_package (first matching rule).
+    Components are extracted per matched rule, each on its own keys only."""
+    first = _first_rule(rules, frozenset(keys.columns))
+    keys = (keys.lazy().filter(pl.col("family").is_not_null()).unique()
+            .with_columns(first.alias("_rule_idx")).collect(engine=_ENGINE))
+    if keys.is_empty():
+        return keys.drop("_rule_idx").with_columns(
+            *(pl.lit(None, pl.String).alias(c) for c in ATTR_COLS))
+    stripped = pl.col("tag").str.replace(_PREFIX, "")
+    idx = pl.col("_rule_idx")
+    lazy = keys.lazy()
+    parts = [lazy.filter(idx.is_null() if i is None else idx == i)
+             .with_columns(_rule_columns(None if i is None else rules.rules[i], stripped))
+             for i in keys["_rule_idx"].unique(maintain_order=True).to_list()]
+    return pl.concat(parts, how="vertical_relaxed").drop("_rule_idx").collect(
+        engine=_ENGINE)
 
 
 def _refine_jobs(tables: dict[str, pl.DataFrame]) -> None:
@@ -330,9 +348,12 @@ def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
         return out
     classified = classify(pl.concat(list(per_table.values()), how="vertical_relaxed"), rules)
     for name, k in per_table.items():
-        df = tables[name].drop([c for c in ATTR_COLS if c in tables[name].columns])
-        attrs = k.join(classified, on=list(KEY_COLS), how="left", nulls_equal=True,
-                       maintain_order="left").select(ATTR_COLS)
+        df = tables[name]
+        if any(c in df.columns for c in ATTR_COLS):
+            df = df.drop([c for c in ATTR_COLS if c in df.columns])
+        attrs = (k.lazy().join(classified.lazy(), on=list(KEY_COLS), how="left",
+                               nulls_equal=True, maintain_order="left")
+                 .select(ATTR_COLS).collect(engine=_ENGINE))
         if name in distinct:
             src = distinct[name]
             attrs = _history_sources(df).join(

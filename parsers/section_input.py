@@ -12,6 +12,9 @@ from wakescope.parsers.metadata import Metadata
 if TYPE_CHECKING:
     import polars as pl
 
+# Characters of text split into lines at a time (`SectionInput.line_series`).
+_PIECE = 1 << 20
+
 
 @dataclass
 class SectionInput:
@@ -20,7 +23,8 @@ class SectionInput:
     `lines` are the section's lines (no line ends), split from `text` on first use;
     `first_line` is the 1-based line number of `lines[0]` in the main text, so diagnostics
     can point at the input. A parser that reads its lines in Polars takes them with
-    `line_series()` instead, and the Python list is never made. Parsers append to `diagnostics` and never raise for content.
+    `line_series()` instead, and the Python list is never made. Parsers append to
+    `diagnostics` and never raise for content.
     `history_rows=False` asks for the history block to be read (diagnostics, packages)
     without building its rows: set when a bug report's checkin history, parsed first,
     already has them (`merge` keeps those).
@@ -54,7 +58,19 @@ class SectionInput:
             return pl.Series(name, lines, pl.String)
         text, self.text = self.text or "", None
         self._lines = []
-        return pl.Series(name, [text], pl.String).str.split("\n").explode()
+        # Split piece by piece: one split of a 40 MB string holds its list and its exploded
+        # copy at once; ~1 MiB pieces cut at a line end bound that transient.
+        parts: list[pl.Series] = []
+        at, size = 0, len(text)
+        while True:
+            cut = text.find("\n", at + _PIECE) if at + _PIECE < size else -1
+            end = size if cut < 0 else cut
+            parts.append(pl.Series(name, [text[at:end]], pl.String).str.split("\n").explode())
+            if cut < 0:
+                break
+            at = cut + 1
+        del text
+        return parts[0] if len(parts) == 1 else pl.concat(parts, rechunk=True)
 
     @classmethod
     def from_text(cls, name: str, text: str, *, meta: Metadata | None = None,

@@ -133,6 +133,8 @@ class RuleSet:
     wording: dict[str, dict]
     files: list[str] = field(default_factory=list)
     scope: Scope | None = None     # where each finding rule applies (scope.toml)
+    # Built from the rules once and reused (e.g. attribution's rule-match expression).
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def threshold(self, name: str) -> dict:
         return self.thresholds[name]
