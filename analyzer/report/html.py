@@ -148,9 +148,11 @@ def write_html(analysis: Analysis, path: Path, root: Path | None = None,
             chart = False
 
     def emit(out) -> None:
+        from wakescope.analyzer.report.plotly_js import write_plotly_js
+
         out.write(head.encode("utf-8"))
         if chart:
-            out.write(plotly_js_bytes())
+            write_plotly_js(out)
         out.write(tail.encode("utf-8"))
 
     write_atomic(path, emit, root=root)
