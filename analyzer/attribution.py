@@ -165,21 +165,18 @@ def _history_sources(df: pl.DataFrame) -> pl.DataFrame:
     return df.select(cols)
 
 
-def _keys(name: str, df: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame | None:
-    """One key row per table row (same order), in one plan: each eager step is a collect
-    with a fixed cost, ~13 tables per capture (issue 17)."""
-    exprs = _key_exprs(name, df)
-    if exprs is None:
-        return None
+def _keys(plans: list[pl.LazyFrame], names: pl.DataFrame) -> pl.DataFrame:
+    """The key rows of every table (`_key_exprs` selects, concatenated in order) completed
+    with app id and package in one plan: a plan per table cost ~1 ms each (issue 17)."""
     # uid-keyed batterystats rows: a system uid goes by its uid name (shared uid 1000 lists
     # many packages); package-keyed rows (alarm stats, jobs) keep the package they print.
     fixed_name = pl.col("app_id") < 10_000
     package = (pl.when(pl.col("uid_keyed") & fixed_name & pl.col("name").is_not_null())
                .then(pl.col("name"))
                .otherwise(pl.coalesce("row_package", "name")))
-    # maintain_order: the keys are put back beside the table's rows by position
+    # maintain_order: the keys are put back beside the tables' rows by position
     # (`attribute`'s horizontal concat); Polars' default join order is not guaranteed.
-    return (df.lazy().select(**exprs)
+    return (pl.concat(plans, how="vertical_relaxed")
             .with_columns((pl.col("uid") % PER_USER_RANGE).alias("app_id"))
             .join(names.lazy().select("app_id", "name", "shared"), on="app_id", how="left",
                   maintain_order="left")
@@ -331,7 +328,8 @@ def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
     out = dict(tables)
     if names is None:
         names = uid_names(tables, rules)
-    per_table: dict[str, pl.DataFrame] = {}
+    plans: list[pl.LazyFrame] = []
+    heights: dict[str, int] = {}   # table → its key rows, in `plans` order
     distinct: dict[str, pl.DataFrame] = {}
     for name in ATTRIBUTED_TABLES:
         df = tables.get(name)
@@ -341,19 +339,25 @@ def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
             # A long history's rows repeat a few keys (one row per record): the keys are
             # made for its distinct source combinations and joined back (issue 19 item 8).
             df = distinct[name] = _history_sources(df).unique(maintain_order=True)
-        k = _keys(name, df, names)
-        if k is not None:
-            per_table[name] = k
-    if not per_table:
+        exprs = _key_exprs(name, df)
+        if exprs is not None:
+            plans.append(df.lazy().select(**exprs))
+            heights[name] = df.height
+    if not plans:
         return out
-    classified = classify(pl.concat(list(per_table.values()), how="vertical_relaxed"), rules)
-    for name, k in per_table.items():
+    keys = _keys(plans, names)
+    classified = classify(keys, rules)
+    # One row per key row, in order: each table takes its slice.
+    attrs_all = (keys.lazy().join(classified.lazy(), on=list(KEY_COLS), how="left",
+                                  nulls_equal=True, maintain_order="left")
+                 .select(ATTR_COLS).collect(engine=_ENGINE))
+    del keys
+    at = 0
+    for name, n in heights.items():
+        attrs, at = attrs_all.slice(at, n), at + n
         df = tables[name]
         if any(c in df.columns for c in ATTR_COLS):
             df = df.drop([c for c in ATTR_COLS if c in df.columns])
-        attrs = (k.lazy().join(classified.lazy(), on=list(KEY_COLS), how="left",
-                               nulls_equal=True, maintain_order="left")
-                 .select(ATTR_COLS).collect(engine=_ENGINE))
         if name in distinct:
             src = distinct[name]
             attrs = _history_sources(df).join(
