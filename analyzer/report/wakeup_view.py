@@ -137,10 +137,11 @@ def _screen_off_battery_ms(iv: pl.DataFrame, hc) -> int:
     """On-battery history time minus its screen-on part."""
     if hc is None or hc.frame.is_empty():
         return 0
-    total = int(hc.frame["on_battery_ms"].max() or 0)
-    last = hc.frame.sort("_i").tail(2)
-    if last.height == 2:  # the last row's own duration is 0: nothing to add
-        total = int(last["on_battery_ms"][-1] or 0)
+    frame = hc.frame
+    total = int(frame["on_battery_ms"].max() or 0)
+    if frame.height >= 2:  # the last row's own duration is 0: nothing to add
+        # The last row by position (`_i` is unique): no sorted copy of the whole frame.
+        total = int(frame["on_battery_ms"][frame["_i"].arg_max()] or 0)
     screen = iv.filter(pl.col("kind") == "screen")["on_battery_ms"].sum() if iv.height else 0
     return max(0, total - int(screen or 0))
 
