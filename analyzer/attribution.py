@@ -281,17 +281,20 @@ def _refine_jobs(tables: dict[str, pl.DataFrame]) -> None:
         if name == "batterystats_history":
             tag_expr = (pl.when(pl.col("name") == "job").then(_prefixed(pl.col("tag"), "*job*/"))
                         .otherwise(pl.col("tag")))
-        # Only the columns read and written are joined (`known` has one row per key): the
-        # table's other columns are kept as they are, not copied (issue 19 item 8).
-        joined = df.select(_strip_job_id(tag_expr).alias("_jtag"), pl.col("uid").alias("_juid"),
-                           "api", "rule").join(
-            known, on=["_jtag", "_juid"], how="left", maintain_order="left")
-        hit = pl.col("_japi").is_not_null() & (pl.col("api") == "job_scheduler")
-        tables[name] = df.with_columns(*joined.select(
-            pl.when(hit).then(pl.col("_japi")).otherwise(pl.col("api")).alias("api"),
-            pl.when(hit).then(pl.lit("join:jobscheduler_jobs/") + pl.col("_jrule"))
-            .otherwise(pl.col("rule")).alias("rule"),
-        ).get_columns())
+        # Only rows still `job_scheduler` can take a job row's API: those are joined (`known`
+        # has one row per key), and the hits written back by position; the table's other
+        # rows and columns are not copied (issue 19 item 8).
+        hits = (df.lazy().with_row_index("_r").filter(pl.col("api") == "job_scheduler")
+                .select("_r", _strip_job_id(tag_expr).alias("_jtag"), pl.col("uid").alias("_juid"))
+                .join(known.lazy(), on=["_jtag", "_juid"], how="inner")
+                .select("_r", "_japi", (pl.lit("join:jobscheduler_jobs/") + pl.col("_jrule"))
+                        .alias("_jrule"))
+                .collect(engine=_ENGINE))
+        if hits.height:
+            rows = hits.get_column("_r")
+            tables[name] = df.with_columns(
+                df.get_column("api").scatter(rows, hits.get_column("_japi")),
+                df.get_column("rule").scatter(rows, hits.get_column("_jrule")))
 
 
 def _strip_job_id(tag: pl.Expr) -> pl.Expr:
@@ -314,11 +317,15 @@ def _refine_alarm_packages(tables: dict[str, pl.DataFrame]) -> None:
         df = tables.get(name)
         if df is None or df.is_empty() or "owner_package" not in df.columns:
             continue
-        joined = df.select("uid", "tag", "owner_package").join(
-            pk, left_on=["uid", "tag"], right_on=["_auid", "_atag"], how="left",
-            maintain_order="left")   # one pk row per key: row for row, narrow (item 8)
-        tables[name] = df.with_columns(joined.select(
-            pl.coalesce("_apkg", "owner_package").alias("owner_package")).to_series())
+        # The rows with an alarm stats package (one pk row per key), written back by
+        # position: the table is not copied (issue 19 item 8).
+        hits = (df.lazy().with_row_index("_r").select("_r", "uid", "tag")
+                .join(pk.lazy(), left_on=["uid", "tag"], right_on=["_auid", "_atag"],
+                      how="inner")
+                .select("_r", "_apkg").collect(engine=_ENGINE))
+        if hits.height:
+            tables[name] = df.with_columns(df.get_column("owner_package").scatter(
+                hits.get_column("_r"), hits.get_column("_apkg")))
 
 
 def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
@@ -359,10 +366,15 @@ def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
         if any(c in df.columns for c in ATTR_COLS):
             df = df.drop([c for c in ATTR_COLS if c in df.columns])
         if name in distinct:
+            # Each row's source combination by its position among the distinct ones, then
+            # the attributes gathered: the join yields one index column, not every row's
+            # keys and attributes (issue 19 item 8).
             src = distinct[name]
-            attrs = _history_sources(df).join(
-                pl.concat([src, attrs], how="horizontal"), on=src.columns, how="left",
-                nulls_equal=True, maintain_order="left").select(ATTR_COLS)
+            pos = (_history_sources(df).lazy()
+                   .join(src.lazy().with_row_index("_k"), on=src.columns, how="left",
+                         nulls_equal=True, maintain_order="left")
+                   .select("_k").collect(engine=_ENGINE).to_series())
+            attrs = attrs.select(pl.all().gather(pos))
         out[name] = pl.concat([df, attrs], how="horizontal")
     _refine_jobs(out)
     _refine_alarm_packages(out)
