@@ -99,16 +99,16 @@ class TableSchema:
         stamps = [c for c in declared if isinstance(c.dtype, pl.Datetime)]
         if not stamps or df.height == 0:
             return True
-        k = {c.name: _UNIT_PER_MS[c.dtype.time_unit or "us"] for c in stamps}
+        ranges = [_epoch_range(c.dtype) for c in stamps]
         bounds = df.select(
-            *(pl.col(c.name).dt.epoch(c.dtype.time_unit or "us").min().alias(f"lo{i}")
-              for i, c in enumerate(stamps)),
-            *(pl.col(c.name).dt.epoch(c.dtype.time_unit or "us").max().alias(f"hi{i}")
-              for i, c in enumerate(stamps))).row(0)
+            *(pl.col(c.name).dt.epoch(unit).min().alias(f"lo{i}")
+              for i, (c, (unit, _, _)) in enumerate(zip(stamps, ranges, strict=True))),
+            *(pl.col(c.name).dt.epoch(unit).max().alias(f"hi{i}")
+              for i, (c, (unit, _, _)) in enumerate(zip(stamps, ranges, strict=True)))).row(0)
         n = len(stamps)
-        return all((lo is None or lo >= _SAFE_MS[0] * k[c.name])
-                   and (hi is None or hi <= _SAFE_MS[1] * k[c.name])
-                   for c, lo, hi in zip(stamps, bounds[:n], bounds[n:], strict=True))
+        return all((lo is None or lo >= low) and (hi is None or hi <= high)
+                   for (_, low, high), lo, hi in zip(ranges, bounds[:n], bounds[n:],
+                                                     strict=True))
 
     def markdown(self) -> str:
         lines = [f"### `{self.name}`", "", self.doc, "", "| column | type | meaning |",
@@ -150,10 +150,16 @@ def _in_range(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """A Datetime column with instants outside `_SAFE_MS` nulled (other types unchanged)."""
     if not isinstance(dtype, pl.Datetime):
         return expr
-    k = _UNIT_PER_MS[dtype.time_unit or "us"]
-    raw = expr.dt.epoch(dtype.time_unit or "us")
-    return pl.when(raw.is_between(_SAFE_MS[0] * k, _SAFE_MS[1] * k)).then(expr).alias(
+    unit, low, high = _epoch_range(dtype)
+    return pl.when(expr.dt.epoch(unit).is_between(low, high)).then(expr).alias(
         expr.meta.output_name())
+
+
+def _epoch_range(dtype: pl.Datetime) -> tuple[str, int, int]:
+    """A Datetime type's epoch unit and the `_SAFE_MS` bounds in that unit."""
+    unit = dtype.time_unit or "us"
+    k = _UNIT_PER_MS[unit]
+    return unit, _SAFE_MS[0] * k, _SAFE_MS[1] * k
 
 
 def table(name: str, doc: str, *columns: tuple) -> TableSchema:
