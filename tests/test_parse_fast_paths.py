@@ -34,3 +34,33 @@ def test_string_list_columns_built_by_split_match_row_by_row():
     # A value holding the separator, or not a list of str, is built row by row.
     odd = schema.from_rows([{"c": ["a\x1fb"]}, {"c": ["x", None]}])
     assert odd["c"].to_list() == [["a\x1fb"], ["x", None]]
+
+
+def test_conform_builds_columns_as_the_plan_did():
+    """`TableSchema.conform` without a plan: declared order, casts only where the type
+    differs, null columns for missing names, extras kept last, instants outside years
+    1000–8999 nulled (a corrupt dump's `time=` can be any 64-bit value)."""
+    utc = pl.Datetime("ms", "UTC")
+    schema = table("t", "test", ("time", utc, "when"), ("uid", pl.Int64, "uid"),
+                   ("tags", pl.List(pl.String), "tags"), ("name", pl.String, "name"))
+    far = 300_000_000_000_000            # ms: year ~11,000, past the safe range
+    df = pl.DataFrame({"extra": ["x", "y", "z"], "uid": pl.Series([10_001, None, 1000],
+                                                                  dtype=pl.Int32),
+                       "time": pl.Series([1_522_680_000_000, far, None], dtype=pl.Int64)
+                       .cast(pl.Datetime("us", "UTC"))})
+    out = schema.conform(df)
+    assert out.columns == ["time", "uid", "tags", "name", "extra"]
+    assert out.schema["time"] == utc and out.schema["uid"] == pl.Int64
+    # 1,522,680,000,000 µs is 1,522,680,000 ms after the epoch (1970-01-18 14:58 UTC).
+    assert out["time"].cast(pl.Int64).to_list() == [1_522_680_000, far // 1000, None]
+    assert out["uid"].to_list() == [10_001, None, 1000]
+    assert out["tags"].dtype == pl.List(pl.String) and out["tags"].null_count() == 3
+    assert out["name"].null_count() == 3 and out["extra"].to_list() == ["x", "y", "z"]
+    # The far instant, read in ms, is nulled.
+    ms = df.with_columns(pl.col("time").cast(pl.Int64).cast(utc))
+    assert schema.conform(ms)["time"].cast(pl.Int64).to_list() == [1_522_680_000_000, None,
+                                                                     None]
+    # A conformed frame is returned as it is; an empty one keeps the schema.
+    assert schema.conform(out) is out
+    empty = schema.conform(pl.DataFrame({"uid": pl.Series([], dtype=pl.Int32)}))
+    assert empty.height == 0 and list(empty.schema.items())[:4] == list(schema.schema.items())
