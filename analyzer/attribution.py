@@ -123,17 +123,18 @@ def uid_names(tables: dict[str, pl.DataFrame], rules: RuleSet) -> pl.DataFrame:
     if pk is not None and pk.height and "package" in pk.columns:
         app = (pl.col("app_id") if "app_id" in pk.columns
                else pl.col("uid") % PER_USER_RANGE).cast(pl.Int64)
-        frames.append(pk.select(app.alias("app_id"), pl.col("package").cast(pl.String)))
+        frames.append(pk.lazy().select(app.alias("app_id"), pl.col("package").cast(pl.String)))
     for name in ("alarm_stats", "alarm_top", "batterystats_history"):
         df = tables.get(name)
         if df is not None and df.height and {"uid", "package"} <= set(df.columns):
-            frames.append(df.select((pl.col("uid") % PER_USER_RANGE).cast(pl.Int64)
-                                    .alias("app_id"), pl.col("package").cast(pl.String)))
-    if frames:
+            frames.append(df.lazy().select((pl.col("uid") % PER_USER_RANGE).cast(pl.Int64)
+                                           .alias("app_id"), pl.col("package").cast(pl.String)))
+    if frames:  # one plan: the sources' pairs, counted, ranked, one row per app id
         seen = (pl.concat(frames).drop_nulls().group_by("app_id", "package").len()
                 .sort(["app_id", "len", "package"], descending=[False, True, False]))
         pkgs = seen.group_by("app_id", maintain_order=True).agg(
-            pl.col("package").first().alias("owner"), pl.col("package").sort().alias("packages"))
+            pl.col("package").first().alias("owner"), pl.col("package").sort().alias("packages")
+        ).collect(engine=_ENGINE)
     else:
         pkgs = pl.DataFrame(schema={"app_id": pl.Int64, "owner": pl.String,
                                     "packages": pl.List(pl.String)})
@@ -386,30 +387,36 @@ def _share(attributed: float, total: float) -> dict:
             "share": (attributed / total) if total else None}
 
 
+def _by_api(df: pl.DataFrame, col: str, where: pl.Expr | None = None
+            ) -> tuple[int, int, dict]:
+    """(total, named, per-API sums) of `col` over the rows `where` holds, in one plan: the
+    total and the named part (an API other than unknown) are sums of the per-API sums.
+    Ties by name: group_by order is not stable, and the same input must give the same
+    output (xiaomi-miro-android15: job_scheduler and widget both 0)."""
+    lf = df.lazy() if where is None else df.lazy().filter(where)
+    rows = (lf.group_by("api").agg(pl.col(col).sum())
+            .sort([col, "api"], descending=[True, False]).collect(engine=_ENGINE).rows())
+    total = int(sum(v for _, v in rows))
+    named = int(sum(v for api, v in rows if api is not None and api != "unknown"))
+    return total, named, dict(rows)
+
+
 def coverage(tables: dict[str, pl.DataFrame]) -> dict:
     """How much partial-wakelock time and how many wakeup alarms got a named API."""
     out: dict = {}
     wl = tables.get("batterystats_wakelocks")
     if wl is not None and "api" in wl.columns:
-        part = wl.filter(pl.col("kind") == "partial")
-        total = int(part["total_ms"].fill_null(0).sum())
-        named = int(part.filter(pl.col("api") != "unknown")["total_ms"].fill_null(0).sum())
+        total, named, by_api = _by_api(wl, "total_ms", pl.col("kind") == "partial")
         out["partial_wakelock_ms"] = _share(named, total)
-        out["partial_wakelock_ms"]["by_api"] = dict(
-            part.group_by("api").agg(pl.col("total_ms").sum())
-            .sort(["total_ms", "api"], descending=[True, False]).iter_rows())
+        out["partial_wakelock_ms"]["by_api"] = by_api
     for key, name, col in (("wakeup_alarms", "batterystats_wakeup_alarms", "count"),
                            ("alarm_stats_wakeups", "alarm_stats", "wakeups")):
         df = tables.get(name)
         if df is None or "api" not in df.columns:
             continue
-        total = int(df[col].fill_null(0).sum())
-        named = int(df.filter(pl.col("api") != "unknown")[col].fill_null(0).sum())
+        total, named, by_api = _by_api(df, col)
         out[key] = _share(named, total)
-        # ties by name: group_by order is not stable, and the same input must give the
-        # same output (xiaomi-miro-android15: job_scheduler and widget both 0)
-        out[key]["by_api"] = dict(df.group_by("api").agg(pl.col(col).sum())
-                                  .sort([col, "api"], descending=[True, False]).iter_rows())
+        out[key]["by_api"] = by_api
     if "alarm_stats_wakeups" in out and (
             "wakeup_alarms" not in out or not out["wakeup_alarms"]["total"]):
         out["wakeup_alarms"] = {**out["alarm_stats_wakeups"], "source": "alarm_stats"}

@@ -64,3 +64,28 @@ def test_conform_builds_columns_as_the_plan_did():
     assert schema.conform(out) is out
     empty = schema.conform(pl.DataFrame({"uid": pl.Series([], dtype=pl.Int32)}))
     assert empty.height == 0 and list(empty.schema.items())[:4] == list(schema.schema.items())
+
+
+def test_form_disagreement_names_the_first_key():
+    """Checkin and human sums that differ by more than 5 % + 1000 ms become one diagnostic
+    naming the count and the first such key in key order (the same on every run)."""
+    from wakescope.parsers.batterystats.merge import merge
+    from wakescope.parsers.diagnostics import Diagnostics
+
+    def wl(rows):
+        return pl.DataFrame(rows, schema={"uid": pl.Int64, "tag": pl.String,
+                                          "kind": pl.String, "total_ms": pl.Int64},
+                            orient="row")
+    checkin = wl([(10_090, "sync", "partial", 90_000), (10_010, "gms", "partial", 50_000),
+                  (10_050, "ok", "partial", 10_000)])
+    # 90,000 vs 60,000: |Δ| 30,000 > 5 % of 90,000 + 1000 = 5,500; 50,000 vs 40,000: 10,000
+    # > 3,500; 10,000 vs 10,400: 400 < 1,500.
+    human = wl([(10_050, "ok", "partial", 10_400), (10_090, "sync", "partial", 60_000),
+                (10_010, "gms", "partial", 40_000)])
+    diags = Diagnostics()
+    out = merge({"batterystats_wakelocks": checkin}, {"batterystats_wakelocks": human}, diags)
+    assert out["batterystats_wakelocks"] is checkin
+    [msg] = [d.message for d in diags.items if "disagree on" in d.message]
+    assert msg == ("batterystats_wakelocks: checkin and human form disagree on total_ms for 2 "
+                   "of 3 rows (checkin used); e.g. {'uid': 10010, 'tag': 'gms', "
+                   "'kind': 'partial', 'c': 50000, 'h': 40000}")
