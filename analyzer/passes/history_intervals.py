@@ -315,12 +315,12 @@ def _build(h: pl.DataFrame, meta: Any, clock: Any) -> tuple[pl.DataFrame, Histor
     spans = _close(spans.select(_OUT), h)
     # The clock's frame is in `_i` order with `_i` its position: each end's times are a
     # gather, not a join that copies the spans twice (issue 19 item 8).
-    t = hc.frame
     s_i, e_i = spans.get_column("s_i"), spans.get_column("e_i")
-    s = spans.with_columns(
-        t.get_column(c).gather(i).alias(p + c) for p, i in (("s_", s_i), ("e_", e_i))
+    ends = hc.frame.select(   # one plan: a Series' own `gather` is a plan per column
+        pl.col(c).gather(i).alias(p + c) for p, i in (("s_", s_i), ("e_", e_i))
         for c in ("offset_ms", "utc_ms", "elapsed_ms", "_row", "on_battery_ms", "screen_off_ms"))
-    del s_i, e_i
+    s = spans.hstack(ends.get_columns())
+    del s_i, e_i, ends
     # uid → the history's package, joined on the uid alone (not a copy of every column).
     s = s.with_columns(s.select("uid").join(_history_packages(h), on="uid", how="left",
                                             maintain_order="left").get_column("_hist_pkg"))
