@@ -97,7 +97,11 @@ class BatchResult:
 
 
 def _init_worker(polars_threads: int) -> None:
-    """Each worker process gets its share of the cores (Polars reads this at first use)."""
+    """Each worker process gets its share of the cores (Polars reads this at first use) and
+    the CLI's collector thresholds (`runtime.tune_gc`)."""
+    from wakescope.analyzer.runtime import tune_gc
+
+    tune_gc()
     os.environ.setdefault("POLARS_MAX_THREADS", str(polars_threads))
 
 
