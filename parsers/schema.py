@@ -12,6 +12,8 @@ LOCAL_MS = pl.Datetime("ms")
 # outside Python's datetime (years 1–9999), which then fail in `.rows()`, reports and JSON.
 _SAFE_MS = (-30_610_224_000_000, 221_845_392_000_000)
 _UNIT_PER_MS = {"ms": 1, "us": 1_000, "ns": 1_000_000}
+# Tables shorter than this are conformed with no Polars plan (`TableSchema.conform`).
+_SMALL_ROWS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,25 +76,33 @@ class TableSchema:
         """Columns in declared order and type; missing ones null, extra ones kept at the end.
         A frame that already is so (and whose datetimes are in range) is returned as is.
 
-        Built column by column from Series (casts only where the type differs, a null
-        column per missing name): no Polars plan, whose fixed cost (~0.3-5 ms for a
-        table of 10-44 columns) was most of this step on small tables (issue 17)."""
+        Casts are made on Series, only where the type differs: a cast and range
+        expression per column in one plan cost ~0.3-5 ms a table of 10-44 columns, most
+        of this step on small tables (issue 17). Small tables are then built from their
+        Series with no plan at all; large ones by one plain projection, which keeps a
+        constant or null column one value where a Series writes it out row by row (the
+        `source` column: 11 MB in a 735k-row history)."""
         if self._conformed(df):
             return df
-        height = df.height
         have = df.schema
-        series = []
+        small = df.height < _SMALL_ROWS
+        cols: list[str | pl.Expr | pl.Series] = []
         for c in self.columns:
             if c.name not in have:
-                series.append(_nulls(c.name, c.dtype, height))
-                continue
-            s = df.get_column(c.name)
-            if have[c.name] != c.dtype:
-                s = s.cast(c.dtype, strict=False)
-            series.append(_in_range(s, c.dtype))
+                cols.append(_nulls(c.name, c.dtype, df.height) if small
+                            else pl.lit(None, dtype=c.dtype).alias(c.name))
+            elif have[c.name] != c.dtype or isinstance(c.dtype, pl.Datetime) or small:
+                s = df.get_column(c.name)
+                if have[c.name] != c.dtype:
+                    s = s.cast(c.dtype, strict=False)
+                cols.append(_in_range(s, c.dtype))
+            else:
+                cols.append(c.name)
         declared = {c.name for c in self.columns}
-        series += [df.get_column(n) for n in df.columns if n not in declared]
-        return pl.DataFrame(series)
+        extra = [n for n in df.columns if n not in declared]
+        if small:
+            return pl.DataFrame([*cols, *(df.get_column(n) for n in extra)])
+        return df.select(cols + extra)
 
     def _conformed(self, df: pl.DataFrame) -> bool:
         """Whether `conform` would return `df` unchanged: the declared columns lead, in
