@@ -56,11 +56,12 @@ class Session:
         return used
 
 
-def _first(df: pl.DataFrame, col: str):
+def first_value(df: pl.DataFrame, col: str):
+    """First non-null value of a column (summary tables hold a checkin and a human row at
+    most: read in Python, a Polars step would cost more than the rows)."""
     if df.is_empty() or col not in df.columns:
         return None
-    s = df.get_column(col).drop_nulls()
-    return s[0] if len(s) else None
+    return next((v for v in df.get_column(col).to_list() if v is not None), None)
 
 
 def _history_levels(h: pl.DataFrame) -> tuple[int | None, int | None, int | None, int] | None:
@@ -93,24 +94,24 @@ def battery_session(table: Callable[[str], pl.DataFrame]) -> Session:
     s = table("batterystats_summary")
     if not s.is_empty() and "source" in s.columns:
         s = s.sort(pl.col("source") != "human")
-    out = Session(on_battery_ms=_first(s, "battery_realtime_ms"),
-                  screen_off_ms=_first(s, "screen_off_realtime_ms"))
+    out = Session(on_battery_ms=first_value(s, "battery_realtime_ms"),
+                  screen_off_ms=first_value(s, "screen_off_realtime_ms"))
     hist = _history_levels(table("batterystats_history"))
     if hist is not None:
         out.start_level, out.end_level, out.min_level, out.on_battery_stretches = hist
         out.levels_source = "battery history (levels while not plugged in)"
     else:
-        out.start_level, out.end_level = _first(s, "start_level"), _first(s, "end_level")
+        out.start_level, out.end_level = first_value(s, "start_level"), first_value(s, "end_level")
         if out.start_level is not None:
             out.min_level = (min(out.start_level, out.end_level)
                              if out.end_level is not None else None)
             out.levels_source = "stats summary (first and last level)"
-    upper, lower = _first(s, "discharge_pct"), _first(s, "discharge_low_pct")
+    upper, lower = first_value(s, "discharge_pct"), first_value(s, "discharge_low_pct")
     if upper is not None or lower is not None:
         out.discharge_pct = {"lower": lower, "upper": upper}
-    off_mah = _first(s, "discharge_screen_off_mah")
-    off_pct = _first(s, "discharge_screen_off_pct")
-    if off_mah is not None and (_first(s, "discharge_mah") or 0) > 0:
+    off_mah = first_value(s, "discharge_screen_off_mah")
+    off_pct = first_value(s, "discharge_screen_off_pct")
+    if off_mah is not None and (first_value(s, "discharge_mah") or 0) > 0:
         out.screen_off_drain, out.screen_off_drain_unit = float(off_mah), "mAh"
         out.screen_off_drain_source = "coulomb counter (screen off discharge, mAh)"
     elif off_pct is not None:

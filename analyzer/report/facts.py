@@ -98,14 +98,6 @@ class Header:
         return asdict(self)
 
 
-def _first(df: pl.DataFrame, col: str):
-    """First non-null value of a column (summary tables may hold a checkin and a human row)."""
-    if df.is_empty() or col not in df.columns:
-        return None
-    s = df.get_column(col).drop_nulls()
-    return s[0] if len(s) else None
-
-
 def _rate(pct: int | None, ms: int | None) -> float | None:
     if pct is None or not ms or ms < 60_000:
         return None
@@ -114,6 +106,8 @@ def _rate(pct: int | None, ms: int | None) -> float | None:
 
 def header(analysis: Analysis) -> Header:
     """Device, build, capture time, stats period, battery drop and drain rates."""
+    from wakescope.analyzer.passes.session import battery_session, first_value
+
     cap = analysis.capture
     meta = cap.meta
 
@@ -121,7 +115,7 @@ def header(analysis: Analysis) -> Header:
     # Prefer the human row (it carries the levels) but fill gaps from any row.
     if not summary.is_empty() and "source" in summary.columns:
         summary = summary.sort(pl.col("source") != "human")
-    g = lambda col: _first(summary, col)  # noqa: E731
+    g = lambda col: first_value(summary, col)  # noqa: E731
 
     manufacturer, model, device = meta.manufacturer, meta.model, meta.device
     name = " ".join(x for x in (manufacturer, model) if x) or device or "Unknown device"
@@ -134,8 +128,6 @@ def header(analysis: Analysis) -> Header:
     battery_ms = g("battery_realtime_ms")
     off_ms = g("screen_off_realtime_ms")
     on_ms = battery_ms - off_ms if battery_ms is not None and off_ms is not None else None
-    from wakescope.analyzer.passes.session import battery_session
-
     session = battery_session(lambda n: table(analysis, n))
     start, end = session.start_level, session.end_level
     if start is None:
