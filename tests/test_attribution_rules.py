@@ -170,3 +170,32 @@ def test_threshold_keys_documented_and_read():
     for params in THRESHOLD_PARAMS.values():
         for key in params:
             assert f'"{key}"' in passes, key
+
+
+def test_shipped_rules_cache_holds_what_the_files_build(tmp_path, monkeypatch):
+    """The shipped rules are validated once and pickled (issue 17): the cached RuleSet equals
+    one built from the files; a stale or broken cache is built again; an edit to a file
+    moves the digest; a folder that cannot be written still gives the rules."""
+    from wakescope.analyzer import knowledge as k
+
+    fresh = k._build(k._read(APIS_FILE), k._read(KNOWLEDGE_FILE), None, None,
+                     k._read(k.SCOPE_FILE))
+    (tmp_path / "rules-0123456789abcdef.pickle").write_bytes(b"an older digest's")
+    built = k._shipped(tmp_path)
+    digest = k._shipped_digest()
+    [cached_file] = tmp_path.iterdir()                     # the older one is pruned
+    assert cached_file.name == f"rules-{digest[:16]}.pickle"
+    cached = k._shipped(tmp_path)
+    assert built == fresh and cached == fresh and cached is not built
+    assert [r.id for r in cached.rules] == [r.id for r in fresh.rules]
+    assert cached.rules[-1].id == "unknown" and len(cached.rules) == len(fresh.rules)
+    cached_file.write_bytes(b"not a pickle")              # broken: built again
+    assert k._shipped(tmp_path) == fresh
+    copy = tmp_path / "apis.toml"
+    copy.write_bytes(APIS_FILE.read_bytes() + b"\n# edited\n")
+    monkeypatch.setattr(k, "APIS_FILE", copy)
+    assert k._shipped_digest() != digest
+    monkeypatch.undo()
+    blocked = tmp_path / "a-file"          # a folder that cannot be made (even as root)
+    blocked.write_text("")
+    assert k._shipped(blocked / "_compiled") == fresh

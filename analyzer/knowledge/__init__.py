@@ -378,8 +378,70 @@ def _build(apis_doc: dict, know_doc: dict, user: dict | None, user_path: str | N
 
 @lru_cache(maxsize=8)
 def _load_cached(user_path: str | None, mtime: float | None) -> RuleSet:
-    user = _read(Path(user_path)) if user_path else None
+    if not user_path:
+        return _shipped()
+    user = _read(Path(user_path))
     return _build(_read(APIS_FILE), _read(KNOWLEDGE_FILE), user, user_path, _read(SCOPE_FILE))
+
+
+# The shipped rules, validated once per change of their files or of the code that reads
+# them, kept pickled inside the package (never in an output folder): a cold `report` spent
+# ~40-60 ms parsing 72 KB of TOML and checking every rule (issue 17).
+CACHE_DIR = HERE / "_compiled"
+
+
+def _shipped_digest() -> str:
+    """What a cached RuleSet must have been built from: the shipped files, this module and
+    scope.py, and the Python and Polars versions (the regexes are checked with Polars)."""
+    import hashlib
+    import sys
+
+    import polars as pl
+
+    # The folder too: a RuleSet names its files by path.
+    h = hashlib.sha256(f"{sys.version_info[:2]} polars {pl.__version__} {HERE}".encode())
+    for path in (APIS_FILE, KNOWLEDGE_FILE, SCOPE_FILE, Path(__file__), HERE / "scope.py"):
+        h.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def _shipped(cache: Path = CACHE_DIR) -> RuleSet:
+    """The shipped rules: from the `cache` folder when its digest matches, else built (and
+    cached where the folder is writable; a read-only install builds them every run)."""
+    import pickle
+
+    path = cache / f"rules-{_shipped_digest()[:16]}.pickle"
+    try:
+        with open(path, "rb") as fh:
+            rules = pickle.load(fh)
+        if isinstance(rules, RuleSet):
+            return rules
+    except Exception:  # absent, unreadable or written by other code: build afresh
+        pass
+    rules = _build(_read(APIS_FILE), _read(KNOWLEDGE_FILE), None, None, _read(SCOPE_FILE))
+    _store(rules, path)
+    return rules
+
+
+def _store(rules: RuleSet, path: Path) -> None:
+    """Pickle `rules` beside the older caches (written aside, then renamed into place, so a
+    reader never sees half a file) and remove those; a failure only costs the next run."""
+    import os
+    import pickle
+
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            tmp.write_bytes(pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        for old in path.parent.glob("rules-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def load_rules(user: Path | str | None = None) -> RuleSet:
