@@ -5,177 +5,233 @@ Packages come from each row's `owner_package` (attribution): the tag's package f
 (system uids by name: 1000 → android). A package seen under several uids (users, clones)
 is one row: figures summed, `uid` the uid with the most partial wakelock time (else the
 lowest), `uids` all of them.
+
+The table is one lazy plan collected once: each source table contributes its rows as they
+are (package, uid and the figure columns), the rows go under their uid's owner and are
+summed per (package, uid) and then per package; the APIs, shared-uid packages and findings
+are joined on (issue 17: a Polars step costs ~0.1–0.5 ms whatever the rows, so the table
+is built in as few steps as its semantics allow).
 """
 
 from __future__ import annotations
+
+import functools
+from dataclasses import replace
 
 import polars as pl
 
 from wakescope.analyzer.model import SEVERITIES, SEVERITY_RANK
 from wakescope.analyzer.passes.context import DAY_MS, Context
-from wakescope.analyzer.passes.jobs import waiting_jobs
+from wakescope.analyzer.passes.jobs import WAITING
 from wakescope.analyzer.passes.power import uid_power
 from wakescope.analyzer.passes.wakeups import per_app, wakeup_counts
 from wakescope.analyzer.tables import APPS
 
 _I64 = pl.Int64
+_PACKAGE = pl.col("package")
+_OWNER_PACKAGE = pl.coalesce("owner_package", "package").alias("package")
+_NO_PACKAGE = pl.lit(None, pl.String).alias("package")
+_UID = pl.col("uid").cast(_I64)
+_ZERO_MS = pl.lit(0, _I64).alias("_ms")
+_RANK = pl.col("severity").replace_strict(SEVERITY_RANK, default=len(SEVERITY_RANK))
+_ENGINE = "in-memory"  # small frames: the streaming engine's fixed cost is larger
+# The optimisations the eager steps this plan replaced ran with (DataFrame methods): the
+# others (pushdowns, common subplans) cost ~1 ms here and win nothing on these frames.
+_OPT = ({"optimizations": pl.QueryOptFlags(
+    predicate_pushdown=False, projection_pushdown=False, slice_pushdown=False,
+    comm_subplan_elim=False, comm_subexpr_elim=False, cluster_with_columns=False,
+    check_order_observe=False, fast_projection=False, sort_collapse=False,
+    pre_partition_hive=False, join_order=False, row_estimate=False)}
+    if hasattr(pl, "QueryOptFlags") else {})
+# Counts that are 0, not null, for an app the source has no row for.
+_ZERO = ("findings", "jobs_run", "jobs_registered", "jobs_deferred", "wakeup_alarms")
+_ROUNDED = ("partial_wakelock_ms_per_24h", "wakeups_per_hour", "power_mah", "power_share",
+            "energy_share", "radio_mah", "gps_mah")
 
 
-def _by_package(df: pl.DataFrame, aggs: list[pl.Expr]) -> pl.DataFrame:
-    return df.filter(pl.col("package").is_not_null()).group_by("package", "uid").agg(aggs)
+def _keys(df: pl.DataFrame, uid: pl.Expr = _UID) -> list[pl.Expr]:
+    """The row's package (`owner_package`, else `package`) and uid (Int64)."""
+    cols = df.columns
+    pkg = (_OWNER_PACKAGE if "owner_package" in cols
+           else _PACKAGE if "package" in cols else _NO_PACKAGE)
+    return [pkg, uid]
 
 
-def _owner(df: pl.DataFrame, ctx: Context, uid_col: str = "uid") -> pl.DataFrame:
-    pkg = (pl.coalesce("owner_package", "package") if "owner_package" in df.columns
-           else pl.col("package") if "package" in df.columns else pl.lit(None, pl.String))
-    return df.with_columns(pkg.alias("package"), pl.col(uid_col).cast(_I64).alias("uid"))
+def _rows(df: pl.DataFrame, figures: dict[str, pl.Expr], uid: pl.Expr = _UID,
+          where: pl.Expr | None = None) -> pl.LazyFrame:
+    """The rows of `df` (those `where` selects) as package, uid and `figures`: one row per
+    source row, summed per package and uid in build_apps (rows naming no package dropped
+    there)."""
+    lf = df.lazy() if where is None else df.lazy().filter(where)
+    return lf.select(*_keys(df, uid), *(e.alias(n) for n, e in figures.items()))
 
 
-def _energy_part(ctx: Context) -> list[pl.DataFrame]:
+def _energy_part(ctx: Context) -> pl.LazyFrame | None:
     """Per uid: CPU time, radio and GPS mAh, share of the measured loss (passes.energy)."""
     from wakescope.analyzer.passes.energy import budget
 
     b = budget(ctx)
-    if not b or not b["apps"]:
-        return []
-    rows = [{"package": a["package"], "uid": a["uid"],
-             "energy_share": a["mah"] / b["total_mah"],
-             "cpu_ms": None if a["cpu_ms"] is None else int(a["cpu_ms"]),
-             "radio_mah": a["by_resource"].get("radio"), "gps_mah": a["by_resource"].get("gps")}
-            for a in b["apps"] if a["package"]]
-    if not rows:
-        return []
-    return [pl.DataFrame(rows, schema={"package": pl.String, "uid": _I64,
-                                       "energy_share": pl.Float64, "cpu_ms": _I64,
-                                       "radio_mah": pl.Float64, "gps_mah": pl.Float64})]
+    apps = [a for a in b["apps"] if a["package"]] if b else []
+    if not apps:
+        return None
+    total = b["total_mah"]
+    return pl.DataFrame([
+        {"package": a["package"], "uid": a["uid"], "energy_share": a["mah"] / total,
+         "cpu_ms": None if a["cpu_ms"] is None else int(a["cpu_ms"]),
+         "radio_mah": a["by_resource"].get("radio"), "gps_mah": a["by_resource"].get("gps")}
+        for a in apps], schema=_ENERGY).lazy()
+
+
+_ENERGY = {"package": pl.String, "uid": _I64, "energy_share": pl.Float64, "cpu_ms": _I64,
+           "radio_mah": pl.Float64, "gps_mah": pl.Float64}
+# Ties broken by package so the same input always gives the same table.
+_ORDER = [pl.col("partial_wakelock_ms").fill_null(0), pl.col("wakeup_alarms").fill_null(0),
+          _PACKAGE]
+_PER_24H = [c.name for c in APPS.columns].index("partial_wakelock_ms_per_24h")
+
+
+@functools.cache
+def _columns(have: frozenset[str]) -> tuple[pl.Expr, ...]:
+    """The APPS columns in order and type (TableSchema.conform's casts) from the plan's
+    columns `have`, counts 0 where null and figures rounded; partial_wakelock_ms_per_24h
+    null (build_apps sets it)."""
+    known = _PACKAGE.is_not_null()
+    derived = {
+        # A package no uid names (wakeups of a uid without a name) has no primary uid.
+        "uid": pl.when(known).then(pl.col("uid")),
+        "uids": pl.when(known).then(pl.col("uids")),
+        "worst_severity": pl.col("_rank").replace_strict(dict(enumerate(SEVERITIES)),
+                                                         default=None),
+    }
+    cols = []
+    for c in APPS.columns:
+        if c.name not in have or c.name == "partial_wakelock_ms_per_24h":
+            cols.append(pl.lit(None, c.dtype).alias(c.name))
+            continue
+        e = derived.get(c.name, pl.col(c.name))
+        if c.name in _ZERO:
+            e = e.fill_null(0)
+        e = e.cast(c.dtype, strict=False)
+        if c.name in _ROUNDED:
+            e = e.round_sig_figs(9)
+        cols.append(e.alias(c.name))
+    return tuple(cols)
 
 
 def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
-    """The apps table (analyzer.tables.APPS) from the attributed tables and the findings."""
-    parts: list[pl.DataFrame] = []
-    period = ctx.periods.battery_ms
+    """The apps table (analyzer.tables.APPS) from the attributed tables and the findings.
+
+    One lazy plan, collected once: each source adds its rows as they are (package, uid,
+    figures; `parts`) and its API rows (package, uid, api, time; `api_parts`)."""
+    parts: list[pl.LazyFrame] = []
+    num: list[str] = []  # the figure columns the parts bring
+    api_parts: list[pl.LazyFrame] = []
+
+    def add(lf: pl.LazyFrame, *names: str) -> None:
+        parts.append(lf)
+        num.extend(names)
+
     wl = ctx.table("batterystats_wakelocks")
     if wl.height and "api" in wl.columns:
-        part = _owner(wl.filter(pl.col("kind") == "partial"), ctx)
-        parts.append(_by_package(part, [pl.col("total_ms").sum().alias("partial_wakelock_ms")]))
-        apis = (part.filter(pl.col("package").is_not_null())
-                .group_by("package", "uid", "api").agg(pl.col("total_ms").sum().alias("_ms")))
-    else:
-        apis = pl.DataFrame(schema={"package": pl.String, "uid": _I64, "api": pl.String,
-                                    "_ms": _I64})
-    api_frames = [apis]
+        partial = pl.col("kind") == "partial"
+        add(_rows(wl, {"partial_wakelock_ms": pl.col("total_ms")}, where=partial),
+            "partial_wakelock_ms")
+        api_parts.append(_rows(wl, {"api": pl.col("api"), "_ms": pl.col("total_ms")},
+                               where=partial))
     wc = wakeup_counts(ctx)
     if wc is not None:
-        pa = per_app(wc)
-        parts.append(pa.select("package", pl.col("uid").cast(_I64),
-                               pl.col("count").cast(_I64).alias("wakeup_alarms"),
-                               pl.col("per_hour").alias("wakeups_per_hour")))
-        api_frames.append(wc.tags.group_by("package", pl.col("uid").cast(_I64), "api")
-                          .agg(pl.lit(0, _I64).alias("_ms")))
+        # Per (uid, package) as passes.wakeups.per_app has them (the rate is of the sum),
+        # rows naming no package included; per_app's steps run lazily, in this plan.
+        pa = per_app(replace(wc, tags=wc.tags.lazy()))
+        add(pa.select("package", _UID, pl.col("count").cast(_I64).alias("wakeup_alarms"),
+                      pl.col("per_hour").alias("wakeups_per_hour")),
+            "wakeup_alarms", "wakeups_per_hour")
+        api_parts.append(wc.tags.lazy().select("package", _UID, "api", _ZERO_MS))
     bj = ctx.table("batterystats_jobs")
     if bj.height and "api" in bj.columns:
-        bj = _owner(bj, ctx)
-        parts.append(_by_package(bj, [pl.col("count").sum().alias("jobs_run"),
-                                      pl.col("total_ms").sum().alias("job_ms")]))
-        api_frames.append(bj.group_by("package", "uid", "api")
-                          .agg(pl.lit(0, _I64).alias("_ms")))
+        add(_rows(bj, {"jobs_run": pl.col("count"), "job_ms": pl.col("total_ms")}),
+            "jobs_run", "job_ms")
+        api_parts.append(_rows(bj, {"api": pl.col("api"), "_ms": _ZERO_MS}))
     jobs = ctx.table("jobscheduler_jobs")
     if jobs.height:
-        uid = pl.coalesce([pl.col(c) for c in ("source_uid", "uid") if c in jobs.columns])
-        j = _owner(jobs.with_columns(uid.alias("_u")), ctx, "_u")
-        parts.append(_by_package(j, [pl.len().cast(_I64).alias("jobs_registered")]))
-        w = waiting_jobs(ctx)
-        if w.height:
-            w = _owner(w.with_columns(pl.coalesce([pl.col(c) for c in ("source_uid", "uid")
-                                                   if c in w.columns]).alias("_u")), ctx, "_u")
-            parts.append(_by_package(w, [pl.len().cast(_I64).alias("jobs_deferred")]))
-        if "api" in j.columns:
-            api_frames.append(j.group_by("package", "uid", "api")
-                              .agg(pl.lit(0, _I64).alias("_ms")))
+        uid = pl.coalesce([pl.col(c) for c in ("source_uid", "uid") if c in jobs.columns]
+                          ).cast(_I64).alias("uid")
+        figures = {"jobs_registered": pl.lit(1, _I64)}
+        # Waiting jobs (passes.jobs.waiting_jobs): a figure only when some job waits.
+        if "status" in jobs.columns and any((jobs["status"] == w).any() for w in WAITING):
+            figures["jobs_deferred"] = pl.col("status").is_in(WAITING).cast(_I64)
+        add(_rows(jobs, figures, uid), *figures)
+        if "api" in jobs.columns:
+            api_parts.append(_rows(jobs, {"api": pl.col("api"), "_ms": _ZERO_MS}, uid))
     sy = ctx.table("batterystats_syncs")
     if sy.height:
-        sy = _owner(sy, ctx)
-        parts.append(_by_package(sy, [pl.col("count").sum().alias("syncs"),
-                                      pl.col("total_ms").sum().alias("sync_ms")]))
+        add(_rows(sy, {"syncs": pl.col("count"), "sync_ms": pl.col("total_ms")}),
+            "syncs", "sync_ms")
     fg = ctx.table("batterystats_foreground_services")
     if fg.height:
-        fg = _owner(fg, ctx)
-        parts.append(_by_package(fg, [pl.col("total_ms").sum().alias("foreground_service_ms")]))
+        add(_rows(fg, {"foreground_service_ms": pl.col("total_ms")}), "foreground_service_ms")
         # An app whose only background work is a foreground service still names that API.
-        api_frames.append(fg.filter(pl.col("package").is_not_null() & (pl.col("total_ms") > 0))
-                          .group_by("package", "uid").agg(pl.col("total_ms").sum().alias("_ms"))
-                          .with_columns(pl.lit("foreground_service").alias("api"))
-                          .select("package", "uid", "api", pl.col("_ms").cast(_I64)))
+        api_parts.append(_rows(fg, {"api": pl.lit("foreground_service"),
+                                    "_ms": pl.col("total_ms")}, where=pl.col("total_ms") > 0))
     pw = uid_power(ctx)
-    if pw.height:
-        parts.append(pw.select(
-            pl.col("uid").cast(_I64), pl.col("mah").alias("power_mah"),
-            pl.col("share").alias("power_share"),
-            (pl.col("uid") % 100_000).replace_strict(ctx.name_map, default=None,
-                                                     return_dtype=pl.String).alias("package"),
-        ).filter(pl.col("package").is_not_null()))
-    parts.extend(_energy_part(ctx))
-    if not parts:
+    energy = _energy_part(ctx)
+    if not (parts or pw.height or energy is not None):
         return APPS.empty()
-    long = pl.concat(parts, how="diagonal_relaxed")
+    # ctx.name_map as Series (app ids are unique in ctx.names, attribution.uid_names).
+    owner = (pl.col("uid") % 100_000).replace_strict(
+        ctx.names.get_column("app_id"), ctx.names.get_column("name"), default=None,
+        return_dtype=pl.String)
+    if pw.height:  # named by the uid's owner, or not at all
+        add(pw.lazy().select(_UID, pl.col("mah").alias("power_mah"),
+                             pl.col("share").alias("power_share"), owner.alias("package")),
+            "power_mah", "power_share")
+    if energy is not None:
+        add(energy, *list(_ENERGY)[2:])
+    sums = [pl.col(c).sum() for c in num]
+    # Rows that name no package are dropped, but for wakeups (per_app's rows, the only ones
+    # with a count there, never null): those go under their uid's owner as they did.
+    named = (_PACKAGE.is_not_null() | pl.col("wakeup_alarms").is_not_null()
+             if wc is not None else _PACKAGE.is_not_null())
     # One row per uid: every row of a uid goes under the uid's owner (a shared uid's
     # `*job*/<pkg>/…` rows and its power row alike), with the other packages listed.
-    owner = (pl.col("uid") % 100_000).replace_strict(ctx.name_map, default=None,
-                                                     return_dtype=pl.String)
-    long = long.with_columns(pl.coalesce(owner, pl.col("package")).alias("_owner"))
-    long = long.with_columns(pl.col("_owner").alias("package")).drop("_owner")
-    num = [c for c in long.columns if c not in ("package", "uid")]
-    sums = [pl.col(c).sum() for c in num]
     # Sorted groups: float sums in a fixed order give the same digits on every run.
-    per_uid = long.group_by("package", "uid").agg(sums).sort("package", "uid", nulls_last=True)
-    if "partial_wakelock_ms" not in per_uid.columns:
-        per_uid = per_uid.with_columns(pl.lit(None, _I64).alias("partial_wakelock_ms"))
-    primary = (per_uid.sort(["package", pl.col("partial_wakelock_ms").fill_null(-1), "uid"],
-                            descending=[False, True, False])
-               .group_by("package", maintain_order=True)
-               .agg(pl.col("uid").first().alias("uid"),
-                    pl.col("uid").drop_nulls().unique().sort().alias("uids")))
+    per_uid = (pl.concat(parts, how="diagonal_relaxed").filter(named)
+               .with_columns(pl.coalesce(owner, _PACKAGE).alias("package"))
+               .group_by("package", "uid").agg(sums)
+               .sort("package", "uid", nulls_last=True))
+    # The primary uid: most partial wakelock time, then the lowest (a null uid first).
+    primary = (pl.col("uid").sort_by([pl.col("partial_wakelock_ms").fill_null(-1), "uid"],
+                                     descending=[True, False])
+               if "partial_wakelock_ms" in num else pl.col("uid").sort())
+    # `uids`: a package's uids are sorted and distinct already (per_uid).
     apps = per_uid.group_by("package", maintain_order=True).agg(
-        [pl.col(c).sum() for c in num]).join(
-        primary, on="package", how="left")
-    if "partial_wakelock_ms" in apps.columns and period:
-        apps = apps.with_columns((pl.col("partial_wakelock_ms") * DAY_MS / period)
-                                 .alias("partial_wakelock_ms_per_24h"))
+        *sums, primary.first(), pl.col("uid").drop_nulls().alias("uids"))
+    have = {*num, "package", "uid", "uids", "shared_packages"}
     # Each API row goes to its uid's owner, like the figures above (a package seen under
     # two uids, e.g. a job scheduled by one uid for another, counts for both owners).
-    api_rank = (pl.concat(api_frames, how="vertical_relaxed")
-                .filter(pl.col("package").is_not_null() & pl.col("api").is_not_null())
-                .with_columns(pl.coalesce(owner, pl.col("package")).alias("package"))
-                .drop("uid")
+    if api_parts:
+        apis = (pl.concat(api_parts, how="vertical_relaxed")
+                .filter(_PACKAGE.is_not_null() & pl.col("api").is_not_null())
+                .select(pl.coalesce(owner, _PACKAGE).alias("package"), "api", "_ms")
                 .group_by("package", "api").agg(pl.col("_ms").sum())
-                .sort(["package", "_ms", "api"], descending=[False, True, False])
-                .group_by("package", maintain_order=True)
-                .agg(pl.col("api").alias("apis")))
-    apps = apps.join(api_rank, on="package", how="left")
-    shared = ctx.names.filter(pl.col("shared")).select(
+                .group_by("package").agg(pl.col("api").sort_by(
+                    ["_ms", "api"], descending=[True, False]).alias("apis")))
+        apps = apps.join(apis, on="package", how="left")
+        have.add("apis")
+    shared = ctx.names.lazy().filter(pl.col("shared")).select(
         pl.col("name").alias("package"), pl.col("packages").alias("shared_packages"))
     apps = apps.join(shared.unique(subset="package", keep="first"), on="package", how="left")
     if findings.height:
-        rank = SEVERITY_RANK
-        f = (findings.filter(pl.col("package").is_not_null())
-             .with_columns(pl.coalesce((pl.col("uid") % 100_000).replace_strict(
-                 ctx.name_map, default=None, return_dtype=pl.String), pl.col("package"))
-                 .alias("package"))
-             .with_columns(pl.col("severity").replace_strict(rank, default=len(rank))
-                           .alias("_rank"))
-             .group_by("package").agg(pl.len().cast(_I64).alias("findings"),
-                                      pl.col("_rank").min()))
-        f = f.with_columns(pl.col("_rank").replace_strict(dict(enumerate(SEVERITIES)),
-                                                          default=None).alias("worst_severity"))
-        apps = apps.join(f.drop("_rank"), on="package", how="left")
-    apps = apps.with_columns(pl.col(c).fill_null(0) for c in
-                             ("findings", "jobs_run", "jobs_registered", "jobs_deferred",
-                              "wakeup_alarms") if c in apps.columns)
-    out = APPS.conform(apps).with_columns(
-        pl.col(c).round_sig_figs(9) for c in ("partial_wakelock_ms_per_24h", "wakeups_per_hour",
-                                              "power_mah", "power_share", "energy_share",
-                                              "radio_mah", "gps_mah"))
-    # Ties broken by package so the same input always gives the same table.
-    order = [pl.col("partial_wakelock_ms").fill_null(0), pl.col("wakeup_alarms").fill_null(0),
-             pl.col("package")]
-    return out.sort(order, descending=[True, True, False])
+        f = (findings.lazy().filter(_PACKAGE.is_not_null())
+             .group_by(pl.coalesce(owner, _PACKAGE).alias("package"))
+             .agg(pl.len().cast(_I64).alias("findings"), _RANK.min().alias("_rank")))
+        apps = apps.join(f, on="package", how="left")
+        have.update(("findings", "worst_severity"))
+    period = ctx.periods.battery_ms
+    cols = _columns(frozenset(have))
+    if "partial_wakelock_ms" in num and period:
+        cols = [*cols[:_PER_24H], (pl.col("partial_wakelock_ms") * DAY_MS / period)
+                .cast(pl.Float64).round_sig_figs(9).alias("partial_wakelock_ms_per_24h"),
+                *cols[_PER_24H + 1:]]
+    return apps.select(cols).sort(_ORDER, descending=[True, True, False]).collect(
+        engine=_ENGINE, **_OPT)
