@@ -35,14 +35,6 @@ _UID = pl.col("uid").cast(_I64)
 _ZERO_MS = pl.lit(0, _I64).alias("_ms")
 _RANK = pl.col("severity").replace_strict(SEVERITY_RANK, default=len(SEVERITY_RANK))
 _ENGINE = "in-memory"  # small frames: the streaming engine's fixed cost is larger
-# The optimisations the eager steps this plan replaced ran with (DataFrame methods): the
-# others (pushdowns, common subplans) cost ~1 ms here and win nothing on these frames.
-_OPT = ({"optimizations": pl.QueryOptFlags(
-    predicate_pushdown=False, projection_pushdown=False, slice_pushdown=False,
-    comm_subplan_elim=False, comm_subexpr_elim=False, cluster_with_columns=False,
-    check_order_observe=False, fast_projection=False, sort_collapse=False,
-    pre_partition_hive=False, join_order=False, row_estimate=False)}
-    if hasattr(pl, "QueryOptFlags") else {})
 # Counts that are 0, not null, for an app the source has no row for.
 _ZERO = ("findings", "jobs_run", "jobs_registered", "jobs_deferred", "wakeup_alarms")
 _ROUNDED = ("partial_wakelock_ms_per_24h", "wakeups_per_hour", "power_mah", "power_share",
@@ -234,4 +226,4 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
                 .cast(pl.Float64).round_sig_figs(9).alias("partial_wakelock_ms_per_24h"),
                 *cols[_PER_24H + 1:]]
     return apps.select(cols).sort(_ORDER, descending=[True, True, False]).collect(
-        engine=_ENGINE, **_OPT)
+        engine=_ENGINE)

@@ -92,7 +92,9 @@ def _wakeup_counts(ctx: Context) -> WakeupCounts | None:
 
 
 def per_app(wc: WakeupCounts) -> pl.DataFrame:
-    """Per (uid, package): wakeups and wakeups per hour."""
+    """Per (uid, package): wakeups and wakeups per hour. The apps table calls it with
+    `wc.tags` as a LazyFrame, to run these steps in its own plan: only use methods that
+    lazy and eager frames share."""
     rate = (pl.col("count") / (wc.period_ms / HOUR_MS) if wc.period_ms
             else pl.lit(None, pl.Float64))
     return (wc.tags.group_by("uid", "package").agg(pl.col("count").sum())
