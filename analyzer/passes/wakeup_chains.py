@@ -32,7 +32,10 @@ _ABORT_DEVICE = r"(?:Device|Callback failed on)\s+(\S+)"
 # The plans here select their columns and filter once themselves: the optimizer's passes
 # (pushdowns, common subexpressions) cost more than they find, ~12 % of a bug report's
 # chains (issue 17). Type coercion and checks stay on.
-_OPT = pl.QueryOptFlags.none()
+try:
+    _OPT = {"optimizations": pl.QueryOptFlags.none()}
+except AttributeError:  # Polars before QueryOptFlags (1.20-1.30 are supported): defaults
+    _OPT = {}
 
 
 @lru_cache(maxsize=1)
@@ -245,7 +248,7 @@ def build(h: pl.DataFrame, hc: HistoryClock, packages: pl.DataFrame | None = Non
             out["package"], pl.when((uid % PER_USER_RANGE) >= 10_000).then(hist))}
     # Wakeups and aborts at one offset keep their record order (a stable sort).
     chains = rows.select(**out).sort("wake_offset_ms", "event", maintain_order=True).collect(
-        engine="in-memory", optimizations=_OPT)
+        engine="in-memory", **_OPT)
     if chains.is_empty():
         return WAKEUP_CHAINS.empty()
     return WAKEUP_CHAINS.conform(chains)
@@ -315,7 +318,7 @@ def per_app(chains: pl.DataFrame, screen_off_ms: int | None, zone: Zone | None =
     # Then by api and cause: one order for equal groups (group_by's is arbitrary).
     ).sort(["wakeups", "awake_ms", "owner", "api", "cause_kind"],
            descending=[True, True, False, False, False])
-    return apps.collect(engine="in-memory", optimizations=_OPT)
+    return apps.collect(engine="in-memory", **_OPT)
 
 
 def screen_off_battery_ms(h: pl.DataFrame, hc: HistoryClock) -> int:
