@@ -114,3 +114,24 @@ def test_sailfish_10_time_tick_chain():
     # history's own clock record.
     assert (r["cause_kind"], r["tag"], r["package"], r["wake_elapsed_ms"]) == (
         "alarm", "*alarm*:TIME_TICK", "android", None)
+
+
+def test_kernel_only_wakeups_get_their_busiest_hour():
+    """Wakeups nothing explains ("(kernel only)": no api, no cause) get a busiest hour like
+    every other group: the per-hour counts used to be joined back on keys holding the null
+    api, which never match, so the report showed "—" for them."""
+    cap = parsers.load(corpus_path(BUGREPORTS["sailfish_8_1"]))
+    a = analyse(cap)
+    built = build_all(a.tables["batterystats_history"].with_row_index("_row"), cap.meta,
+                      cap.clock)
+    apps = per_app(built.chains, built.screen_off_battery_ms, built.clock.zone)
+    row = apps.filter(pl.col("owner") == "(kernel only)").row(0, named=True)
+    # 111 wakeups with no cause in the window; by local hour (UTC−7, the capture's offset)
+    # the most fall between 08:00 and 09:00 on 2 April 2018.
+    none = built.chains.filter((pl.col("event") == "wakeup") & (pl.col("cause_kind") == "none"))
+    by_hour = (none.select((pl.col("wake_time").dt.replace_time_zone(None)
+                            - pl.duration(hours=7)).dt.truncate("1h").alias("hour"))
+               .group_by("hour").len().sort(["len", "hour"], descending=[True, False]))
+    assert row["wakeups"] == none.height == 111
+    assert str(row["busiest_hour"]) == "2018-04-02 08:00:00" == str(by_hour.row(0)[0])
+    assert row["busiest_hour_wakeups"] == by_hour.row(0)[1] == 31

@@ -217,11 +217,6 @@ def build(h: pl.DataFrame, hc: HistoryClock, packages: pl.DataFrame | None = Non
     (issue 17): each wakeup's kernel reason, cause and sleep are found by position."""
     if h.is_empty():
         return WAKEUP_CHAINS.empty()
-    # The plan reads tag and value as text: an all-null column built by hand (tests, the
-    # library face) has the Null type, where `.str` fails.
-    untyped = [c for c in ("tag", "value") if h.schema[c] != pl.String]
-    if untyped:
-        h = h.with_columns(pl.col(untyped).cast(pl.String))
     plan = _plan()
 
     def at(frame: pl.DataFrame, col: str, pos: str) -> pl.Expr:
@@ -310,9 +305,6 @@ def per_app(chains: pl.DataFrame, screen_off_ms: int | None, zone: Zone | None =
         hour = local_expr(pl.col("wake_time"), zone).dt.truncate("1h")
     else:
         hour = pl.lit(None, pl.Datetime("ms"))
-    # A group with a null key (kernel-only wakeups: no api) shows no busiest hour, as it
-    # always has (per-hour counts were joined back on the keys; null keys never join).
-    hour = pl.when(pl.col("api").is_not_null() & pl.col("cause_kind").is_not_null()).then(hour)
     owner, aggs = _app_exprs()
     apps = w.lazy().with_columns(owner=owner, hour=hour).group_by(_APP_KEYS).agg(aggs)
     apps = apps.with_columns(
