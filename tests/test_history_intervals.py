@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import BUGREPORTS, ROOT, corpus_path
 from wakescope import parsers
 from wakescope.analyzer.analysis import analyse
-from wakescope.analyzer.passes.history_intervals import check_aggregates
+from wakescope.analyzer.passes.interval_checks import check_aggregates
 
 FULL_WAKE = ROOT / "tests" / "data" / "history" / "full-wake-history-checkin.txt"
 
@@ -146,7 +146,7 @@ def test_job_history_gaps_sailfish_gmail(checks):
     5,045 + UpdateAuthNotification 2,516 = 13,542 ms against 5,853 + 5,134 + 2,516 =
     13,503 ms in `Job` lines (+0.3 %).
     """
-    from wakescope.analyzer.passes.history_intervals import job_history_gaps
+    from wakescope.analyzer.passes.interval_checks import job_history_gaps
 
     a = analyse(parsers.load(corpus_path(BUGREPORTS["sailfish_8_1"])))
     g = job_history_gaps(a.tables["history_intervals"], a.tables)

@@ -10,7 +10,7 @@ from tests.conftest import corpus_path
 from wakescope import parsers
 from wakescope.analyzer import attribution
 from wakescope.analyzer.knowledge import load_rules
-from wakescope.analyzer.passes.history_intervals import _plugged_at
+from wakescope.analyzer.passes.interval_checks import _plugged_at
 
 
 def test_plugged_at_is_inside_any_plugged_span():

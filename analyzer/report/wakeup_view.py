@@ -40,7 +40,7 @@ def _clock(analysis: Analysis):
 
 def wakeup_view(analysis: Analysis) -> dict:
     """Everything the section shows; `present` False when the input has no wakeups."""
-    from wakescope.analyzer.passes.history_intervals import check_aggregates
+    from wakescope.analyzer.passes.interval_checks import check_aggregates
     from wakescope.analyzer.passes.wakeup_chains import per_app
 
     chains = facts.table(analysis, "wakeup_chains")
