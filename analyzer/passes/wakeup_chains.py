@@ -217,6 +217,11 @@ def build(h: pl.DataFrame, hc: HistoryClock, packages: pl.DataFrame | None = Non
     (issue 17): each wakeup's kernel reason, cause and sleep are found by position."""
     if h.is_empty():
         return WAKEUP_CHAINS.empty()
+    # The plan reads tag and value as text: an all-null column built by hand (tests, the
+    # library face) has the Null type, where `.str` fails.
+    untyped = [c for c in ("tag", "value") if h.schema[c] != pl.String]
+    if untyped:
+        h = h.with_columns(pl.col(untyped).cast(pl.String))
     plan = _plan()
 
     def at(frame: pl.DataFrame, col: str, pos: str) -> pl.Expr:
