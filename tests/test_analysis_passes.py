@@ -49,6 +49,18 @@ def make_capture(tables: dict[str, pl.DataFrame], **meta) -> Capture:
                    diagnostics=Diagnostics(), tables=dict(tables))
 
 
+def summary_12h() -> pl.DataFrame:
+    """A summary row: 12 h on battery, 10 h of it screen off, 100 mAh discharged."""
+    return SUMMARY.frame([{"battery_realtime_ms": 12 * H, "screen_off_realtime_ms": 10 * H,
+                           "discharge_mah": 100.0}])
+
+
+def packages(pairs: list[tuple[int, str]]) -> pl.DataFrame:
+    """The packages table of user 0 apps (uid, package)."""
+    return PACKAGES.frame([{"uid": u, "app_id": u, "user_id": 0, "package": p}
+                           for u, p in pairs])
+
+
 def _history() -> pl.DataFrame:
     """Screen on 0–1 h, off 1–4 h, on 4–6 h, off 6–12 h; MyLock (uid 10124) held 2–5 h;
     longwake of StuckLock (uid 10125) 6–7.5 h; longwake of AudioMix (uid 10125) 8–10 h."""
@@ -90,15 +102,9 @@ def _wakelocks() -> pl.DataFrame:
 @pytest.fixture(scope="module")
 def result():
     tables = {
-        "batterystats_summary": SUMMARY.frame([{"battery_realtime_ms": 12 * H,
-                                                "screen_off_realtime_ms": 10 * H,
-                                                "discharge_mah": 100.0}]),
-        "packages": PACKAGES.frame([
-            {"uid": APP, "app_id": APP, "user_id": 0, "package": "com.example.app"},
-            {"uid": APP2, "app_id": APP2, "user_id": 0, "package": "com.example.two"},
-            {"uid": APP3, "app_id": APP3, "user_id": 0, "package": "com.example.three"},
-            {"uid": 1000, "app_id": 1000, "user_id": 0, "package": "android"},
-        ]),
+        "batterystats_summary": summary_12h(),
+        "packages": packages([(APP, "com.example.app"), (APP2, "com.example.two"),
+                              (APP3, "com.example.three"), (1000, "android")]),
         "batterystats_history": _history(),
         "batterystats_wakelocks": _wakelocks(),
         "batterystats_wakeup_alarms": WAKEUP_ALARMS.frame([

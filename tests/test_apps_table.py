@@ -6,15 +6,13 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from tests.test_analysis_passes import MIN, H, make_capture
+from tests.test_analysis_passes import MIN, H, make_capture, packages, summary_12h
 from wakescope.analyzer.analysis import analyse
 from wakescope.analyzer.passes import apps as apps_pass
 from wakescope.analyzer.tables import APPS
 from wakescope.parsers.batterystats.schema import (
     FOREGROUND_SERVICES,
-    PACKAGES,
     POWER_USE,
-    SUMMARY,
     SYNCS,
     WAKELOCKS,
     WAKEUP_ALARMS,
@@ -32,14 +30,9 @@ def _tables(waiting: bool = True) -> dict[str, pl.DataFrame]:
     if not waiting:
         jobs = jobs[1:]
     return {
-        "batterystats_summary": SUMMARY.frame([{"battery_realtime_ms": 12 * H,
-                                                "screen_off_realtime_ms": 10 * H,
-                                                "discharge_mah": 100.0}]),
-        "packages": PACKAGES.frame([
-            {"uid": A, "app_id": A, "user_id": 0, "package": "com.a"},
-            {"uid": B, "app_id": B, "user_id": 0, "package": "com.b"},
-            {"uid": B, "app_id": B, "user_id": 0, "package": "com.b.extra"},
-            {"uid": 1000, "app_id": 1000, "user_id": 0, "package": "android"}]),
+        "batterystats_summary": summary_12h(),
+        "packages": packages([(A, "com.a"), (B, "com.b"), (B, "com.b.extra"),
+                              (1000, "android")]),
         "batterystats_wakelocks": WAKELOCKS.frame([
             {"uid": u, "tag": t, "kind": k, "total_ms": ms} for u, t, k, ms in [
                 (A, "x", "partial", 2 * H), (A_U10, "x", "partial", 3 * H),
