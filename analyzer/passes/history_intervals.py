@@ -28,7 +28,7 @@ from typing import Any
 
 import polars as pl
 
-from wakescope.analyzer.device_time import HistoryClock, history_clock
+from wakescope.analyzer.device_time import HistoryClock, has_row, history_clock
 from wakescope.analyzer.tables import HISTORY_INTERVALS, WAKEUP_CHAINS
 from wakescope.parsers.uid import PER_USER_RANGE
 
@@ -116,11 +116,6 @@ def _rows(history: pl.DataFrame) -> pl.DataFrame:
     ).collect(engine=_ENGINE)
 
 
-def _has(h: pl.DataFrame, kind: str, name: str) -> bool:
-    """Whether `h` has a row of that kind and name (Series compares: no plan)."""
-    return bool(((h.get_column("kind") == kind) & (h.get_column("name") == name)).any())
-
-
 def _state_spans(h: pl.DataFrame) -> pl.LazyFrame:
     """State bits (`+screen` … `-screen`) and valued states (`device_idle=light`, `plug=ac`
     where the build lacks the plugged bit): on from a start to the next change."""
@@ -130,7 +125,7 @@ def _state_spans(h: pl.DataFrame) -> pl.LazyFrame:
     bits = rows.filter((pl.col("kind") == "state") & (pl.col("name") != "wake_lock"))
     bits = bits.with_columns(on=pl.col("transition") == "start", label=pl.lit(None, pl.String))
     valued = rows.filter((pl.col("kind") == "value") & (pl.col("name") == "device_idle"))
-    if not _has(h, "state", "plugged"):
+    if not has_row(h, "state", "plugged").any():
         # Older builds lack the plugged bit; `plug=ac|usb|…` says the same.
         valued = pl.concat([valued, rows.filter((pl.col("kind") == "battery")
                                                 & (pl.col("name") == "plug"))
