@@ -129,24 +129,24 @@ def uid_names(tables: dict[str, pl.DataFrame], rules: RuleSet) -> pl.DataFrame:
         if df is not None and df.height and {"uid", "package"} <= set(df.columns):
             frames.append(df.lazy().select((pl.col("uid") % PER_USER_RANGE).cast(pl.Int64)
                                            .alias("app_id"), pl.col("package").cast(pl.String)))
-    if frames:  # one plan: the sources' pairs, counted, ranked, one row per app id
+    if frames:  # the sources' pairs, counted, ranked, one row per app id
         seen = (pl.concat(frames).drop_nulls().group_by("app_id", "package").len()
                 .sort(["app_id", "len", "package"], descending=[False, True, False]))
         pkgs = seen.group_by("app_id", maintain_order=True).agg(
-            pl.col("package").first().alias("owner"), pl.col("package").sort().alias("packages")
-        ).collect(engine=_ENGINE)
+            pl.col("package").first().alias("owner"), pl.col("package").sort().alias("packages"))
     else:
-        pkgs = pl.DataFrame(schema={"app_id": pl.Int64, "owner": pl.String,
+        pkgs = pl.LazyFrame(schema={"app_id": pl.Int64, "owner": pl.String,
                                     "packages": pl.List(pl.String)})
-    fixed = pl.DataFrame({"app_id": list(rules.uid_names), "fixed": list(rules.uid_names.values())},
+    fixed = pl.LazyFrame({"app_id": list(rules.uid_names), "fixed": list(rules.uid_names.values())},
                          schema={"app_id": pl.Int64, "fixed": pl.String})
-    out = pkgs.join(fixed, on="app_id", how="full", coalesce=True)
-    return out.select(
+    # One plan (a plan per step cost ~0.2 ms each, issue 17). The row order is the full
+    # join's, arbitrary: readers look app ids up.
+    return pkgs.join(fixed, on="app_id", how="full", coalesce=True).select(
         "app_id",
         pl.coalesce("fixed", "owner").alias("name"),
         (pl.col("packages").list.len().fill_null(0) > 1).alias("shared"),
         pl.col("packages").list.join(",").alias("packages"),
-    )
+    ).collect(engine=_ENGINE)
 
 
 # From this many history rows on, keys are made per distinct source combination: below it
@@ -288,11 +288,12 @@ def _refine_jobs(tables: dict[str, pl.DataFrame]) -> None:
     if jobs is None or jobs.is_empty() or "api" not in jobs.columns:
         return
     uid = pl.coalesce(_col(jobs, "source_uid", pl.Int64), _col(jobs, "uid", pl.Int64))
-    known = (jobs.filter(pl.col("api").is_in(["work_manager", "sync_adapter",
-                                              "user_initiated_transfer", "gms_scheduler"]))
+    known = (jobs.lazy().filter(pl.col("api").is_in(["work_manager", "sync_adapter",
+                                                     "user_initiated_transfer", "gms_scheduler"]))
              .select(_strip_job_id(pl.col("tag")).alias("_jtag"), uid.alias("_juid"),
                      pl.col("api").alias("_japi"), pl.col("rule").alias("_jrule"))
-             .drop_nulls(["_jtag"]).unique(subset=["_jtag", "_juid"], keep="first"))
+             .drop_nulls(["_jtag"]).unique(subset=["_jtag", "_juid"], keep="first")
+             .collect(engine=_ENGINE))
     if known.is_empty():
         return
     for name, tag_expr in (("batterystats_wakelocks", pl.col("tag")),
@@ -333,10 +334,10 @@ def _refine_alarm_packages(tables: dict[str, pl.DataFrame]) -> None:
     stats = tables.get("alarm_stats")
     if stats is None or stats.is_empty():
         return
-    pk = (stats.select(pl.col("uid").cast(pl.Int64).alias("_auid"), pl.col("tag").alias("_atag"),
-                       pl.col("package").alias("_apkg"))
+    pk = (stats.lazy().select(pl.col("uid").cast(pl.Int64).alias("_auid"),
+                              pl.col("tag").alias("_atag"), pl.col("package").alias("_apkg"))
           .drop_nulls().unique()
-          .filter(pl.len().over("_auid", "_atag") == 1))
+          .filter(pl.len().over("_auid", "_atag") == 1).collect(engine=_ENGINE))
     for name in ("batterystats_wakeup_alarms", "batterystats_history", "batterystats_wakelocks"):
         df = tables.get(name)
         if df is None or df.is_empty() or "owner_package" not in df.columns:
