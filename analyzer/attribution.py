@@ -129,24 +129,24 @@ def uid_names(tables: dict[str, pl.DataFrame], rules: RuleSet) -> pl.DataFrame:
         if df is not None and df.height and {"uid", "package"} <= set(df.columns):
             frames.append(df.lazy().select((pl.col("uid") % PER_USER_RANGE).cast(pl.Int64)
                                            .alias("app_id"), pl.col("package").cast(pl.String)))
-    if frames:  # one plan: the sources' pairs, counted, ranked, one row per app id
+    if frames:  # the sources' pairs, counted, ranked, one row per app id
         seen = (pl.concat(frames).drop_nulls().group_by("app_id", "package").len()
                 .sort(["app_id", "len", "package"], descending=[False, True, False]))
         pkgs = seen.group_by("app_id", maintain_order=True).agg(
-            pl.col("package").first().alias("owner"), pl.col("package").sort().alias("packages")
-        ).collect(engine=_ENGINE)
+            pl.col("package").first().alias("owner"), pl.col("package").sort().alias("packages"))
     else:
-        pkgs = pl.DataFrame(schema={"app_id": pl.Int64, "owner": pl.String,
+        pkgs = pl.LazyFrame(schema={"app_id": pl.Int64, "owner": pl.String,
                                     "packages": pl.List(pl.String)})
-    fixed = pl.DataFrame({"app_id": list(rules.uid_names), "fixed": list(rules.uid_names.values())},
+    fixed = pl.LazyFrame({"app_id": list(rules.uid_names), "fixed": list(rules.uid_names.values())},
                          schema={"app_id": pl.Int64, "fixed": pl.String})
-    out = pkgs.join(fixed, on="app_id", how="full", coalesce=True)
-    return out.select(
+    # One plan (a plan per step cost ~0.2 ms each, issue 17). The row order is the full
+    # join's, arbitrary: readers look app ids up.
+    return pkgs.join(fixed, on="app_id", how="full", coalesce=True).select(
         "app_id",
         pl.coalesce("fixed", "owner").alias("name"),
         (pl.col("packages").list.len().fill_null(0) > 1).alias("shared"),
         pl.col("packages").list.join(",").alias("packages"),
-    )
+    ).collect(engine=_ENGINE)
 
 
 # From this many history rows on, keys are made per distinct source combination: below it
@@ -215,47 +215,70 @@ def _first_rule(rules: RuleSet, cols: frozenset[str]) -> pl.Expr:
     return cache[cols]
 
 
-def _rule_columns(rule: Rule | None, stripped: pl.Expr) -> list[pl.Expr]:
-    """api, component, rule and owner_package of the keys `rule` matched (None: no rule)."""
-    if rule is None:
-        return [pl.lit("unknown").alias("api"), stripped.alias("component"),
-                pl.lit(None, pl.String).alias("rule"), pl.col("package").alias("owner_package")]
-    comp: list[pl.Expr] = []
-    owner: list[pl.Expr] = []
-    for key in ("tag", "service"):
-        groups = rule.groups(key)
-        if not groups:
+def _first_value(row: int, columns: list[list]) -> object:
+    """The first non-null of `columns`' values at `row` (`pl.coalesce`, one row)."""
+    for values in columns:
+        if values[row] is not None:
+            return values[row]
+    return None
+
+
+def _rule_columns(keys: pl.DataFrame, rules: RuleSet) -> list[pl.Series]:
+    """api, component, rule and owner_package of `keys`, whose `_rule_idx` is the index of
+    their first matching rule (null: none, api unknown).
+
+    The matched rules' named groups are extracted in one plan, each pattern once over all
+    the keys (Polars compiles a pattern again in every expression and plan that uses it,
+    0.3-2 ms each, issue 17); each key then takes its own rule's values in Python: a few
+    hundred keys, where a Polars branch per rule cost ~0.2 ms each."""
+    idx = keys.get_column("_rule_idx").to_list()
+    matched = sorted({i for i in idx if i is not None})
+    # Without a component group the component is the tag without its prefix.
+    exprs = [pl.col("tag").str.replace(_PREFIX, "").alias("_stripped"), "service", "package"]
+    group_cols: dict[tuple[int, str], list[str]] = {}   # (rule, group) → extracted columns
+    for i in matched:
+        rule = rules.rules[i]
+        for key in ("tag", "service"):
+            groups = rule.groups(key)
+            extracted = pl.col(key).str.extract_groups(getattr(rule, key)) if groups else None
+            for group in ("component", "package"):
+                names = group_cols.setdefault((i, group), [])
+                if group in groups:
+                    names.append(f"_{group}{i}_{key}")
+                    exprs.append(extracted.struct.field(group).alias(names[-1]))
+    values = {c.name: c.to_list() for c in keys.select(exprs).iter_columns()}
+    stripped, service, package = values["_stripped"], values["service"], values["package"]
+    comps = {i: [values[c] for c in group_cols[i, "component"]] for i in matched}
+    owners = {i: [*(values[c] for c in group_cols[i, "package"]), package] for i in matched}
+    api, component, rule_id, owner = [], [], [], []
+    for row, i in enumerate(idx):
+        if i is None:
+            api.append("unknown")
+            component.append(stripped[row])
+            rule_id.append(None)
+            owner.append(package[row])
             continue
-        g = pl.col(key).str.extract_groups(getattr(rule, key))
-        if "component" in groups:
-            comp.append(g.struct.field("component"))
-        if "package" in groups:
-            owner.append(g.struct.field("package"))
-    if rule.component:
-        comp.append(pl.lit(rule.component))
-    comp += [stripped, pl.col("service")]
-    return [pl.lit(rule.api).alias("api"), pl.coalesce(comp).alias("component"),
-            pl.lit(rule.id).alias("rule"),
-            pl.coalesce([*owner, pl.col("package")]).alias("owner_package")]
+        rule = rules.rules[i]
+        api.append(rule.api)
+        comp = _first_value(row, comps[i])
+        if comp is None:
+            comp = rule.component or _first_value(row, [stripped, service])
+        component.append(comp)
+        rule_id.append(rule.id)
+        owner.append(_first_value(row, owners[i]))
+    return [pl.Series(name, v, dtype=pl.String) for name, v in
+            (("api", api), ("component", component), ("rule", rule_id),
+             ("owner_package", owner))]
 
 
 def classify(keys: pl.DataFrame, rules: RuleSet) -> pl.DataFrame:
-    """Distinct keys → keys + api, component, rule, owner_package (first matching rule).
-    Components are extracted per matched rule, each on its own keys only."""
+    """Distinct keys → keys + `_rule_idx` + api, component, rule, owner_package (first
+    matching rule): the rules' conditions in one plan, then the matched rules' groups
+    (`_rule_columns`)."""
     first = _first_rule(rules, frozenset(keys.columns))
     keys = (keys.lazy().filter(pl.col("family").is_not_null()).unique()
             .with_columns(first.alias("_rule_idx")).collect(engine=_ENGINE))
-    if keys.is_empty():
-        return keys.drop("_rule_idx").with_columns(
-            *(pl.lit(None, pl.String).alias(c) for c in ATTR_COLS))
-    stripped = pl.col("tag").str.replace(_PREFIX, "")
-    idx = pl.col("_rule_idx")
-    lazy = keys.lazy()
-    parts = [lazy.filter(idx.is_null() if i is None else idx == i)
-             .with_columns(_rule_columns(None if i is None else rules.rules[i], stripped))
-             for i in keys["_rule_idx"].unique(maintain_order=True).to_list()]
-    return pl.concat(parts, how="vertical_relaxed").drop("_rule_idx").collect(
-        engine=_ENGINE)
+    return keys.hstack(_rule_columns(keys, rules))
 
 
 def _refine_jobs(tables: dict[str, pl.DataFrame]) -> None:
@@ -265,11 +288,12 @@ def _refine_jobs(tables: dict[str, pl.DataFrame]) -> None:
     if jobs is None or jobs.is_empty() or "api" not in jobs.columns:
         return
     uid = pl.coalesce(_col(jobs, "source_uid", pl.Int64), _col(jobs, "uid", pl.Int64))
-    known = (jobs.filter(pl.col("api").is_in(["work_manager", "sync_adapter",
-                                              "user_initiated_transfer", "gms_scheduler"]))
+    known = (jobs.lazy().filter(pl.col("api").is_in(["work_manager", "sync_adapter",
+                                                     "user_initiated_transfer", "gms_scheduler"]))
              .select(_strip_job_id(pl.col("tag")).alias("_jtag"), uid.alias("_juid"),
                      pl.col("api").alias("_japi"), pl.col("rule").alias("_jrule"))
-             .drop_nulls(["_jtag"]).unique(subset=["_jtag", "_juid"], keep="first"))
+             .drop_nulls(["_jtag"]).unique(subset=["_jtag", "_juid"], keep="first")
+             .collect(engine=_ENGINE))
     if known.is_empty():
         return
     for name, tag_expr in (("batterystats_wakelocks", pl.col("tag")),
@@ -310,10 +334,10 @@ def _refine_alarm_packages(tables: dict[str, pl.DataFrame]) -> None:
     stats = tables.get("alarm_stats")
     if stats is None or stats.is_empty():
         return
-    pk = (stats.select(pl.col("uid").cast(pl.Int64).alias("_auid"), pl.col("tag").alias("_atag"),
-                       pl.col("package").alias("_apkg"))
+    pk = (stats.lazy().select(pl.col("uid").cast(pl.Int64).alias("_auid"),
+                              pl.col("tag").alias("_atag"), pl.col("package").alias("_apkg"))
           .drop_nulls().unique()
-          .filter(pl.len().over("_auid", "_atag") == 1))
+          .filter(pl.len().over("_auid", "_atag") == 1).collect(engine=_ENGINE))
     for name in ("batterystats_wakeup_alarms", "batterystats_history", "batterystats_wakelocks"):
         df = tables.get(name)
         if df is None or df.is_empty() or "owner_package" not in df.columns:

@@ -170,20 +170,40 @@ def _epoch(col: str, df: pl.DataFrame) -> pl.Expr:
         pl.col(col).cast(pl.Datetime("ms", "UTC")).dt.epoch("ms")
 
 
+def has_row(h: pl.DataFrame, kind: str, *names: str) -> pl.Series:
+    """Which rows of `h` are of `kind` and one of `names` (Series compares: no plan)."""
+    name = h.get_column("name")
+    named = name == names[0]
+    for n in names[1:]:
+        named = named | (name == n)
+    return (h.get_column("kind") == kind) & named
+
+
+def _last_anchor(f: pl.DataFrame, col: str, is_anchor: pl.Series) -> dict | None:
+    """`_i`, `offset_ms` and `col` of the last anchor row with `col` known (None: none)."""
+    at = is_anchor & f.get_column(col).is_not_null()
+    if not at.any():
+        return None
+    return {c: f.get_column(c).filter(at)[-1] for c in ("_i", "offset_ms", col)}
+
+
 def history_clock(h: pl.DataFrame, meta: Any = None, clock: Any = None) -> HistoryClock:
-    """The time of every row of a history in `_i` order (history_intervals._rows output)."""
+    """The time of every row of a history in `_i` order (history_intervals._rows output).
+    Three plans: the rows' wall readings, their UTC, the rest; the choices between them
+    are made on Series (a plan per check cost ~0.2 ms each, issue 17)."""
     zone = device_zone(meta, clock) if meta is not None else Zone()
     kind, name = pl.col("kind"), pl.col("name")
-    is_anchor = (kind == "marker") & name.is_in(["time", "reset"])
-    boot = (kind == "marker") & (name == "start")
+    is_anchor = has_row(h, "marker", "time", "reset")
+    boots = h.get_column("_i").filter(has_row(h, "marker", "start"))
+    last_boot = boots.max() if boots.len() else 0
     f = h.with_columns(_wall_utc=_epoch("time", h), _wall_local=_epoch("local_time", h))
-    last_boot = f.filter(boot)["_i"].max() if f.filter(boot).height else 0
     source = "none"
     utc = pl.lit(None, pl.Int64)
     for col, label in (("_wall_utc", "utc"), ("_wall_local", "local")):
-        if f.filter(is_anchor & pl.col(col).is_not_null()).is_empty():
+        anchor = _last_anchor(f, col, is_anchor)
+        if anchor is None:
             continue
-        wall = _mapped(f, col, is_anchor, last_boot or 0)
+        wall = _mapped(col, anchor, last_boot or 0)
         if label == "utc":
             utc, source = wall, "history clock records (UTC)"
         elif zone.name or zone.offset_min is not None:
@@ -199,12 +219,14 @@ def history_clock(h: pl.DataFrame, meta: Any = None, clock: Any = None) -> Histo
                            zone).dt.epoch("ms")
         axis = "local" if (zone.name or zone.offset_min is not None) else "utc"
     else:
-        local, axis = _mapped(f, "_wall_local", is_anchor, last_boot or 0), "local"
+        anchor = _last_anchor(f, "_wall_local", is_anchor)
+        local = pl.col("_wall_local") if anchor is None else _mapped(
+            "_wall_local", anchor, last_boot or 0)
+        axis = "local"
         if f["_wall_local"].null_count() == f.height:
             local, axis = pl.lit(None, pl.Int64), "relative"
         elif source == "none":
             source = "history clock records (local, zone unknown)"
-    f = f.with_columns(local_ms=local)
     current = pl.col("_i") >= (last_boot or 0)
     if clock is not None:
         base = int(clock.anchor_elapsed_ms) - int(clock.anchor_utc_ms)
@@ -216,12 +238,13 @@ def history_clock(h: pl.DataFrame, meta: Any = None, clock: Any = None) -> Histo
         elapsed = pl.lit(None, pl.Int64)
     # On-battery time: not plugged (plugged bit, else the `plug=` battery field).
     plugged_bit = (kind == "state") & (name == "plugged")
-    if f.filter(plugged_bit).height:
+    if has_row(h, "state", "plugged").any():
         plug = pl.when(plugged_bit).then(pl.col("transition") == "start")
     else:
         plug = pl.when((kind == "battery") & (name == "plug")).then(
             ~pl.col("value").fill_null("none").is_in(["none", "n"]))
-    f = f.with_columns(
+    frame = f.lazy().with_columns(
+        local_ms=local,
         elapsed_ms=elapsed,
         _plugged=plug.forward_fill().fill_null(False),
         _dur=(pl.col("offset_ms").shift(-1) - pl.col("offset_ms")).clip(lower_bound=0)
@@ -232,24 +255,19 @@ def history_clock(h: pl.DataFrame, meta: Any = None, clock: Any = None) -> Histo
         _batt=pl.col("_dur") * (~pl.col("_plugged")).cast(pl.Int64),
     ).with_columns(
         _off=pl.col("_batt") * (~pl.col("_screen")).cast(pl.Int64),
-    ).with_columns(on_battery_ms=pl.col("_batt").cum_sum() - pl.col("_batt"),
-                   screen_off_ms=pl.col("_off").cum_sum() - pl.col("_off"))
-    changes = _clock_changes(f)
-    return HistoryClock(f.select("_i", "_row", "seq", "offset_ms", "utc_ms", "local_ms",
-                                 "elapsed_ms", "on_battery_ms", "screen_off_ms"), changes, zone,
-                        source, axis)
+    ).select("_i", "_row", "seq", "offset_ms", "utc_ms", "local_ms", "elapsed_ms",
+             on_battery_ms=pl.col("_batt").cum_sum() - pl.col("_batt"),
+             screen_off_ms=pl.col("_off").cum_sum() - pl.col("_off"))
+    return HistoryClock(frame.collect(engine="in-memory"), _clock_changes(f), zone, source,
+                        axis)
 
 
-def _mapped(f: pl.DataFrame, col: str, is_anchor: pl.Expr, last_boot: int) -> pl.Expr:
-    """Wall time of `col`'s clock per row: the current boot through its last clock record,
-    earlier boots through their own segment's."""
-    anchors = f.filter(is_anchor & pl.col(col).is_not_null())
-    if anchors.is_empty():
+def _mapped(col: str, anchor: dict, last_boot: int) -> pl.Expr:
+    """Wall time of `col`'s clock per row: the current boot through its last clock record
+    (`anchor`, `_last_anchor`), earlier boots through their own segment's."""
+    if anchor["_i"] < last_boot:
         return pl.col(col)
-    a = anchors.row(anchors.height - 1, named=True)
-    if a["_i"] < last_boot:
-        return pl.col(col)
-    mapped = pl.lit(a[col] - a["offset_ms"]) + pl.col("offset_ms")
+    mapped = pl.lit(anchor[col] - anchor["offset_ms"]) + pl.col("offset_ms")
     return pl.when(pl.col("_i") >= last_boot).then(mapped).otherwise(pl.col(col))
 
 
@@ -257,23 +275,23 @@ def _clock_changes(f: pl.DataFrame) -> pl.DataFrame:
     """`TIME:` records that moved the device's clock: where (offset, axis UTC) and by how
     much (`jump_ms`: the new reading minus the old clock carried forward)."""
     col = "_wall_utc" if f["_wall_utc"].null_count() < f.height else "_wall_local"
-    m = f.filter((pl.col("kind") == "marker") & pl.col("name").is_in(["time", "reset", "start"]))
+    m = f.filter(has_row(f, "marker", "time", "reset", "start"))
     if m.height < 2 or m[col].null_count() == m.height:
         return pl.DataFrame(schema={"offset_ms": pl.Int64, "utc_ms": pl.Int64,
                                     "jump_ms": pl.Int64, "clock_before_ms": pl.Int64,
                                     "clock_after_ms": pl.Int64, "row": pl.UInt32})
-    m = m.with_columns(
-        _prev_wall=pl.col(col).shift(1), _prev_off=pl.col("offset_ms").shift(1),
-        _prev_name=pl.col("name").shift(1))
     carried = pl.col("_prev_wall") + (pl.col("offset_ms") - pl.col("_prev_off"))
-    out = m.filter((pl.col("name") == "time") & pl.col(col).is_not_null()
-                   & pl.col("_prev_wall").is_not_null()).with_columns(
-        clock_before_ms=carried, clock_after_ms=pl.col(col),
-        jump_ms=pl.col(col) - carried)
     # After a boot the clock restarts from the RTC: every reading there is a change.
-    return out.filter(pl.col("jump_ms").abs() >= CLOCK_CHANGE_MIN_MS).select(
+    return m.lazy().with_columns(
+        _prev_wall=pl.col(col).shift(1), _prev_off=pl.col("offset_ms").shift(1),
+        _prev_name=pl.col("name").shift(1),
+    ).filter((pl.col("name") == "time") & pl.col(col).is_not_null()
+             & pl.col("_prev_wall").is_not_null()).with_columns(
+        clock_before_ms=carried, clock_after_ms=pl.col(col),
+        jump_ms=pl.col(col) - carried,
+    ).filter(pl.col("jump_ms").abs() >= CLOCK_CHANGE_MIN_MS).select(
         "offset_ms", "utc_ms", "jump_ms", "clock_before_ms", "clock_after_ms",
-        pl.col("_row").alias("row"))
+        pl.col("_row").alias("row")).collect(engine="in-memory")
 
 
 @dataclass

@@ -35,12 +35,12 @@ def pending_once(pend: pl.DataFrame) -> pl.DataFrame:
     nw = pl.col("list") == "next_wake_from_idle"
     keys = [c for c in ("alarm_hash",) if c in pend.columns] or [
         c for c in ("tag", "package", "when_elapsed_ms") if c in pend.columns]
-    listed = pend.filter(~nw).select(keys).unique()
-    marked = pend.with_row_index("_i")
-    drop = marked.filter(nw).join(listed, on=keys, how="semi")["_i"].to_list()
-    if not drop:
-        return pend
-    return marked.filter(~pl.col("_i").is_in(drop)).drop("_i")
+    listed = pend.lazy().filter(~nw).select(keys).unique().with_columns(_listed=pl.lit(True))
+    # One plan (a plan per step cost ~0.2 ms each, issue 17); row order kept.
+    return (pend.lazy().join(listed, on=keys, how="left", maintain_order="left")
+            .filter(~(nw.fill_null(False) & pl.col("_listed").fill_null(False)))
+            .drop("_listed")
+            .collect(engine="in-memory"))
 
 
 def run(ctx: Context) -> list[dict]:

@@ -28,7 +28,7 @@ from typing import Any
 
 import polars as pl
 
-from wakescope.analyzer.device_time import HistoryClock, history_clock
+from wakescope.analyzer.device_time import HistoryClock, has_row, history_clock
 from wakescope.analyzer.tables import HISTORY_INTERVALS, WAKEUP_CHAINS
 from wakescope.parsers.uid import PER_USER_RANGE
 
@@ -48,6 +48,9 @@ BOUNDARY = {"reset": "reset", "shutdown": "shutdown", "start": "reboot"}
 _OFF_VALUES = ("off", "none", "0", "false", "")
 
 _OUT = ("kind", "uid", "tag", "api", "pkg_hint", "s_i", "e_i", "closed_by", "opened_by")
+# A LazyFrame's `collect()` runs on Polars' streaming engine by default; the in-memory one
+# is what eager methods use, and cheaper on plans of this size (attribution._ENGINE).
+_ENGINE = "in-memory"
 
 
 # What the holder and event spans read of a row (filtered copies carry only these).
@@ -80,12 +83,12 @@ def _rows(history: pl.DataFrame) -> pl.DataFrame:
         h = h.with_row_index("_row")
     # Only the columns the intervals, the clock and the chains read: every filtered or
     # sorted copy below carries them all (memory on long histories, issue 19 item 8).
-    h = h.select([c for c in _ROW_COLS if c in h.columns])
-    h = h.with_columns(_col(h, "uid", pl.Int64), _col(h, "tag"), _col(h, "api"),
-                       _col(h, "owner_package"), _col(h, "package"), _col(h, "value"))
+    lf = h.lazy().select([c for c in _ROW_COLS if c in h.columns]).with_columns(
+        _col(h, "uid", pl.Int64), _col(h, "tag"), _col(h, "api"), _col(h, "owner_package"),
+        _col(h, "package"), _col(h, "value"))
     if not _in_order(h):   # the parsers emit record order: a sort would copy every column
-        h = h.sort(["seq", "_row"])
-    h = h.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
+        lf = lf.sort(["seq", "_row"])
+    lf = lf.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
     kind, name, tr = pl.col("kind"), pl.col("name"), pl.col("transition")
     bound = (kind == "marker") & name.is_in(list(BOUNDARY))
     sleep = (kind == "state") & (name == "running") & (tr == "stop")
@@ -96,7 +99,7 @@ def _rows(history: pl.DataFrame) -> pl.DataFrame:
     # comes before its events, which still belong to the span it ends).
     n_sleep = sleep.cast(pl.Int64)
     new_record = (pl.col("seq") != pl.col("seq").shift(1)).fill_null(True)
-    return h.with_columns(
+    return lf.with_columns(
         pl.when(new_record).then(n_sleep.cum_sum() - n_sleep).forward_fill().alias("_awake"),
         bound.alias("_is_bound"),
         (bound & name.is_in(["start", "reset"])).cast(pl.Int64).cum_sum().alias("_boot"),
@@ -110,28 +113,26 @@ def _rows(history: pl.DataFrame) -> pl.DataFrame:
         pl.when((kind == "state") & (name == "running") & (tr == "start"))
         .then(pl.col("_i")).forward_fill().alias("_woke"),
         pl.when(bound).then(pl.col("_i")).forward_fill().fill_null(0).alias("_prev_bound"),
-    )
+    ).collect(engine=_ENGINE)
 
 
-def _state_spans(h: pl.DataFrame) -> pl.DataFrame:
+def _state_spans(h: pl.DataFrame) -> pl.LazyFrame:
     """State bits (`+screen` … `-screen`) and valued states (`device_idle=light`, `plug=ac`
     where the build lacks the plugged bit): on from a start to the next change."""
     # Only the columns read here: state rows are most of a history, and filtered copies of
     # every column were the analysis' peak on long histories (issue 19 item 8).
-    h = h.select("kind", "name", "transition", "value", "_i", "_boot")
-    bits = h.filter((pl.col("kind") == "state") & (pl.col("name") != "wake_lock"))
+    rows = h.lazy().select("kind", "name", "transition", "value", "_i", "_boot")
+    bits = rows.filter((pl.col("kind") == "state") & (pl.col("name") != "wake_lock"))
     bits = bits.with_columns(on=pl.col("transition") == "start", label=pl.lit(None, pl.String))
-    valued = h.filter((pl.col("kind") == "value") & (pl.col("name") == "device_idle"))
-    if not h.filter((pl.col("kind") == "state") & (pl.col("name") == "plugged")).height:
+    valued = rows.filter((pl.col("kind") == "value") & (pl.col("name") == "device_idle"))
+    if not has_row(h, "state", "plugged").any():
         # Older builds lack the plugged bit; `plug=ac|usb|…` says the same.
-        valued = pl.concat([valued, h.filter((pl.col("kind") == "battery")
-                                             & (pl.col("name") == "plug"))
+        valued = pl.concat([valued, rows.filter((pl.col("kind") == "battery")
+                                                & (pl.col("name") == "plug"))
                             .with_columns(name=pl.lit("plugged"))], how="diagonal_relaxed")
     value = pl.col("value").fill_null("").str.to_lowercase()
     valued = valued.with_columns(on=~value.is_in(_OFF_VALUES), label=value)
     d = pl.concat([bits, valued], how="diagonal_relaxed").sort("_i")
-    if d.is_empty():
-        return pl.DataFrame()
     key = ["name", "_boot"]
     # A change is a row whose (on, label) differs from the previous row of that state.
     d = d.with_columns(
@@ -156,13 +157,11 @@ def _state_spans(h: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([spans, before], how="diagonal_relaxed")
 
 
-def _holder_spans(h: pl.DataFrame) -> pl.DataFrame:
+def _holder_spans(h: pl.DataFrame) -> pl.LazyFrame:
     """The device wakelock state per first holder: each `+wake_lock=`/`wake_lock=` record
     holds until the next `wake_lock` record of any kind (formats.md §4.3)."""
-    w = h.select([*_KEYS, "_i", "_boot"]).filter(
+    w = h.lazy().select([*_KEYS, "_i", "_boot"]).filter(
         (pl.col("kind") == "wakelock") & (pl.col("name") == "wake_lock"))
-    if w.is_empty():
-        return pl.DataFrame()
     w = w.with_columns(_next=pl.col("_i").shift(-1).over("_boot"),
                        _next_tr=pl.col("transition").shift(-1).over("_boot"))
     return w.filter(pl.col("transition").is_in(["start", "set"])).select(
@@ -174,7 +173,7 @@ def _holder_spans(h: pl.DataFrame) -> pl.DataFrame:
         opened_by=pl.lit("start"))
 
 
-def _event_spans(h: pl.DataFrame) -> pl.DataFrame:
+def _event_spans(h: pl.DataFrame) -> pl.LazyFrame:
     """`+name=uid:"tag"` … `-name=uid:"tag"` paired first in first out per key and boot
     (and, for `wake_lock_in`, CPU-awake span).
 
@@ -183,11 +182,9 @@ def _event_spans(h: pl.DataFrame) -> pl.DataFrame:
     maximum. Overlapping runs of one key happen: redacted sync names make two accounts'
     syncs one key.
     """
-    ev = h.select([*_KEYS, "_i", "_boot", "_awake", "_prev_bound", "_woke"]).filter(
+    ev = h.lazy().select([*_KEYS, "_i", "_boot", "_awake", "_prev_bound", "_woke"]).filter(
         (pl.col("kind") == "event") & pl.col("name").is_in(list(EVENT_KINDS))
         & pl.col("transition").is_in(["start", "stop"]))
-    if ev.is_empty():
-        return pl.DataFrame()
     # A full-wake-history wakelock (`wake_lock_in`) pairs only within one CPU-awake span:
     # a partial wakelock held keeps the CPU up, so a `-running` proves it was released.
     ev = ev.with_columns(_span=pl.when(pl.col("name") == "wake_lock_in").then(pl.col("_awake"))
@@ -222,13 +219,19 @@ def _event_spans(h: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([paired, orphans], how="diagonal_relaxed")
 
 
-def _close(spans: pl.DataFrame, h: pl.DataFrame) -> pl.DataFrame:
+def _at(frame: pl.DataFrame, col: str, pos: str) -> pl.Expr:
+    """`frame`'s `col` at the history positions (`_i`) in column `pos`: `frame` is in `_i`
+    order with `_i` its position, so a gather, where a join would copy the spans."""
+    return pl.lit(frame.get_column(col)).gather(pl.col(pos))
+
+
+def _close(spans: pl.LazyFrame, h: pl.DataFrame) -> pl.LazyFrame:
     """Every span gets a proven end: its own stop; else the earliest of the next CPU sleep
     (wakelock-backed kinds), the next wakelock-state drop (`wakelock`), the next boundary;
     else the last record."""
     last = int(h["_i"].max())
-    proofs = h.select("_i", "_sleep", "_drop", "_bound", "_bound_kind")
-    s = spans.join(proofs, left_on="s_i", right_on="_i", how="left")
+    s = spans.with_columns(_at(h, c, "s_i").alias(c)
+                           for c in ("_sleep", "_drop", "_bound", "_bound_kind"))
     # Proofs strictly after the start row (a start and its own record's sleep: the sleep
     # item precedes the start item in the record, so `>= s_i` is already after it).
     cpu = pl.col("kind").is_in(list(CPU_BACKED))
@@ -237,30 +240,32 @@ def _close(spans: pl.DataFrame, h: pl.DataFrame) -> pl.DataFrame:
         (pl.when(pl.col("kind") == "wakelock").then(pl.col("_drop")), "state_drop"),
         (pl.col("_bound"), None),
     ]
-    end = pl.col("e_i")
-    by = pl.col("closed_by")
     # Only a start without its own stop needs a proof: a paired interval is proven (the
     # running bit can drop while a wakelock is held: 251 times in the Samsung 6 checkin).
-    unmatched = pl.col("e_i").is_null()
+    s = s.with_columns(_unmatched=pl.col("e_i").is_null())
+    # One step per proof, the end so far a column: one expression nesting the earlier
+    # steps' twice each cost ~5 ms to evaluate.
+    end = pl.col("e_i")
     for proof, label in cand:
-        earlier = unmatched & proof.is_not_null() & (end.is_null() | (proof < end))
-        by = pl.when(earlier).then(pl.lit(label) if label else pl.col("_bound_kind")) \
-            .otherwise(by)
-        end = pl.when(earlier).then(proof).otherwise(end)
-    s = s.with_columns(closed_by=by, e_i=end).with_columns(
-        closed_by=pl.col("closed_by").fill_null("end_of_history"),
-        e_i=pl.col("e_i").fill_null(last))
-    return s.drop("_sleep", "_drop", "_bound", "_bound_kind")
+        earlier = pl.col("_unmatched") & proof.is_not_null() & (end.is_null() | (proof < end))
+        s = s.with_columns(
+            closed_by=pl.when(earlier).then(pl.lit(label) if label else pl.col("_bound_kind"))
+            .otherwise(pl.col("closed_by")),
+            e_i=pl.when(earlier).then(proof).otherwise(end))
+    s = s.with_columns(closed_by=pl.col("closed_by").fill_null("end_of_history"),
+                       e_i=pl.col("e_i").fill_null(last))
+    return s.drop("_sleep", "_drop", "_bound", "_bound_kind", "_unmatched")
 
 
 def _history_packages(h: pl.DataFrame) -> pl.DataFrame:
     """uid → package from the history's own strings: `top`, `pkgactive`, `pkginactive`
     events name the package (AOSP `ActivityManagerService` / `AppStandbyController`)."""
-    named = h.select("name", "uid", "tag").filter(
+    named = h.lazy().select("name", "uid", "tag").filter(
         pl.col("name").is_in(["top", "pkgactive", "pkginactive"])
         & pl.col("uid").is_not_null() & pl.col("tag").is_not_null()
         & pl.col("tag").str.contains(r"^[A-Za-z][\w]*(\.[\w]+)+$"))
-    return (named.group_by("uid").agg(pl.col("tag").mode().sort().first().alias("_hist_pkg")))
+    return (named.group_by("uid").agg(pl.col("tag").mode().sort().first().alias("_hist_pkg"))
+            .collect(engine=_ENGINE))
 
 
 @dataclass
@@ -281,8 +286,9 @@ def build_all(history: pl.DataFrame, meta: Any = None, clock: Any = None) -> His
             history.columns):
         return HistoryTables(HISTORY_INTERVALS.empty(), WAKEUP_CHAINS.empty(), None)
     h = _rows(history)
-    intervals, hc = _build(h, meta, clock)
-    chains = wakeup_chains.build(h, hc, _history_packages(h))
+    packages = _history_packages(h)
+    intervals, hc = _build(h, meta, clock, packages)
+    chains = wakeup_chains.build(h, hc, packages)
     return HistoryTables(intervals, chains, hc, wakeup_chains.screen_off_battery_ms(h, hc))
 
 
@@ -301,29 +307,25 @@ def build_with_clock(history: pl.DataFrame, meta: Any = None, clock: Any = None,
     return _build(_rows(history), meta, clock)
 
 
-def _build(h: pl.DataFrame, meta: Any, clock: Any) -> tuple[pl.DataFrame, HistoryClock]:
-    """build_with_clock on prepared rows."""
+def _build(h: pl.DataFrame, meta: Any, clock: Any, packages: pl.DataFrame | None = None,
+           ) -> tuple[pl.DataFrame, HistoryClock]:
+    """build_with_clock on prepared rows (`packages`: `_history_packages(h)`, when the
+    caller has it already). The spans, their ends and their times are one plan: a plan per
+    step cost ~0.1-0.3 ms each, ~50 of them (issue 17)."""
     hc = history_clock(h, meta, clock)
-    parts = [p for p in (_state_spans(h), _holder_spans(h), _event_spans(h)) if p.height]
-    if not parts:
-        return HISTORY_INTERVALS.empty(), hc
-    spans = pl.concat(parts, how="diagonal_relaxed")
-    for c, t in (("uid", pl.Int64), ("tag", pl.String), ("api", pl.String),
-                 ("pkg_hint", pl.String)):
-        if c not in spans.columns:
-            spans = spans.with_columns(pl.lit(None, t).alias(c))
+    spans = pl.concat([_state_spans(h), _holder_spans(h), _event_spans(h)],
+                      how="diagonal_relaxed")
     spans = _close(spans.select(_OUT), h)
     # The clock's frame is in `_i` order with `_i` its position: each end's times are a
     # gather, not a join that copies the spans twice (issue 19 item 8).
-    s_i, e_i = spans.get_column("s_i"), spans.get_column("e_i")
-    ends = hc.frame.select(   # one plan: a Series' own `gather` is a plan per column
-        pl.col(c).gather(i).alias(p + c) for p, i in (("s_", s_i), ("e_", e_i))
+    t = hc.frame
+    s = spans.with_columns(
+        _at(t, c, i).alias(p + c) for p, i in (("s_", "s_i"), ("e_", "e_i"))
         for c in ("offset_ms", "utc_ms", "elapsed_ms", "_row", "on_battery_ms", "screen_off_ms"))
-    s = spans.hstack(ends.get_columns())
-    del s_i, e_i, ends
-    # uid → the history's package, joined on the uid alone (not a copy of every column).
-    s = s.with_columns(s.select("uid").join(_history_packages(h), on="uid", how="left",
-                                            maintain_order="left").get_column("_hist_pkg"))
+    # uid → the history's package.
+    if packages is None:
+        packages = _history_packages(h)
+    s = s.join(packages.lazy(), on="uid", how="left", maintain_order="left")
     app = (pl.col("uid") % PER_USER_RANGE) >= 10_000
     out = s.select(
         "kind", "uid",
@@ -341,6 +343,9 @@ def _build(h: pl.DataFrame, meta: Any, clock: Any) -> tuple[pl.DataFrame, Histor
         .clip(lower_bound=0),
         start_row="s__row", end_row="e__row",
     ).sort(["start_offset_ms", "kind", "uid", "tag"], nulls_last=True, maintain_order=True)
+    out = out.collect(engine=_ENGINE)
+    if out.is_empty():
+        return HISTORY_INTERVALS.empty(), hc
     return HISTORY_INTERVALS.conform(out), hc
 
 
