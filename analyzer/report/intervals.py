@@ -263,9 +263,6 @@ def _wakeup_spans(chains: pl.DataFrame, x: pl.Expr) -> pl.DataFrame:
     """wakeup_chains' wakeups → instants on the wakeup-cause lane, coloured by cause API."""
     if chains.is_empty():
         return pl.DataFrame()
-    w = chains.filter(pl.col("event") == "wakeup")
-    if w.is_empty():
-        return pl.DataFrame()
     who = pl.coalesce(pl.col("package"), pl.when(pl.col("uid").is_not_null())
                       .then(pl.lit("uid ") + pl.col("uid").cast(pl.String)))
     cause = pl.when(pl.col("cause_kind") == "none").then(
@@ -284,11 +281,12 @@ def _wakeup_spans(chains: pl.DataFrame, x: pl.Expr) -> pl.DataFrame:
         .then(pl.lit("\nCPU awake ") + pl.col("awake_ms").cast(pl.String) + pl.lit(" ms"))
         .otherwise(pl.lit("")),
     ])
-    return w.select(
+    return chains.lazy().filter(pl.col("event") == "wakeup").select(
         group=pl.lit("wakeup"), owner=pl.lit("*"), uid=pl.col("uid"), tag=pl.lit(None, pl.String),
         api=pl.when(pl.col("cause_kind") == "none").then(pl.lit("kernel"))
         .otherwise(pl.coalesce(pl.col("api"), pl.lit("unknown"))),
-        start=x + pl.col("wake_offset_ms"), end=x + pl.col("wake_offset_ms"), label=label)
+        start=x + pl.col("wake_offset_ms"), end=x + pl.col("wake_offset_ms"), label=label,
+    ).collect(engine="in-memory")
 
 
 def _clock_spans(hc, ax, x: pl.Expr) -> pl.DataFrame:
@@ -303,8 +301,8 @@ def _clock_spans(hc, ax, x: pl.Expr) -> pl.DataFrame:
         sign = "+" if jump >= 0 else "−"
         rows.append((int(off), f"device clock set {sign}{duration_words(abs(int(jump)))}: "
                                f"{_wall(before)} → {_wall(after)} (device clock)"))
-    utc = hc.frame.filter(pl.col("utc_ms").is_not_null())
-    if utc.height and hc.zone.name:
+    utc = hc.frame.filter(pl.col("utc_ms").is_not_null()) if hc.zone.name else None
+    if utc is not None and utc.height:
         lo, hi = int(utc["utc_ms"].min()), int(utc["utc_ms"].max())
         for at, before, after in hc.zone.transitions(lo, hi):
             off = utc.filter(pl.col("utc_ms") >= at).row(0, named=True)["offset_ms"]
@@ -490,9 +488,10 @@ def build(analysis: Analysis) -> Timeline:
 
     # Lanes: device lanes in fixed order, then per group the owners with most time. One
     # ranking of every (group, owner), read per group in its order.
-    rank = (spans.group_by("group", "owner")
+    rank = (spans.lazy().group_by("group", "owner")
                  .agg(dur=(pl.col("end") - pl.col("start")).sum(), len=pl.len())
-                 .sort(["dur", "len", "owner"], descending=[True, True, False]))
+                 .sort(["dur", "len", "owner"], descending=[True, True, False])
+                 .collect(engine="in-memory"))
     owners_of: dict[str, list[str]] = {}
     for group, owner, n in rank.select("group", "owner", "len").iter_rows():
         owners_of.setdefault(group, []).append(owner)
