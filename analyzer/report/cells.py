@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 import polars as pl
 
+from wakescope.analyzer.report.charts import api_color, api_label
 from wakescope.analyzer.report.facts import app_label, fmt_ms, fmt_num
 
 ROW_LIMIT = 200        # rows shown per table; the rest is counted and said
@@ -77,13 +78,11 @@ def _id(x) -> Cell:
 
 
 def _app(package, uid) -> Cell:
-    return Cell(app_label(package, uid), app_label(package, uid), "app",
-                extra=uid if package and uid is not None else None)
+    label = app_label(package, uid)
+    return Cell(label, label, "app", extra=uid if package and uid is not None else None)
 
 
 def _api(api) -> Cell:
-    from wakescope.analyzer.report.charts import api_color, api_label
-
     if not api:
         return Cell("—", "")
     return Cell(api_label(api), api, "api", extra=api_color(api))
@@ -99,7 +98,8 @@ def _text(x, limit: int = 160) -> Cell:
 
 def _chips(items) -> Cell:
     items = [str(i) for i in (items or []) if i]
-    return Cell(", ".join(items), ", ".join(items), "chips", extra=items)
+    text = ", ".join(items)
+    return Cell(text, text, "chips", extra=items)
 
 
 def _limit(df: pl.DataFrame, sort: list[str], limit: int = ROW_LIMIT) -> tuple[pl.DataFrame, int]:

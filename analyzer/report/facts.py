@@ -220,10 +220,10 @@ def sorted_findings(analysis: Analysis) -> pl.DataFrame:
     else:
         ratio = pl.lit(0.0)
     energy = pl.col("energy_mah") if "energy_mah" in cols else pl.lit(None, pl.Float64)
-    return (f.with_columns(_rank=rank, _energy=energy, _ratio=ratio.cast(pl.Float64))
+    return (f.lazy().with_columns(_rank=rank, _energy=energy, _ratio=ratio.cast(pl.Float64))
              .sort(["_rank", "_energy", "_ratio"], descending=[False, True, True],
                    nulls_last=True)
-             .drop("_rank", "_energy", "_ratio"))
+             .drop("_rank", "_energy", "_ratio").collect(engine="in-memory"))
 
 
 def sorted_apps(analysis: Analysis) -> pl.DataFrame:
@@ -233,17 +233,14 @@ def sorted_apps(analysis: Analysis) -> pl.DataFrame:
         return a
     keys, desc = [], []
     if "worst_severity" in a.columns:
-        a = a.with_columns(_rank=pl.col("worst_severity").replace_strict(
+        keys.append(pl.col("worst_severity").replace_strict(
             SEVERITY_RANK, default=len(SEVERITIES), return_dtype=pl.Int32))
-        keys.append("_rank")
         desc.append(False)
     for col in ("power_mah", "partial_wakelock_ms", "wakeup_alarms", "job_ms"):
         if col in a.columns:
-            keys.append(col)
+            keys.append(pl.col(col))
             desc.append(True)
-    if keys:
-        a = a.sort(keys, descending=desc, nulls_last=True)
-    return a.drop("_rank") if "_rank" in a.columns else a
+    return a.sort(keys, descending=desc, nulls_last=True) if keys else a
 
 
 def severity_at_least(findings: pl.DataFrame, level: str) -> int:

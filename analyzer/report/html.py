@@ -12,7 +12,6 @@ from pathlib import Path
 from wakescope.analyzer.model import Analysis
 from wakescope.analyzer.report import facts
 from wakescope.analyzer.report.cells import ROW_LIMIT
-from wakescope.analyzer.report.facts import fmt_ms, fmt_num
 from wakescope.analyzer.report.views import (
     alarm_views,
     apps_view,
@@ -74,9 +73,6 @@ def context(analysis: Analysis, trace_href: str | None = None) -> dict:
         "energy_json": charts.script_json(energy_spec) if energy_spec else None,
         "views": views,
         "diag": diagnostics_view(analysis),
-        "api_colors": charts.API_COLORS,
-        "fmt_ms": fmt_ms,
-        "fmt_num": fmt_num,
         "row_limit": ROW_LIMIT,
         "trace_href": trace_href,
         "trace_name": trace_href.rsplit("/", 1)[-1] if trace_href else None,

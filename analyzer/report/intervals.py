@@ -13,6 +13,7 @@ legacy `+wake_lock` without a tag is "first holder unknown".
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -206,18 +207,18 @@ def _from_history(h: pl.DataFrame, analysis: Analysis, tl: Timeline) -> pl.DataF
     tl.start, tl.end = ax.x(int(offs.min())), ax.x(int(offs.max()))
     tl.shifts = [(ax.x(o) - tl.start, d, z) for o, d, z in ax.shifts]
     x = pl.lit(ax.x0, pl.Int64)
-    # Only what the battery line joins on: the clock's frame is one row per record.
-    f = hc.frame.select("_row", x=x + pl.col("offset_ms"))
-    lv = (h.select("battery_level").with_row_index("_r")
-          .filter(pl.col("battery_level").is_not_null())
-          .select("_r", pl.col("battery_level").cast(pl.Int64))
-          if "battery_level" in h.columns else pl.DataFrame())
-    if lv.height:
-        lv = lv.join(f.select(pl.col("_row").cast(pl.UInt32).alias("_r"), "x"), on="_r")
-        lv = lv.sort("x").select("x", "battery_level")
-        keep = lv.filter(
-            (pl.col("battery_level") != pl.col("battery_level").shift(1)).fill_null(True)
-            | (pl.int_range(pl.len()) == pl.len() - 1))
+    if "battery_level" in h.columns:
+        # One plan: each level on the axis (the clock's frame: one row per record), in time
+        # order, where it changes, and the last one.
+        keep = (h.lazy().select("battery_level").with_row_index("_r")
+                .filter(pl.col("battery_level").is_not_null())
+                .select("_r", pl.col("battery_level").cast(pl.Int64))
+                .join(hc.frame.lazy().select(pl.col("_row").cast(pl.UInt32).alias("_r"),
+                                             x=x + pl.col("offset_ms")), on="_r")
+                .sort("x").select("x", "battery_level")
+                .filter((pl.col("battery_level") != pl.col("battery_level").shift(1))
+                        .fill_null(True) | (pl.int_range(pl.len()) == pl.len() - 1))
+                .collect(engine="in-memory"))
         tl.battery = [(int(a), int(v)) for a, v in keep.iter_rows()]
     parts = [_interval_spans(iv, x), _wakeup_spans(chains, x), _clock_spans(hc, ax, x)]
     parts = [p for p in parts if p.height]
@@ -228,25 +229,26 @@ def _interval_spans(iv: pl.DataFrame, x: pl.Expr) -> pl.DataFrame:
     """history_intervals rows → spans: device lanes and per-app lanes."""
     if iv.is_empty():
         return pl.DataFrame()
-    dev = iv.filter(pl.col("kind").is_in(list(DEVICE_KINDS))).select(
+    rows = iv.lazy()
+    dev = rows.filter(pl.col("kind").is_in(list(DEVICE_KINDS))).select(
         group=pl.lit("device"),
         owner=pl.col("kind").replace_strict(DEVICE_KINDS, default=None),
         start=x + pl.col("start_offset_ms"), end=x + pl.col("end_offset_ms"),
         label=pl.when(pl.col("kind") == "doze").then(pl.col("tag")).otherwise(pl.lit("")),
         closed_by=pl.col("closed_by"))
-    app = iv.filter(pl.col("kind").is_in(list(APP_KINDS)))
     display = (pl.col("kind") == "wakelock_state") & (pl.col("tag") == "screen") \
         & pl.col("uid").is_null()
     unnamed = (pl.col("kind") == "wakelock_state") & pl.col("tag").is_null()
-    if app.filter(pl.col("kind") == "wakelock").height:
-        # Full wake history names every wakelock: the first-holder state adds nothing but
-        # the display's and unnamed holders.
-        app = app.filter((pl.col("kind") != "wakelock_state") | display | unnamed)
+    # Full wake history names every wakelock: the first-holder state adds nothing but the
+    # display's and unnamed holders.
+    full_wake = (pl.col("kind") == "wakelock").any()
+    app = rows.filter(pl.col("kind").is_in(list(APP_KINDS))
+                      & (~full_wake | (pl.col("kind") != "wakelock_state") | display | unnamed))
     owner = (pl.when(display).then(pl.lit(DISPLAY_OWNER))
              .when(unnamed).then(pl.lit(UNKNOWN_HOLDER))
              .when((pl.col("kind") == "top") & pl.col("package").is_null())
              .then(pl.col("tag"))
-             .otherwise(_owner_expr(app)))
+             .otherwise(_owner_expr(iv)))
     apps = app.select(
         group=pl.col("kind").replace_strict(APP_KINDS, default=None), owner=owner,
         uid=pl.col("uid"), tag=pl.when(display | unnamed).then(pl.lit(None, pl.String))
@@ -254,15 +256,12 @@ def _interval_spans(iv: pl.DataFrame, x: pl.Expr) -> pl.DataFrame:
         api=pl.when(display).then(pl.lit("display")).otherwise(pl.col("api")),
         start=x + pl.col("start_offset_ms"), end=x + pl.col("end_offset_ms"),
         label=pl.lit(""), closed_by=pl.col("closed_by"))
-    return pl.concat([dev, apps], how="diagonal_relaxed")
+    return pl.concat([dev, apps], how="diagonal_relaxed").collect(engine="in-memory")
 
 
 def _wakeup_spans(chains: pl.DataFrame, x: pl.Expr) -> pl.DataFrame:
     """wakeup_chains' wakeups → instants on the wakeup-cause lane, coloured by cause API."""
     if chains.is_empty():
-        return pl.DataFrame()
-    w = chains.filter(pl.col("event") == "wakeup")
-    if w.is_empty():
         return pl.DataFrame()
     who = pl.coalesce(pl.col("package"), pl.when(pl.col("uid").is_not_null())
                       .then(pl.lit("uid ") + pl.col("uid").cast(pl.String)))
@@ -282,11 +281,12 @@ def _wakeup_spans(chains: pl.DataFrame, x: pl.Expr) -> pl.DataFrame:
         .then(pl.lit("\nCPU awake ") + pl.col("awake_ms").cast(pl.String) + pl.lit(" ms"))
         .otherwise(pl.lit("")),
     ])
-    return w.select(
+    return chains.lazy().filter(pl.col("event") == "wakeup").select(
         group=pl.lit("wakeup"), owner=pl.lit("*"), uid=pl.col("uid"), tag=pl.lit(None, pl.String),
         api=pl.when(pl.col("cause_kind") == "none").then(pl.lit("kernel"))
         .otherwise(pl.coalesce(pl.col("api"), pl.lit("unknown"))),
-        start=x + pl.col("wake_offset_ms"), end=x + pl.col("wake_offset_ms"), label=label)
+        start=x + pl.col("wake_offset_ms"), end=x + pl.col("wake_offset_ms"), label=label,
+    ).collect(engine="in-memory")
 
 
 def _clock_spans(hc, ax, x: pl.Expr) -> pl.DataFrame:
@@ -301,8 +301,8 @@ def _clock_spans(hc, ax, x: pl.Expr) -> pl.DataFrame:
         sign = "+" if jump >= 0 else "−"
         rows.append((int(off), f"device clock set {sign}{duration_words(abs(int(jump)))}: "
                                f"{_wall(before)} → {_wall(after)} (device clock)"))
-    utc = hc.frame.filter(pl.col("utc_ms").is_not_null())
-    if utc.height and hc.zone.name:
+    utc = hc.frame.filter(pl.col("utc_ms").is_not_null()) if hc.zone.name else None
+    if utc is not None and utc.height:
         lo, hi = int(utc["utc_ms"].min()), int(utc["utc_ms"].max())
         for at, before, after in hc.zone.transitions(lo, hi):
             off = utc.filter(pl.col("utc_ms") >= at).row(0, named=True)["offset_ms"]
@@ -474,38 +474,43 @@ def build(analysis: Analysis) -> Timeline:
         spans = _from_services(analysis, tl)
     if spans.is_empty():
         return tl
-    for c in _SPAN_COLS:
-        if c not in spans.columns:
-            spans = spans.with_columns(pl.lit(None, dtype=pl.String if c not in ("uid", "start",
-                                       "end") else pl.Int64).alias(c))
-    tl.clock_changes = spans.filter(pl.col("group") == "clock").height
-    spans = spans.select(*_SPAN_COLS).filter(
-        pl.col("start").is_not_null() & pl.col("end").is_not_null()
-        & (pl.col("end") >= pl.col("start")))
-    spans = spans.with_columns(
-        api=pl.coalesce(pl.col("api"), pl.col("group").replace_strict(GROUP_API, default=None)))
+    int_cols = ("uid", "start", "end")
+    spans = (spans.lazy()
+             .select(pl.col(c) if c in spans.columns
+                     else pl.lit(None, pl.Int64 if c in int_cols else pl.String).alias(c)
+                     for c in _SPAN_COLS)
+             .filter(pl.col("start").is_not_null() & pl.col("end").is_not_null()
+                     & (pl.col("end") >= pl.col("start")))
+             .with_columns(api=pl.coalesce(
+                 pl.col("api"), pl.col("group").replace_strict(GROUP_API, default=None)))
+             .collect(engine="in-memory"))
     tl.total_spans = spans.height
 
-    # Lanes: device lanes in fixed order, then per group the owners with most time.
+    # Lanes: device lanes in fixed order, then per group the owners with most time. One
+    # ranking of every (group, owner), read per group in its order.
+    rank = (spans.lazy().group_by("group", "owner")
+                 .agg(dur=(pl.col("end") - pl.col("start")).sum(), len=pl.len())
+                 .sort(["dur", "len", "owner"], descending=[True, True, False])
+                 .collect(engine="in-memory"))
+    owners_of: dict[str, list[str]] = {}
+    for group, owner, n in rank.select("group", "owner", "len").iter_rows():
+        owners_of.setdefault(group, []).append(owner)
+        if group == "clock":
+            tl.clock_changes += n
     lane_keys: list[tuple[str, str]] = []
     labels: list[str] = []
-    present = set(spans.filter(pl.col("group") == "device").get_column("owner").to_list())
+    present = set(owners_of.get("device", ()))
     for name, label, _ in DEVICE_LANES:
         if name in present:
             lane_keys.append(("device", name))
             labels.append(label)
     for group, label in SPECIAL_LANES:
-        if spans.filter(pl.col("group") == group).height:
+        if group in owners_of:
             lane_keys.append((group, "*"))
             labels.append(label)
-    app = spans.filter(~pl.col("group").is_in(["device", *dict(SPECIAL_LANES)])).with_columns(
-        dur=pl.col("end") - pl.col("start"))
-    rank = (app.group_by("group", "owner").agg(pl.col("dur").sum(), pl.len())
-               .sort(["dur", "len", "owner"], descending=[True, True, False]))
-    del app   # a copy of most spans: freed before the lanes join below (issue 19 item 8)
     owner_lane: dict[tuple[str, str], tuple[str, str]] = {}
     for group, (prefix, keep) in GROUPS.items():
-        owners = rank.filter(pl.col("group") == group).get_column("owner").to_list()
+        owners = owners_of.get(group, [])
         if group == "top":
             if owners:
                 lane_keys.append(("top", "*"))
@@ -532,65 +537,90 @@ def build(analysis: Analysis) -> Timeline:
     mapping += [(g, o, lane_index[lk]) for (g, o), lk in owner_lane.items()]
     lanes_df = pl.DataFrame(mapping, schema={"group": pl.String, "owner": pl.String,
                                              "lane": pl.Int64}, orient="row")
-    spans = spans.join(lanes_df, on=["group", "owner"], how="inner").with_columns(
-        trace=pl.when(pl.col("group") == "device")
-                .then(pl.when(pl.col("owner") == "device_idle")
-                        .then(pl.lit("doze_") + pl.col("label").fill_null(""))
-                        .otherwise(pl.col("owner")))
-                .when(pl.col("group") == "top").then(pl.lit("top_app"))
-                .when(pl.col("group") == "clock").then(pl.lit("clock"))
-                .otherwise(pl.col("api").fill_null("unknown")),
-        n=pl.lit(1, dtype=pl.UInt32),
-        held=pl.col("end") - pl.col("start"),
-    )
+    spans = (spans.lazy().join(lanes_df.lazy(), on=["group", "owner"], how="inner")
+             .select(*_SPAN_COLS, "lane",
+                     trace=pl.when(pl.col("group") == "device")
+                     .then(pl.when(pl.col("owner") == "device_idle")
+                             .then(pl.lit("doze_") + pl.col("label").fill_null(""))
+                             .otherwise(pl.col("owner")))
+                     .when(pl.col("group") == "top").then(pl.lit("top_app"))
+                     .when(pl.col("group") == "clock").then(pl.lit("clock"))
+                     .otherwise(pl.col("api").fill_null("unknown")),
+                     n=pl.lit(1, dtype=pl.UInt32),
+                     held=pl.col("end") - pl.col("start"))
+             .collect(engine="in-memory"))
     # Sorted apart from the join: the spans before the join are freed first (two copies of
     # the spans at once, not three; issue 19 item 8). Same frame, same sort, same order.
     spans = spans.sort("lane", "start")
 
-    sizes = spans.group_by("lane", "trace").len().get_column("len").to_list()
-    budget = _fair_cap(sizes, SEGMENT_BUDGET)
+    # Many spans share one hover text (a lane's holder, tag and API): built once per key.
     text_index: dict[str, int] = {}
-    merged_total = 0
-    for _, part in spans.group_by(["lane", "trace"], maintain_order=True):
-        if part.height > budget:
-            before = part.height
-            part = _merge(part, budget)
-            merged_total += before - part.height
-        for row in part.iter_rows(named=True):
-            lane_i = row["lane"]
-            text = _span_text(row, tl.lane_full[lane_i], tl.group_of_lane[lane_i])
-            ti = text_index.setdefault(text, len(text_index))
-            tl.segments.setdefault(row["trace"], []).append(
-                (lane_i, int(row["start"]), int(row["end"]), ti))
+    text_of: dict[tuple, int] = {}
+    for rows, merged in _lane_parts(spans):
+        tl.merged += merged
+        # Rows of `_ROW_COLS`.
+        for _g, owner, _u, tag, api, start, end, label, closed_by, lane, trace, n, held in rows:
+            key = (lane, owner, tag, api, label, closed_by, n, held if n > 1 else None)
+            ti = text_of.get(key)
+            if ti is None:
+                text = _span_text(tl.lane_full[lane], tl.group_of_lane[lane], owner, tag, api,
+                                  label, closed_by, n, held)
+                ti = text_of[key] = text_index.setdefault(text, len(text_index))
+            tl.segments.setdefault(trace, []).append((lane, int(start), int(end), ti))
     tl.texts = list(text_index)
-    tl.merged = merged_total
     return tl
 
 
-def _span_text(row: dict, lane_full: str, group: str) -> str:
+# The columns of `build`'s spans frame, in order: `_SPAN_COLS`, then where it is drawn.
+_ROW_COLS = (*_SPAN_COLS, "lane", "trace", "n", "held")
+
+
+def _lane_parts(spans: pl.DataFrame) -> Iterator[tuple[list[tuple], int]]:
+    """The rows of each (lane, trace) in order of first appearance (row order kept within),
+    a part over the fair cap merged (`_merge`), each with how many spans merging folded."""
+    sizes = spans.group_by("lane", "trace").len().get_column("len").to_list()
+    budget = _fair_cap(sizes, SEGMENT_BUDGET)
+    if max(sizes, default=0) <= budget:  # the usual case, all drawn: one pass over the rows
+        parts: dict[tuple[int, str], list[tuple]] = {}
+        lane, trace = _ROW_COLS.index("lane"), _ROW_COLS.index("trace")
+        for row in spans.rows():
+            parts.setdefault((row[lane], row[trace]), []).append(row)
+        for rows in parts.values():
+            yield rows, 0
+        return
+    for _, part in spans.group_by(["lane", "trace"], maintain_order=True):
+        if part.height > budget:
+            merged = _merge(part, budget).select(_ROW_COLS)
+            yield merged.rows(), part.height - merged.height
+        else:
+            yield part.rows(), 0
+
+
+def _span_text(lane_full: str, group: str, owner: str | None, tag: str | None,
+               api: str | None, label: str | None, closed_by: str | None, n: int | None,
+               held: int | None) -> str:
     """Hover text of a span (plain; escaped when serialised)."""
-    tag = row.get("tag") or ""
+    tag = tag or ""
     if len(tag) > TAG_CHARS:
         tag = tag[:TAG_CHARS] + "…"
     parts = []
     if group == "device":
-        label = row.get("label")
         parts.append(lane_full + (f": {label}" if label else ""))
     elif group in ("wakeup", "clock"):
-        parts.append(row.get("label") or "")
+        parts.append(label or "")
     elif group == "top":
-        parts.append(f"foreground: {row.get('owner')}")
+        parts.append(f"foreground: {owner}")
     else:
-        if row.get("owner") and row["owner"] != lane_full:  # "other apps" lanes
-            parts.append(str(row["owner"]))
+        if owner and owner != lane_full:  # "other apps" lanes
+            parts.append(str(owner))
         if tag:
             parts.append(tag)
-        if row.get("api"):
-            parts.append(f"API: {row['api']}")
-        closed = row.get("closed_by")
-        if closed and closed != "release":
-            parts.append(f"no release recorded: closed at {CLOSED_WORDS.get(closed, closed)}")
-    n = row.get("n") or 1
+        if api:
+            parts.append(f"API: {api}")
+        if closed_by and closed_by != "release":
+            parts.append("no release recorded: closed at "
+                         f"{CLOSED_WORDS.get(closed_by, closed_by)}")
+    n = n or 1
     if n > 1:
-        parts.append(f"{n} spans merged for display, held {fmt_ms(row.get('held'))} in all")
+        parts.append(f"{n} spans merged for display, held {fmt_ms(held)} in all")
     return "\n".join(parts)

@@ -113,12 +113,12 @@ def _api_breakdown(analysis: Analysis) -> dict[str, list[tuple[str, int]]]:
     need = {"package", "api", "total_ms"}
     if wl.is_empty() or not need <= set(wl.columns):
         return {}
-    if "kind" in wl.columns:
-        wl = wl.filter(pl.col("kind") == "partial")
-    g = (wl.filter(pl.col("package").is_not_null())
+    partial = pl.col("kind") == "partial" if "kind" in wl.columns else pl.lit(True)
+    g = (wl.lazy().filter(partial & pl.col("package").is_not_null())
            .group_by("package", "api").agg(pl.col("total_ms").sum())
            .filter(pl.col("total_ms") > 0)
-           .sort(["package", "total_ms"], descending=[False, True]))
+           .sort(["package", "total_ms"], descending=[False, True])
+           .collect(engine="in-memory"))
     out: dict[str, list[tuple[str, int]]] = {}
     for pkg, api, ms in g.iter_rows():
         out.setdefault(pkg, []).append((api or "unknown", int(ms)))

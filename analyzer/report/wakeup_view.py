@@ -51,19 +51,22 @@ def wakeup_view(analysis: Analysis) -> dict:
     if chains.is_empty() or "event" not in chains.columns:
         return out
     hc = _clock(analysis)
-    wakes = chains.filter(pl.col("event") == "wakeup")
+    wakes = chains.lazy().filter(pl.col("event") == "wakeup")
     if hc is not None:
-        wakes = wakes.join(hc.frame.select(pl.col("_row").cast(pl.Int64).alias("wake_row"),
-                                           pl.col("local_ms").alias("wake_local_ms")),
-                           on="wake_row", how="left")
+        wakes = wakes.join(hc.frame.lazy().select(
+            pl.col("_row").cast(pl.Int64).alias("wake_row"),
+            pl.col("local_ms").alias("wake_local_ms")), on="wake_row", how="left")
+    wakes = wakes.collect(engine="in-memory")
     screen_off_ms = _screen_off_battery_ms(iv, hc)
     zone = hc.zone if hc is not None else None
     apps = per_app(wakes, screen_off_ms, zone)
     out["present"] = wakes.height > 0 or chains.height > 0
     n = wakes.height
-    off = int(wakes["screen_off"].fill_null(False).sum()) if n else 0
-    none = wakes.filter(pl.col("cause_kind") == "none").height
-    awake = int(wakes["awake_ms"].fill_null(0).sum()) if n else 0
+    off = none = awake = 0
+    if n:  # screen-off wakeups, wakeups that ran nothing, CPU time after them: one plan
+        off, none, awake = wakes.select(pl.col("screen_off").fill_null(False).sum(),
+                                        (pl.col("cause_kind") == "none").sum(),
+                                        pl.col("awake_ms").fill_null(0).sum()).row(0)
     line = (f"{fmt_num(n)} wakeups in the battery history, {fmt_num(off)} with the screen "
             f"off")
     if screen_off_ms:
@@ -98,14 +101,16 @@ def wakeup_view(analysis: Analysis) -> dict:
                  else "—", r.get("awake_share") or 0, "num"),
         ])
     out["tables"].append(v)
-    aborts = chains.filter(pl.col("event") == "suspend_abort")
-    if aborts.height:
+    g = (chains.lazy().filter(pl.col("event") == "suspend_abort")
+         .group_by(pl.col("cause_kind"), pl.col("tag")).len()
+         .sort(["len", "tag"], descending=[True, False], nulls_last=True)
+         .collect(engine="in-memory"))
+    if g.height:
         kw = facts.table(analysis, "batterystats_kernel_wakelocks")
-        g = (aborts.group_by(pl.col("cause_kind"), pl.col("tag")).len()
-             .sort(["len", "tag"], descending=[True, False], nulls_last=True))
         if kw.height and {"name", "total_ms"} <= set(kw.columns):
-            g = g.join(kw.group_by("name").agg(pl.col("total_ms").sum()),
-                       left_on="tag", right_on="name", how="left")
+            g = g.lazy().join(kw.lazy().group_by("name").agg(pl.col("total_ms").sum()),
+                              left_on="tag", right_on="name", how="left").collect(
+                engine="in-memory")
         else:
             g = g.with_columns(pl.lit(None, pl.Int64).alias("total_ms"))
         a = TableView("suspend-aborts-table", "Failed suspends (`Abort:` reasons) by what was "
@@ -172,6 +177,7 @@ def _checks_view(c: pl.DataFrame) -> dict | None:
                        Cell(f"{sign}{diff}" + (f" ({100 * share:+.0f}%)" if share is not None
                                               else ""), r["diff_ms"], "num"),
                        _text(r.get("incomplete"), 400)])
-    compared = c.filter(pl.col("agrees").is_not_null())
-    return {"table": v, "agree": int(compared["agrees"].sum()), "total": compared.height,
-            "incomplete": int(c.select(partial.sum()).item())}
+    agree, total, incomplete = c.select(agree=pl.col("agrees").sum(),
+                                        total=pl.col("agrees").count(),
+                                        incomplete=partial.sum()).row(0)
+    return {"table": v, "agree": agree, "total": total, "incomplete": incomplete}
