@@ -49,14 +49,14 @@ __all__ = [
 SECTION_ORDER = ("batterystats_checkin", "batterystats", "jobscheduler", "alarm")
 
 
-def _metadata(cap: Capture, body, commands) -> None:
+def _metadata(cap: Capture, props: str | None) -> None:
+    """Metadata from the header, getprop (`props`: the SYSTEM PROPERTIES text, if any), the
+    member name and the sections; then the clock."""
     meta = cap.meta
     if cap.kind == "bugreport":
         read_header(meta, cap.head(20_000))
-    for cmd in commands:  # byte offsets into the body
-        if cmd.title.upper() == "SYSTEM PROPERTIES":
-            read_properties(meta, body.text(cmd.start, cmd.end))
-            break
+    if props is not None:
+        read_properties(meta, props)
     read_fingerprint(meta)
     if cap.kind != "bugreport" and cap.sections and cap.sections[0].start > 0:
         read_bugreport_name(meta, cap.head(min(cap.sections[0].start, 4096)),
@@ -90,9 +90,14 @@ def open_capture(path: str | os.PathLike) -> Capture:
     cap.attach_body(opened.body)
     if opened.raw.zip_version:
         cap.meta.set("bugreport_format", opened.raw.zip_version, "zip version.txt")
-    cap.serial = read_serial(cap.text_from("[ro.serialno]: [", 120))
-    _metadata(cap, opened.body, opened.commands)
-    check_text(cap)
+    # getprop output (dumpstate's SYSTEM PROPERTIES section): decoded once, and what the
+    # serial and emulator look-ups search instead of the whole 10–40 MB text.
+    props = next((c for c in opened.commands if c.title.upper() == "SYSTEM PROPERTIES"), None)
+    props_text = opened.body.text(props.start, props.end) if props is not None else None
+    serial = read_serial(props_text) if props_text is not None else None
+    cap.serial = serial or read_serial(cap.text_from("[ro.serialno]: [", 120))
+    _metadata(cap, props_text)
+    check_text(cap, (props_text, props.first_line) if props is not None else None)
     return cap
 
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 # A UTF-8 character is at most 4 bytes: the bytes that hold the first n characters.
 _MAX_CHAR_BYTES = 4
-# Pieces decoded while counting characters: bounded so the transient str stays small.
-_PIECE = 1 << 20
+# Pieces decoded while counting characters: bounded so the transient str stays small, and
+# small enough that the few non-ASCII lines of a bug report (app labels, LAST KMSG) cost the
+# decoding of their own 64 KiB, not of the MiB around them (all-ASCII pieces are not decoded).
+_PIECE = 1 << 16
 
 
 class Body:
@@ -56,9 +58,9 @@ def char_offsets(data: bytes | bytearray, offsets) -> tuple[dict[int, int], int]
     U+FFFD the decoded text holds (invalid sequences replaced, plus any in the input).
 
     One pass over the bytes: all-ASCII pieces are counted by length, the others decoded
-    (≤ 1 MiB at a time, cut only at an LF). Each offset must sit before an ASCII byte or at
-    the end (section edges do: they are line starts and ends), so a cut there decodes to
-    the same characters as the whole text.
+    (~64 KiB, or one longer line, at a time, cut only at an LF). Each offset must sit before
+    an ASCII byte or at the end (section edges do: they are line starts and ends), so a cut
+    there decodes to the same characters as the whole text.
     """
     size = len(data)
     if data.isascii():  # stops at the first non-ASCII byte; all ASCII: one char per byte
@@ -72,6 +74,8 @@ def char_offsets(data: bytes | bytearray, offsets) -> tuple[dict[int, int], int]
                 cut = stop
                 if stop - at > _PIECE:
                     nl = data.rfind(b"\n", at, at + _PIECE)
+                    if nl <= at:  # a line longer than a piece: cut at its end
+                        nl = data.find(b"\n", at + _PIECE, stop)
                     cut = nl + 1 if nl > at else stop
                 piece = view[at:cut]
                 if piece.tobytes().isascii():

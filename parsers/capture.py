@@ -103,7 +103,13 @@ class Capture:
                 first[key] = m.start()
                 if len(first) == len(needles):
                     break
-        return {k: hay.count(nl, 0, at) + 1 for k, at in first.items()}
+        # Lines counted once, from one found offset to the next (not each from the start).
+        lines: dict[str, int] = {}
+        line, at0 = 1, 0
+        for key, at in sorted(first.items(), key=lambda kv: kv[1]):
+            line += hay.count(nl, at0, at)
+            lines[key], at0 = line, at
+        return lines
 
     def text_from(self, needle: str, chars: int) -> str:
         """`chars` characters of the text from the first `needle` on ("" when absent)."""

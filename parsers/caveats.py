@@ -28,10 +28,12 @@ REBOOTS_MIN = 3
 SHORT_WINDOW_MS = 3_600_000
 
 
-def check_text(cap: Capture) -> None:
-    """The caveats the text alone shows (container stage, so `info` says them too)."""
+def check_text(cap: Capture, props: tuple[str, int] | None = None) -> None:
+    """The caveats the text alone shows (container stage, so `info` says them too).
+    `props`: the getprop output (SYSTEM PROPERTIES text, its first line), when the input
+    has it."""
     _truncated(cap)
-    _emulator(cap)
+    _emulator(cap, props)
     _history_use(cap)
 
 
@@ -49,8 +51,15 @@ def _truncated(cap: Capture) -> None:
             "whatever came after the cut is missing")
 
 
-def _emulator(cap: Capture) -> None:
-    found = cap.find_any(_EMULATOR_PROPS)  # one pass over the text, not one per property
+def _emulator(cap: Capture, props: tuple[str, int] | None) -> None:
+    """The properties are getprop lines: a bug report has them in its SYSTEM PROPERTIES
+    section, searched alone; other inputs are searched whole."""
+    if props is not None:
+        text, first_line = props
+        found = {p: first_line + text.count("\n", 0, at)
+                 for p in _EMULATOR_PROPS if (at := text.find(p)) >= 0}
+    else:
+        found = cap.find_any(_EMULATOR_PROPS)  # one pass over the text, not one per property
     for prop in _EMULATOR_PROPS:
         line = found.get(prop)
         if line is not None:

@@ -33,13 +33,16 @@ def split_sync(name: str) -> tuple[str, str | None, str | None]:
 
 
 def redact_text(text: str) -> str:
-    """E-mail addresses → `<email>`."""
-    return _EMAIL.sub(EMAIL, text)
+    """E-mail addresses → `<email>` (a text without `@` holds none: returned as is)."""
+    return _EMAIL.sub(EMAIL, text) if "@" in text else text
 
 
 def redact_sync(name: str) -> str:
-    """A sync-shaped name loses its account part; any other string only its e-mails."""
-    return redact_text(_SYNC.sub(r"\g<1>" + ACCOUNT + r"\g<2>", name))
+    """A sync-shaped name loses its account part; any other string only its e-mails.
+    (The sync shape has two slashes at least: names with fewer skip that pattern.)"""
+    if name.count("/") >= 2:
+        name = _SYNC.sub(r"\g<1>" + ACCOUNT + r"\g<2>", name)
+    return redact_text(name)
 
 
 def redact_email_expr(col: pl.Expr) -> pl.Expr:

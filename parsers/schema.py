@@ -149,9 +149,9 @@ def _string_lists(name: str, values: list) -> pl.Series | None:
         else:
             return None
     out = pl.Series(name, texts, pl.String).str.split(_SEP)
-    if any(empty):
-        out = pl.select(pl.when(pl.Series(empty)).then(pl.lit([], _STRING_LIST))
-                        .otherwise(out)).to_series().alias(name)
+    if any(empty):  # empty lists where the mask says so (a Series op: no plan)
+        none = pl.Series(name, [[]], _STRING_LIST).new_from_index(0, len(out))
+        out = none.zip_with(pl.Series(empty), out)
     return out
 
 

@@ -107,11 +107,13 @@ class Section:
 @dataclass(frozen=True, slots=True)
 class CommandSection:
     """A dumpstate command/file section (`------ TITLE (cmd) ------`), by byte offsets into
-    the normalised UTF-8 bytes (`body.Body`)."""
+    the normalised UTF-8 bytes (`body.Body`); `first_line` is the 1-based line number of its
+    first body line."""
 
     title: str
     start: int
     end: int
+    first_line: int
 
 
 class LineCounter:
@@ -179,7 +181,8 @@ def find_marked_sections(text: bytes, counter: LineCounter | None = None
         elif m.group("cmd"):
             title = _str(m.group("title")).strip()
             end = boundary(i)
-            commands.append(CommandSection(title, m.end() + 1, end))
+            # The counter is already at the marks before this one: counting costs nothing extra.
+            commands.append(CommandSection(title, m.end() + 1, end, counter.at(m.end() + 1)))
             upper = title.upper()
             cmdline = _str(m.group("cmdline")) or ""
             if upper == "CHECKIN BATTERYSTATS" or (

@@ -89,6 +89,17 @@ def _with_uid_columns(df: pl.DataFrame, packages: dict[int, str]) -> pl.DataFram
     )
 
 
+def _add_uid_fields(rows: list[dict], packages: dict[int, str]) -> None:
+    """`_with_uid_columns` on row dicts (a few hundred rows: no plan per table)."""
+    for r in rows:
+        r["source"] = SOURCE
+        if "uid" not in r:
+            continue
+        uid = r["uid"]
+        r["user_id"] = uid // PER_USER_RANGE if uid is not None and uid >= 0 else None
+        r["package"] = packages.get(uid % PER_USER_RANGE) if uid is not None else None
+
+
 def _history_packages(history: pl.DataFrame, rec: CheckinRecords) -> pl.DataFrame:
     """A history string that names one of its shared uid's packages (top, fg, pkginst…)
     is the package: `top` of com.android.settings under uid 1000 is not `android`."""
@@ -219,10 +230,9 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
     tables[HISTORY.name] = HISTORY.conform(_history_packages(history, rec)).drop(
         [c for c in ("i",) if c in history.columns])
     for name, rows in rec.rows.items():
-        schema = TABLES[name]
+        _add_uid_fields(rows, packages)
         df = pl.DataFrame(rows, infer_schema_length=None, strict=False)
-        df = _with_uid_columns(df, packages)
-        tables[name] = schema.conform(df)
+        tables[name] = TABLES[name].conform(df)
     for name in ("batterystats_wakelocks", "batterystats_aggregated_wakelocks",
                  "batterystats_jobs", "batterystats_job_completions",
                  "batterystats_job_deferrals", "batterystats_syncs",

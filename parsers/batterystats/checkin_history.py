@@ -109,6 +109,11 @@ def parse_history(lines: pl.DataFrame, pool: pl.DataFrame, *, redact: bool,
     parts: list[pl.DataFrame] = []
     unknown: set[int] = set()
     offset = seq = n_records = 0
+    if redact:
+        # Each string's two redacted forms (`_item_rows` picks one per item), made once on
+        # the pool's few hundred rows, not on every item that names the string.
+        pool = pool.with_columns(pool_sync=redact_sync_expr(pl.col("pool_str")),
+                                 pool_email=redact_email_expr(pl.col("pool_str")))
     for start in range(0, max(lines.height, 1), CHUNK_LINES):
         part, bad, offset, seq, n = _parse_chunk(lines.slice(start, CHUNK_LINES), pool,
                                                  redact, offset, seq)
@@ -223,15 +228,22 @@ def _item_rows(items: pl.DataFrame, pool: pl.DataFrame, redact: bool,
     not_uid = pl.col("name").is_in(list(codes.EVENTS_VALUE_NOT_UID)) & (
         (pl.col("name") == "pkginst") | (pl.col("pool_str").fill_null("") == ""))
     pool_uid = pl.when(pl.col("pool_uid") >= 0).then(pl.col("pool_uid"))
-    inl_uid = uid_expr(pl.col("inl_uid"))
-    tag = pl.coalesce(pl.col("pool_str"), pl.col("inl_str").str.replace_all('""', '"',
-                                                                             literal=True))
+    # Inline strings (16+ pool overflow) are rare: their uid and redaction run only if any.
+    inline = bool(items["inl_str"].is_not_null().any())
+    inl_uid = uid_expr(pl.col("inl_uid")) if inline else pl.lit(None, pl.Int64)
+    inl_str = pl.col("inl_str").str.replace_all('""', '"', literal=True)
+    tag = pl.coalesce(pl.col("pool_str"), inl_str)
     if redact:
         # Sync names (and SyncManager jobs / their `*job*/`, `*sync*/` wakelocks) lose the
-        # account part; every other string only its e-mail addresses.
+        # account part; every other string only its e-mail addresses (a pool string's
+        # forms were made on the pool, `parse_history`).
         sync_like = pl.col("name").is_in(["sync", "job"]) | tag.str.starts_with("*job*/") \
             | tag.str.starts_with("*sync*/")
-        tag = pl.when(sync_like).then(redact_sync_expr(tag)).otherwise(redact_email_expr(tag))
+        sync_tag, email_tag = pl.col("pool_sync"), pl.col("pool_email")
+        if inline:
+            sync_tag = pl.coalesce(sync_tag, redact_sync_expr(inl_str))
+            email_tag = pl.coalesce(email_tag, redact_email_expr(inl_str))
+        tag = pl.when(sync_like).then(sync_tag).otherwise(email_tag)
     items = items.with_columns(
         pl.when(k == "marker").then(pl.col("_epoch"))
         .when(is_ref & not_uid).then(pl.coalesce(pl.col("pool_uid").cast(pl.String),

@@ -202,14 +202,21 @@ def _package_map(summ, hist) -> tuple[dict[int, str], pl.DataFrame]:
     return chosen, frame
 
 
+def _by_app(packages: dict[int, str]) -> dict[int, str]:
+    """app id → the package of its lowest uid that has one (the fallback for other users'
+    uids of the same app)."""
+    by_app: dict[int, str] = {}
+    for uid, pkg in sorted(packages.items()):
+        by_app.setdefault(uid % PER_USER_RANGE, pkg)
+    return by_app
+
+
 def _uid_columns(columns: list[str], packages: dict[int, str]) -> dict[str, pl.Expr]:
     """uid as Int64, and user_id and package from it (exact uid first, then the same app id).
 
     Dictionary look-ups (`replace_strict`) in the table's one `with_columns`, not two joins
-    per table (issue 17)."""
-    by_app: dict[int, str] = {}
-    for uid, pkg in sorted(packages.items()):
-        by_app.setdefault(uid % PER_USER_RANGE, pkg)
+    per table (issue 17). `_add_uid_fields` is the same on row dicts."""
+    by_app = _by_app(packages)
     uid = pl.col("uid").cast(pl.Int64)
     none = pl.lit(None, pl.String)
     exact = uid.replace_strict(packages, default=None, return_dtype=pl.String) \
@@ -226,22 +233,44 @@ def _uid_columns(columns: list[str], packages: dict[int, str]) -> dict[str, pl.E
     }
 
 
+def _add_uid_fields(rows: list[dict], has_uid: bool, packages: dict[int, str],
+                    by_app: dict[int, str]) -> None:
+    """`source`, and for tables with a uid the user_id (unless the row has one) and the
+    package (exact uid first, then the same app id), set in each row dict."""
+    for r in rows:
+        r["source"] = SOURCE
+        if not has_uid:
+            continue
+        uid = r.get("uid")
+        if uid is None:
+            r["package"] = None
+            continue
+        if r.get("user_id") is None and uid >= 0:
+            r["user_id"] = uid // PER_USER_RANGE
+        pkg = packages.get(uid)
+        if pkg is None and uid >= 10_000:
+            pkg = by_app.get(uid % PER_USER_RANGE)
+        r["package"] = pkg
+
+
 def _tables(inp: SectionInput, hist, summ) -> dict[str, pl.DataFrame]:
     packages, pk_frame = _package_map(summ, hist)
     out: dict[str, pl.DataFrame] = {"packages": pk_frame}
+    by_app = _by_app(packages)
 
     def put(schema, rows: list[dict] | pl.DataFrame) -> None:
-        frame = rows if isinstance(rows, pl.DataFrame) else schema.frame(rows)
+        if not isinstance(rows, pl.DataFrame):
+            # A few hundred rows: the added columns are filled in Python, so the frame is
+            # built and conformed once, with no plan (issue 17).
+            _add_uid_fields(rows, "uid" in schema.schema, packages, by_app)
+            out[schema.name] = schema.frame(rows)
+            return
+        frame = rows
         extra: dict[str, pl.Expr] = {"source": pl.lit(SOURCE)}
         if "uid" in schema.schema:
             extra.update(_uid_columns(frame.columns, packages) if frame.height
                          else {"uid": pl.col("uid").cast(pl.Int64)})
-        frame = frame.with_columns(**extra)
-        # `schema.frame` conformed the rows; when the columns added kept its shape, a
-        # second pass would change nothing (conform is idempotent).
-        if isinstance(rows, pl.DataFrame) or frame.schema != schema.schema:
-            frame = schema.conform(frame)
-        out[schema.name] = frame
+        out[schema.name] = schema.conform(frame.with_columns(**extra))
 
     if hist is not None:
         put(S.HISTORY, hist.frame)

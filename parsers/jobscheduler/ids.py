@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from wakescope.parsers.numbers import safe_int
 from wakescope.parsers.redact import redact_sync
@@ -78,7 +79,10 @@ class BatteryName:
     sync_account: str | None
 
 
+@lru_cache(maxsize=4096)
 def split_battery_name(name: str) -> BatteryName:
+    """The prefixes and SyncManager parts of a battery name (cached: a job's name is split
+    for its row, its scheduler and its history events)."""
     m = _NAME_PREFIX.match(name)
     trace, ns, rest = m.group("trace"), m.group("ns"), m.group("rest")
     s = _SYNC_NAME.match(rest)
