@@ -103,14 +103,27 @@ def job_state(ctx: Context, row: dict) -> tuple[str, list[Reason]]:
                         "job_constraints")]
 
 
+# The jobscheduler_jobs columns job_state (with _reasons) and _waited read.
+_STATE_COLUMNS = ("running", "pending", "ready", "unsatisfied", "standby_bucket",
+                  "restricted_reasons", "ready_parts", "earliest_run_ms", "deferred_since_ms",
+                  "enqueue_ms")
+
+
 def annotate(ctx: Context) -> None:
     """Write `status`, `wait_reasons` and `waited_ms` on the jobscheduler_jobs table
     (analyzer.tables.JOB_STATE_COLUMNS), so every output reads the same answer."""
     jobs = ctx.tables.get("jobscheduler_jobs")
     if jobs is None or jobs.is_empty():
         return
-    states = [job_state(ctx, row) for row in jobs.iter_rows(named=True)]
-    waited = [_waited(row)[0] for row in jobs.iter_rows(named=True)]
+    # One pass over the columns job_state and _waited read (a dict of every column per row
+    # cost more than the states themselves on a wide jobs table).
+    cols = [c for c in _STATE_COLUMNS if c in jobs.columns]
+    rows = jobs.select(cols).iter_rows(named=True) if cols else ({} for _ in range(jobs.height))
+    states: list[tuple[str, list[Reason]]] = []
+    waited: list[int | None] = []
+    for row in rows:
+        states.append(job_state(ctx, row))
+        waited.append(_waited(row)[0])
     ctx.tables["jobscheduler_jobs"] = jobs.with_columns(
         pl.Series("status", [st for st, _ in states], pl.String),
         pl.Series("wait_reasons", [[r[2] for r in rs] for _, rs in states], pl.List(pl.String)),
