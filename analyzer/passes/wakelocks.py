@@ -246,13 +246,16 @@ def _excessive_detail(who: str, amount: str, bar: float, f: dict, basis: str,
 def _held_ms(ctx: Context, exempt: list[str]) -> dict[int, tuple[int, list[int]]]:
     """uid → total partial wakelock time held (un-pooled `actual` where printed), non-exempt
     tags: the most screen-off time the uid can have held."""
-    wl = ctx.indexed("batterystats_wakelocks")
+    wl = ctx.table("batterystats_wakelocks")
     if wl.is_empty() or "api" not in wl.columns:
         return {}
     value = pl.coalesce("actual_ms", "total_ms") if "actual_ms" in wl.columns else pl.col(
         "total_ms")
-    rows = (wl.filter((pl.col("kind") == "partial") & ~pl.col("api").is_in(exempt))
-            .group_by("uid").agg(value.sum().alias("ms"), pl.col("_row")))
+    # `_row` as ctx.indexed numbers it; one plan (issue 17).
+    rows = (wl.lazy().with_row_index("_row")
+            .filter((pl.col("kind") == "partial") & ~pl.col("api").is_in(exempt))
+            .group_by("uid").agg(value.sum().alias("ms"), pl.col("_row"))
+            .collect(engine="in-memory"))
     return {u: (int(m or 0), r) for u, m, r in rows.iter_rows() if u is not None}
 
 
