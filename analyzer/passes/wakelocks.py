@@ -126,9 +126,10 @@ def excessive(ctx: Context) -> list[dict]:
             # No aggregate row for this uid's tags (e.g. no background-partial line): the
             # API comes from the tags the history shows it holding (`*job*/…` is a job's).
             tags = [(tg, a, int(v or 0), None) for tg, a, v in
-                    first_df.filter(pl.col("uid") == uid).group_by("tag", "api")
+                    first_df.lazy().filter(pl.col("uid") == uid).group_by("tag", "api")
                     .agg(pl.col("screen_off_ms").sum())
-                    .sort(["screen_off_ms", "tag"], descending=[True, False]).iter_rows()]
+                    .sort(["screen_off_ms", "tag"], descending=[True, False])
+                    .collect(engine="in-memory").iter_rows()]
         by_api: dict[str, int] = {}
         for _, a, v, _ in tags:
             by_api[a] = by_api.get(a, 0) + v
@@ -262,9 +263,10 @@ def _held_ms(ctx: Context, exempt: list[str]) -> dict[int, tuple[int, list[int]]
 def _top_tags(agg: pl.DataFrame, uid: int, exempt: list[str]) -> list[tuple]:
     if agg.is_empty():
         return []
-    rows = (agg.filter((pl.col("uid") == uid) & ~pl.col("api").is_in(exempt))
+    rows = (agg.lazy().filter((pl.col("uid") == uid) & ~pl.col("api").is_in(exempt))
             .group_by("tag", "api").agg(pl.col("value_ms").sum(), pl.col("rule").first())
-            .sort(["value_ms", "tag"], descending=[True, False]))
+            .sort(["value_ms", "tag"], descending=[True, False])
+            .collect(engine="in-memory"))  # one plan (issue 17)
     return [(t, a, int(v or 0), r) for t, a, v, r in rows.iter_rows()]
 
 
