@@ -50,9 +50,11 @@ def _prefixed(expr: pl.Expr, prefix: str) -> pl.Expr:
             .otherwise(pl.lit(prefix) + expr))
 
 
-# Table → family, tag, service, namespace, uid, package, scheduler, user_initiated exprs.
-def _key_exprs(name: str, df: pl.DataFrame) -> dict[str, pl.Expr] | None:
+def _key_plan(name: str, df: pl.DataFrame) -> pl.LazyFrame | None:
+    """Table → its key rows: family, tag, service, namespace, uid, row_package, scheduler,
+    user_initiated, uid_keyed (None: the table is not attributed)."""
     S, I64 = pl.String, pl.Int64
+    lf = df.lazy()
     uid, pkg, tag = _col(df, "uid", I64), _col(df, "package"), _col(df, "tag")
     fam: pl.Expr | None = None
     service = namespace = scheduler = pl.lit(None, S)
@@ -62,11 +64,19 @@ def _key_exprs(name: str, df: pl.DataFrame) -> dict[str, pl.Expr] | None:
         fam = pl.lit("wakelock")
     elif name == "batterystats_history":
         names = _col(df, "name")
-        fam = names.replace_strict(_HISTORY_FAMILY, default=None, return_dtype=S)
-        raw = pl.coalesce(tag, pl.when(names == "wake_reason").then(_col(df, "value")))
+        # The history family and raw tag are columns first: the expressions below read
+        # them several times, and Polars' common-subexpression pass does not share them
+        # (~2.5 ms a bug report, issue 17).
+        lf = lf.with_columns(
+            names.replace_strict(_HISTORY_FAMILY, default=None, return_dtype=S)
+            .alias("_family"),
+            pl.coalesce(tag, pl.when(names == "wake_reason").then(_col(df, "value")))
+            .alias("_raw"))
+        fam, raw = pl.col("_family"), pl.col("_raw")
         tag = (pl.when(fam == "job").then(_prefixed(raw, "*job*/"))
                .when(fam == "sync").then(_prefixed(raw, "*sync*/")).otherwise(raw))
-        fam = pl.when(tag.is_not_null() | (fam == "kernel")).then(fam)
+        # The tag is null exactly where the raw tag is (a prefix keeps a value a value).
+        fam = pl.when(raw.is_not_null() | (fam == "kernel")).then(fam)
     elif name in ("batterystats_jobs", "batterystats_job_completions"):
         fam, tag = pl.lit("job"), _prefixed(_col(df, "job"), "*job*/")
     elif name == "batterystats_syncs":
@@ -97,9 +107,9 @@ def _key_exprs(name: str, df: pl.DataFrame) -> dict[str, pl.Expr] | None:
         fam, uid_keyed = pl.lit("alarm"), False
     else:
         return None
-    return {"family": fam.cast(S), "tag": tag.cast(S), "service": service, "namespace":
-            namespace, "uid": uid, "row_package": pkg, "scheduler": scheduler,
-            "user_initiated": user_init, "uid_keyed": pl.lit(uid_keyed)}
+    return lf.select(family=fam.cast(S), tag=tag.cast(S), service=service,
+                     namespace=namespace, uid=uid, row_package=pkg, scheduler=scheduler,
+                     user_initiated=user_init, uid_keyed=pl.lit(uid_keyed))
 
 
 ATTRIBUTED_TABLES = (
@@ -153,12 +163,12 @@ def uid_names(tables: dict[str, pl.DataFrame], rules: RuleSet) -> pl.DataFrame:
 # the extra unique and join cost more than the per-row keys they save (sailfish 8.1: ~30k).
 DISTINCT_KEYS_MIN_ROWS = 100_000
 
-# What a history row's key is made of (`_key_exprs`): its value only for a wake reason.
+# What a history row's key is made of (`_key_plan`): its value only for a wake reason.
 _HISTORY_SOURCES = ("name", "tag", "uid", "package")
 
 
 def _history_sources(df: pl.DataFrame) -> pl.DataFrame:
-    """The columns a history row's attribution depends on (`_key_exprs`), nothing more."""
+    """The columns a history row's attribution depends on (`_key_plan`), nothing more."""
     cols = [pl.col(c) for c in _HISTORY_SOURCES if c in df.columns]
     if "value" in df.columns and "name" in df.columns:
         cols.append(pl.when(pl.col("name") == "wake_reason").then(pl.col("value"))
@@ -167,7 +177,7 @@ def _history_sources(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _keys(plans: list[pl.LazyFrame], names: pl.DataFrame) -> pl.DataFrame:
-    """The key rows of every table (`_key_exprs` selects, concatenated in order) completed
+    """The key rows of every table (`_key_plan`s, concatenated in order) completed
     with app id and package in one plan: a plan per table cost ~1 ms each (issue 17)."""
     # uid-keyed batterystats rows: a system uid goes by its uid name (shared uid 1000 lists
     # many packages); package-keyed rows (alarm stats, jobs) keep the package they print.
@@ -371,9 +381,9 @@ def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
             # A long history's rows repeat a few keys (one row per record): the keys are
             # made for its distinct source combinations and joined back (issue 19 item 8).
             df = distinct[name] = _history_sources(df).unique(maintain_order=True)
-        exprs = _key_exprs(name, df)
-        if exprs is not None:
-            plans.append(df.lazy().select(**exprs))
+        plan = _key_plan(name, df)
+        if plan is not None:
+            plans.append(plan)
             heights[name] = df.height
     if not plans:
         return out

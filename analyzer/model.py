@@ -63,6 +63,10 @@ class Analysis:
     # The battery history's clock (passes.history_intervals.HistoryClock) built with the
     # history tables, so the report's timeline and wakeup views do not build it again.
     history_clock: object | None = field(default=None, repr=False, compare=False)
+    # Report facts built once per analysis (report.facts.header: one run's HTML, Markdown
+    # and JSON all show it); the tables do not change after `analyse` returns. Not copied
+    # by `dataclasses.replace`, which may give the copy other tables.
+    memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 @dataclass

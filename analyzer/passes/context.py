@@ -101,6 +101,17 @@ class Context:
         return h, timeline(h)
 
     @cached_property
+    def history_longwakes(self) -> pl.DataFrame:
+        """`+longwake` intervals (passes.history_intervals.longwakes) of the timeline's
+        history, computed once (both wakelock checks read them); empty without a history."""
+        from wakescope.analyzer.passes.history_intervals import longwakes
+
+        h, tl = self.history_timeline or (None, None)
+        if tl is None:
+            return pl.DataFrame()
+        return longwakes(self.table("history_intervals"), h)
+
+    @cached_property
     def name_map(self) -> dict[int, str]:
         return dict(zip(self.names["app_id"].to_list(), self.names["name"].to_list(),
                         strict=True))

@@ -103,14 +103,27 @@ def job_state(ctx: Context, row: dict) -> tuple[str, list[Reason]]:
                         "job_constraints")]
 
 
+# The jobscheduler_jobs columns job_state (with _reasons) and _waited read.
+_STATE_COLUMNS = ("running", "pending", "ready", "unsatisfied", "standby_bucket",
+                  "restricted_reasons", "ready_parts", "earliest_run_ms", "deferred_since_ms",
+                  "enqueue_ms")
+
+
 def annotate(ctx: Context) -> None:
     """Write `status`, `wait_reasons` and `waited_ms` on the jobscheduler_jobs table
     (analyzer.tables.JOB_STATE_COLUMNS), so every output reads the same answer."""
     jobs = ctx.tables.get("jobscheduler_jobs")
     if jobs is None or jobs.is_empty():
         return
-    states = [job_state(ctx, row) for row in jobs.iter_rows(named=True)]
-    waited = [_waited(row)[0] for row in jobs.iter_rows(named=True)]
+    # One pass over the columns job_state and _waited read (a dict of every column per row
+    # cost more than the states themselves on a wide jobs table).
+    cols = [c for c in _STATE_COLUMNS if c in jobs.columns]
+    rows = jobs.select(cols).iter_rows(named=True) if cols else ({} for _ in range(jobs.height))
+    states: list[tuple[str, list[Reason]]] = []
+    waited: list[int | None] = []
+    for row in rows:
+        states.append(job_state(ctx, row))
+        waited.append(_waited(row)[0])
     ctx.tables["jobscheduler_jobs"] = jobs.with_columns(
         pl.Series("status", [st for st, _ in states], pl.String),
         pl.Series("wait_reasons", [[r[2] for r in rs] for _, rs in states], pl.List(pl.String)),
@@ -120,10 +133,12 @@ def annotate(ctx: Context) -> None:
 
 def waiting_jobs(ctx: Context) -> pl.DataFrame:
     """jobscheduler_jobs rows (with `_row`) that are due but do not run (`WAITING`)."""
-    jobs = ctx.indexed("jobscheduler_jobs")
+    jobs = ctx.table("jobscheduler_jobs")
     if jobs.is_empty() or "status" not in jobs.columns:
-        return jobs.clear()
-    return jobs.filter(pl.col("status").is_in(WAITING))
+        return ctx.indexed("jobscheduler_jobs").clear()
+    # `_row` as ctx.indexed numbers it; one plan (issue 17).
+    return (jobs.lazy().with_row_index("_row").filter(pl.col("status").is_in(WAITING))
+            .collect(engine="in-memory"))
 
 
 def _waited(row: dict) -> tuple[int | None, str]:
@@ -147,7 +162,8 @@ def deferred(ctx: Context) -> list[dict]:
     if jobs.is_empty():
         return []
     uid = pl.coalesce([pl.col(c) for c in ("source_uid", "uid") if c in jobs.columns])
-    jobs = jobs.with_columns(uid.alias("_uid")).filter(app_uid_expr("_uid"))
+    jobs = (jobs.lazy().with_columns(uid.alias("_uid")).filter(app_uid_expr("_uid"))
+            .collect(engine="in-memory"))
     out = []
     for row in jobs.iter_rows(named=True):
         _status, reasons = job_state(ctx, row)
@@ -210,24 +226,35 @@ def _classify_stop(ctx: Context, reason: str | None, code: int | None,
     return "unknown"
 
 
+def _stop_rows(df: pl.DataFrame, where: pl.Expr, cols: tuple[str, ...]) -> list[dict]:
+    """The rows `where` selects, as dicts of `_row` (ctx.indexed's numbering) and those of
+    `cols` the table has: one plan, no dict of every column per row."""
+    return (df.lazy().with_row_index("_row").filter(where)
+            .select("_row", *(c for c in cols if c in df.columns))
+            .collect(engine="in-memory").to_dicts())
+
+
 def abnormal_stops(ctx: Context) -> list[dict]:
     t = ctx.threshold("abnormal_job_stops")
     names = ctx.wording("stop_reasons")
     rows: list[dict] = []   # uid, job, key, count, table, row, api, owner, rule
     covered: set[tuple] = set()
-    jbc = ctx.indexed("batterystats_job_completions")
+    jbc = ctx.table("batterystats_job_completions")
     if jbc.height:
-        for r in jbc.filter(app_uid_expr() & (pl.col("count") > 0)).iter_rows(named=True):
+        for r in _stop_rows(jbc, app_uid_expr() & (pl.col("count") > 0),
+                            ("uid", "job", "count", "reason", "api", "owner_package")):
             key = _classify_stop(ctx, r.get("reason"), None)
             rows.append({"uid": r["uid"], "job": r["job"], "key": key, "count": r["count"],
                          "table": "batterystats_job_completions", "row": r["_row"],
                          "api": r.get("api"), "owner": r.get("owner_package"),
                          "reason": r.get("reason")})
             covered.add((r["uid"], r["job"]))
-    hist = ctx.indexed("jobscheduler_history")
+    hist = ctx.table("jobscheduler_history")
     if hist.height and "event" in hist.columns:
-        stops = hist.filter((pl.col("event") == "STOP") & app_uid_expr())
-        for r in stops.iter_rows(named=True):
+        stops = _stop_rows(hist, (pl.col("event") == "STOP") & app_uid_expr(),
+                           ("uid", "tag", "stop_reason", "stop_reason_code",
+                            "stop_reason_internal_code", "api", "owner_package", "package"))
+        for r in stops:
             job = (r.get("tag") or "").removeprefix("*job*/")
             if (r["uid"], job) in covered:
                 continue

@@ -73,9 +73,10 @@ def _long_holds(ctx: Context) -> list[dict]:
 def _top(df: pl.DataFrame, key: str, exclude: set[str] = frozenset()) -> list[dict]:
     if df.is_empty():
         return []
-    g = (df.filter(~pl.col(key).is_in(list(exclude)))
+    g = (df.lazy().filter(~pl.col(key).is_in(list(exclude)))
          .group_by(key).agg(pl.col("total_ms").sum(), pl.col("count").sum())
-         .sort(["total_ms", key], descending=[True, False]).head(TOP))
+         .sort(["total_ms", key], descending=[True, False]).head(TOP)
+         .collect(engine="in-memory"))  # one plan (issue 17)
     return [{key: k, "ms": int(ms or 0), "count": int(n or 0)} for k, ms, n in g.iter_rows()]
 
 

@@ -74,18 +74,24 @@ def _history_levels(h: pl.DataFrame) -> tuple[int | None, int | None, int | None
                .then(pl.col("transition") == "start")
                .when((kind == "battery") & (name == "plug")).then(pl.col("value") != "none"))
     # The columns read, before the sort and the filter copy them (long histories, issue 19).
-    h = h.select(sorted(need))
+    lf = h.lazy().select(sorted(need))
     if h.get_column("seq").null_count() or not h.get_column("seq").is_sorted():
-        h = h.sort("seq", maintain_order=True)
-    rows = (h.with_columns(plugged.forward_fill().fill_null(False).alias("_plugged"))
-            .filter(pl.col("battery_level").is_not_null()))
-    on = rows.filter(~pl.col("_plugged"))
-    if on.is_empty():
+        lf = lf.sort("seq", maintain_order=True)
+    # One plan over the rows with a level (a Polars step costs ~0.1-0.3 ms, issue 17).
+    on_battery = ~pl.col("_plugged")
+    level = pl.col("battery_level").filter(on_battery)
+    n_on, start, end, low, starts, first_plugged = (
+        lf.with_columns(plugged.forward_fill().fill_null(False).alias("_plugged"))
+        .filter(pl.col("battery_level").is_not_null())
+        .select(on_battery.sum(), level.first().alias("start"), level.last().alias("end"),
+                level.min().alias("low"),
+                (pl.col("_plugged").cast(pl.Int8).diff().fill_null(0) == -1).sum()
+                .alias("starts"),
+                pl.col("_plugged").first().alias("first_plugged"))
+        .collect(engine="in-memory").row(0))
+    if not n_on:
         return None
-    starts = int((rows["_plugged"].cast(pl.Int8).diff().fill_null(0) == -1).sum())
-    stretches = starts + (0 if rows["_plugged"][0] else 1)
-    lv = on["battery_level"]
-    return int(lv[0]), int(lv[-1]), int(lv.min()), stretches
+    return int(start), int(end), int(low), int(starts) + (0 if first_plugged else 1)
 
 
 def battery_session(table: Callable[[str], pl.DataFrame]) -> Session:

@@ -30,7 +30,7 @@ from wakescope.analyzer.passes.context import (
     summary_evidence,
     uid_text,
 )
-from wakescope.analyzer.passes.history_intervals import first_holder_screen_off, longwakes
+from wakescope.analyzer.passes.history_intervals import first_holder_screen_off
 from wakescope.analyzer.passes.scope import grade, windowed
 
 _OWN_APIS = ("wakelock", "unknown", "broadcast")
@@ -55,22 +55,23 @@ def aggregate_rows(ctx: Context) -> tuple[pl.DataFrame, str]:
     wl = ctx.indexed("batterystats_wakelocks")
     if wl.is_empty() or "api" not in wl.columns:
         return wl.clear(), ""
-    has_bp = wl.filter(pl.col("kind") == "background_partial").height > 0
-    if has_bp:
-        rows = wl.filter(pl.col("kind") == "background_partial").with_columns(
-            pl.col("total_ms").alias("value_ms"))
-        words = "background partial wakelock time per tag (un-pooled; screen on or off)"
+    # The rows are one plan (a Polars step costs ~0.1-0.3 ms whatever the rows, issue 17).
+    if (wl.get_column("kind") == "background_partial").any():
         filt = 'kind == "background_partial"'
-    else:
-        rows = wl.filter(pl.col("kind") == "partial").with_columns(
-            pl.coalesce("actual_ms", "total_ms").alias("value_ms"))
-        has_actual = rows["actual_ms"].is_not_null().any() if rows.height else False
-        words = ("partial wakelock time per tag (un-pooled `actual`, screen on or off, "
-                 "foreground and background)" if has_actual else
-                 "blamed partial wakelock time per tag (screen on or off, foreground and "
-                 "background)")
-        filt = 'kind == "partial"'
-    return rows.with_columns(pl.lit(filt).alias("_filter")), words
+        rows = wl.lazy().filter(pl.col("kind") == "background_partial").with_columns(
+            pl.col("total_ms").alias("value_ms"), pl.lit(filt).alias("_filter"))
+        words = "background partial wakelock time per tag (un-pooled; screen on or off)"
+        return rows.collect(engine="in-memory"), words
+    filt = 'kind == "partial"'
+    rows = wl.lazy().filter(pl.col("kind") == "partial").with_columns(
+        pl.coalesce("actual_ms", "total_ms").alias("value_ms"),
+        pl.lit(filt).alias("_filter")).collect(engine="in-memory")
+    has_actual = rows["actual_ms"].is_not_null().any() if rows.height else False
+    words = ("partial wakelock time per tag (un-pooled `actual`, screen on or off, "
+             "foreground and background)" if has_actual else
+             "blamed partial wakelock time per tag (screen on or off, foreground and "
+             "background)")
+    return rows, words
 
 
 def run(ctx: Context) -> list[dict]:
@@ -87,8 +88,7 @@ def _history_figures(ctx: Context, exempt: list[str]):
         return None, None, None
     iv = ctx.table("history_intervals")
     first = first_holder_screen_off(iv, h).filter(~pl.col("api").is_in(exempt))
-    lw = longwakes(iv, h)
-    return tl, first, lw
+    return tl, first, ctx.history_longwakes
 
 
 def excessive(ctx: Context) -> list[dict]:
@@ -126,9 +126,10 @@ def excessive(ctx: Context) -> list[dict]:
             # No aggregate row for this uid's tags (e.g. no background-partial line): the
             # API comes from the tags the history shows it holding (`*job*/…` is a job's).
             tags = [(tg, a, int(v or 0), None) for tg, a, v in
-                    first_df.filter(pl.col("uid") == uid).group_by("tag", "api")
+                    first_df.lazy().filter(pl.col("uid") == uid).group_by("tag", "api")
                     .agg(pl.col("screen_off_ms").sum())
-                    .sort(["screen_off_ms", "tag"], descending=[True, False]).iter_rows()]
+                    .sort(["screen_off_ms", "tag"], descending=[True, False])
+                    .collect(engine="in-memory").iter_rows()]
         by_api: dict[str, int] = {}
         for _, a, v, _ in tags:
             by_api[a] = by_api.get(a, 0) + v
@@ -159,19 +160,22 @@ def _per_uid_figures(agg: pl.DataFrame, first: pl.DataFrame | None,
     opened (`first_*`) and of its longwake intervals (`long_*`)."""
     per_uid: dict[int, dict] = {}
     if agg.height:
-        counted = agg.filter(app_uid_expr() & ~pl.col("api").is_in(exempt))
+        counted = agg.lazy().filter(app_uid_expr() & ~pl.col("api").is_in(exempt))
         for uid, ms, rows in counted.group_by("uid").agg(
-                pl.col("value_ms").sum(), pl.col("_row")).iter_rows():
+                pl.col("value_ms").sum(), pl.col("_row")).collect(engine="in-memory").iter_rows():
             per_uid.setdefault(uid, {})["agg_ms"] = int(ms or 0)
             per_uid[uid]["agg_rows"] = rows
     if first is not None and first.height:
-        for uid, ms, rows in first.filter(app_uid_expr()).group_by("uid").agg(
-                pl.col("screen_off_ms").sum(), pl.col("rows").explode()).iter_rows():
+        for uid, ms, rows in first.lazy().filter(app_uid_expr()).group_by("uid").agg(
+                pl.col("screen_off_ms").sum(), pl.col("rows").explode()
+        ).collect(engine="in-memory").iter_rows():
             per_uid.setdefault(uid, {})["first_ms"] = int(ms or 0)
             per_uid[uid]["first_rows"] = rows
     if lw is not None and lw.height:
-        for uid, ms, rows in lw.filter(app_uid_expr() & ~pl.col("api").is_in(exempt)).group_by(
-                "uid").agg(pl.col("screen_off_ms").sum(), pl.col("start_row")).iter_rows():
+        for uid, ms, rows in lw.lazy().filter(app_uid_expr() & ~pl.col("api").is_in(exempt)
+                                              ).group_by("uid").agg(
+                pl.col("screen_off_ms").sum(), pl.col("start_row")
+        ).collect(engine="in-memory").iter_rows():
             per_uid.setdefault(uid, {})["long_ms"] = int(ms or 0)
             per_uid[uid]["long_rows"] = rows
     return per_uid
@@ -243,22 +247,26 @@ def _excessive_detail(who: str, amount: str, bar: float, f: dict, basis: str,
 def _held_ms(ctx: Context, exempt: list[str]) -> dict[int, tuple[int, list[int]]]:
     """uid → total partial wakelock time held (un-pooled `actual` where printed), non-exempt
     tags: the most screen-off time the uid can have held."""
-    wl = ctx.indexed("batterystats_wakelocks")
+    wl = ctx.table("batterystats_wakelocks")
     if wl.is_empty() or "api" not in wl.columns:
         return {}
     value = pl.coalesce("actual_ms", "total_ms") if "actual_ms" in wl.columns else pl.col(
         "total_ms")
-    rows = (wl.filter((pl.col("kind") == "partial") & ~pl.col("api").is_in(exempt))
-            .group_by("uid").agg(value.sum().alias("ms"), pl.col("_row")))
+    # `_row` as ctx.indexed numbers it; one plan (issue 17).
+    rows = (wl.lazy().with_row_index("_row")
+            .filter((pl.col("kind") == "partial") & ~pl.col("api").is_in(exempt))
+            .group_by("uid").agg(value.sum().alias("ms"), pl.col("_row"))
+            .collect(engine="in-memory"))
     return {u: (int(m or 0), r) for u, m, r in rows.iter_rows() if u is not None}
 
 
 def _top_tags(agg: pl.DataFrame, uid: int, exempt: list[str]) -> list[tuple]:
     if agg.is_empty():
         return []
-    rows = (agg.filter((pl.col("uid") == uid) & ~pl.col("api").is_in(exempt))
+    rows = (agg.lazy().filter((pl.col("uid") == uid) & ~pl.col("api").is_in(exempt))
             .group_by("tag", "api").agg(pl.col("value_ms").sum(), pl.col("rule").first())
-            .sort(["value_ms", "tag"], descending=[True, False]))
+            .sort(["value_ms", "tag"], descending=[True, False])
+            .collect(engine="in-memory"))  # one plan (issue 17)
     return [(t, a, int(v or 0), r) for t, a, v, r in rows.iter_rows()]
 
 
@@ -269,14 +277,14 @@ def stuck(ctx: Context) -> list[dict]:
     exempt = set(ctx.threshold("excessive_wakelock").get("exempt_apis", []))
     out: list[dict] = []
     covered: set[tuple] = set()
-    h, tl = ctx.history_timeline or (None, None)
-    lw = longwakes(ctx.table("history_intervals"), h) if tl is not None else pl.DataFrame()
+    lw = ctx.history_longwakes
     if lw.height:
-        best = (lw.filter(app_uid_expr())
+        best = (lw.lazy().filter(app_uid_expr())
                 .sort(["duration_ms", "uid", "tag"], descending=[True, False, False])
                 .group_by("uid", "tag", maintain_order=True)
                 .agg(pl.all().first(), pl.len().alias("n"),
-                     (pl.col("duration_ms") >= t["value"] * HOUR_MS).sum().alias("n_over")))
+                     (pl.col("duration_ms") >= t["value"] * HOUR_MS).sum().alias("n_over"))
+                .collect(engine="in-memory"))  # one plan (issue 17)
         for r in best.iter_rows(named=True):
             covered.add((r["uid"], r["tag"]))
             value = (r["duration_ms"] or 0) / HOUR_MS

@@ -105,7 +105,16 @@ def _rate(pct: int | None, ms: int | None) -> float | None:
 
 
 def header(analysis: Analysis) -> Header:
-    """Device, build, capture time, stats period, battery drop and drain rates."""
+    """Device, build, capture time, stats period, battery drop and drain rates: built once
+    per analysis (`Analysis.memo`), each output of a run reads the same one."""
+    head = analysis.memo.get("header")
+    if head is None:
+        head = analysis.memo["header"] = _header(analysis)
+    return head
+
+
+def _header(analysis: Analysis) -> Header:
+    """`header`, built from the analysis' tables."""
     from wakescope.analyzer.passes.session import battery_session, first_value
 
     cap = analysis.capture
