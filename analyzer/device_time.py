@@ -39,6 +39,11 @@ def _zoneinfo(name: str):
         return None
 
 
+# Marker records where the history restarts, and the word an interval they close gets
+# (`closed_by`): the intervals and the clock's screen state both end there.
+BOUNDARY = {"reset": "reset", "shutdown": "shutdown", "start": "reboot"}
+
+
 @dataclass(frozen=True, slots=True)
 class Zone:
     """The device's time zone: an IANA name with real rules, else a fixed offset, else UTC."""
@@ -162,6 +167,14 @@ class HistoryClock:
     source: str = "none"     # how utc_ms was derived
     axis: str = "relative"   # local (zone known or the history's local clock), utc, relative
 
+    @property
+    def screen_off_battery_ms(self) -> int:
+        """Screen-off time on battery that the history covers, ms: the running total at the
+        last record, which adds no time of its own (the wakeup rates' denominator)."""
+        off = self.frame.get_column("screen_off_ms") if "screen_off_ms" in self.frame.columns \
+            else None
+        return int(off[-1] or 0) if off is not None and off.len() else 0
+
 
 def _epoch(col: str, df: pl.DataFrame) -> pl.Expr:
     if col not in df.columns:
@@ -249,8 +262,15 @@ def history_clock(h: pl.DataFrame, meta: Any = None, clock: Any = None) -> Histo
         _plugged=plug.forward_fill().fill_null(False),
         _dur=(pl.col("offset_ms").shift(-1) - pl.col("offset_ms")).clip(lower_bound=0)
         .fill_null(0),
+        # The screen as the intervals have it: on from `+screen` to `-screen` or to a
+        # boundary. The state bits start again from 0 there: `RESET` resets the printer's
+        # previous state (formats.md §4.3), and after `START` the first record prints
+        # `+running` though the CPU ran up to the `SHUTDOWN` (xiaomi 15, Android 15:
+        # `+5h12m00s369ms (4) 042 status=discharging … +running`).
         _screen=pl.when((kind == "state") & (name == "screen"))
-        .then(pl.col("transition") == "start").forward_fill().fill_null(False),
+        .then(pl.col("transition") == "start")
+        .when((kind == "marker") & name.is_in(list(BOUNDARY))).then(False)
+        .forward_fill().fill_null(False),
     ).with_columns(
         _batt=pl.col("_dur") * (~pl.col("_plugged")).cast(pl.Int64),
     ).with_columns(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, corpus_path
 from wakescope import parsers
 from wakescope.analyzer.analysis import analyse
 from wakescope.analyzer.device_time import Zone, device_zone, local_expr
@@ -80,3 +80,29 @@ def test_zone_fallbacks():
     assert z.label() == "UTC+05:30 (fixed offset, nowRTC)"
     Meta.utc_offset_min = None
     assert device_zone(Meta()).label() == "UTC"
+
+
+def test_the_screen_is_off_from_a_shutdown_to_the_next_screen_record():
+    """The clock's screen state ends at a boundary record, as the screen interval does, so
+    the wakeup rates' screen-off time has one definition (the clock's running total).
+
+    Xiaomi 15 (Android 15), the second reboot, on battery since `-plugged` at +4h29m25s534ms:
+        +4h25m51s310ms (3) 049 +screen screenwake=1000:"android.policy:KEY"
+        +5h11m56s719ms (12) SHUTDOWN
+        +5h11m56s763ms (12) START
+        +5h12m00s369ms (4) 042 status=discharging … +running stats=0:"battery-state"
+        +5h12m00s595ms (4) 042 +wake_lock=-1:"screen" +screen stats=0:"wakelock-change"
+    From the SHUTDOWN to that +screen: 18,720,595 − 18,716,719 = 3,876 ms screen off on
+    battery (the screen carried across the reboot before, counting them screen-on)."""
+    a = analyse(parsers.load(corpus_path("batterystats/xiaomi-miro-android15.txt")))
+    hc = a.history_clock
+    f = hc.frame
+    shutdown = f.filter(pl.col("offset_ms") == 18_716_719).row(0, named=True)
+    screen_on = f.filter(pl.col("offset_ms") == 18_720_595).row(0, named=True)
+    assert screen_on["screen_off_ms"] - shutdown["screen_off_ms"] == 3_876
+    assert screen_on["on_battery_ms"] - shutdown["on_battery_ms"] == 3_876
+    # The total is what the screen intervals leave of the on-battery time.
+    iv = a.tables["history_intervals"]
+    on_battery = int(f["on_battery_ms"][-1])
+    screen = int(iv.filter(pl.col("kind") == "screen")["on_battery_ms"].sum())
+    assert hc.screen_off_battery_ms == on_battery - screen == 1_893_679

@@ -58,8 +58,8 @@ def test_per_app_rates_and_shares():
     built = build_all(a.tables["batterystats_history"].with_row_index("_row"), cap.meta,
                       cap.clock)
     # Screen off on battery all the history except 400000–420000: 601000 − 20000 ms.
-    assert built.screen_off_battery_ms == 581_000
-    apps = per_app(built.chains, built.screen_off_battery_ms, built.clock.zone)
+    assert built.clock.screen_off_battery_ms == 581_000
+    apps = per_app(built.chains, built.clock.screen_off_battery_ms, built.clock.zone)
     ex = apps.filter((pl.col("owner") == "com.example") & (pl.col("api") == "wakelock")).row(
         0, named=True)
     assert ex["wakeups"] == 3 and ex["awake_ms"] == 5500 + 1100
@@ -124,7 +124,7 @@ def test_kernel_only_wakeups_get_their_busiest_hour():
     a = analyse(cap)
     built = build_all(a.tables["batterystats_history"].with_row_index("_row"), cap.meta,
                       cap.clock)
-    apps = per_app(built.chains, built.screen_off_battery_ms, built.clock.zone)
+    apps = per_app(built.chains, built.clock.screen_off_battery_ms, built.clock.zone)
     row = apps.filter(pl.col("owner") == "(kernel only)").row(0, named=True)
     # 111 wakeups with no cause in the window; by local hour (UTC−7, the capture's offset)
     # the most fall between 08:00 and 09:00 on 2 April 2018.

@@ -28,7 +28,7 @@ from typing import Any
 
 import polars as pl
 
-from wakescope.analyzer.device_time import HistoryClock, has_row, history_clock
+from wakescope.analyzer.device_time import BOUNDARY, HistoryClock, has_row, history_clock
 from wakescope.analyzer.tables import HISTORY_INTERVALS, WAKEUP_CHAINS
 from wakescope.parsers.uid import PER_USER_RANGE
 
@@ -43,8 +43,6 @@ STATE_KINDS = {"running": "cpu_running", "power_save": "battery_saver",
                "device_idle": "doze"}
 # Kinds that only exist while a wakelock keeps the CPU up.
 CPU_BACKED = ("wakelock", "wakelock_state", "job", "sync", "alarm", "longwake")
-# Where a boundary record closes whatever is open.
-BOUNDARY = {"reset": "reset", "shutdown": "shutdown", "start": "reboot"}
 _OFF_VALUES = ("off", "none", "0", "false", "")
 
 _OUT = ("kind", "uid", "tag", "api", "pkg_hint", "s_i", "e_i", "closed_by", "opened_by")
@@ -275,7 +273,6 @@ class HistoryTables:
     intervals: pl.DataFrame
     chains: pl.DataFrame
     clock: HistoryClock | None
-    screen_off_battery_ms: int = 0
 
 
 def build_all(history: pl.DataFrame, meta: Any = None, clock: Any = None) -> HistoryTables:
@@ -289,7 +286,7 @@ def build_all(history: pl.DataFrame, meta: Any = None, clock: Any = None) -> His
     packages = _history_packages(h)
     intervals, hc = _build(h, meta, clock, packages)
     chains = wakeup_chains.build(h, hc, packages)
-    return HistoryTables(intervals, chains, hc, wakeup_chains.screen_off_battery_ms(h, hc))
+    return HistoryTables(intervals, chains, hc)
 
 
 def build(history: pl.DataFrame, meta: Any = None, clock: Any = None) -> pl.DataFrame:

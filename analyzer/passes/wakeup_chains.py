@@ -321,11 +321,3 @@ def per_app(chains: pl.DataFrame, screen_off_ms: int | None, zone: Zone | None =
     ).sort(["wakeups", "awake_ms", "owner", "api", "cause_kind"],
            descending=[True, True, False, False, False])
     return apps.collect(engine="in-memory", **_OPT)
-
-
-def screen_off_battery_ms(h: pl.DataFrame, hc: HistoryClock) -> int:
-    """Screen-off time on battery that the history `h` covers, ms: its clock's running
-    total (device_time.history_clock's `screen_off_ms`, the same screen state per record)
-    at the last record, which adds no time of its own. No pass over `h` (issue 17)."""
-    off = hc.frame.get_column("screen_off_ms")
-    return int(off[-1] or 0) if h.height and off.len() else 0

@@ -57,7 +57,7 @@ def wakeup_view(analysis: Analysis) -> dict:
             pl.col("_row").cast(pl.Int64).alias("wake_row"),
             pl.col("local_ms").alias("wake_local_ms")), on="wake_row", how="left")
     wakes = wakes.collect(engine="in-memory")
-    screen_off_ms = _screen_off_battery_ms(iv, hc)
+    screen_off_ms = hc.screen_off_battery_ms if hc is not None else 0
     zone = hc.zone if hc is not None else None
     apps = per_app(wakes, screen_off_ms, zone)
     out["present"] = wakes.height > 0 or chains.height > 0
@@ -136,19 +136,6 @@ def _zone_words(hc) -> str:
     if hc.zone.offset_min is not None:
         return hc.zone.label()
     return "device local time, zone unknown"
-
-
-def _screen_off_battery_ms(iv: pl.DataFrame, hc) -> int:
-    """On-battery history time minus its screen-on part."""
-    if hc is None or hc.frame.is_empty():
-        return 0
-    frame = hc.frame
-    total = int(frame["on_battery_ms"].max() or 0)
-    if frame.height >= 2:  # the last row's own duration is 0: nothing to add
-        # The last row by position (`_i` is unique): no sorted copy of the whole frame.
-        total = int(frame["on_battery_ms"][frame["_i"].arg_max()] or 0)
-    screen = iv.filter(pl.col("kind") == "screen")["on_battery_ms"].sum() if iv.height else 0
-    return max(0, total - int(screen or 0))
 
 
 def _checks_view(c: pl.DataFrame) -> dict | None:
