@@ -20,8 +20,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = (ROOT / ".." / "shared" / "corpus").resolve()
@@ -182,16 +184,69 @@ def _wakescope() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "wakescope"]
 
 
-def _run_child(cmd: list[str]) -> tuple[float, float, float, int]:
-    """Wall ms, CPU ms, peak RSS MB and exit status of one child (os.wait4 rusage)."""
+class Run(NamedTuple):
+    """One child's figures. `anon_mb` and `file_mb`: the largest anonymous (the program's
+    data) and file-backed (code of the interpreter and libraries, mapped from their files
+    and shared with the page cache) RSS seen, read from /proc every few ms (Linux; None
+    elsewhere or when the child ends first). Their maxima need not fall at the same moment:
+    `peak_mb` is the one peak."""
+
+    wall_ms: float
+    cpu_ms: float
+    peak_mb: float
+    status: int
+    anon_mb: float | None = None
+    file_mb: float | None = None
+
+
+_SAMPLE_S = 0.005
+
+
+def _rss_parts(pid: int, stop: threading.Event, out: dict) -> None:
+    """Largest RssAnon and RssFile of `pid` (MB) until `stop`, into `out`."""
+    path = f"/proc/{pid}/status"
+    while not stop.is_set():
+        try:
+            with open(path) as fh:
+                for line in fh:
+                    if line.startswith(("RssAnon:", "RssFile:")):
+                        key, value = line.split(":", 1)
+                        mb = int(value.split()[0]) * 1024 / 1e6
+                        out[key] = max(out.get(key, 0.0), mb)
+        except (OSError, ValueError):
+            return
+        stop.wait(_SAMPLE_S)
+
+
+def _run_child(cmd: list[str]) -> Run:
+    """Wall ms, CPU ms, peak RSS MB (os.wait4 rusage), exit status, and what the RSS was
+    made of (`Run`) for one child."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
+    parts: dict[str, float] = {}
+    stop = threading.Event()
+    sampler = threading.Thread(target=_rss_parts, args=(proc.pid, stop, parts), daemon=True)
+    sampler.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        stop.set()
+        sampler.join()
     wall = (time.perf_counter() - t0) * 1000
     proc.returncode = os.waitstatus_to_exitcode(status)
     cpu = (usage.ru_utime + usage.ru_stime) * 1000
-    return wall, cpu, _rss_mb(usage), proc.returncode
+    return Run(wall, cpu, _rss_mb(usage), proc.returncode,
+               parts.get("RssAnon"), parts.get("RssFile"))
+
+
+def rss_parts(runs: list[Run]) -> dict:
+    """The largest data (anonymous) and code (file-backed) RSS over `runs`, MB (None: not
+    sampled)."""
+    anon = [r.anon_mb for r in runs if r.anon_mb is not None]
+    files = [r.file_mb for r in runs if r.file_mb is not None]
+    return {"data_rss_mb": round(max(anon), 1) if anon else None,
+            "code_rss_mb": round(max(files), 1) if files else None}
 
 
 def measure_cli(path: Path, repeat: int) -> list[dict]:
@@ -211,8 +266,8 @@ def measure_cli(path: Path, repeat: int) -> list[dict]:
             target = CLI_TARGETS[name] if path.name == CLI_TARGET_FILE or name == "report" \
                 else (None, None)
             rows.append({"command": name, "wall_ms": round(wall, 1), "cpu_ms": round(cpu, 1),
-                         "peak_rss_mb": round(rss, 1), "exit": status, "target_ms": target[0],
-                         "target_rss_mb": target[1]})
+                         "peak_rss_mb": round(rss, 1), **rss_parts(runs), "exit": status,
+                         "target_ms": target[0], "target_rss_mb": target[1]})
     return rows
 
 
@@ -260,8 +315,8 @@ def print_stage_table(results: list[dict]) -> None:
 
 def print_cli_table(results: list[tuple[str, list[dict]]]) -> None:
     print(f"{'file':<46}  {'command':<8} {'wall ms':>9} {'cpu ms':>9} {'peak RSS MB':>12} "
-          f"{'exit':>5}  target")
-    print("-" * 100)
+          f"{'data':>6} {'code':>6} {'exit':>5}  target")
+    print("-" * 114)
     for path, rows in results:
         for i, r in enumerate(rows):
             name = _short(path) if i == 0 else ""
@@ -272,7 +327,15 @@ def print_cli_table(results: list[tuple[str, list[dict]]]) -> None:
                 target.append(f"< {r['target_rss_mb']} MB  "
                               + ("ok" if r["peak_rss_mb"] < r["target_rss_mb"] else "BIG"))
             print(f"{name:<46}  {r['command']:<8} {r['wall_ms']:>9.1f} {r['cpu_ms']:>9.1f} "
-                  f"{r['peak_rss_mb']:>12.1f} {r['exit']:>5}  {'; '.join(target)}")
+                  f"{r['peak_rss_mb']:>12.1f} {_mb(r['data_rss_mb'])} {_mb(r['code_rss_mb'])} "
+                  f"{r['exit']:>5}  {'; '.join(target)}")
+    print("(data: the largest anonymous RSS, the program's own memory; code: the largest "
+          "file-backed RSS,\n the interpreter's and libraries' code mapped from their files, "
+          "e.g. Polars' as its functions are first used; sampled every 5 ms)")
+
+
+def _mb(value: float | None) -> str:
+    return f"{value:>6.1f}" if value is not None else f"{'—':>6}"
 
 
 # ------------------------------------------------------------------------------- main ----

@@ -27,7 +27,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from benchmarks.__main__ import CORPUS, ROOT, _run_child, _wakescope
+from benchmarks.__main__ import CORPUS, ROOT, Run, _run_child, _wakescope, rss_parts
 
 DEFAULT = CORPUS / "bugreports" / "bugreport-sailfish-OPM1.171019.021-2018-04-02-17-06-30.zip"
 BH_BUILD = ROOT / ".." / "shared" / "tools" / "bh-build"
@@ -70,12 +70,15 @@ def bugreport_text(path: Path, tmp: Path) -> Path:
     return target
 
 
-def _bh_run(bh: Path, text: Path, tmp: Path) -> tuple[float, float, float, int]:
-    """Both parsers, one after the other: summed wall and CPU ms, the larger peak RSS."""
+def _bh_run(bh: Path, text: Path, tmp: Path) -> Run:
+    """Both parsers, one after the other: summed wall and CPU ms, the larger peaks."""
     a = _run_child([str(bh / "checkin-parse"), "-input", str(text),
                     "-output", str(tmp / "bh.pb")])
     b = _run_child([str(bh / "history-parse"), "--summary=totalTime", "-input", str(text)])
-    return a[0] + b[0], a[1] + b[1], max(a[2], b[2]), a[3] or b[3]
+    parts = [max(x, y) if x is not None and y is not None else None
+             for x, y in ((a.anon_mb, b.anon_mb), (a.file_mb, b.file_mb))]
+    return Run(a.wall_ms + b.wall_ms, a.cpu_ms + b.cpu_ms, max(a.peak_mb, b.peak_mb),
+               a.status or b.status, *parts)
 
 
 def compare(path: Path, bh: Path, pairs: int) -> dict:
@@ -99,9 +102,11 @@ def compare(path: Path, bh: Path, pairs: int) -> dict:
             "wakescope_ms": round(statistics.median(w[0] for w in ws), 1),
             "wakescope_cpu_ms": round(statistics.median(w[1] for w in ws), 1),
             "wakescope_rss_mb": round(max(w[2] for w in ws), 1),
+            **{f"wakescope_{k}": v for k, v in rss_parts(ws).items()},
             "historian_ms": round(statistics.median(h[0] for h in hist), 1),
             "historian_cpu_ms": round(statistics.median(h[1] for h in hist), 1),
             "historian_rss_mb": round(max(h[2] for h in hist), 1),
+            **{f"historian_{k}": v for k, v in rss_parts(hist).items()},
             "ratio": round(statistics.median(ratios), 3) if ratios else None,
             "cpu_ratio": round(statistics.median(cpu_ratios), 3) if cpu_ratios else None,
             "exit": [ws[-1][3], hist[-1][3]],
@@ -122,8 +127,17 @@ def print_table(rows: list[dict]) -> None:
               f"{r['wakescope_rss_mb']:>7.1f} {r['historian_ms']:>13.1f} "
               f"{r['historian_rss_mb']:>7.1f} {r['ratio'] or float('nan'):>6.3f} "
               f"{r['cpu_ratio'] or float('nan'):>9.3f}  {flag}")
+    for r in rows:
+        print(f"{Path(r['file']).name}: RSS made of data (anonymous) + code (file-backed, "
+              f"sampled): wakescope {_parts(r, 'wakescope')}, Battery Historian "
+              f"{_parts(r, 'historian')}")
     print("(medians of alternating whole-process runs; ratio: wall, the target; cpu ratio: "
           "user + sys,\n what the code costs when the machine is busy; CPU ms in --json)")
+
+
+def _parts(r: dict, side: str) -> str:
+    data, code = r.get(f"{side}_data_rss_mb"), r.get(f"{side}_code_rss_mb")
+    return "not sampled" if data is None or code is None else f"{data:.1f} + {code:.1f} MB"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from benchmarks.__main__ import ROOT, _run_child, _wakescope, run_worker
+from benchmarks.__main__ import ROOT, _mb, _run_child, _wakescope, rss_parts, run_worker
 
 SAMPLE = ROOT / "sample_logs" / "bugreport-sample.zip"
 DEFAULT_LINES = (74_000, 296_000, 500_000)
@@ -120,15 +120,16 @@ def measure(sizes: list[int], repeat: int) -> list[dict]:
         tmp = Path(tmp_name)
         for n, factor, path in write_inputs(tmp, sizes):
             text_mb = path.stat().st_size / 1e6
-            wall, cpu, rss, code = _run_child([*_wakescope(), "report", str(path), "-o",
-                                               str(tmp / "r.html")])
+            run = _run_child([*_wakescope(), "report", str(path), "-o", str(tmp / "r.html")])
             parsed = run_worker(path, repeat, {"parse"})
             hist_ms = sum(s["ms"] for s in parsed.get("stages", [])
                           if s["stage"] in ("parse:batterystats", "parse:batterystats_checkin"))
             rows.append({"history_lines": n, "factor": factor, "text_mb": round(text_mb, 2),
-                         "report_ms": round(wall, 1), "report_cpu_ms": round(cpu, 1),
-                         "peak_rss_mb": round(rss, 1), "rss_per_text": round(rss / text_mb, 2),
-                         "history_parse_ms": round(hist_ms, 1), "exit": code,
+                         "report_ms": round(run.wall_ms, 1),
+                         "report_cpu_ms": round(run.cpu_ms, 1),
+                         "peak_rss_mb": round(run.peak_mb, 1),
+                         "rss_per_text": round(run.peak_mb / text_mb, 2), **rss_parts([run]),
+                         "history_parse_ms": round(hist_ms, 1), "exit": run.status,
                          "error": parsed.get("error")})
             path.unlink()
     base = rows[0] if rows else None
@@ -155,16 +156,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     rows = measure(sizes, max(1, args.repeat))
     print(f"{'history lines':>13} {'×':>4} {'text MB':>8} {'report ms':>10} {'cpu ms':>8} "
-          f"{'peak MB':>8} {'peak/text':>9} {'hist parse ms':>13} {'scaling':>8}  target")
-    print("-" * 100)
+          f"{'peak MB':>8} {'data':>6} {'code':>6} {'peak/text':>9} {'hist parse ms':>13} "
+          f"{'scaling':>8}  target")
+    print("-" * 114)
     for r in rows:
         flag = "≤ 3× text  " + ("ok" if r["rss_per_text"] <= 3 else "BIG")
         print(f"{r['history_lines']:>13} {r['factor']:>4} {r['text_mb']:>8.2f} "
               f"{r['report_ms']:>10.1f} {r['report_cpu_ms']:>8.1f} {r['peak_rss_mb']:>8.1f} "
+              f"{_mb(r['data_rss_mb'])} {_mb(r['code_rss_mb'])} "
               f"{r['rss_per_text']:>9.2f} {r['history_parse_ms']:>13.1f} "
               f"{r.get('scaling', float('nan')):>8.2f}  {flag}"
               + (f"  ({r['error']})" if r.get("error") else ""))
-    print("(scaling: parse time ratio over history ratio, against the first row; ≤ 1 linear)")
+    print("(scaling: parse time ratio over history ratio, against the first row; ≤ 1 linear;"
+          "\n data / code: the largest anonymous / file-backed RSS, as in --cli)")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
     return 0

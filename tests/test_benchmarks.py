@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
+
+import pytest
 
 from benchmarks.__main__ import STAGES, main, measure
 from tests.conftest import SAMPLES
@@ -29,3 +33,18 @@ def test_main_runs_each_input_in_a_subprocess(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "parse:alarm" in captured.out and "peak RSS MB" in captured.out
     assert "skipped (missing)" in captured.err
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_a_child_run_says_what_its_memory_was_made_of():
+    """`_run_child` splits the RSS into data (anonymous) and code (file-backed): a child
+    that fills 80 MB of its own memory shows at least that as data, and the interpreter's
+    code as mapped from files."""
+    from benchmarks.__main__ import _run_child
+
+    run = _run_child([sys.executable, "-c",
+                      "import time; b = bytearray(80_000_000); time.sleep(0.3)"])
+    assert run.status == 0
+    assert run.anon_mb >= 80
+    assert run.file_mb > 1
+    assert run.peak_mb >= run.anon_mb
