@@ -132,7 +132,9 @@ HISTORY_INTERVALS = table(
     ("start_offset_ms", I64, "start, ms since the history's first record"),
     ("end_offset_ms", I64, "end, ms since the history's first record"),
     ("on_battery_ms", I64, "the part of the interval on battery (not plugged), ms"),
-    ("screen_off_ms", I64, "the part on battery with the screen off, ms"),
+    ("screen_off_ms", I64, "the part on battery with the screen off, ms (the screen is "
+     "off from a `SHUTDOWN`, `START` or `RESET` record to the next `+screen`, as the "
+     "`screen` intervals have it)"),
     ("start_row", I64, "batterystats_history row of the start"),
     ("end_row", I64, "batterystats_history row of the end (its stop or the proof)"),
 )
