@@ -92,9 +92,11 @@ def split_battery_name(name: str) -> BatteryName:
     return BatteryName(trace, ns, rest, None, None, None)
 
 
+@lru_cache(maxsize=4096)
 def redact_name(name: str | None) -> str | None:
     """A sync battery name loses its account, any name its e-mail addresses (`parsers.redact`,
-    shared with batterystats so job tags and wakelock tags still join)."""
+    shared with batterystats so job tags and wakelock tags still join). Cached: a name
+    recurs on its job, its tag and its history events."""
     return redact_sync(name) if name else name
 
 

@@ -9,6 +9,7 @@ constraints:`, work items) are the lines indented deeper than their heading.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from wakescope.parsers.jobscheduler.constraints import is_history_entry, parse_constraint_line
 from wakescope.parsers.jobscheduler.times import duration, elapsed_hms, local_time
@@ -70,10 +71,11 @@ def parse_job_dump(lines: list[str], start: int, end: int,
     sub_indent = 0
     for i in range(start, end):
         raw = lines[i]
-        s = raw.strip()
-        if not s:
+        body = raw.lstrip()
+        if not body:
             continue
-        indent = len(raw) - len(raw.lstrip())
+        indent = len(raw) - len(body)
+        s = body.rstrip()
         if sub is not None:
             if indent > sub_indent:
                 if not _sub_line(f, sub, s):
@@ -263,51 +265,7 @@ def _ok(f: dict, s: str, rest: str) -> bool:
     return True
 
 
-_BY_HEAD = {
-    "Source": _source,
-    "Service": _set("service"),
-    "PERIODIC": _periodic,
-    "Priority": lambda f, s, rest: _priority(f, rest),
-    "Bias": _bias,
-    "Flags": _flags,
-    "Extras": _set("extras"),
-    "Network type": _set("network_request"),
-    "Backoff": _backoff,
-    "Required constraints": lambda f, s, rest: _constraints(f, s),
-    "Preferred constraints": lambda f, s, rest: _constraints(f, s),
-    "Dynamic constraints": lambda f, s, rest: _constraints(f, s),
-    "Satisfied constraints": lambda f, s, rest: _constraints(f, s),
-    "Unsatisfied constraints": lambda f, s, rest: _constraints(f, s),
-    "Doze whitelisted": _set("doze_whitelisted", lambda v: v == "true"),
-    "Uid": lambda f, s, rest: rest == "active" and _set("uid_active", bool)(f, s, rest),
-    "Tracking": _set("tracking", str.split),
-    "Standby bucket": _set("standby_bucket"),
-    "Deferred since": _set("deferred_since_ms", duration),
-    "Earliest run time": _set("earliest_run_ms", elapsed_hms),  # 7.x
-    "Latest run time": _set("latest_run_ms", elapsed_hms),  # 7.x
-    "Enqueue time": _set("enqueue_ms", duration),
-    "Run time": _run_time,
-    "Num failures": _int_field("num_failures"),
-    "Num system stops": _int_field("num_system_stops"),
-    "Last successful run": _set("last_success_local", local_time),
-    "Last failed run": _set("last_failure_local", local_time),
-    "Restricted due to": _restricted,
-    "Ready": lambda f, s, rest: _ready(f, s),
-    # pending queue / active slot extras
-    "Evaluated priority": _evaluated,
-    "Evaluated bias": _evaluated,
-    "Enq": _set("enq_ms", duration),
-    "Running for": _running,
-    "Remaining execution limits": _remaining,
-    "Tag": _ok,
-}
-for _prefix in _IGNORED_PREFIXES:
-    if _prefix.endswith(": "):
-        _BY_HEAD.setdefault(_prefix[:-2], _ok)
-_FLAGS = {"PERSISTED": "persisted", "Uid: active": "uid_active"}
-
-
-def _constraints(f: dict, s: str) -> bool:
+def _constraints(f: dict, s: str, rest: str) -> bool:
     parsed = parse_constraint_line(s)
     if parsed is None:
         return False
@@ -317,7 +275,7 @@ def _constraints(f: dict, s: str) -> bool:
     return True
 
 
-def _priority(f: dict, text: str) -> bool:
+def _priority(f: dict, s: str, text: str) -> bool:
     """≤12 `Priority:` is a bias (7–9 `20`, 10–12 `40 [TOP_APP]`); 13+ is 100–500 [MIN..MAX]."""
     m = _PRIORITY.match(text)
     if not m:
@@ -334,15 +292,66 @@ def _priority(f: dict, text: str) -> bool:
     return True
 
 
-def _ready(f: dict, s: str) -> bool:
+def _ready(f: dict, s: str, rest: str) -> bool:
     m = _READY.match(s)
     if not m:
         return False
     f["ready"] = m.group(1) == "true"
+    f["ready_parts"] = dict(_ready_parts(m.group(2)))
+    return True
+
+
+@lru_cache(maxsize=256)
+def _ready_parts(text: str) -> tuple[tuple[str, bool], ...]:
+    """`job=false user=true !pending=true …` → (plain name, meaning) pairs, later ones winning
+    (cached: most jobs of a dump print the same few decompositions)."""
     parts: dict[str, bool] = {}
-    for neg, key, value in _READY_PART.findall(m.group(2)):
+    for neg, key, value in _READY_PART.findall(text):
         v = value == "true"
         # 8+ print `!pending=true` meaning "not pending"; 7.x print `pending=false`.
         parts[_READY_KEYS.get(key, key)] = (not v) if neg else v
-    f["ready_parts"] = parts
-    return True
+    return tuple(parts.items())
+
+
+_BY_HEAD = {
+    "Source": _source,
+    "Service": _set("service"),
+    "PERIODIC": _periodic,
+    "Priority": _priority,
+    "Bias": _bias,
+    "Flags": _flags,
+    "Extras": _set("extras"),
+    "Network type": _set("network_request"),
+    "Backoff": _backoff,
+    "Required constraints": _constraints,
+    "Preferred constraints": _constraints,
+    "Dynamic constraints": _constraints,
+    "Satisfied constraints": _constraints,
+    "Unsatisfied constraints": _constraints,
+    "Doze whitelisted": _set("doze_whitelisted", lambda v: v == "true"),
+    "Uid": lambda f, s, rest: rest == "active" and _set("uid_active", bool)(f, s, rest),
+    "Tracking": _set("tracking", str.split),
+    "Standby bucket": _set("standby_bucket"),
+    "Deferred since": _set("deferred_since_ms", duration),
+    "Earliest run time": _set("earliest_run_ms", elapsed_hms),  # 7.x
+    "Latest run time": _set("latest_run_ms", elapsed_hms),  # 7.x
+    "Enqueue time": _set("enqueue_ms", duration),
+    "Run time": _run_time,
+    "Num failures": _int_field("num_failures"),
+    "Num system stops": _int_field("num_system_stops"),
+    "Last successful run": _set("last_success_local", local_time),
+    "Last failed run": _set("last_failure_local", local_time),
+    "Restricted due to": _restricted,
+    "Ready": _ready,
+    # pending queue / active slot extras
+    "Evaluated priority": _evaluated,
+    "Evaluated bias": _evaluated,
+    "Enq": _set("enq_ms", duration),
+    "Running for": _running,
+    "Remaining execution limits": _remaining,
+    "Tag": _ok,
+}
+for _prefix in _IGNORED_PREFIXES:
+    if _prefix.endswith(": "):
+        _BY_HEAD.setdefault(_prefix[:-2], _ok)
+_FLAGS = {"PERSISTED": "persisted", "Uid: active": "uid_active"}

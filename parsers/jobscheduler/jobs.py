@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from wakescope.parsers.jobscheduler.block_input import BlockInput
 from wakescope.parsers.jobscheduler.constraints import implicit_unsatisfied, mask_of
@@ -47,18 +48,16 @@ def parse_registered(src: BlockInput, start: int, end: int
         if not s:
             i += 1
             continue
-        m = _REGISTERED.match(raw)
-        if m:
-            n = safe_int(m.group(1))
-            if n is None:  # a count no Java int holds: the header says nothing else
-                unknown(i)
-            else:
-                count = n
-            i += 1
-            continue
         jm = JOB_LINE.match(raw) if s.startswith("JOB ") else None
         if jm is None:
-            if s in ("None.", "None"):
+            m = _REGISTERED.match(raw)
+            if m:
+                n = safe_int(m.group(1))
+                if n is None:  # a count no Java int holds: the header says nothing else
+                    unknown(i)
+                else:
+                    count = n
+            elif s in ("None.", "None"):
                 none_lines += 1
             else:
                 unknown(i)
@@ -68,7 +67,8 @@ def parse_registered(src: BlockInput, start: int, end: int
         j = i + 1
         while j < end:
             r = lines[j]
-            if r.strip() and len(r) - len(r.lstrip()) <= indent:
+            body = r.lstrip()
+            if body and len(r) - len(body) <= indent:
                 break
             j += 1
         fields = parse_job_dump(lines, i + 1, j, unknown)
@@ -96,6 +96,8 @@ def job_row(jm: re.Match, f: dict, line_no: int, tb: Timebase, redact: bool) -> 
     parts = f.get("ready_parts")
     ready = f.get("ready")
     source_uid = f.get("source_uid")
+    success_local, failure_local = f.get("last_success_local"), f.get("last_failure_local")
+    success_utc, failure_utc = tb.local_utc(success_local), tb.local_utc(failure_local)
     account = who.get("sync_account")
     if redact and account:
         account = REDACTED
@@ -138,14 +140,14 @@ def job_row(jm: re.Match, f: dict, line_no: int, tb: Timebase, redact: bool) -> 
         "latest_run_ms": f.get("latest_run_ms"),
         "earliest_run_time": tb.utc(f.get("earliest_run_ms")),
         "latest_run_time": tb.utc(f.get("latest_run_ms")),
-        "last_success_ms": tb.local_rel(f.get("last_success_local")),
-        "last_failure_ms": tb.local_rel(f.get("last_failure_local")),
+        "last_success_ms": tb.rel(success_utc),
+        "last_failure_ms": tb.rel(failure_utc),
         "num_failures": f.get("num_failures"),
         "backoff_policy": f.get("backoff_policy"),
         "backoff_ms": f.get("backoff_ms"),
         "restricted_reasons": f.get("restricted_reasons"),
         "ready": ready,
-        "ready_parts": json.dumps(parts, sort_keys=True) if parts is not None else None,
+        "ready_parts": _parts_json(tuple(parts.items())) if parts is not None else None,
         "tracking": f.get("tracking"),
         "pending": bool(parts.get("pending")) if parts else False,
         "running": bool(parts.get("active")) if parts else False,
@@ -158,10 +160,10 @@ def job_row(jm: re.Match, f: dict, line_no: int, tb: Timebase, redact: bool) -> 
         "network_type": network_type(f.get("network_request")),
         "enqueue_time": tb.utc(f.get("enqueue_ms")),
         "deferred_since_ms": f.get("deferred_since_ms"),
-        "last_success_local": f.get("last_success_local"),
-        "last_failure_local": f.get("last_failure_local"),
-        "last_success_time": tb.local_utc(f.get("last_success_local")),
-        "last_failure_time": tb.local_utc(f.get("last_failure_local")),
+        "last_success_local": success_local,
+        "last_failure_local": failure_local,
+        "last_success_time": success_utc,
+        "last_failure_time": failure_utc,
         "num_system_stops": f.get("num_system_stops"),
         "doze_whitelisted": bool(f.get("doze_whitelisted")),
         "uid_active": bool(f.get("uid_active")),
@@ -170,6 +172,13 @@ def job_row(jm: re.Match, f: dict, line_no: int, tb: Timebase, redact: bool) -> 
     }
     _fill_masks(row, f)
     return row
+
+
+@lru_cache(maxsize=256)
+def _parts_json(parts: tuple[tuple[str, bool], ...]) -> str:
+    """The `ready_parts` column: the decomposition as JSON, keys sorted (cached: jobs share
+    a few)."""
+    return json.dumps(dict(parts), sort_keys=True)
 
 
 def _job_kind(tag: str | None, flags: int | None, f: dict) -> tuple[bool, bool]:
