@@ -52,13 +52,8 @@ class JobRef:
 
 
 def ref_from_match(m: re.Match, ns_groups: tuple[str, ...] = ("ns",)) -> JobRef:
-    ns = None
-    for g in ns_groups:
-        v = m.groupdict().get(g)
-        if v:
-            ns = v
-            break
     d = m.groupdict()
+    ns = next((d[g] for g in ns_groups if d.get(g)), None)
     return JobRef(parse_uid(d["uid"]), ns, safe_int(d["id"]), d.get("name"), d.get("hash"))
 
 
@@ -126,6 +121,12 @@ def split_tag(tag: str) -> tuple[str | None, str, int | None] | None:
     if not m:
         return None
     return m.group("type") or None, m.group("name"), safe_int(m.group("id"))
+
+
+def tag_type(tag: str) -> str | None:
+    """`split_tag(tag)[0]` without reading the name: the type letter of a `*job*[e|u|r]/`
+    tag (any `*job*…/` tag matches `_TAG`, so only its prefix decides)."""
+    return tag[5] if tag.startswith(("*job*e/", "*job*u/", "*job*r/")) else None
 
 
 def redact_tag(tag: str | None) -> str | None:

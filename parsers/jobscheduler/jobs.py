@@ -21,7 +21,7 @@ from wakescope.parsers.jobscheduler.ids import (
     redact_tag,
     ref_from_match,
     split_battery_name,
-    split_tag,
+    tag_type,
 )
 from wakescope.parsers.jobscheduler.job_dump import parse_job_dump
 from wakescope.parsers.jobscheduler.times import Timebase
@@ -184,16 +184,12 @@ def _parts_json(parts: tuple[tuple[str, bool], ...]) -> str:
 def _job_kind(tag: str | None, flags: int | None, f: dict) -> tuple[bool, bool]:
     """(expedited, user_initiated) from the JobInfo flags, the tag's type letter and the
     dump's EJ/UIJ lines."""
-    tag_type = None
-    if tag:
-        tag_parts = split_tag(tag)
-        if tag_parts:
-            tag_type = tag_parts[0]
+    kind = tag_type(tag) if tag else None
     expedited = bool(flags & 0x10) if flags is not None else None
     user_initiated = bool(flags & 0x20) if flags is not None else None
-    if tag_type == "e" or f.get("started_as_ej") or f.get("has_ej_line"):
+    if kind == "e" or f.get("started_as_ej") or f.get("has_ej_line"):
         expedited = True
-    if tag_type == "u" or f.get("has_uij_line"):
+    if kind == "u" or f.get("has_uij_line"):
         user_initiated = True
     return bool(expedited), bool(user_initiated)
 

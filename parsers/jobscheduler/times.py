@@ -47,13 +47,15 @@ def elapsed_hms(token: str) -> int | None:
     return -ms if m.group(1) else ms
 
 
+@lru_cache(maxsize=1024)
 def local_time(text: str) -> datetime | None:
-    """`2018-04-01 13:59:22` or `2018-04-02-16-05-58` (device-local) → naive datetime."""
+    """`2018-04-01 13:59:22` or `2018-04-02-16-05-58` (device-local) → naive datetime
+    (cached: jobs that ran in the same maintenance window share their last run time)."""
     m = _LOCAL.match(text.strip())
     if not m:
         return None
     try:
-        return datetime(*(int(g) for g in m.groups()))
+        return datetime(*map(int, m.groups()))
     except ValueError:
         return None
 
