@@ -31,9 +31,12 @@ _SEGMENT = (
     r"(?: \(running(?: for (?P<cur>-?\d+)ms)?\))?"
 )
 _SEGMENT_RE = lazy_compile(_SEGMENT)
-# `Wake lock <name><segments> realtime`; the name may contain `: ` (so the first segment is
-# found lazily), and a wakelock whose timers are all zero prints no segment at all.
-_WAKELOCK = lazy_compile(rf"^Wake lock (?P<name>.*?)(?P<segs>(?:{_SEGMENT})+) realtime$")
+# `Wake lock <name><segments> realtime`; the name may contain `: `, so it ends where the
+# leftmost run of segments reaching ` realtime` starts (what a lazy `<name>` group would
+# find, but `search` skips straight to each `: `/`, `), and a wakelock whose timers are all
+# zero prints no segment at all.
+_WAKELOCK_PREFIX = "Wake lock "
+_WAKELOCK_SEGMENTS = lazy_compile(rf"(?P<segs>(?:{_SEGMENT})+) realtime$")
 _WAKELOCK_BARE = lazy_compile(r"^Wake lock (?P<name>.+?) ?realtime$")
 _RUNNING = r"(?: max=-?\d+)?(?: \(running(?: for -?\d+ms)?\))?"
 # `Sync|Job <name>: <t>realtime (<n> times)[, <t>background (<n> times)]` or `(not used)`;
@@ -178,7 +181,7 @@ class UidBlock:
         return False
 
     def _wake(self, s: str) -> bool | None:
-        return self._wakelock(s) if s.startswith("Wake lock ") else None
+        return self._wakelock(s) if s.startswith(_WAKELOCK_PREFIX) else None
 
     def _job(self, s: str) -> bool:
         if s.startswith("Job Completions "):
@@ -257,14 +260,15 @@ class UidBlock:
         return True
 
     def _wakelock(self, s: str) -> bool:
-        m = _WAKELOCK.match(s)
+        """A `Wake lock <name>…` line → one row per timer segment."""
+        m = _WAKELOCK_SEGMENTS.search(s, len(_WAKELOCK_PREFIX))
         if m is None:
             if _WAKELOCK_BARE.match(s):
                 self.out.wakelock_lines += 1   # all timers zero: recognised, no rows
                 return True
             return False
         self.out.wakelock_lines += 1
-        tag = private_tag(m.group("name"), self.redact)
+        tag = private_tag(s[len(_WAKELOCK_PREFIX):m.start()], self.redact)
         for seg in _SEGMENT_RE.finditer(m.group("segs")):
             self.out.wakelocks.append({
                 "uid": self.uid, "tag": tag, "kind": seg.group("kind").replace(" ", "_"),

@@ -66,6 +66,13 @@ _IGNORED_PREFIXES = (
 def parse_job_dump(lines: list[str], start: int, end: int,
                    unknown: Callable[[int], None]) -> dict:
     """Read lines [start, end) of one job dump; calls `unknown(i)` for lines it cannot place."""
+    return read_job_dump(lines, start, end, unknown, -1)[0]
+
+
+def read_job_dump(lines: list[str], start: int, end: int, unknown: Callable[[int], None],
+                  outer_indent: int) -> tuple[dict, int]:
+    """Read one job dump from `start` up to `end` or to the first non-blank line indented
+    `outer_indent` or less (the next `JOB` line, say): (its fields, where it stopped)."""
     f: dict = {"content_triggers": [], "implicit": [], "implicit_failed": []}
     sub: str | None = None
     sub_indent = 0
@@ -75,6 +82,8 @@ def parse_job_dump(lines: list[str], start: int, end: int,
         if not body:
             continue
         indent = len(raw) - len(body)
+        if indent <= outer_indent:
+            return f, i
         s = body.rstrip()
         if sub is not None:
             if indent > sub_indent:
@@ -90,7 +99,7 @@ def parse_job_dump(lines: list[str], start: int, end: int,
             continue
         if not _line(f, s):
             unknown(i)
-    return f
+    return f, end
 
 
 def _sub_line(f: dict, mode: str, s: str) -> bool:

@@ -23,7 +23,7 @@ from wakescope.parsers.jobscheduler.ids import (
     split_battery_name,
     tag_type,
 )
-from wakescope.parsers.jobscheduler.job_dump import parse_job_dump
+from wakescope.parsers.jobscheduler.job_dump import read_job_dump
 from wakescope.parsers.jobscheduler.times import Timebase
 from wakescope.parsers.numbers import safe_int
 from wakescope.parsers.uid import user_id
@@ -63,15 +63,8 @@ def parse_registered(src: BlockInput, start: int, end: int
                 unknown(i)
             i += 1
             continue
-        indent = len(jm.group("indent"))
-        j = i + 1
-        while j < end:
-            r = lines[j]
-            body = r.lstrip()
-            if body and len(r) - len(body) <= indent:
-                break
-            j += 1
-        fields = parse_job_dump(lines, i + 1, j, unknown)
+        # The block: every following line indented deeper than the JOB line.
+        fields, j = read_job_dump(lines, i + 1, end, unknown, len(jm.group("indent")))
         rows.append(job_row(jm, fields, first_line + i, tb, redact))
         i = j
     return count, rows, none_lines
