@@ -17,16 +17,19 @@ from wakescope.parsers.redact import redact_text as _redact_text
 from wakescope.parsers.uid import parse_uid
 
 UID = r"(?:\d+|u\d+(?:ai|a|s|i)\d+)"
+# A name runs to the line's last non-blank character (one blank if it has none): the same
+# text as a lazy `(?P<name>.+?)\s*$`, without trying the end at every character.
+_NAME_TO_END = r"(?P<name>.*\S|.)\s*$"
 
 # ≤13 `JOB #<uid>/<id>: <hex> <name>`; 14+ `JOB <ns>:<uid>/<id>: <hex> <name>` when namespaced.
 JOB_LINE = re.compile(
     rf"^(?P<indent>\s*)JOB (?:#|(?P<ns>[^\s#][^\s]*?):)(?P<uid>{UID})/(?P<id>-?\d+): "
-    r"(?P<hash>[0-9a-f]+) (?P<name>.+?)\s*$"
+    rf"(?P<hash>[0-9a-f]+) {_NAME_TO_END}"
 )
 # toShortString: `<hex> [{<ns>} ]#<uid>/<id> <name>`; also accept `ns:uid/id` (toString form).
 SHORT = re.compile(
     rf"^(?P<hash>[0-9a-f]+) (?:\{{(?P<ns>[^}}]*)\}} )?(?:#|(?P<ns2>[^\s#{{][^\s]*?):)"
-    rf"(?P<uid>{UID})/(?P<id>-?\d+) (?P<name>.+?)\s*$"
+    rf"(?P<uid>{UID})/(?P<id>-?\d+) {_NAME_TO_END}"
 )
 # Controller lines: `#` + printUniqueId → `#u0a1/2`, 14+ `##u0a1/2` or `#ns:u0a1/2`.
 TRACKED = re.compile(
