@@ -136,6 +136,10 @@ def redact_tag(tag: str | None) -> str | None:
     """Redact the battery name inside a `*job*…/` wakelock tag."""
     if not tag:
         return tag
+    if "@" not in tag and tag.count("/") <= 2 and not tag.endswith("\n"):
+        # No e-mail, and a name of one slash at most holds no sync account (`redact_sync`):
+        # the tag comes back as it is (most tags: `*job*/<pkg>/<class>`).
+        return tag
     m = _TAG.match(tag)
     if not m:
         return redact_text(tag)
