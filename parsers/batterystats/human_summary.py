@@ -73,6 +73,7 @@ _FIELDS: list[tuple[str, re.Pattern, tuple[str, ...]]] = [
     ("Amount discharged while screen off:", lazy_compile(r"(?P<a>-?\d+)"),
      ("discharge_screen_off_pct",)),
 ]
+_LABELS = tuple(label for label, _, _ in _FIELDS)  # one `startswith` rules out the rest
 _FLOATS = {"estimated_capacity_mah", "discharge_mah", "discharge_screen_off_mah"}
 _INTS = {"system_starts", "discharge_pct", "discharge_low_pct",
          "discharge_screen_on_pct", "discharge_screen_off_pct"}
@@ -168,6 +169,8 @@ def _device_child(header: str | None, indent: int, s: str, res: SummaryResult) -
 
 
 def _read_field(s: str, fields: dict) -> bool:
+    if not s.startswith(_LABELS):
+        return False
     for label, pattern, names in _FIELDS:
         if not s.startswith(label):
             continue

@@ -10,6 +10,7 @@ The block is small, so this is per-line Python with anchored regexes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wakescope.parsers.batterystats.codes import stop_reason_name
@@ -30,9 +31,12 @@ _SEGMENT = (
     r"(?: \(running(?: for (?P<cur>-?\d+)ms)?\))?"
 )
 _SEGMENT_RE = lazy_compile(_SEGMENT)
-# `Wake lock <name><segments> realtime`; the name may contain `: ` (so the first segment is
-# found lazily), and a wakelock whose timers are all zero prints no segment at all.
-_WAKELOCK = lazy_compile(rf"^Wake lock (?P<name>.*?)(?P<segs>(?:{_SEGMENT})+) realtime$")
+# `Wake lock <name><segments> realtime`; the name may contain `: `, so it ends where the
+# leftmost run of segments reaching ` realtime` starts (what a lazy `<name>` group would
+# find, but `search` skips straight to each `: `/`, `), and a wakelock whose timers are all
+# zero prints no segment at all.
+_WAKELOCK_PREFIX = "Wake lock "
+_WAKELOCK_SEGMENTS = lazy_compile(rf"(?P<segs>(?:{_SEGMENT})+) realtime$")
 _WAKELOCK_BARE = lazy_compile(r"^Wake lock (?P<name>.+?) ?realtime$")
 _RUNNING = r"(?: max=-?\d+)?(?: \(running(?: for -?\d+ms)?\))?"
 # `Sync|Job <name>: <t>realtime (<n> times)[, <t>background (<n> times)]` or `(not used)`;
@@ -154,92 +158,117 @@ class UidBlock:
     # -- indent 4 ------------------------------------------------------------------------
 
     def _uid_line(self, indent: int, s: str) -> bool:
-        out, uid = self.out, self.uid
-        if s.startswith("Wake lock "):
-            return self._wakelock(s)
-        if s.startswith("Job Completions "):
-            m = _COMPLETIONS.match(s)
-            if not m:
-                return False
-            job = self._name(m.group("name"))
-            for reason, n in _REASON.findall(m.group("r")):
-                name, code = stop_reason_name(reason)
-                out.completions.append({"uid": uid, "job": job, "reason": name,
-                                        "reason_code": code, "count": to_int(n)})
-            return True
-        if s.startswith("Jobs deferred on launch "):
-            m = _DEFERRED.match(s)
-            if not m:
-                return False
-            row = {"uid": uid, "deferred_events": to_int(m.group("times")),
-                   "deferred_count": to_int(m.group("count")),
-                   "total_latency_ms": to_int(m.group("lat"))}
-            for bound, n in _BUCKET.findall(m.group("buckets")):
-                col = _BUCKET_COLS.get(to_int(bound))
-                if col:
-                    row[col] = to_int(n)
-            out.deferrals.append(row)
-            return True
-        if s.startswith(("Job ", "Sync ")):
-            m = _SYNC_JOB.match(s)
-            if not m:
-                return False
-            row = {"uid": uid, "total_ms": time_ms(m.group("t")) or 0,
-                   "count": to_int(m.group("n")) or 0, "background_ms": time_ms(m.group("bt")),
-                   "background_count": to_int(m.group("bn"))}
-            if m.group("what") == "Job":
-                out.jobs.append({**row, "job": self._name(m.group("name"))})
-            else:
-                raw = m.group("name")
-                row["authority"] = raw.split("/", 1)[0]
-                row["sync"] = private_name(raw, self.redact)
-                out.syncs.append(row)
-            return True
-        if s.startswith("Foreground services:"):
-            m = _FGS.match(s)
-            if not m:
-                return False
-            out.fgs.append({"uid": uid, "total_ms": time_ms(m.group("t")),
-                            "count": to_int(m.group("n")), "running": bool(m.group("run"))})
-            return True
-        m = _UID_TIMER.match(s) or _UID_STATE.match(s)
-        if m:
-            d = m.groupdict()
-            out.states.append({"uid": uid, "state": d["what"].lower().replace(" ", "_"),
-                               "total_ms": time_ms(d["t"]), "count": to_int(d.get("n")),
-                               "running": bool(d.get("run"))})
-            return True
-        if s.startswith("Sensor "):
-            return self._sensor(s)
-        if s.startswith("Proc "):
-            m = _PROC.match(s)
-            if not m:
-                return False
-            self.proc = {"uid": uid, "process": m.group("name")}
-            out.processes.append(self.proc)
-            return True
-        if s.startswith("Apk "):
-            m = _APK.match(s)
-            if not m:
-                return False
-            self.apk = m.group("pkg")
-            if uid is not None:
-                out.apks.append((uid, self.apk))
-            return True
+        """One indent-4 line, classified by its first word: a line that starts with a
+        handler's `<Word> ` is that handler's to accept or reject."""
+        word, sep, _ = s.partition(" ")
+        handler = _BY_WORD.get(word) if sep else None
+        if handler is not None:
+            accepted = handler(self, s)
+            if accepted is not None:
+                return accepted
+        if word in _STATE_WORDS:
+            m = _UID_TIMER.match(s) or _UID_STATE.match(s)
+            if m:
+                d = m.groupdict()
+                self.out.states.append({"uid": self.uid,
+                                        "state": d["what"].lower().replace(" ", "_"),
+                                        "total_ms": time_ms(d["t"]), "count": to_int(d.get("n")),
+                                        "running": bool(d.get("run"))})
+                return True
         if _UID_KNOWN.match(s):
             self.child_of_other = max(indent, 4)
             return True
         return False
 
+    def _wake(self, s: str) -> bool | None:
+        return self._wakelock(s) if s.startswith(_WAKELOCK_PREFIX) else None
+
+    def _job(self, s: str) -> bool:
+        if s.startswith("Job Completions "):
+            return self._completions(s)
+        return self._sync_job(s)
+
+    def _completions(self, s: str) -> bool:
+        m = _COMPLETIONS.match(s)
+        if not m:
+            return False
+        out, uid = self.out, self.uid
+        job = self._name(m.group("name"))
+        for reason, n in _REASON.findall(m.group("r")):
+            name, code = stop_reason_name(reason)
+            out.completions.append({"uid": uid, "job": job, "reason": name,
+                                    "reason_code": code, "count": to_int(n)})
+        return True
+
+    def _deferred(self, s: str) -> bool | None:
+        if not s.startswith("Jobs deferred on launch "):
+            return None
+        m = _DEFERRED.match(s)
+        if not m:
+            return False
+        row = {"uid": self.uid, "deferred_events": to_int(m.group("times")),
+               "deferred_count": to_int(m.group("count")),
+               "total_latency_ms": to_int(m.group("lat"))}
+        for bound, n in _BUCKET.findall(m.group("buckets")):
+            col = _BUCKET_COLS.get(to_int(bound))
+            if col:
+                row[col] = to_int(n)
+        self.out.deferrals.append(row)
+        return True
+
+    def _sync_job(self, s: str) -> bool:
+        m = _SYNC_JOB.match(s)
+        if not m:
+            return False
+        row = {"uid": self.uid, "total_ms": time_ms(m.group("t")) or 0,
+               "count": to_int(m.group("n")) or 0, "background_ms": time_ms(m.group("bt")),
+               "background_count": to_int(m.group("bn"))}
+        if m.group("what") == "Job":
+            self.out.jobs.append({**row, "job": self._name(m.group("name"))})
+        else:
+            raw = m.group("name")
+            row["authority"] = raw.split("/", 1)[0]
+            row["sync"] = private_name(raw, self.redact)
+            self.out.syncs.append(row)
+        return True
+
+    def _foreground(self, s: str) -> bool | None:
+        if not s.startswith("Foreground services:"):
+            return None  # `Foreground activities:` / `Foreground for:`: a state line
+        m = _FGS.match(s)
+        if not m:
+            return False
+        self.out.fgs.append({"uid": self.uid, "total_ms": time_ms(m.group("t")),
+                             "count": to_int(m.group("n")), "running": bool(m.group("run"))})
+        return True
+
+    def _proc(self, s: str) -> bool:
+        m = _PROC.match(s)
+        if not m:
+            return False
+        self.proc = {"uid": self.uid, "process": m.group("name")}
+        self.out.processes.append(self.proc)
+        return True
+
+    def _apk(self, s: str) -> bool:
+        m = _APK.match(s)
+        if not m:
+            return False
+        self.apk = m.group("pkg")
+        if self.uid is not None:
+            self.out.apks.append((self.uid, self.apk))
+        return True
+
     def _wakelock(self, s: str) -> bool:
-        m = _WAKELOCK.match(s)
+        """A `Wake lock <name>…` line → one row per timer segment."""
+        m = _WAKELOCK_SEGMENTS.search(s, len(_WAKELOCK_PREFIX))
         if m is None:
             if _WAKELOCK_BARE.match(s):
                 self.out.wakelock_lines += 1   # all timers zero: recognised, no rows
                 return True
             return False
         self.out.wakelock_lines += 1
-        tag = private_tag(m.group("name"), self.redact)
+        tag = private_tag(s[len(_WAKELOCK_PREFIX):m.start()], self.redact)
         for seg in _SEGMENT_RE.finditer(m.group("segs")):
             self.out.wakelocks.append({
                 "uid": self.uid, "tag": tag, "kind": seg.group("kind").replace(" ", "_"),
@@ -311,3 +340,20 @@ class UidBlock:
             self.in_service = True
             return True
         return s == "(nothing executed)"
+
+
+# `_uid_line`: first word → handler; None from a handler means "not mine" (e.g. `Foreground
+# for:` is a process-state line, `Wake` alone no wakelock).
+_BY_WORD: dict[str, Callable[[UidBlock, str], bool | None]] = {
+    "Wake": UidBlock._wake,
+    "Job": UidBlock._job,
+    "Jobs": UidBlock._deferred,
+    "Sync": UidBlock._sync_job,
+    "Foreground": UidBlock._foreground,
+    "Sensor": UidBlock._sensor,
+    "Proc": UidBlock._proc,
+    "Apk": UidBlock._apk,
+}
+# First words of the lines `_UID_TIMER` and `_UID_STATE` can match.
+_STATE_WORDS = frozenset({"Audio:", "Video:", "Foreground", "Top", "Fg", "Background",
+                          "Cached", "Heavy"})

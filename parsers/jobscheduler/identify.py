@@ -18,6 +18,7 @@ SYNC_SERVICE = "android/com.android.server.content.SyncJobService"
 SYNC_NAMESPACE = "SyncManager"  # Samsung 15 corpus: `SyncManager:1000/…`
 
 _WORK_SPEC = re.compile(r"EXTRA_WORK_SPEC_ID=([^,}\s]+)")
+_EXTRA_KEYS = ("provider=", "accountName=", "accountType=", "SyncManagerJob=")
 _EXTRA = re.compile(r"(?:^|[{,]\s*)(provider|accountName|accountType|SyncManagerJob)=([^,}]*)")
 
 
@@ -25,7 +26,9 @@ def extras_fields(extras: str | None) -> dict[str, str]:
     """The WorkManager and SyncManager keys of a `PersistableBundle` short string."""
     if not extras or extras.startswith("mParcelledData"):
         return {}
-    out = {k: v.strip() for k, v in _EXTRA.findall(extras)}
+    # (`findall` tries every position: skipped when no key is there, as in most jobs.)
+    has_keys = any(k in extras for k in _EXTRA_KEYS)
+    out = {k: v.strip() for k, v in _EXTRA.findall(extras)} if has_keys else {}
     m = _WORK_SPEC.search(extras)
     if m:
         out["work_spec_id"] = m.group(1)

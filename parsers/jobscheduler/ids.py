@@ -17,16 +17,19 @@ from wakescope.parsers.redact import redact_text as _redact_text
 from wakescope.parsers.uid import parse_uid
 
 UID = r"(?:\d+|u\d+(?:ai|a|s|i)\d+)"
+# A name runs to the line's last non-blank character (one blank if it has none): the same
+# text as a lazy `(?P<name>.+?)\s*$`, without trying the end at every character.
+_NAME_TO_END = r"(?P<name>.*\S|.)\s*$"
 
 # ≤13 `JOB #<uid>/<id>: <hex> <name>`; 14+ `JOB <ns>:<uid>/<id>: <hex> <name>` when namespaced.
 JOB_LINE = re.compile(
     rf"^(?P<indent>\s*)JOB (?:#|(?P<ns>[^\s#][^\s]*?):)(?P<uid>{UID})/(?P<id>-?\d+): "
-    r"(?P<hash>[0-9a-f]+) (?P<name>.+?)\s*$"
+    rf"(?P<hash>[0-9a-f]+) {_NAME_TO_END}"
 )
 # toShortString: `<hex> [{<ns>} ]#<uid>/<id> <name>`; also accept `ns:uid/id` (toString form).
 SHORT = re.compile(
     rf"^(?P<hash>[0-9a-f]+) (?:\{{(?P<ns>[^}}]*)\}} )?(?:#|(?P<ns2>[^\s#{{][^\s]*?):)"
-    rf"(?P<uid>{UID})/(?P<id>-?\d+) (?P<name>.+?)\s*$"
+    rf"(?P<uid>{UID})/(?P<id>-?\d+) {_NAME_TO_END}"
 )
 # Controller lines: `#` + printUniqueId → `#u0a1/2`, 14+ `##u0a1/2` or `#ns:u0a1/2`.
 TRACKED = re.compile(
@@ -52,13 +55,8 @@ class JobRef:
 
 
 def ref_from_match(m: re.Match, ns_groups: tuple[str, ...] = ("ns",)) -> JobRef:
-    ns = None
-    for g in ns_groups:
-        v = m.groupdict().get(g)
-        if v:
-            ns = v
-            break
     d = m.groupdict()
+    ns = next((d[g] for g in ns_groups if d.get(g)), None)
     return JobRef(parse_uid(d["uid"]), ns, safe_int(d["id"]), d.get("name"), d.get("hash"))
 
 
@@ -92,9 +90,11 @@ def split_battery_name(name: str) -> BatteryName:
     return BatteryName(trace, ns, rest, None, None, None)
 
 
+@lru_cache(maxsize=4096)
 def redact_name(name: str | None) -> str | None:
     """A sync battery name loses its account, any name its e-mail addresses (`parsers.redact`,
-    shared with batterystats so job tags and wakelock tags still join)."""
+    shared with batterystats so job tags and wakelock tags still join). Cached: a name
+    recurs on its job, its tag and its history events."""
     return redact_sync(name) if name else name
 
 
@@ -126,9 +126,19 @@ def split_tag(tag: str) -> tuple[str | None, str, int | None] | None:
     return m.group("type") or None, m.group("name"), safe_int(m.group("id"))
 
 
+def tag_type(tag: str) -> str | None:
+    """`split_tag(tag)[0]` without reading the name: the type letter of a `*job*[e|u|r]/`
+    tag (any `*job*…/` tag matches `_TAG`, so only its prefix decides)."""
+    return tag[5] if tag.startswith(("*job*e/", "*job*u/", "*job*r/")) else None
+
+
 def redact_tag(tag: str | None) -> str | None:
     """Redact the battery name inside a `*job*…/` wakelock tag."""
     if not tag:
+        return tag
+    if "@" not in tag and tag.count("/") <= 2 and not tag.endswith("\n"):
+        # No e-mail, and a name of one slash at most holds no sync account (`redact_sync`):
+        # the tag comes back as it is (most tags: `*job*/<pkg>/<class>`).
         return tag
     m = _TAG.match(tag)
     if not m:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from wakescope.parsers.jobscheduler.block_input import BlockInput
 from wakescope.parsers.jobscheduler.constraints import implicit_unsatisfied, mask_of
@@ -20,9 +21,9 @@ from wakescope.parsers.jobscheduler.ids import (
     redact_tag,
     ref_from_match,
     split_battery_name,
-    split_tag,
+    tag_type,
 )
-from wakescope.parsers.jobscheduler.job_dump import parse_job_dump
+from wakescope.parsers.jobscheduler.job_dump import read_job_dump
 from wakescope.parsers.jobscheduler.times import Timebase
 from wakescope.parsers.numbers import safe_int
 from wakescope.parsers.uid import user_id
@@ -47,31 +48,23 @@ def parse_registered(src: BlockInput, start: int, end: int
         if not s:
             i += 1
             continue
-        m = _REGISTERED.match(raw)
-        if m:
-            n = safe_int(m.group(1))
-            if n is None:  # a count no Java int holds: the header says nothing else
-                unknown(i)
-            else:
-                count = n
-            i += 1
-            continue
         jm = JOB_LINE.match(raw) if s.startswith("JOB ") else None
         if jm is None:
-            if s in ("None.", "None"):
+            m = _REGISTERED.match(raw)
+            if m:
+                n = safe_int(m.group(1))
+                if n is None:  # a count no Java int holds: the header says nothing else
+                    unknown(i)
+                else:
+                    count = n
+            elif s in ("None.", "None"):
                 none_lines += 1
             else:
                 unknown(i)
             i += 1
             continue
-        indent = len(jm.group("indent"))
-        j = i + 1
-        while j < end:
-            r = lines[j]
-            if r.strip() and len(r) - len(r.lstrip()) <= indent:
-                break
-            j += 1
-        fields = parse_job_dump(lines, i + 1, j, unknown)
+        # The block: every following line indented deeper than the JOB line.
+        fields, j = read_job_dump(lines, i + 1, end, unknown, len(jm.group("indent")))
         rows.append(job_row(jm, fields, first_line + i, tb, redact))
         i = j
     return count, rows, none_lines
@@ -96,6 +89,8 @@ def job_row(jm: re.Match, f: dict, line_no: int, tb: Timebase, redact: bool) -> 
     parts = f.get("ready_parts")
     ready = f.get("ready")
     source_uid = f.get("source_uid")
+    success_local, failure_local = f.get("last_success_local"), f.get("last_failure_local")
+    success_utc, failure_utc = tb.local_utc(success_local), tb.local_utc(failure_local)
     account = who.get("sync_account")
     if redact and account:
         account = REDACTED
@@ -138,14 +133,14 @@ def job_row(jm: re.Match, f: dict, line_no: int, tb: Timebase, redact: bool) -> 
         "latest_run_ms": f.get("latest_run_ms"),
         "earliest_run_time": tb.utc(f.get("earliest_run_ms")),
         "latest_run_time": tb.utc(f.get("latest_run_ms")),
-        "last_success_ms": tb.local_rel(f.get("last_success_local")),
-        "last_failure_ms": tb.local_rel(f.get("last_failure_local")),
+        "last_success_ms": tb.rel(success_utc),
+        "last_failure_ms": tb.rel(failure_utc),
         "num_failures": f.get("num_failures"),
         "backoff_policy": f.get("backoff_policy"),
         "backoff_ms": f.get("backoff_ms"),
         "restricted_reasons": f.get("restricted_reasons"),
         "ready": ready,
-        "ready_parts": json.dumps(parts, sort_keys=True) if parts is not None else None,
+        "ready_parts": _parts_json(tuple(parts.items())) if parts is not None else None,
         "tracking": f.get("tracking"),
         "pending": bool(parts.get("pending")) if parts else False,
         "running": bool(parts.get("active")) if parts else False,
@@ -158,10 +153,10 @@ def job_row(jm: re.Match, f: dict, line_no: int, tb: Timebase, redact: bool) -> 
         "network_type": network_type(f.get("network_request")),
         "enqueue_time": tb.utc(f.get("enqueue_ms")),
         "deferred_since_ms": f.get("deferred_since_ms"),
-        "last_success_local": f.get("last_success_local"),
-        "last_failure_local": f.get("last_failure_local"),
-        "last_success_time": tb.local_utc(f.get("last_success_local")),
-        "last_failure_time": tb.local_utc(f.get("last_failure_local")),
+        "last_success_local": success_local,
+        "last_failure_local": failure_local,
+        "last_success_time": success_utc,
+        "last_failure_time": failure_utc,
         "num_system_stops": f.get("num_system_stops"),
         "doze_whitelisted": bool(f.get("doze_whitelisted")),
         "uid_active": bool(f.get("uid_active")),
@@ -172,19 +167,22 @@ def job_row(jm: re.Match, f: dict, line_no: int, tb: Timebase, redact: bool) -> 
     return row
 
 
+@lru_cache(maxsize=256)
+def _parts_json(parts: tuple[tuple[str, bool], ...]) -> str:
+    """The `ready_parts` column: the decomposition as JSON, keys sorted (cached: jobs share
+    a few)."""
+    return json.dumps(dict(parts), sort_keys=True)
+
+
 def _job_kind(tag: str | None, flags: int | None, f: dict) -> tuple[bool, bool]:
     """(expedited, user_initiated) from the JobInfo flags, the tag's type letter and the
     dump's EJ/UIJ lines."""
-    tag_type = None
-    if tag:
-        tag_parts = split_tag(tag)
-        if tag_parts:
-            tag_type = tag_parts[0]
+    kind = tag_type(tag) if tag else None
     expedited = bool(flags & 0x10) if flags is not None else None
     user_initiated = bool(flags & 0x20) if flags is not None else None
-    if tag_type == "e" or f.get("started_as_ej") or f.get("has_ej_line"):
+    if kind == "e" or f.get("started_as_ej") or f.get("has_ej_line"):
         expedited = True
-    if tag_type == "u" or f.get("has_uij_line"):
+    if kind == "u" or f.get("has_uij_line"):
         user_initiated = True
     return bool(expedited), bool(user_initiated)
 

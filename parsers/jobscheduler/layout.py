@@ -47,18 +47,18 @@ _EXACT = {
 }
 # Headers that may sit at indent 2 (7–11 `  Settings:` / `  Job history:`, 9–10 `  Heartbeat:`).
 _INDENT_OK = {"settings", "heartbeat", "history"}
-_PATTERNS = (
-    (re.compile(r"^Registered (\d+) jobs?:$"), "registered"),
-    (re.compile(r"^(?:Current|Historical) stats at "), "stats"),
-    (re.compile(r"^Idle contexts \(\d+\):$"), "idle"),
-    (re.compile(r"^Dropped \d+ contexts$"), "idle"),  # 13+, after Idle contexts
-    (re.compile(r"^Heavy Jobs Timeout History \(\d+\):$"), "kv"),  # Samsung
-    # 7–8 controller headings that carry state on the header line.
-    (re.compile(r"^(?:Connectivity: connected=|Alarms: now=|Idle: (?:true|false)$|"
-                r"Battery: stable power = |Storage: not low = |AppIdle: parole on = )"),
-     "controller"),
-    # 9+ `<ClassSimpleName>:` controller dumps, and the CountQuotaTracker dump (11+).
-    (re.compile(r"^[A-Z]\w*(?:Controller|Tracker):$"), "controller"),
+# The other headers by shape, one alternative per kind, tried in this order (the group that
+# matched names the kind).
+_HEADER = re.compile(
+    r"^(?:(?P<registered>Registered \d+ jobs?:$)"
+    r"|(?P<stats>(?:Current|Historical) stats at )"
+    r"|(?P<idle>Idle contexts \(\d+\):$|Dropped \d+ contexts$)"  # 13+: Dropped after Idle contexts
+    r"|(?P<kv>Heavy Jobs Timeout History \(\d+\):$)"  # Samsung
+    # 7–8 controller headings that carry state on the header line; 9+ `<ClassSimpleName>:`
+    # controller dumps, and the CountQuotaTracker dump (11+).
+    r"|(?P<controller>(?:Connectivity: connected=|Alarms: now=|Idle: (?:true|false)$|"
+    r"Battery: stable power = |Storage: not low = |AppIdle: parole on = )"
+    r"|[A-Z]\w*(?:Controller|Tracker):$))"
 )
 # Column-0 lines that still belong to a 7–8 controller block.
 _CONTROLLER_BODY0 = re.compile(r"^(?:Tracking \d+:|Next (?:delay|deadline) alarm in )")
@@ -73,10 +73,8 @@ def classify(stripped: str) -> str | None:
     kind = _EXACT.get(stripped)
     if kind:
         return kind
-    for pattern, k in _PATTERNS:
-        if pattern.match(stripped):
-            return k
-    return None
+    m = _HEADER.match(stripped)
+    return m.lastgroup if m else None
 
 
 def split_blocks(lines: list[str]) -> list[Block]:
@@ -94,12 +92,12 @@ def split_blocks(lines: list[str]) -> list[Block]:
         return cur
 
     for i, raw in enumerate(lines):
-        stripped = raw.strip()
-        if not stripped:
+        body = raw.lstrip()
+        if not body:
             continue
-        indent = len(raw) - len(raw.lstrip())
+        indent = len(raw) - len(body)
         kind = cur.kind if cur is not None else None
-        if stripped.startswith("JOB ") and JOB_LINE.match(raw):
+        if body.startswith("JOB ") and JOB_LINE.match(raw):
             if kind != "registered" and (indent == 0 or kind not in ("completed", "cancelled")):
                 open_block("registered", "Registered jobs", i)
             continue
@@ -107,6 +105,7 @@ def split_blocks(lines: list[str]) -> list[Block]:
             if cur is None:
                 open_block("unknown", "", i)
             continue
+        stripped = body.rstrip()
         header = classify(stripped)
         if header is not None:
             if indent == 0 or header in _INDENT_OK:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from wakescope.parsers.clock import JOB_CLOCK_LINE, Clock, is_never, parse_duration_ms
 from wakescope.parsers.numbers import INT64_MAX, safe_int
@@ -19,8 +20,10 @@ _ELAPSED_HMS = re.compile(r"^(-)?(?:(\d+):)?(\d+):(\d\d)$")
 _LOCAL = re.compile(r"^(\d{4})-(\d\d)-(\d\d)[ -](\d\d)[:-](\d\d)[:-](\d\d)$")
 
 
+@lru_cache(maxsize=4096)
 def duration(token: str | None) -> int | None:
-    """A formatDuration token → ms; `none`, `N/A`, `--` and Long.MAX "never" → None."""
+    """A formatDuration token → ms; `none`, `N/A`, `--` and Long.MAX "never" → None.
+    (Cached: a dump repeats its periods, flexes and backoffs on many jobs.)"""
     if token is None:
         return None
     t = token.strip().rstrip(",")
@@ -44,13 +47,15 @@ def elapsed_hms(token: str) -> int | None:
     return -ms if m.group(1) else ms
 
 
+@lru_cache(maxsize=1024)
 def local_time(text: str) -> datetime | None:
-    """`2018-04-01 13:59:22` or `2018-04-02-16-05-58` (device-local) → naive datetime."""
+    """`2018-04-01 13:59:22` or `2018-04-02-16-05-58` (device-local) → naive datetime
+    (cached: jobs that ran in the same maintenance window share their last run time)."""
     m = _LOCAL.match(text.strip())
     if not m:
         return None
     try:
-        return datetime(*(int(g) for g in m.groups()))
+        return datetime(*map(int, m.groups()))
     except ValueError:
         return None
 
@@ -87,9 +92,8 @@ class Timebase:
             return None
         return self.clock.local_to_utc_ms(local)
 
-    def local_rel(self, local: datetime | None) -> int | None:
-        """A device-local wall time as ms relative to the service's now."""
-        utc = self.local_utc(local)
+    def rel(self, utc: int | None) -> int | None:
+        """A UTC epoch ms (e.g. a `local_utc`) as ms relative to the service's now."""
         if utc is None or self._now_utc is None:
             return None
         return utc - self._now_utc
