@@ -225,7 +225,7 @@ def _first_rule(rules: RuleSet, cols: frozenset[str]) -> pl.Expr:
     return cache[cols]
 
 
-def _first_value(row: int, columns: list[list]) -> object:
+def _coalesce_at(row: int, columns: list[list]) -> object:
     """The first non-null of `columns`' values at `row` (`pl.coalesce`, one row)."""
     for values in columns:
         if values[row] is not None:
@@ -270,12 +270,12 @@ def _rule_columns(keys: pl.DataFrame, rules: RuleSet) -> list[pl.Series]:
             continue
         rule = rules.rules[i]
         api.append(rule.api)
-        comp = _first_value(row, comps[i])
+        comp = _coalesce_at(row, comps[i])
         if comp is None:
-            comp = rule.component or _first_value(row, [stripped, service])
+            comp = rule.component or _coalesce_at(row, [stripped, service])
         component.append(comp)
         rule_id.append(rule.id)
-        owner.append(_first_value(row, owners[i]))
+        owner.append(_coalesce_at(row, owners[i]))
     return [pl.Series(name, v, dtype=pl.String) for name, v in
             (("api", api), ("component", component), ("rule", rule_id),
              ("owner_package", owner))]
