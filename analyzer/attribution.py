@@ -19,6 +19,7 @@ from __future__ import annotations
 import polars as pl
 
 from wakescope.analyzer.knowledge import Rule, RuleSet
+from wakescope.analyzer.plans import ENGINE
 from wakescope.parsers.uid import PER_USER_RANGE
 
 ATTR_COLS = ("api", "component", "rule", "owner_package")
@@ -31,9 +32,6 @@ _KEY_SCHEMA = {"family": pl.String, "tag": pl.String, "service": pl.String,
 # Prefixes stripped to make the default component (the tag's detail).
 _PREFIX = r"^(?:\*job\*[eur]?/(?:#[^#]*#)?(?:@[^@]*@)?|\*sync\*/|\*walarm\*:|\*alarm\*:)"
 
-# A LazyFrame's `collect()` runs on Polars' streaming engine by default, ~4 ms more than the
-# in-memory engine eager methods use, on plans of a few thousand rows (Polars 2.1).
-_ENGINE = "in-memory"
 
 _HISTORY_FAMILY = {"wake_lock": "wakelock", "longwake": "wakelock", "wake_lock_in": "wakelock",
                    "job": "job", "sync": "sync", "alarm": "alarm", "wake_reason": "kernel"}
@@ -156,7 +154,7 @@ def uid_names(tables: dict[str, pl.DataFrame], rules: RuleSet) -> pl.DataFrame:
         pl.coalesce("fixed", "owner").alias("name"),
         (pl.col("packages").list.len().fill_null(0) > 1).alias("shared"),
         pl.col("packages").list.join(",").alias("packages"),
-    ).collect(engine=_ENGINE)
+    ).collect(engine=ENGINE)
 
 
 # From this many history rows on, keys are made per distinct source combination: below it
@@ -193,7 +191,7 @@ def _keys(plans: list[pl.LazyFrame], names: pl.DataFrame) -> pl.DataFrame:
                   maintain_order="left")
             .with_columns(package.alias("package"))
             .select([pl.col(c).cast(t) for c, t in _KEY_SCHEMA.items()])
-            .collect(engine=_ENGINE))
+            .collect(engine=ENGINE))
 
 
 def _condition(rule: Rule, cols: set[str]) -> pl.Expr:
@@ -287,7 +285,7 @@ def classify(keys: pl.DataFrame, rules: RuleSet) -> pl.DataFrame:
     (`_rule_columns`)."""
     first = _first_rule(rules, frozenset(keys.columns))
     keys = (keys.lazy().filter(pl.col("family").is_not_null()).unique()
-            .with_columns(first.alias("_rule_idx")).collect(engine=_ENGINE))
+            .with_columns(first.alias("_rule_idx")).collect(engine=ENGINE))
     return keys.hstack(_rule_columns(keys, rules))
 
 
@@ -303,7 +301,7 @@ def _refine_jobs(tables: dict[str, pl.DataFrame]) -> None:
              .select(_strip_job_id(pl.col("tag")).alias("_jtag"), uid.alias("_juid"),
                      pl.col("api").alias("_japi"), pl.col("rule").alias("_jrule"))
              .drop_nulls(["_jtag"]).unique(subset=["_jtag", "_juid"], keep="first")
-             .collect(engine=_ENGINE))
+             .collect(engine=ENGINE))
     if known.is_empty():
         return
     for name, tag_expr in (("batterystats_wakelocks", pl.col("tag")),
@@ -324,7 +322,7 @@ def _refine_jobs(tables: dict[str, pl.DataFrame]) -> None:
                 .join(known.lazy(), on=["_jtag", "_juid"], how="inner")
                 .select("_r", "_japi", (pl.lit("join:jobscheduler_jobs/") + pl.col("_jrule"))
                         .alias("_jrule"))
-                .collect(engine=_ENGINE))
+                .collect(engine=ENGINE))
         if hits.height:
             rows = hits.get_column("_r")
             tables[name] = df.with_columns(
@@ -347,7 +345,7 @@ def _refine_alarm_packages(tables: dict[str, pl.DataFrame]) -> None:
     pk = (stats.lazy().select(pl.col("uid").cast(pl.Int64).alias("_auid"),
                               pl.col("tag").alias("_atag"), pl.col("package").alias("_apkg"))
           .drop_nulls().unique()
-          .filter(pl.len().over("_auid", "_atag") == 1).collect(engine=_ENGINE))
+          .filter(pl.len().over("_auid", "_atag") == 1).collect(engine=ENGINE))
     for name in ("batterystats_wakeup_alarms", "batterystats_history", "batterystats_wakelocks"):
         df = tables.get(name)
         if df is None or df.is_empty() or "owner_package" not in df.columns:
@@ -357,7 +355,7 @@ def _refine_alarm_packages(tables: dict[str, pl.DataFrame]) -> None:
         hits = (df.lazy().with_row_index("_r").select("_r", "uid", "tag")
                 .join(pk.lazy(), left_on=["uid", "tag"], right_on=["_auid", "_atag"],
                       how="inner")
-                .select("_r", "_apkg").collect(engine=_ENGINE))
+                .select("_r", "_apkg").collect(engine=ENGINE))
         if hits.height:
             tables[name] = df.with_columns(df.get_column("owner_package").scatter(
                 hits.get_column("_r"), hits.get_column("_apkg")))
@@ -392,7 +390,7 @@ def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
     # One row per key row, in order: each table takes its slice.
     attrs_all = (keys.lazy().join(classified.lazy(), on=list(KEY_COLS), how="left",
                                   nulls_equal=True, maintain_order="left")
-                 .select(ATTR_COLS).collect(engine=_ENGINE))
+                 .select(ATTR_COLS).collect(engine=ENGINE))
     del keys
     at = 0
     for name, n in heights.items():
@@ -408,7 +406,7 @@ def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
             pos = (_history_sources(df).lazy()
                    .join(src.lazy().with_row_index("_k"), on=src.columns, how="left",
                          nulls_equal=True, maintain_order="left")
-                   .select("_k").collect(engine=_ENGINE).to_series())
+                   .select("_k").collect(engine=ENGINE).to_series())
             attrs = attrs.select(pl.all().gather(pos))
         out[name] = pl.concat([df, attrs], how="horizontal")
     _refine_jobs(out)
@@ -429,7 +427,7 @@ def _by_api(df: pl.DataFrame, col: str, where: pl.Expr | None = None
     output (xiaomi-miro-android15: job_scheduler and widget both 0)."""
     lf = df.lazy() if where is None else df.lazy().filter(where)
     rows = (lf.group_by("api").agg(pl.col(col).sum())
-            .sort([col, "api"], descending=[True, False]).collect(engine=_ENGINE).rows())
+            .sort([col, "api"], descending=[True, False]).collect(engine=ENGINE).rows())
     total = int(sum(v for _, v in rows))
     named = int(sum(v for api, v in rows if api is not None and api != "unknown"))
     return total, named, dict(rows)

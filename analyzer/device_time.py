@@ -24,6 +24,8 @@ from typing import Any
 
 import polars as pl
 
+from wakescope.analyzer.plans import ENGINE
+
 # A TIME record that moves the clock by less than this is a tick, not a change.
 CLOCK_CHANGE_MIN_MS = 1_000
 
@@ -278,7 +280,7 @@ def history_clock(h: pl.DataFrame, meta: Any = None, clock: Any = None) -> Histo
     ).select("_i", "_row", "seq", "offset_ms", "utc_ms", "local_ms", "elapsed_ms",
              on_battery_ms=pl.col("_batt").cum_sum() - pl.col("_batt"),
              screen_off_ms=pl.col("_off").cum_sum() - pl.col("_off"))
-    return HistoryClock(frame.collect(engine="in-memory"), _clock_changes(f), zone, source,
+    return HistoryClock(frame.collect(engine=ENGINE), _clock_changes(f), zone, source,
                         axis)
 
 
@@ -311,7 +313,7 @@ def _clock_changes(f: pl.DataFrame) -> pl.DataFrame:
         jump_ms=pl.col(col) - carried,
     ).filter(pl.col("jump_ms").abs() >= CLOCK_CHANGE_MIN_MS).select(
         "offset_ms", "utc_ms", "jump_ms", "clock_before_ms", "clock_after_ms",
-        pl.col("_row").alias("row")).collect(engine="in-memory")
+        pl.col("_row").alias("row")).collect(engine=ENGINE)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from __future__ import annotations
 import polars as pl
 
 from wakescope.analyzer.passes.context import Context, app_uid_expr, evidence, fmt_ms, uid_text
+from wakescope.analyzer.plans import ENGINE
 
 _BASIS = {
     "policy": "policyWhenElapsed (latest policy time − requester time, 12+)",
@@ -40,7 +41,7 @@ def pending_once(pend: pl.DataFrame) -> pl.DataFrame:
     return (pend.lazy().join(listed, on=keys, how="left", maintain_order="left")
             .filter(~(nw.fill_null(False) & pl.col("_listed").fill_null(False)))
             .drop("_listed")
-            .collect(engine="in-memory"))
+            .collect(engine=ENGINE))
 
 
 def run(ctx: Context) -> list[dict]:

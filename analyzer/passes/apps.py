@@ -25,6 +25,7 @@ from wakescope.analyzer.passes.context import DAY_MS, Context
 from wakescope.analyzer.passes.jobs import WAITING
 from wakescope.analyzer.passes.power import uid_power
 from wakescope.analyzer.passes.wakeups import per_app, wakeup_counts
+from wakescope.analyzer.plans import ENGINE
 from wakescope.analyzer.tables import APPS
 
 _I64 = pl.Int64
@@ -34,7 +35,6 @@ _NO_PACKAGE = pl.lit(None, pl.String).alias("package")
 _UID = pl.col("uid").cast(_I64)
 _ZERO_MS = pl.lit(0, _I64).alias("_ms")
 _RANK = pl.col("severity").replace_strict(SEVERITY_RANK, default=len(SEVERITY_RANK))
-_ENGINE = "in-memory"  # small frames: the streaming engine's fixed cost is larger
 # Counts that are 0, not null, for an app the source has no row for.
 _ZERO = ("findings", "jobs_run", "jobs_registered", "jobs_deferred", "wakeup_alarms")
 _ROUNDED = ("partial_wakelock_ms_per_24h", "wakeups_per_hour", "power_mah", "power_share",
@@ -226,4 +226,4 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
                 .cast(pl.Float64).round_sig_figs(9).alias("partial_wakelock_ms_per_24h"),
                 *cols[_PER_24H + 1:]]
     return apps.select(cols).sort(_ORDER, descending=[True, True, False]).collect(
-        engine=_ENGINE)
+        engine=ENGINE)

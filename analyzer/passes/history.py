@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from wakescope.analyzer.plans import ENGINE
+
 
 @dataclass
 class Timeline:
@@ -60,13 +62,13 @@ def timeline(history: pl.DataFrame) -> Timeline | None:
     ).with_columns(
         (pl.col("_off").cum_sum() - pl.col("_off")).alias("cum_off"),
     ).select("_row", "seq", "offset_ms", "dur", "on_battery", "screen_off", "cum_off",
-             "holder_row", "held").collect(engine="in-memory")
+             "holder_row", "held").collect(engine=ENGINE)
     cols = [c for c in ("uid", "tag", "api", "component", "rule", "owner_package", "package")
             if c in history.columns]
     holders = history.lazy().filter(
         (pl.col("kind") == "wakelock") & (pl.col("name") == "wake_lock")
         & pl.col("transition").is_in(["start", "set"])
-    ).select(pl.col("_row").alias("holder_row"), *cols).collect(engine="in-memory")
+    ).select(pl.col("_row").alias("holder_row"), *cols).collect(engine=ENGINE)
     span = int(h["dur"].sum())
     battery = int((h["dur"] * h["on_battery"]).sum())
     return Timeline(h, holders, battery, span)

@@ -29,6 +29,7 @@ from typing import Any
 import polars as pl
 
 from wakescope.analyzer.device_time import BOUNDARY, HistoryClock, has_row, history_clock
+from wakescope.analyzer.plans import ENGINE
 from wakescope.analyzer.tables import HISTORY_INTERVALS, WAKEUP_CHAINS
 from wakescope.parsers.uid import PER_USER_RANGE
 
@@ -46,9 +47,6 @@ CPU_BACKED = ("wakelock", "wakelock_state", "job", "sync", "alarm", "longwake")
 _OFF_VALUES = ("off", "none", "0", "false", "")
 
 _OUT = ("kind", "uid", "tag", "api", "pkg_hint", "s_i", "e_i", "closed_by", "opened_by")
-# A LazyFrame's `collect()` runs on Polars' streaming engine by default; the in-memory one
-# is what eager methods use, and cheaper on plans of this size (attribution._ENGINE).
-_ENGINE = "in-memory"
 
 
 # What the holder and event spans read of a row (filtered copies carry only these).
@@ -111,7 +109,7 @@ def _rows(history: pl.DataFrame) -> pl.DataFrame:
         pl.when((kind == "state") & (name == "running") & (tr == "start"))
         .then(pl.col("_i")).forward_fill().alias("_woke"),
         pl.when(bound).then(pl.col("_i")).forward_fill().fill_null(0).alias("_prev_bound"),
-    ).collect(engine=_ENGINE)
+    ).collect(engine=ENGINE)
 
 
 def _state_spans(h: pl.DataFrame) -> pl.LazyFrame:
@@ -263,7 +261,7 @@ def _history_packages(h: pl.DataFrame) -> pl.DataFrame:
         & pl.col("uid").is_not_null() & pl.col("tag").is_not_null()
         & pl.col("tag").str.contains(r"^[A-Za-z][\w]*(\.[\w]+)+$"))
     return (named.group_by("uid").agg(pl.col("tag").mode().sort().first().alias("_hist_pkg"))
-            .collect(engine=_ENGINE))
+            .collect(engine=ENGINE))
 
 
 @dataclass
@@ -340,7 +338,7 @@ def _build(h: pl.DataFrame, meta: Any, clock: Any, packages: pl.DataFrame | None
         .clip(lower_bound=0),
         start_row="s__row", end_row="e__row",
     ).sort(["start_offset_ms", "kind", "uid", "tag"], nulls_last=True, maintain_order=True)
-    out = out.collect(engine=_ENGINE)
+    out = out.collect(engine=ENGINE)
     if out.is_empty():
         return HISTORY_INTERVALS.empty(), hc
     return HISTORY_INTERVALS.conform(out), hc
@@ -379,7 +377,7 @@ def first_holder_screen_off(intervals: pl.DataFrame, history: pl.DataFrame) -> p
     return iv.group_by("uid", "tag", "api", "owner_package").agg(
         pl.col("screen_off_ms").sum(),
         pl.col("start_row").unique().sort().alias("rows"),
-    ).collect(engine=_ENGINE)
+    ).collect(engine=ENGINE)
 
 
 def longwakes(intervals: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
@@ -404,5 +402,5 @@ def longwakes(intervals: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
         .alias("stop_row"),
         pl.col("start_offset_ms").alias("start_ms"), pl.col("end_offset_ms").alias("end_ms"),
         (~released).alias("open"), "closed_by", "screen_off_ms", "duration_ms",
-    ).collect(engine=_ENGINE)
+    ).collect(engine=ENGINE)
     return out if out.height else pl.DataFrame()

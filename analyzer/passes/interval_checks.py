@@ -12,6 +12,8 @@ from typing import Any, NamedTuple
 
 import polars as pl
 
+from wakescope.analyzer.plans import ENGINE
+
 # interval kind → (aggregate table, its time column, extra filter).
 AGGREGATES = {
     "job": ("batterystats_jobs", "total_ms", None),
@@ -19,9 +21,6 @@ AGGREGATES = {
     "wakelock": ("batterystats_wakelocks", "actual_ms", ("kind", "partial")),
 }
 
-# A LazyFrame's `collect()` runs on Polars' streaming engine by default, ~4 ms more than the
-# in-memory engine on plans this small (Polars 2.1).
-_ENGINE = "in-memory"
 
 _GAPS_SCHEMA = {"uid": pl.Int64, "job": pl.String, "proof": pl.String,
                 "history_ms": pl.Int64, "aggregate_ms": pl.Int64}
@@ -36,7 +35,7 @@ def _plugged_spans(intervals: pl.DataFrame) -> pl.DataFrame:
     return (intervals.lazy().filter(pl.col("kind") == "plugged")
             .select(ps=pl.col("start_offset_ms"), pe=pl.col("end_offset_ms")).drop_nulls()
             .sort("ps").select("ps", reach=pl.col("pe").cum_max())
-            .collect(engine=_ENGINE))
+            .collect(engine=ENGINE))
 
 
 def _plugged(e: pl.Expr, spans: pl.DataFrame) -> pl.Expr:
@@ -74,7 +73,7 @@ def _by_tag(intervals: pl.DataFrame, kinds: list[str], spans: pl.DataFrame) -> p
         starts=pl.col("_started").sum().cast(pl.Int64),
         stops_on_battery=pl.col("_stopped").sum().cast(pl.Int64),
         package=pl.col("_package").first(),
-    ).collect(engine=_ENGINE))
+    ).collect(engine=ENGINE))
 
 
 def _columns(df: pl.DataFrame, *names: str) -> Iterator[tuple]:

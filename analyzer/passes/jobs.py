@@ -29,6 +29,7 @@ from wakescope.analyzer.passes.context import (
     uid_text,
 )
 from wakescope.analyzer.passes.scope import grade, windowed
+from wakescope.analyzer.plans import ENGINE
 from wakescope.parsers.batterystats.codes import STOP_REASON_NAMES
 
 KIND_STOPS = "abnormal_job_stops"
@@ -138,7 +139,7 @@ def waiting_jobs(ctx: Context) -> pl.DataFrame:
         return ctx.indexed("jobscheduler_jobs").clear()
     # `_row` as ctx.indexed numbers it; one plan (issue 17).
     return (jobs.lazy().with_row_index("_row").filter(pl.col("status").is_in(WAITING))
-            .collect(engine="in-memory"))
+            .collect(engine=ENGINE))
 
 
 def _waited(row: dict) -> tuple[int | None, str]:
@@ -163,7 +164,7 @@ def deferred(ctx: Context) -> list[dict]:
         return []
     uid = pl.coalesce([pl.col(c) for c in ("source_uid", "uid") if c in jobs.columns])
     jobs = (jobs.lazy().with_columns(uid.alias("_uid")).filter(app_uid_expr("_uid"))
-            .collect(engine="in-memory"))
+            .collect(engine=ENGINE))
     out = []
     for row in jobs.iter_rows(named=True):
         _status, reasons = job_state(ctx, row)
@@ -231,7 +232,7 @@ def _stop_rows(df: pl.DataFrame, where: pl.Expr, cols: tuple[str, ...]) -> list[
     `cols` the table has: one plan, no dict of every column per row."""
     return (df.lazy().with_row_index("_row").filter(where)
             .select("_row", *(c for c in cols if c in df.columns))
-            .collect(engine="in-memory").to_dicts())
+            .collect(engine=ENGINE).to_dicts())
 
 
 def abnormal_stops(ctx: Context) -> list[dict]:

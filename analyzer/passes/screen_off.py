@@ -24,6 +24,7 @@ from wakescope.analyzer.passes.context import (
 )
 from wakescope.analyzer.passes.energy import budget, measured_discharge
 from wakescope.analyzer.passes.energy_split import one_source
+from wakescope.analyzer.plans import ENGINE
 
 TOP = 5
 
@@ -76,7 +77,7 @@ def _top(df: pl.DataFrame, key: str, exclude: set[str] = frozenset()) -> list[di
     g = (df.lazy().filter(~pl.col(key).is_in(list(exclude)))
          .group_by(key).agg(pl.col("total_ms").sum(), pl.col("count").sum())
          .sort(["total_ms", key], descending=[True, False]).head(TOP)
-         .collect(engine="in-memory"))  # one plan (issue 17)
+         .collect(engine=ENGINE))  # one plan (issue 17)
     return [{key: k, "ms": int(ms or 0), "count": int(n or 0)} for k, ms, n in g.iter_rows()]
 
 

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass
 
 import polars as pl
 
+from wakescope.analyzer.plans import ENGINE
+
 
 @dataclass
 class Session:
@@ -88,7 +90,7 @@ def _history_levels(h: pl.DataFrame) -> tuple[int | None, int | None, int | None
                 (pl.col("_plugged").cast(pl.Int8).diff().fill_null(0) == -1).sum()
                 .alias("starts"),
                 pl.col("_plugged").first().alias("first_plugged"))
-        .collect(engine="in-memory").row(0))
+        .collect(engine=ENGINE).row(0))
     if not n_on:
         return None
     return int(start), int(end), int(low), int(starts) + (0 if first_plugged else 1)

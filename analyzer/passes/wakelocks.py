@@ -32,6 +32,7 @@ from wakescope.analyzer.passes.context import (
 )
 from wakescope.analyzer.passes.history_intervals import first_holder_screen_off
 from wakescope.analyzer.passes.scope import grade, windowed
+from wakescope.analyzer.plans import ENGINE
 
 _OWN_APIS = ("wakelock", "unknown", "broadcast")
 # How a long hold without its `-longwake` was closed (history_intervals.closed_by).
@@ -61,11 +62,11 @@ def aggregate_rows(ctx: Context) -> tuple[pl.DataFrame, str]:
         rows = wl.lazy().filter(pl.col("kind") == "background_partial").with_columns(
             pl.col("total_ms").alias("value_ms"), pl.lit(filt).alias("_filter"))
         words = "background partial wakelock time per tag (un-pooled; screen on or off)"
-        return rows.collect(engine="in-memory"), words
+        return rows.collect(engine=ENGINE), words
     filt = 'kind == "partial"'
     rows = wl.lazy().filter(pl.col("kind") == "partial").with_columns(
         pl.coalesce("actual_ms", "total_ms").alias("value_ms"),
-        pl.lit(filt).alias("_filter")).collect(engine="in-memory")
+        pl.lit(filt).alias("_filter")).collect(engine=ENGINE)
     has_actual = rows["actual_ms"].is_not_null().any() if rows.height else False
     words = ("partial wakelock time per tag (un-pooled `actual`, screen on or off, "
              "foreground and background)" if has_actual else
@@ -129,7 +130,7 @@ def excessive(ctx: Context) -> list[dict]:
                     first_df.lazy().filter(pl.col("uid") == uid).group_by("tag", "api")
                     .agg(pl.col("screen_off_ms").sum())
                     .sort(["screen_off_ms", "tag"], descending=[True, False])
-                    .collect(engine="in-memory").iter_rows()]
+                    .collect(engine=ENGINE).iter_rows()]
         by_api: dict[str, int] = {}
         for _, a, v, _ in tags:
             by_api[a] = by_api.get(a, 0) + v
@@ -162,20 +163,20 @@ def _per_uid_figures(agg: pl.DataFrame, first: pl.DataFrame | None,
     if agg.height:
         counted = agg.lazy().filter(app_uid_expr() & ~pl.col("api").is_in(exempt))
         for uid, ms, rows in counted.group_by("uid").agg(
-                pl.col("value_ms").sum(), pl.col("_row")).collect(engine="in-memory").iter_rows():
+                pl.col("value_ms").sum(), pl.col("_row")).collect(engine=ENGINE).iter_rows():
             per_uid.setdefault(uid, {})["agg_ms"] = int(ms or 0)
             per_uid[uid]["agg_rows"] = rows
     if first is not None and first.height:
         for uid, ms, rows in first.lazy().filter(app_uid_expr()).group_by("uid").agg(
                 pl.col("screen_off_ms").sum(), pl.col("rows").explode()
-        ).collect(engine="in-memory").iter_rows():
+        ).collect(engine=ENGINE).iter_rows():
             per_uid.setdefault(uid, {})["first_ms"] = int(ms or 0)
             per_uid[uid]["first_rows"] = rows
     if lw is not None and lw.height:
         for uid, ms, rows in lw.lazy().filter(app_uid_expr() & ~pl.col("api").is_in(exempt)
                                               ).group_by("uid").agg(
                 pl.col("screen_off_ms").sum(), pl.col("start_row")
-        ).collect(engine="in-memory").iter_rows():
+        ).collect(engine=ENGINE).iter_rows():
             per_uid.setdefault(uid, {})["long_ms"] = int(ms or 0)
             per_uid[uid]["long_rows"] = rows
     return per_uid
@@ -256,7 +257,7 @@ def _held_ms(ctx: Context, exempt: list[str]) -> dict[int, tuple[int, list[int]]
     rows = (wl.lazy().with_row_index("_row")
             .filter((pl.col("kind") == "partial") & ~pl.col("api").is_in(exempt))
             .group_by("uid").agg(value.sum().alias("ms"), pl.col("_row"))
-            .collect(engine="in-memory"))
+            .collect(engine=ENGINE))
     return {u: (int(m or 0), r) for u, m, r in rows.iter_rows() if u is not None}
 
 
@@ -266,7 +267,7 @@ def _top_tags(agg: pl.DataFrame, uid: int, exempt: list[str]) -> list[tuple]:
     rows = (agg.lazy().filter((pl.col("uid") == uid) & ~pl.col("api").is_in(exempt))
             .group_by("tag", "api").agg(pl.col("value_ms").sum(), pl.col("rule").first())
             .sort(["value_ms", "tag"], descending=[True, False])
-            .collect(engine="in-memory"))  # one plan (issue 17)
+            .collect(engine=ENGINE))  # one plan (issue 17)
     return [(t, a, int(v or 0), r) for t, a, v, r in rows.iter_rows()]
 
 
@@ -284,7 +285,7 @@ def stuck(ctx: Context) -> list[dict]:
                 .group_by("uid", "tag", maintain_order=True)
                 .agg(pl.all().first(), pl.len().alias("n"),
                      (pl.col("duration_ms") >= t["value"] * HOUR_MS).sum().alias("n_over"))
-                .collect(engine="in-memory"))  # one plan (issue 17)
+                .collect(engine=ENGINE))  # one plan (issue 17)
         for r in best.iter_rows(named=True):
             covered.add((r["uid"], r["tag"]))
             value = (r["duration_ms"] or 0) / HOUR_MS

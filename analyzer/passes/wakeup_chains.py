@@ -21,6 +21,7 @@ from typing import NamedTuple
 import polars as pl
 
 from wakescope.analyzer.device_time import HistoryClock, Zone, local_expr
+from wakescope.analyzer.plans import ENGINE
 from wakescope.analyzer.tables import WAKEUP_CHAINS
 from wakescope.parsers.uid import PER_USER_RANGE
 
@@ -253,7 +254,7 @@ def build(h: pl.DataFrame, hc: HistoryClock, packages: pl.DataFrame | None = Non
             out["package"], pl.when((uid % PER_USER_RANGE) >= 10_000).then(hist))}
     # Wakeups and aborts at one offset keep their record order (a stable sort).
     chains = rows.select(**out).sort("wake_offset_ms", "event", maintain_order=True).collect(
-        engine="in-memory", **_OPT)
+        engine=ENGINE, **_OPT)
     if chains.is_empty():
         return WAKEUP_CHAINS.empty()
     return WAKEUP_CHAINS.conform(chains)
@@ -320,4 +321,4 @@ def per_app(chains: pl.DataFrame, screen_off_ms: int | None, zone: Zone | None =
     # Then by api and cause: one order for equal groups (group_by's is arbitrary).
     ).sort(["wakeups", "awake_ms", "owner", "api", "cause_kind"],
            descending=[True, True, False, False, False])
-    return apps.collect(engine="in-memory", **_OPT)
+    return apps.collect(engine=ENGINE, **_OPT)

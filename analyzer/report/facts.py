@@ -13,6 +13,7 @@ import polars as pl
 
 from wakescope.analyzer.format import fmt_ms, fmt_num, fmt_offset, fmt_value  # noqa: F401
 from wakescope.analyzer.model import SEVERITIES, SEVERITY_RANK, Analysis, at_least
+from wakescope.analyzer.plans import ENGINE
 from wakescope.parsers.diagnostics import BLIND
 
 
@@ -232,7 +233,7 @@ def sorted_findings(analysis: Analysis) -> pl.DataFrame:
     return (f.lazy().with_columns(_rank=rank, _energy=energy, _ratio=ratio.cast(pl.Float64))
              .sort(["_rank", "_energy", "_ratio"], descending=[False, True, True],
                    nulls_last=True)
-             .drop("_rank", "_energy", "_ratio").collect(engine="in-memory"))
+             .drop("_rank", "_energy", "_ratio").collect(engine=ENGINE))
 
 
 def sorted_apps(analysis: Analysis) -> pl.DataFrame:

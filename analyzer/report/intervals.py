@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from wakescope.analyzer.model import Analysis
+from wakescope.analyzer.plans import ENGINE
 from wakescope.analyzer.report.facts import fmt_ms, table
 
 # Device lanes: (history name, label, how "on" is read).
@@ -218,7 +219,7 @@ def _from_history(h: pl.DataFrame, analysis: Analysis, tl: Timeline) -> pl.DataF
                 .sort("x").select("x", "battery_level")
                 .filter((pl.col("battery_level") != pl.col("battery_level").shift(1))
                         .fill_null(True) | (pl.int_range(pl.len()) == pl.len() - 1))
-                .collect(engine="in-memory"))
+                .collect(engine=ENGINE))
         tl.battery = [(int(a), int(v)) for a, v in keep.iter_rows()]
     parts = [_interval_spans(iv, x), _wakeup_spans(chains, x), _clock_spans(hc, ax, x)]
     parts = [p for p in parts if p.height]
@@ -256,7 +257,7 @@ def _interval_spans(iv: pl.DataFrame, x: pl.Expr) -> pl.DataFrame:
         api=pl.when(display).then(pl.lit("display")).otherwise(pl.col("api")),
         start=x + pl.col("start_offset_ms"), end=x + pl.col("end_offset_ms"),
         label=pl.lit(""), closed_by=pl.col("closed_by"))
-    return pl.concat([dev, apps], how="diagonal_relaxed").collect(engine="in-memory")
+    return pl.concat([dev, apps], how="diagonal_relaxed").collect(engine=ENGINE)
 
 
 def _wakeup_spans(chains: pl.DataFrame, x: pl.Expr) -> pl.DataFrame:
@@ -286,7 +287,7 @@ def _wakeup_spans(chains: pl.DataFrame, x: pl.Expr) -> pl.DataFrame:
         api=pl.when(pl.col("cause_kind") == "none").then(pl.lit("kernel"))
         .otherwise(pl.coalesce(pl.col("api"), pl.lit("unknown"))),
         start=x + pl.col("wake_offset_ms"), end=x + pl.col("wake_offset_ms"), label=label,
-    ).collect(engine="in-memory")
+    ).collect(engine=ENGINE)
 
 
 def _clock_spans(hc, ax, x: pl.Expr) -> pl.DataFrame:
@@ -483,7 +484,7 @@ def build(analysis: Analysis) -> Timeline:
                      & (pl.col("end") >= pl.col("start")))
              .with_columns(api=pl.coalesce(
                  pl.col("api"), pl.col("group").replace_strict(GROUP_API, default=None)))
-             .collect(engine="in-memory"))
+             .collect(engine=ENGINE))
     tl.total_spans = spans.height
 
     # Lanes: device lanes in fixed order, then per group the owners with most time. One
@@ -491,7 +492,7 @@ def build(analysis: Analysis) -> Timeline:
     rank = (spans.lazy().group_by("group", "owner")
                  .agg(dur=(pl.col("end") - pl.col("start")).sum(), len=pl.len())
                  .sort(["dur", "len", "owner"], descending=[True, True, False])
-                 .collect(engine="in-memory"))
+                 .collect(engine=ENGINE))
     owners_of: dict[str, list[str]] = {}
     for group, owner, n in rank.select("group", "owner", "len").iter_rows():
         owners_of.setdefault(group, []).append(owner)
@@ -548,7 +549,7 @@ def build(analysis: Analysis) -> Timeline:
                      .otherwise(pl.col("api").fill_null("unknown")),
                      n=pl.lit(1, dtype=pl.UInt32),
                      held=pl.col("end") - pl.col("start"))
-             .collect(engine="in-memory"))
+             .collect(engine=ENGINE))
     # Sorted apart from the join: the spans before the join are freed first (two copies of
     # the spans at once, not three; issue 19 item 8). Same frame, same sort, same order.
     spans = spans.sort("lane", "start")

@@ -10,6 +10,7 @@ import polars as pl
 
 from wakescope.analyzer.model import Analysis
 from wakescope.analyzer.passes.jobs import JOB_STATUSES, WAITING
+from wakescope.analyzer.plans import ENGINE
 from wakescope.analyzer.report import facts
 from wakescope.analyzer.report.cells import (
     DETAIL_LIMIT,
@@ -118,7 +119,7 @@ def _api_breakdown(analysis: Analysis) -> dict[str, list[tuple[str, int]]]:
            .group_by("package", "api").agg(pl.col("total_ms").sum())
            .filter(pl.col("total_ms") > 0)
            .sort(["package", "total_ms"], descending=[False, True])
-           .collect(engine="in-memory"))
+           .collect(engine=ENGINE))
     out: dict[str, list[tuple[str, int]]] = {}
     for pkg, api, ms in g.iter_rows():
         out.setdefault(pkg, []).append((api or "unknown", int(ms)))

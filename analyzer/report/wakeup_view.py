@@ -7,6 +7,7 @@ from __future__ import annotations
 import polars as pl
 
 from wakescope.analyzer.model import Analysis
+from wakescope.analyzer.plans import ENGINE
 from wakescope.analyzer.report import facts
 from wakescope.analyzer.report.cells import (
     ROW_LIMIT,
@@ -56,7 +57,7 @@ def wakeup_view(analysis: Analysis) -> dict:
         wakes = wakes.join(hc.frame.lazy().select(
             pl.col("_row").cast(pl.Int64).alias("wake_row"),
             pl.col("local_ms").alias("wake_local_ms")), on="wake_row", how="left")
-    wakes = wakes.collect(engine="in-memory")
+    wakes = wakes.collect(engine=ENGINE)
     screen_off_ms = hc.screen_off_battery_ms if hc is not None else 0
     zone = hc.zone if hc is not None else None
     apps = per_app(wakes, screen_off_ms, zone)
@@ -104,13 +105,13 @@ def wakeup_view(analysis: Analysis) -> dict:
     g = (chains.lazy().filter(pl.col("event") == "suspend_abort")
          .group_by(pl.col("cause_kind"), pl.col("tag")).len()
          .sort(["len", "tag"], descending=[True, False], nulls_last=True)
-         .collect(engine="in-memory"))
+         .collect(engine=ENGINE))
     if g.height:
         kw = facts.table(analysis, "batterystats_kernel_wakelocks")
         if kw.height and {"name", "total_ms"} <= set(kw.columns):
             g = g.lazy().join(kw.lazy().group_by("name").agg(pl.col("total_ms").sum()),
                               left_on="tag", right_on="name", how="left").collect(
-                engine="in-memory")
+                engine=ENGINE)
         else:
             g = g.with_columns(pl.lit(None, pl.Int64).alias("total_ms"))
         a = TableView("suspend-aborts-table", "Failed suspends (`Abort:` reasons) by what was "
