@@ -538,7 +538,8 @@ def build(analysis: Analysis) -> Timeline:
     mapping += [(g, o, lane_index[lk]) for (g, o), lk in owner_lane.items()]
     lanes_df = pl.DataFrame(mapping, schema={"group": pl.String, "owner": pl.String,
                                              "lane": pl.Int64}, orient="row")
-    spans = (spans.lazy().join(lanes_df.lazy(), on=["group", "owner"], how="inner")
+    spans = (spans.lazy().join(lanes_df.lazy(), on=["group", "owner"], how="inner",
+                               maintain_order="left")
              .select(*_SPAN_COLS, "lane",
                      trace=pl.when(pl.col("group") == "device")
                      .then(pl.when(pl.col("owner") == "device_idle")
@@ -551,8 +552,11 @@ def build(analysis: Analysis) -> Timeline:
                      held=pl.col("end") - pl.col("start"))
              .collect(engine=ENGINE))
     # Sorted apart from the join: the spans before the join are freed first (two copies of
-    # the spans at once, not three; issue 19 item 8). Same frame, same sort, same order.
-    spans = spans.sort("lane", "start")
+    # the spans at once, not three; issue 19 item 8). Stable, after a join that keeps the
+    # spans' order: spans of one lane with one start keep their source order, whatever the
+    # Polars release (an unstable sort drew them, and numbered their hover texts, in an
+    # order that changed from Polars 2.1 to 2.2).
+    spans = spans.sort("lane", "start", maintain_order=True)
 
     # Many spans share one hover text (a lane's holder, tag and API): built once per key.
     text_index: dict[str, int] = {}
