@@ -114,6 +114,33 @@ def test_sailfish_timeline_pairs_every_job(corpus):
 
 
 @pytest.mark.corpus
+def test_sailfish_timeline_draws_spans_of_one_start_in_history_interval_order(corpus):
+    """Three sync jobs start in one millisecond of the 8.1 history (`+Ejb=` records at
+    +9h35m17s299ms: people, photos.iu, games.background, rows 2894-2896). Spans of one lane and
+    one start keep the order of history_intervals (start, kind, uid, tag), so the draw order
+    and the hover-text numbering do not depend on the Polars release (2.1 and 2.2 differed)."""
+    from wakescope import parsers
+    from wakescope.analyzer.analysis import analyse
+    from wakescope.analyzer.report import intervals
+
+    tl = intervals.build(analyse(parsers.load(corpus(SAILFISH_81))))
+    job_segs = [s for segs in tl.segments.values() for s in segs
+                if tl.group_of_lane[s[0]] == "job"]
+    starts = [s[1] for s in job_segs]
+    tied = [s for s in job_segs if starts.count(s[1]) == 3
+            and "photos.iu.EsGoogleIuProvider" in tl.texts[s[3]]]
+    assert len(tied) == 1  # the photos.iu job of the three
+    lane, start = tied[0][:2]
+    order = [tl.texts[s[3]].split("/com.google/")[0]
+             for s in job_segs if s[:2] == (lane, start)]
+    assert order == ["com.google.android.gms.games.background", "com.google.android.gms.people",
+                     "com.google.android.gms.photos.iu.EsGoogleIuProvider"]
+    # The hover texts are numbered in that order too.
+    ids = [s[3] for s in job_segs if s[:2] == (lane, start)]
+    assert ids == sorted(ids)
+
+
+@pytest.mark.corpus
 def test_xiaomi_standalone_figures(corpus, tmp_path):
     # `Time on battery: 7h 51m 25s 785ms`; `Amount discharged (upper bound): 115`,
     # `while screen on: 114`, `while screen off: 1` (the phone was plugged in between).
