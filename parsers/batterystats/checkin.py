@@ -103,18 +103,16 @@ def _add_uid_fields(rows: list[dict], packages: dict[int, str]) -> None:
 def _history_packages(history: pl.DataFrame, rec: CheckinRecords) -> pl.DataFrame:
     """A history string that names one of its shared uid's packages (top, fg, pkginst…)
     is the package: `top` of com.android.settings under uid 1000 is not `android`."""
-    pairs = [(app, p) for app, pkgs in rec.app_packages.items() if len(pkgs) > 1 for p in pkgs]
-    if not pairs or not history.height:
+    shared = {app: pkgs for app, pkgs in rec.app_packages.items() if len(pkgs) > 1}
+    if not shared or not history.height:
         return history
-    shared = pl.DataFrame(pairs, schema={"_app": pl.Int64, "tag": pl.String},
-                          orient="row").with_columns(pl.lit(True).alias("_own"))
-    # Only the key columns are joined (one `shared` row per key: row for row); the history's
-    # other columns are kept, not copied by the join (issue 19 item 8).
-    own = history.select((pl.col("uid") % PER_USER_RANGE).alias("_app"), "tag", "package").join(
-        shared, on=["_app", "tag"], how="left", maintain_order="left")
-    return history.with_columns(own.select(
-        pl.when(pl.col("_own")).then(pl.col("tag")).otherwise(pl.col("package")).alias("package")
-    ).to_series())
+    # One test per shared app id (a handful), not a join: a join copies the key columns of
+    # every history row and its result at once (~65 MB on 735k rows, issue 19 item 8).
+    # Null uid or tag never matches, as in an equi-join.
+    app, tag = pl.col("uid") % PER_USER_RANGE, pl.col("tag")
+    own = pl.any_horizontal([(app == a) & tag.is_in(pkgs) for a, pkgs in shared.items()])
+    return history.with_columns(pl.when(own).then(tag).otherwise(pl.col("package"))
+                                .alias("package"))
 
 
 def _summary(rec: CheckinRecords, history: pl.DataFrame, version: int | None) -> pl.DataFrame:
@@ -226,9 +224,10 @@ def parse(inp: SectionInput) -> dict[str, pl.DataFrame]:
 
     packages = _package_map(rec)
     tables: dict[str, pl.DataFrame] = {}
-    history = _with_uid_columns(history, packages)
-    tables[HISTORY.name] = HISTORY.conform(_history_packages(history, rec)).drop(
-        [c for c in ("i",) if c in history.columns])
+    history = _history_packages(_with_uid_columns(history, packages), rec)
+    # Rebound, not kept: the frame before `_history_packages` holds another package column.
+    tables[HISTORY.name] = HISTORY.conform(history.drop("i", strict=False))
+    del history
     for name, rows in rec.rows.items():
         _add_uid_fields(rows, packages)
         df = pl.DataFrame(rows, infer_schema_length=None, strict=False)

@@ -134,10 +134,12 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
     own_parts: list[pl.DataFrame] = []
     anchor: str | None = None
     seq0 = 0
+    v2 = False
     for start in range(0, len(series), CHUNK_LINES):
         chunk = _record_chunk(series.slice(start, CHUNK_LINES).alias("line"), start, anchor,
                               seq0, rows)
         recs_c, unknown_c, bad_c, own_c, anchor, seq0 = chunk
+        v2 = v2 or bool(recs_c["is_v2"].any())  # a v2 record's `wall` is never null
         parts.append(recs_c)
         unknown_parts.append(unknown_c)
         bad_parts.append(bad_c)
@@ -148,18 +150,17 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
     own_ext = pl.concat(own_parts)
     bad = pl.concat(bad_parts)
     del parts, unknown_parts, bad_parts, own_parts
-    n_rec = recs.height
+    n_rec = seq0  # every record has a seq (`rows=False` keeps only some: `_record_chunk`)
     if n_rec == 0:
         _report_unknown(unknown_lines, first_line, section, diagnostics)
         return HistoryResult(_empty(), lines=len(lines), unknown=unknown_lines.height)
 
-    v2 = bool(recs["wall"].is_not_null().any())
     n_unknown = unknown_lines.height + bad.height
     _report_unknown(unknown_lines, first_line, section, diagnostics)
     for i, line in zip(bad["i"].to_list(), bad["line"].to_list(), strict=True):
         diagnostics.unknown_line(section, line, first_line + i)
     if not rows:
-        return _read_only(recs, len(lines), n_unknown, v2)
+        return _read_only(recs, n_rec, len(lines), n_unknown, v2)
     recs = _times(recs, v2, year_hint)
     recs = recs.with_columns(
         battery_level=pl.col("lvl").forward_fill(),
@@ -235,11 +236,13 @@ def parse_history(lines: list[str] | pl.Series, first_line: int, section: str,
     )
 
 
-def _read_only(recs: pl.DataFrame, n_lines: int, n_unknown: int, v2: bool) -> HistoryResult:
+def _read_only(recs: pl.DataFrame, n_rec: int, n_lines: int, n_unknown: int,
+               v2: bool) -> HistoryResult:
     """`parse_history(rows=False)`: what the rows would have told (levels, start time,
     packages) without building them. No times, level/marker rows, `ext=` rows, redaction
     (a package name holds no e-mail) or clock: only the bodies that can name a package
-    are tokenised, with the same expressions as the full path (issue 17)."""
+    are tokenised, with the same expressions as the full path (issue 17). `recs` holds
+    only the records read here (`_record_chunk`); `n_rec` counts them all."""
     levels = recs["lvl"].drop_nulls()
     updates = recs.filter(pl.col("lvl").is_not_null() & pl.col("main").is_not_null())
     tokens = _tokens(updates.select("seq", "main"), ["seq"])
@@ -248,7 +251,7 @@ def _read_only(recs: pl.DataFrame, n_lines: int, n_unknown: int, v2: bool) -> Hi
     tokens = tokens.with_columns(
         uid=pl.col("uid_text").replace_strict(uids, default=None, return_dtype=pl.Int64))
     return HistoryResult(
-        frame=_empty(), records=recs.height, lines=n_lines, unknown=n_unknown,
+        frame=_empty(), records=n_rec, lines=n_lines, unknown=n_unknown,
         start_level=levels[0] if levels.len() else None,
         end_level=levels[-1] if levels.len() else None,
         start_local=_start_local(recs.filter(pl.col("is_time")).select("reset", "date")),
@@ -287,7 +290,8 @@ def _record_chunk(series: pl.Series, start: int, anchor0: str | None, seq0: int,
     """Lines [start, start + len) → (records without their text, unknown lines, bad
     records (i, line), own `ext=` lines (i, seq, text), anchor and seq carried on).
     `anchor0` is the last line kind (rec/detail) and `seq0` the records before the chunk.
-    Without `rows`, only the bodies that can name a package are kept, and no `ext=`."""
+    Without `rows`, only the records `_read_only` reads are kept, with only the bodies that
+    can name a package, and no `ext=`."""
     df = series.to_frame().with_row_index("i", offset=start)
     line = pl.col("line")
     fits = line.str.len_bytes() <= MAX_LINE
@@ -363,8 +367,17 @@ def _record_chunk(series: pl.Series, start: int, anchor0: str | None, seq0: int,
     # (updates, markers) do not carry them (memory: issue 19 item 8).
     recs = recs.drop("line", "body", "rest", "leftover")
     if not rows:
-        recs = recs.with_columns(
-            main=pl.when(pl.col("main").str.contains(_PACKAGE_BODY)).then(pl.col("main")))
+        # Only the records `_read_only` reads are kept, as every chunk's records stay until
+        # the last chunk is cut (~35 MB for 500k lines; issue 19 item 8): TIME records,
+        # level updates whose body can name a package, and the chunk's first and last
+        # level update (the history's start and end levels).
+        has_lvl = pl.col("lvl").is_not_null()
+        n_lvl = has_lvl.cum_sum()
+        recs = recs.select(
+            "seq", "is_v2", "is_time", "reset", "date", "lvl",
+            main=pl.when(pl.col("main").str.contains(_PACKAGE_BODY)).then(pl.col("main")),
+        ).filter(pl.col("is_time") | has_lvl & (
+            pl.col("main").is_not_null() | (n_lvl == 1) | (n_lvl == n_lvl.max())))
         own = own.clear()
     return recs, unknown_lines, bad, own, anchor1, seq1
 
