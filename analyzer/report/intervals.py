@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 import polars as pl
 
@@ -116,7 +117,7 @@ def _col(df: pl.DataFrame, name: str, dtype=pl.String) -> pl.Expr:
 # Pairing.
 # ---------------------------------------------------------------------------------------
 
-_SPAN_COLS = ("group", "owner", "uid", "tag", "api", "start", "end", "label", "closed_by")
+_SPAN_COLS = ("group", "owner", "tag", "api", "start", "end", "label", "closed_by")
 
 
 def _event_spans(ev: pl.DataFrame, start: int, end: int) -> pl.DataFrame:
@@ -475,7 +476,7 @@ def build(analysis: Analysis) -> Timeline:
         spans = _from_services(analysis, tl)
     if spans.is_empty():
         return tl
-    int_cols = ("uid", "start", "end")
+    int_cols = ("start", "end")
     spans = (spans.lazy()
              .select(pl.col(c) if c in spans.columns
                      else pl.lit(None, pl.Int64 if c in int_cols else pl.String).alias(c)
@@ -538,33 +539,40 @@ def build(analysis: Analysis) -> Timeline:
     mapping += [(g, o, lane_index[lk]) for (g, o), lk in owner_lane.items()]
     lanes_df = pl.DataFrame(mapping, schema={"group": pl.String, "owner": pl.String,
                                              "lane": pl.Int64}, orient="row")
-    spans = (spans.lazy().join(lanes_df.lazy(), on=["group", "owner"], how="inner",
-                               maintain_order="left")
-             .select(*_SPAN_COLS, "lane",
+    # Where each span is drawn: the rows of each (lane, trace), in order of first appearance
+    # in the spans sorted by lane and start, worked out on narrow frames (the lane of each
+    # span, then row, lane, start and trace); the spans themselves are gathered a part at a
+    # time, never copied whole (a join or sort of every column was the report's peak on
+    # long histories, issue 19 item 8). The sort is stable, on the spans' order: spans of
+    # one lane with one start keep their source order, whatever the Polars release (an
+    # unstable sort drew them, and numbered their hover texts, in an order that changed
+    # from Polars 2.1 to 2.2). Spans of no lane (lane null) are dropped with their parts.
+    lane_of = (spans.lazy().select("group", "owner")
+               .join(lanes_df.lazy(), on=["group", "owner"], how="left",
+                     maintain_order="left")
+               .select("lane").collect(engine=ENGINE).to_series())
+    parts = (spans.lazy()
+             .select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_r"), pl.lit(lane_of),
+                     "start",
                      trace=pl.when(pl.col("group") == "device")
                      .then(pl.when(pl.col("owner") == "device_idle")
                              .then(pl.lit("doze_") + pl.col("label").fill_null(""))
                              .otherwise(pl.col("owner")))
                      .when(pl.col("group") == "top").then(pl.lit("top_app"))
                      .when(pl.col("group") == "clock").then(pl.lit("clock"))
-                     .otherwise(pl.col("api").fill_null("unknown")),
-                     n=pl.lit(1, dtype=pl.UInt32),
-                     held=pl.col("end") - pl.col("start"))
+                     .otherwise(pl.col("api").fill_null("unknown")))
+             .sort("lane", "start", maintain_order=True)
+             .group_by("lane", "trace", maintain_order=True).agg("_r")
+             .filter(pl.col("lane").is_not_null())
              .collect(engine=ENGINE))
-    # Sorted apart from the join: the spans before the join are freed first (two copies of
-    # the spans at once, not three; issue 19 item 8). Stable, after a join that keeps the
-    # spans' order: spans of one lane with one start keep their source order, whatever the
-    # Polars release (an unstable sort drew them, and numbered their hover texts, in an
-    # order that changed from Polars 2.1 to 2.2).
-    spans = spans.sort("lane", "start", maintain_order=True)
+    del lane_of
 
     # Many spans share one hover text (a lane's holder, tag and API): built once per key.
     text_index: dict[str, int] = {}
     text_of: dict[tuple, int] = {}
-    for rows, merged in _lane_parts(spans):
+    for lane, trace, rows, merged in _lane_parts(spans, parts):
         tl.merged += merged
-        # Rows of `_ROW_COLS`.
-        for _g, owner, _u, tag, api, start, end, label, closed_by, lane, trace, n, held in rows:
+        for owner, tag, api, start, end, label, closed_by, n, held in rows:
             key = (lane, owner, tag, api, label, closed_by, n, held if n > 1 else None)
             ti = text_of.get(key)
             if ti is None:
@@ -576,29 +584,35 @@ def build(analysis: Analysis) -> Timeline:
     return tl
 
 
-# The columns of `build`'s spans frame, in order: `_SPAN_COLS`, then where it is drawn.
-_ROW_COLS = (*_SPAN_COLS, "lane", "trace", "n", "held")
+# The columns of a drawn span (`_lane_parts`' rows), in order.
+_ROW_COLS = ("owner", "tag", "api", "start", "end", "label", "closed_by", "n", "held")
 
 
-def _lane_parts(spans: pl.DataFrame) -> Iterator[tuple[list[tuple], int]]:
-    """The rows of each (lane, trace) in order of first appearance (row order kept within),
-    a part over the fair cap merged (`_merge`), each with how many spans merging folded."""
-    sizes = spans.group_by("lane", "trace").len().get_column("len").to_list()
-    budget = _fair_cap(sizes, SEGMENT_BUDGET)
-    if max(sizes, default=0) <= budget:  # the usual case, all drawn: one pass over the rows
-        parts: dict[tuple[int, str], list[tuple]] = {}
-        lane, trace = _ROW_COLS.index("lane"), _ROW_COLS.index("trace")
-        for row in spans.rows():
-            parts.setdefault((row[lane], row[trace]), []).append(row)
-        for rows in parts.values():
-            yield rows, 0
-        return
-    for _, part in spans.group_by(["lane", "trace"], maintain_order=True):
-        if part.height > budget:
-            merged = _merge(part, budget).select(_ROW_COLS)
-            yield merged.rows(), part.height - merged.height
+def _lane_parts(spans: pl.DataFrame,
+                parts: pl.DataFrame) -> Iterator[tuple[int, str, list[tuple], int]]:
+    """Per part of `parts` (lane, trace, `_r`: its rows of `spans`, in order): the lane, the
+    trace, its rows (`_ROW_COLS`), merged (`_merge`) when over the fair cap, and how many
+    spans merging folded."""
+    r = parts.get_column("_r")
+    sizes = r.list.len()
+    budget = _fair_cap(sizes.to_list(), SEGMENT_BUDGET)
+    # The parts drawn whole are few rows in all (the fair cap's budget): one gather, one
+    # pass; a part over the cap is gathered alone and merged.
+    whole = iter(_part(spans, r.filter(sizes <= budget).explode()).rows())
+    for i, (lane, trace, n) in enumerate(zip(parts.get_column("lane"),
+                                             parts.get_column("trace"), sizes, strict=True)):
+        if n > budget:
+            merged = _merge(_part(spans, r[i]), budget).select(_ROW_COLS)
+            yield lane, trace, merged.rows(), n - merged.height
         else:
-            yield part.rows(), 0
+            yield lane, trace, list(islice(whole, n)), 0
+
+
+def _part(spans: pl.DataFrame, rows: pl.Series) -> pl.DataFrame:
+    """`rows` of the spans, with the columns a drawn span needs (`_ROW_COLS`)."""
+    return spans[rows].select(*(c for c in _ROW_COLS if c not in ("n", "held")),
+                              n=pl.lit(1, dtype=pl.UInt32),
+                              held=pl.col("end") - pl.col("start"))
 
 
 def _span_text(lane_full: str, group: str, owner: str | None, tag: str | None,
