@@ -159,9 +159,11 @@ def utc_from_local_expr(local: pl.Expr, zone: Zone) -> pl.Expr:
 
 @dataclass
 class HistoryClock:
-    """Per history row (`_i` order): offset_ms, utc_ms, local_ms (device wall time, real
-    zone rules), elapsed_ms, on_battery_ms and screen_off_ms (cumulative on-battery and
-    screen-off on-battery time before it), plus the clock changes and the zone."""
+    """Per history row (`_i` order, a row's position is its `_i`): `_row`, offset_ms,
+    utc_ms, local_ms (device wall time, real zone rules), elapsed_ms, on_battery_ms and
+    screen_off_ms (cumulative on-battery and screen-off on-battery time before it), plus
+    the clock changes and the zone. Kept with the analysis (the report draws with it), so
+    it carries only these columns: one per history row each (issue 19 item 8)."""
 
     frame: pl.DataFrame
     changes: pl.DataFrame = field(default_factory=pl.DataFrame)
@@ -277,7 +279,7 @@ def history_clock(h: pl.DataFrame, meta: Any = None, clock: Any = None) -> Histo
         _batt=pl.col("_dur") * (~pl.col("_plugged")).cast(pl.Int64),
     ).with_columns(
         _off=pl.col("_batt") * (~pl.col("_screen")).cast(pl.Int64),
-    ).select("_i", "_row", "seq", "offset_ms", "utc_ms", "local_ms", "elapsed_ms",
+    ).select("_row", "offset_ms", "utc_ms", "local_ms", "elapsed_ms",
              on_battery_ms=pl.col("_batt").cum_sum() - pl.col("_batt"),
              screen_off_ms=pl.col("_off").cum_sum() - pl.col("_off"))
     return HistoryClock(frame.collect(engine=ENGINE), _clock_changes(f), zone, source,

@@ -1,4 +1,5 @@
-"""Battery-history timelines shared by passes: who held the wakelock when, screen and plug.
+"""Battery-history timeline shared by passes: who took the wakelock state, and how long the
+history covers on battery.
 (The wakelock figures the passes read come from `history_intervals`:
 passes/history_intervals.first_holder_screen_off and longwakes.)
 
@@ -19,10 +20,10 @@ from wakescope.analyzer.plans import ENGINE
 
 @dataclass
 class Timeline:
-    """One row per history row (in order) with the state in force from it to the next."""
+    """The history's first wakelock holders and how long it covers (on battery and in all).
+    Totals, not a row per history row: the passes read no more, and the timeline lives as
+    long as the passes do (a 735k-row history: ~30 MB, issue 19 item 8)."""
 
-    rows: pl.DataFrame          # _row, seq, offset_ms, dur, on_battery, screen_off, cum_off,
-    #                             holder_row, held
     holders: pl.DataFrame       # wakelock start/set rows: holder_row, uid, tag, api, owner…
     battery_span_ms: int        # on-battery time the history covers
     span_ms: int                # whole history span
@@ -42,33 +43,17 @@ def timeline(history: pl.DataFrame) -> Timeline | None:
     if not _in_order(history):  # the parsers emit record order: a sort would copy columns
         lf = lf.sort(["seq", "_row"])
     kind, name, tr = pl.col("kind"), pl.col("name"), pl.col("transition")
-    is_wl = (kind == "wakelock") & (name == "wake_lock")
-    screen = pl.when((kind == "state") & (name == "screen")).then(tr == "start")
     plugged = (pl.when((kind == "state") & (name == "plugged")).then(tr == "start")
                .when((kind == "battery") & (name == "plug")).then(pl.col("value") != "none"))
-    h = lf.with_columns(
-        pl.when(is_wl).then(pl.col("_row")).forward_fill().alias("holder_row"),
-        pl.when(is_wl).then(tr.is_in(["start", "set"])).forward_fill().fill_null(False)
-        .alias("held"),
-        screen.forward_fill().fill_null(False).alias("screen_on"),
-        plugged.forward_fill().fill_null(False).alias("plugged"),
-        (pl.col("offset_ms").shift(-1) - pl.col("offset_ms")).clip(lower_bound=0).fill_null(0)
-        .alias("dur"),
-    ).with_columns(
-        (~pl.col("plugged")).alias("on_battery"),
-        (~pl.col("plugged") & ~pl.col("screen_on")).alias("screen_off"),
-    ).with_columns(
-        (pl.col("dur") * pl.col("screen_off")).alias("_off"),
-    ).with_columns(
-        (pl.col("_off").cum_sum() - pl.col("_off")).alias("cum_off"),
-    ).select("_row", "seq", "offset_ms", "dur", "on_battery", "screen_off", "cum_off",
-             "holder_row", "held").collect(engine=ENGINE)
+    # Each row's time to the next, on battery where not plugged.
+    dur = (pl.col("offset_ms").shift(-1) - pl.col("offset_ms")).clip(lower_bound=0).fill_null(0)
+    on_battery = ~plugged.forward_fill().fill_null(False)
+    span, battery = lf.select(_span=dur.sum(), _battery=(dur * on_battery).sum(),
+                              ).collect(engine=ENGINE).row(0)
     cols = [c for c in ("uid", "tag", "api", "component", "rule", "owner_package", "package")
             if c in history.columns]
     holders = history.lazy().filter(
         (pl.col("kind") == "wakelock") & (pl.col("name") == "wake_lock")
         & pl.col("transition").is_in(["start", "set"])
     ).select(pl.col("_row").alias("holder_row"), *cols).collect(engine=ENGINE)
-    span = int(h["dur"].sum())
-    battery = int((h["dur"] * h["on_battery"]).sum())
-    return Timeline(h, holders, battery, span)
+    return Timeline(holders, int(battery), int(span))

@@ -71,9 +71,23 @@ def _in_order(h: pl.DataFrame) -> bool:
     return bool(seq.is_sorted() and (row.diff().drop_nulls() > 0).all())
 
 
+def _boundary() -> pl.Expr:
+    """A `RESET`, `SHUTDOWN` or `START` record (a reset at the very first record starts the
+    history; it closes nothing)."""
+    return ((pl.col("kind") == "marker") & pl.col("name").is_in(list(BOUNDARY))
+            & (pl.col("_i") > 0))
+
+
+def _cpu_sleep() -> pl.Expr:
+    """A `-running` item: the CPU went to sleep."""
+    return (pl.col("kind") == "state") & (pl.col("name") == "running") & (
+        pl.col("transition") == "stop")
+
+
 def _rows(history: pl.DataFrame) -> pl.DataFrame:
-    """History in record order with `_i` (position), `_boot` (boot segment) and the
-    positions of the next proofs of an end (`_sleep`, `_drop`, `_bound`) at or after each."""
+    """History in record order with what the intervals, the clock and the chains all read:
+    `_i` (position), `_boot` (boot segment) and `_sleep` (position of the next CPU sleep at
+    or after each row). The intervals' own columns are `_proofs`."""
     h = history
     if "_row" not in h.columns:
         h = h.with_row_index("_row")
@@ -85,25 +99,30 @@ def _rows(history: pl.DataFrame) -> pl.DataFrame:
     if not _in_order(h):   # the parsers emit record order: a sort would copy every column
         lf = lf.sort(["seq", "_row"])
     lf = lf.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
+    return lf.with_columns(
+        (_boundary() & pl.col("name").is_in(["start", "reset"])).cast(pl.Int64).cum_sum()
+        .alias("_boot"),
+        pl.when(_cpu_sleep()).then(pl.col("_i")).backward_fill().alias("_sleep"),
+    ).collect(engine=ENGINE)
+
+
+def _proofs(h: pl.DataFrame) -> pl.DataFrame:
+    """`h` (`_rows`) with what only the intervals read: `_awake` (CPU-awake span), the
+    positions of the next wakelock-state drop (`_drop`) and boundary (`_bound`) at or after
+    each row, and of the latest CPU wake (`_woke`) and boundary (`_prev_bound`) at or before
+    it. Positions only: what a proof was is read at its position (`_close`). `_build` adds
+    them, so they are gone before the chains are built (issue 19 item 8)."""
     kind, name, tr = pl.col("kind"), pl.col("name"), pl.col("transition")
-    bound = (kind == "marker") & name.is_in(list(BOUNDARY))
-    sleep = (kind == "state") & (name == "running") & (tr == "stop")
+    bound = _boundary()
     drop = (kind == "wakelock") & (name == "wake_lock") & (tr == "stop")
-    # A reset at the very first record starts the history; it closes nothing.
-    bound = bound & (pl.col("_i") > 0)
     # CPU-awake span of each record: sleeps in earlier records (a record's `-running` item
     # comes before its events, which still belong to the span it ends).
-    n_sleep = sleep.cast(pl.Int64)
+    n_sleep = _cpu_sleep().cast(pl.Int64)
     new_record = (pl.col("seq") != pl.col("seq").shift(1)).fill_null(True)
-    return lf.with_columns(
+    return h.lazy().with_columns(
         pl.when(new_record).then(n_sleep.cum_sum() - n_sleep).forward_fill().alias("_awake"),
-        bound.alias("_is_bound"),
-        (bound & name.is_in(["start", "reset"])).cast(pl.Int64).cum_sum().alias("_boot"),
-        pl.when(sleep).then(pl.col("_i")).backward_fill().alias("_sleep"),
         pl.when(drop).then(pl.col("_i")).backward_fill().alias("_drop"),
         pl.when(bound).then(pl.col("_i")).backward_fill().alias("_bound"),
-        pl.when(bound).then(name.replace_strict(BOUNDARY, default=None))
-        .backward_fill().alias("_bound_kind"),
         # The latest CPU wake and boundary at or before each row (where an orphan stop of
         # wakelock-backed work can have started at the earliest).
         pl.when((kind == "state") & (name == "running") & (tr == "start"))
@@ -117,18 +136,22 @@ def _state_spans(h: pl.DataFrame) -> pl.LazyFrame:
     where the build lacks the plugged bit): on from a start to the next change."""
     # Only the columns read here: state rows are most of a history, and filtered copies of
     # every column were the analysis' peak on long histories (issue 19 item 8).
-    rows = h.lazy().select("kind", "name", "transition", "value", "_i", "_boot")
-    bits = rows.filter((pl.col("kind") == "state") & (pl.col("name") != "wake_lock"))
-    bits = bits.with_columns(on=pl.col("transition") == "start", label=pl.lit(None, pl.String))
-    valued = rows.filter((pl.col("kind") == "value") & (pl.col("name") == "device_idle"))
-    if not has_row(h, "state", "plugged").any():
-        # Older builds lack the plugged bit; `plug=ac|usb|…` says the same.
-        valued = pl.concat([valued, rows.filter((pl.col("kind") == "battery")
-                                                & (pl.col("name") == "plug"))
-                            .with_columns(name=pl.lit("plugged"))], how="diagonal_relaxed")
+    kind, name = pl.col("kind"), pl.col("name")
+    bit = (kind == "state") & (name != "wake_lock")
+    # Older builds lack the plugged bit; `plug=ac|usb|…` says the same.
+    plug = ((kind == "battery") & (name == "plug") if not has_row(h, "state", "plugged").any()
+            else pl.lit(False))
+    valued = ((kind == "value") & (name == "device_idle")) | plug
     value = pl.col("value").fill_null("").str.to_lowercase()
-    valued = valued.with_columns(on=~value.is_in(_OFF_VALUES), label=value)
-    d = pl.concat([bits, valued], how="diagonal_relaxed").sort("_i")
+    # One filter keeps the rows in history order: the bits and the valued states apart
+    # needed a concat and a sort, each a copy of most of a history (issue 19 item 8).
+    d = h.lazy().select("kind", "name", "transition", "value", "_i", "_boot").filter(
+        bit | valued).select(
+        pl.when(plug).then(pl.lit("plugged")).otherwise(name).alias("name"),
+        "transition", "_i", "_boot",
+        on=pl.when(bit).then(pl.col("transition") == "start")
+        .otherwise(~value.is_in(_OFF_VALUES)),
+        label=pl.when(bit).then(pl.lit(None, pl.String)).otherwise(value))
     key = ["name", "_boot"]
     # A change is a row whose (on, label) differs from the previous row of that state.
     d = d.with_columns(
@@ -226,8 +249,10 @@ def _close(spans: pl.LazyFrame, h: pl.DataFrame) -> pl.LazyFrame:
     (wakelock-backed kinds), the next wakelock-state drop (`wakelock`), the next boundary;
     else the last record."""
     last = int(h["_i"].max())
-    s = spans.with_columns(_at(h, c, "s_i").alias(c)
-                           for c in ("_sleep", "_drop", "_bound", "_bound_kind"))
+    s = spans.with_columns(_at(h, c, "s_i").alias(c) for c in ("_sleep", "_drop", "_bound"))
+    # The next boundary's word (`closed_by`): reset, shutdown or reboot, by its record.
+    s = s.with_columns(_bound_kind=_at(h, "name", "_bound")
+                       .replace_strict(BOUNDARY, default=None, return_dtype=pl.String))
     # Proofs strictly after the start row (a start and its own record's sleep: the sleep
     # item precedes the start item in the record, so `>= s_i` is already after it).
     cpu = pl.col("kind").is_in(list(CPU_BACKED))
@@ -308,15 +333,22 @@ def _build(h: pl.DataFrame, meta: Any, clock: Any, packages: pl.DataFrame | None
     caller has it already). The spans, their ends and their times are one plan: a plan per
     step cost ~0.1-0.3 ms each, ~50 of them (issue 17)."""
     hc = history_clock(h, meta, clock)
+    h = _proofs(h)
+    # One kind of span after the other: run side by side, their window steps over the
+    # history were the stage's peak (issue 19 item 8).
     spans = pl.concat([_state_spans(h), _holder_spans(h), _event_spans(h)],
-                      how="diagonal_relaxed")
+                      how="diagonal_relaxed", parallel=False)
     spans = _close(spans.select(_OUT), h)
     # The clock's frame is in `_i` order with `_i` its position: each end's times are a
     # gather, not a join that copies the spans twice (issue 19 item 8).
     t = hc.frame
-    s = spans.with_columns(
-        _at(t, c, i).alias(p + c) for p, i in (("s_", "s_i"), ("e_", "e_i"))
-        for c in ("offset_ms", "utc_ms", "elapsed_ms", "_row", "on_battery_ms", "screen_off_ms"))
+    # The table's order (start, kind, uid, tag; a stable sort), taken while the spans are
+    # narrow: sorting the finished rows copied all 18 columns at the stage's peak.
+    spans = spans.with_columns(_at(t, "offset_ms", "s_i").alias("s_offset_ms")).sort(
+        ["s_offset_ms", "kind", "uid", "tag"], nulls_last=True, maintain_order=True)
+    times = ("utc_ms", "elapsed_ms", "_row", "on_battery_ms", "screen_off_ms")
+    s = spans.with_columns(*(_at(t, c, "s_i").alias("s_" + c) for c in times),
+                           *(_at(t, c, "e_i").alias("e_" + c) for c in ("offset_ms", *times)))
     # uid → the history's package.
     if packages is None:
         packages = _history_packages(h)
@@ -337,8 +369,7 @@ def _build(h: pl.DataFrame, meta: Any, clock: Any, packages: pl.DataFrame | None
         screen_off_ms=(pl.col("e_screen_off_ms") - pl.col("s_screen_off_ms"))
         .clip(lower_bound=0),
         start_row="s__row", end_row="e__row",
-    ).sort(["start_offset_ms", "kind", "uid", "tag"], nulls_last=True, maintain_order=True)
-    out = out.collect(engine=ENGINE)
+    ).collect(engine=ENGINE)
     if out.is_empty():
         return HISTORY_INTERVALS.empty(), hc
     return HISTORY_INTERVALS.conform(out), hc
@@ -358,6 +389,16 @@ def clock_of(history: pl.DataFrame, meta: Any = None, clock: Any = None
 # ---------------------------------------------------------------------------------------
 
 
+def _start_rows(history: pl.DataFrame, intervals: pl.LazyFrame, cols: list[str],
+                ) -> pl.LazyFrame:
+    """`start_row` (the history's `_row`) and `cols` of the history rows `intervals` start
+    at: only those rows, not a whole history to join against (issue 19 item 8)."""
+    starts = intervals.select("start_row").collect(engine=ENGINE).to_series()
+    row = pl.col("_row").cast(pl.Int64)
+    return history.lazy().filter(row.is_in(starts.implode())).select(
+        row.alias("start_row"), *cols)
+
+
 def first_holder_screen_off(intervals: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     """Screen-off, on-battery time of the wakelock state per opening (uid, tag, api,
     owner_package), with the history rows that opened it."""
@@ -370,8 +411,7 @@ def first_holder_screen_off(intervals: pl.DataFrame, history: pl.DataFrame) -> p
                                  & (pl.col("screen_off_ms") > 0))
     cols = [c for c in ("_row", "owner_package") if c in history.columns]
     if "owner_package" in cols:
-        iv = iv.join(history.lazy().select(pl.col("_row").cast(pl.Int64).alias("start_row"),
-                                           "owner_package"), on="start_row", how="left")
+        iv = iv.join(_start_rows(history, iv, ["owner_package"]), on="start_row", how="left")
     else:
         iv = iv.with_columns(pl.lit(None, pl.String).alias("owner_package"))
     return iv.group_by("uid", "tag", "api", "owner_package").agg(
@@ -391,8 +431,7 @@ def longwakes(intervals: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
                                  & (pl.col("opened_by") == "start"))
     extra = [c for c in ("component", "rule", "owner_package") if c in history.columns]
     if extra:
-        iv = iv.join(history.lazy().select(pl.col("_row").cast(pl.Int64).alias("start_row"),
-                                           *extra), on="start_row", how="left")
+        iv = iv.join(_start_rows(history, iv, extra), on="start_row", how="left")
     released = pl.col("closed_by") == "release"
     # One plan (issue 17); the left join keeps one row per interval (`_row` is unique), so
     # the result is empty exactly when there is no such interval.
