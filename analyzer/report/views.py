@@ -355,8 +355,10 @@ def job_views(analysis: Analysis) -> list[TableView]:
 
     hist = facts.table(analysis, "jobscheduler_history")
     if "offset_ms" in hist.columns:
-        # Stable: events of one instant keep the dump's order.
-        hist = hist.sort("offset_ms", descending=True, nulls_last=True, maintain_order=True)
+        # Most recent first: the dump lists events oldest first, so events of one instant
+        # come in reverse dump order (reversed, then a stable sort).
+        hist = hist.reverse().sort("offset_ms", descending=True, nulls_last=True,
+                                   maintain_order=True)
     h = TableView("jobs-history-table", "Job history (most recent first)",
                   [("When", "num"), ("Event", ""), ("App", ""), ("Job", ""), ("API", ""),
                    ("Stop reason", "")], total=hist.height, open=False,
