@@ -458,3 +458,35 @@ def test_alarm_deferral_background_restricted_and_oem():
     oem = one(res, "alarm_deferral", package="com.example.two")
     assert (oem["severity"], oem["recommendation_id"]) == ("low", "alarm_oem")
     assert "origType" in oem["basis"]
+
+
+def test_stuck_wakelock_of_equal_holds_names_the_first():
+    """Thirteen `+longwake` … `-longwake` holds of one tag, each exactly 1 h 30 min, among
+    short holds of another app (as the 74k stress history's SmartHome:DeviceBridge: 13
+    holds of 1h20m21s493ms). The finding names the first hold's rows, not whichever an
+    unstable sort put first (rows 73 and 80, its 10th, before; the stress report named
+    its 7th)."""
+    ev = [(0, "state", "stop", "screen", None, None)]
+    for k in range(13):  # a hold from 0.5 h + 2k h to 2 h + 2k h
+        start = H // 2 + 2 * k * H
+        ev += [(start, "event", "start", "longwake", APP3, "Twice"),
+               (start + 3 * H // 2, "event", "stop", "longwake", APP3, "Twice")]
+        for j in range(3):  # three 10-minute holds of another app, 1 s after each start
+            ev += [(start + 1000 + j, "event", "start", "longwake", APP2, f"Short{j}"),
+                   (start + 1000 + j + 10 * MIN, "event", "stop", "longwake", APP2, f"Short{j}")]
+    ev.sort(key=lambda e: e[0])
+    ev.append((30 * H, "battery", "set", "level", None, None))
+    history = HISTORY.frame([{"seq": i, "offset_ms": int(o), "kind": k, "transition": t,
+                              "name": n, "uid": u, "tag": tag,
+                              "value": "50" if n == "level" else None}
+                             for i, (o, k, t, n, u, tag) in enumerate(ev)])
+    cap = make_capture({"batterystats_summary": summary_12h(), "batterystats_history": history,
+                        "packages": packages([(APP2, "com.example.two"),
+                                              (APP3, "com.example.three")])}, sdk=30)
+    found = one(analyse(cap), "stuck_wakelock", uid=APP3)
+    # Row 0 the screen; the first hold starts at row 1 (0.5 h), the three short holds start
+    # (rows 2-4) and stop (rows 5-7), and the first hold stops at row 8 (2 h).
+    assert ev[1][:2] == (H // 2, "event") and ev[8][0] == 2 * H
+    assert found["value"] == pytest.approx(1.5)
+    assert json.loads(found["evidence"])[0]["rows"] == [1, 8]
+    assert "13 long hold(s) of this tag" in found["detail"]

@@ -50,3 +50,31 @@ def test_job_for_another_uid_names_the_api_for_both_owners():
     mtp = apps["com.android.mtp"]
     assert mtp["uids"] == [10007] and mtp["apis"] == ["job_scheduler"]
     assert "com.android.providers.downloads" in mtp["shared_packages"].split(",")
+
+
+def test_job_history_lists_events_of_one_instant_most_recent_first():
+    """The HTML job history is most recent first; events of one instant used to keep the
+    dump's order (oldest first) by the luck of an unstable sort. Emulator 9, dumpsys
+    jobscheduler `Job history:` (oldest first):
+         -3h01m29s523ms START-P: #u0a38/70 com.google.android.googlequicksearchbox/…
+         -3h01m29s523ms START-P: #u0a38/32 …
+         -3h01m29s523ms START-P: #u0a38/48 …
+         -3h01m29s523ms START-P: #u0a38/26 …
+         -3h01m27s804ms   START: #u0a19/8580 com.google.android.setupwizard/…
+         -3h01m27s497ms    STOP: #u0a38/32 … app called jobFinished
+         -3h01m27s497ms START-P: #u0a38/32 …
+    Job 32 finished and was started again within one millisecond: the restart is listed
+    above the stop, and the four starts of 29s523ms in reverse dump order."""
+    from wakescope.analyzer.report import views
+
+    analysis = analyse(parsers.load(corpus_path(BUGREPORTS["emulator_9"])))
+    table = next(v for v in views.job_views(analysis) if v.id == "jobs-history-table")
+    rows = [(r[0].sort, r[1].text, r[3].text.split()[0]) for r in table.rows]
+    at = {ms: [(event, job) for off, event, job in rows if off == ms]
+          for ms in (-10_889_523, -10_887_804, -10_887_497)}  # 3h01m29s523ms, …
+    assert at[-10_887_497] == [("START", "#32"), ("STOP", "#32")]
+    assert at[-10_889_523] == [("START", "#26"), ("START", "#48"), ("START", "#32"),
+                               ("START", "#70")]
+    # The three instants, most recent first.
+    offs = [off for off, _, _ in rows if off in at]
+    assert offs == [-10_887_497] * 2 + [-10_887_804] + [-10_889_523] * 4

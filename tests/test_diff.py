@@ -165,3 +165,23 @@ def test_html_escapes_input_strings():
     assert XSS not in page and "&lt;" in page
     md = render_diff_markdown([cmp])
     assert len(md.splitlines()) <= 40
+
+
+@pytest.mark.corpus
+def test_findings_that_appeared_or_resolved_come_by_severity_in_the_analysis_order():
+    """Appeared and resolved findings: by severity, then in the analysis' own order (the
+    energy explained, then the figure, worst first). They were iterated from set
+    differences, in an order that changed run to run (string hashes are salted)."""
+    from wakescope.analyzer.model import SEVERITY_RANK
+
+    base, new = _an(BUGREPORTS["sailfish_8_1"]), _an(BUGREPORTS["sailfish_10"])
+    cmp = compare(base, new)
+    for side, an, other in (("appeared", new, base), ("resolved", base, new)):
+        others = set(other.findings["id"])
+        rows = [r for r in an.findings.iter_rows(named=True) if r["id"] not in others]
+        rows.sort(key=lambda r: SEVERITY_RANK[r["severity"]])
+        assert [r["id"] for r in cmp.findings[side]] == [r["id"] for r in rows]
+    # Sailfish 10's 8 new findings are infos; the kernel wakeup reason of 14.8/h first.
+    appeared = cmp.findings["appeared"]
+    assert len(appeared) == 8 and {r["severity"] for r in appeared} == {"info"}
+    assert appeared[0]["title"].startswith("Kernel wakeup reason: 168:qcom,smd-rpm-summary")

@@ -207,11 +207,14 @@ def _per_tag(df: pl.DataFrame, value: str, n_analysed: int) -> pl.DataFrame:
     """Group per-capture tag rows (capture_id, device_uid, package, tag, api, value, rate)."""
     n = max(n_analysed, 1)
     return (
-        df.group_by("package", "tag")
+        # Sorted first: the rates are summed in capture order, not in the joins' (a float
+        # sum's last bits depend on the order); of equally common APIs, the first by name.
+        df.sort("package", "tag", "capture_id")
+        .group_by("package", "tag")
         .agg(
             pl.col("capture_id").n_unique().alias("captures"),
             pl.col("device_uid").n_unique().alias("devices"),
-            pl.col("api").drop_nulls().mode().first().alias("api"),
+            pl.col("api").drop_nulls().mode().sort().first().alias("api"),
             pl.col(value).sum(),
             (pl.col("rate").sum() / n).alias("rate_fleet_mean"),
             pl.col("rate").median().alias("rate_median"),
@@ -229,7 +232,8 @@ def _wakelock_tags(out_dir: Path, ids: pl.DataFrame, periods: pl.DataFrame,
         "batterystats_wakelocks", ("package", "uid", "tag", "kind", "total_ms", "api")))
     df = (
         lf.filter(pl.col("kind") == "partial")
-        .join(ids.lazy(), on="capture_id", how="inner")
+        # Order-keeping joins: `first()` below takes a capture's first row with an API.
+        .join(ids.lazy(), on="capture_id", how="inner", maintain_order="left")
         .group_by("capture_id", "device_uid", "package", "tag")
         .agg(pl.col("total_ms").sum(), pl.col("api").drop_nulls().first())
         .collect()
@@ -252,7 +256,7 @@ def _alarm_tags(out_dir: Path, ids: pl.DataFrame, periods: pl.DataFrame,
     bs = (
         scan_table(out_dir, "batterystats_wakeup_alarms", _schema(
             "batterystats_wakeup_alarms", ("package", "tag", "count", "api")))
-        .join(ids.lazy(), on="capture_id", how="inner")
+        .join(ids.lazy(), on="capture_id", how="inner", maintain_order="left")
         .group_by("capture_id", "device_uid", "package", "tag")
         .agg(pl.col("count").sum().alias("wakeups"), pl.col("api").drop_nulls().first())
         .collect()
@@ -265,8 +269,8 @@ def _alarm_tags(out_dir: Path, ids: pl.DataFrame, periods: pl.DataFrame,
     alarm = (
         scan_table(out_dir, "alarm_stats", _schema(
             "alarm_stats", ("package", "tag", "wakeups", "api")))
-        .join(ids.lazy(), on="capture_id", how="inner")
-        .join(have.lazy(), on="capture_id", how="anti")
+        .join(ids.lazy(), on="capture_id", how="inner", maintain_order="left")
+        .join(have.lazy(), on="capture_id", how="anti", maintain_order="left")
         .filter(pl.col("wakeups") > 0)
         .group_by("capture_id", "device_uid", "package", "tag")
         .agg(pl.col("wakeups").sum(), pl.col("api").drop_nulls().first())
@@ -286,7 +290,8 @@ def _findings(out_dir: Path, ids: pl.DataFrame) -> pl.DataFrame:
     sev = pl.col("severity").replace_strict(SEVERITY_RANK, default=9, return_dtype=pl.Int32)
     rank_to_sev = {v: k for k, v in SEVERITY_RANK.items()}
     return (
-        lf.join(ids.lazy(), on="capture_id", how="inner")
+        # Order-keeping join: `first()` below takes the first finding in capture order.
+        lf.join(ids.lazy(), on="capture_id", how="inner", maintain_order="left")
         .with_columns(sev.alias("rank"))
         .group_by("kind", "package")
         .agg(
@@ -294,10 +299,10 @@ def _findings(out_dir: Path, ids: pl.DataFrame) -> pl.DataFrame:
             pl.col("capture_id").n_unique().alias("captures"),
             pl.len().alias("findings"),
             pl.col("rank").min(),
-            pl.col("api").drop_nulls().mode().first().alias("api"),
+            pl.col("api").drop_nulls().mode().sort().first().alias("api"),
             pl.col("value").max().alias("value_max"),
             pl.col("unit").drop_nulls().first().alias("unit"),
-            pl.col("title").sort_by("rank").first().alias("example"),
+            pl.col("title").sort_by("rank", maintain_order=True).first().alias("example"),
         )
         .with_columns(pl.col("rank").replace_strict(rank_to_sev, default=None, return_dtype=S)
                       .alias("worst_severity"))

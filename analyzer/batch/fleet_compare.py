@@ -104,13 +104,16 @@ def group_rates(out_dir: str | os.PathLike, field: str) -> pl.DataFrame:
             .join(rates, on=["capture_id", "package", "api", "metric"], how="left")
             .with_columns(present=pl.col("rate").is_not_null(),
                           rate=pl.col("rate").fill_null(0.0)))
+    # The mean of the sorted rates: the joins above keep no order, and a float sum's last
+    # bits depend on it.
     return (full.group_by("group", "package", "api", "metric")
-            .agg(pl.col("rate").median().alias("median"), pl.col("rate").mean().alias("mean"),
+            .agg(pl.col("rate").median().alias("median"),
+                 pl.col("rate").sort().mean().alias("mean"),
                  pl.col("device_uid").filter(pl.col("present")).n_unique()
                  .alias("devices_with_app"))
             .join(sizes, on="group", how="left")
-            .sort("group", "metric", "median", "package", descending=[False, False, True,
-                                                                       False]))
+            .sort("group", "metric", "median", "package", "api",
+                  descending=[False, False, True, False, False], nulls_last=True))
 
 
 def parse_compare(spec: str) -> tuple[str, str, str]:

@@ -210,9 +210,12 @@ def build_apps(ctx: Context, findings: pl.DataFrame) -> pl.DataFrame:
                     ["_ms", "api"], descending=[True, False]).alias("apis")))
         apps = apps.join(apis, on="package", how="left")
         have.add("apis")
-    shared = ctx.names.lazy().filter(pl.col("shared")).select(
-        pl.col("name").alias("package"), pl.col("packages").alias("shared_packages"))
-    apps = apps.join(shared.unique(subset="package", keep="first"), on="package", how="left")
+    # One row per name: app ids can share one (1010 and 1037 are both `wifi`), and
+    # ctx.names is in no order, so the lowest app id's packages are listed.
+    shared = (ctx.names.lazy().filter(pl.col("shared")).sort("app_id")
+              .unique(subset="name", keep="first", maintain_order=True)
+              .select(pl.col("name").alias("package"), pl.col("packages").alias("shared_packages")))
+    apps = apps.join(shared, on="package", how="left")
     if findings.height:
         f = (findings.lazy().filter(_PACKAGE.is_not_null())
              .group_by(pl.coalesce(owner, _PACKAGE).alias("package"))

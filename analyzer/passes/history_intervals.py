@@ -223,7 +223,8 @@ def _event_spans(h: pl.DataFrame) -> pl.LazyFrame:
                                                  s_i=pl.col("_i"))
     ends = ev.filter((pl.col("_s") == 1) & ~pl.col("orphan")).select(
         *key, k=pl.col("S") - pl.col("O"), e_i=pl.col("_i"))
-    paired = starts.join(ends, on=[*key, "k"], how="left", nulls_equal=True).select(
+    paired = starts.join(ends, on=[*key, "k"], how="left", nulls_equal=True,
+                         maintain_order="left").select(
         *base.keys(), "uid", "tag", "s_i", "e_i",
         closed_by=pl.when(pl.col("e_i").is_not_null()).then(pl.lit("release")),
         opened_by=pl.lit("start"))
@@ -431,7 +432,8 @@ def longwakes(intervals: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
                                  & (pl.col("opened_by") == "start"))
     extra = [c for c in ("component", "rule", "owner_package") if c in history.columns]
     if extra:
-        iv = iv.join(_start_rows(history, iv, extra), on="start_row", how="left")
+        iv = iv.join(_start_rows(history, iv, extra), on="start_row", how="left",
+                     maintain_order="left")
     released = pl.col("closed_by") == "release"
     # One plan (issue 17); the left join keeps one row per interval (`_row` is unique), so
     # the result is empty exactly when there is no such interval.

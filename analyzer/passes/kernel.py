@@ -48,7 +48,8 @@ def run(ctx: Context) -> list[dict]:
     kwl = ctx.table("batterystats_kernel_wakelocks")
     top_kwl = ""
     if kwl.height:
-        k = kwl.sort(["total_ms", "name"], descending=[True, False]).head(3)
+        k = kwl.sort(["total_ms", "name"], descending=[True, False],
+                     maintain_order=True).head(3)
         top_kwl = " Heaviest kernel wakelocks: " + "; ".join(
             f"{n} {fmt_ms(ms)} ({c or 0}×)" for n, ms, c in
             k.select("name", "total_ms", "count").iter_rows()) + "."

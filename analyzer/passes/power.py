@@ -41,11 +41,13 @@ def _uid_power(ctx: Context) -> pl.DataFrame:
     # One split per uid (null where the dump prints none: before 14, checkin rows).
     fg = [pl.col(c).drop_nulls().first() for c in ("fg_mah", "bg_mah", "fgs_mah", "cached_mah")
           if c in pw.columns]
-    per = pw.filter(cond).group_by("uid").agg(pl.col("mah").sum(), pl.col("_row").alias("rows"),
-                                              *fg)
+    per = (pw.filter(cond).group_by("uid").agg(pl.col("mah").sum(), pl.col("_row").alias("rows"),
+                                               *fg)
+           .sort(["mah", "uid"], descending=[True, False]))
+    # Summed in that order, not group_by's: a float sum's last bits depend on the order.
     total = per["mah"].sum()
     return per.with_columns((pl.col("mah") / total if total else pl.lit(None, pl.Float64))
-                            .alias("share")).sort(["mah", "uid"], descending=[True, False])
+                            .alias("share"))
 
 
 def _mah(x: float) -> str:

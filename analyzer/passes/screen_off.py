@@ -65,8 +65,8 @@ def _long_holds(ctx: Context) -> list[dict]:
     lw = h.filter((pl.col("name") == "longwake") & (pl.col("transition") == "start"))
     if lw.is_empty():
         return []
-    g = (lw.group_by("uid", "tag").len().sort(["len", "tag"], descending=[True, False])
-         .head(TOP))
+    g = (lw.group_by("uid", "tag").len()
+         .sort(["len", "tag", "uid"], descending=[True, False, False]).head(TOP))
     return [{"uid": u, "package": ctx.package_of(u), "tag": t, "count": int(n)}
             for u, t, n in g.iter_rows()]
 

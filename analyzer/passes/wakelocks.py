@@ -129,7 +129,7 @@ def excessive(ctx: Context) -> list[dict]:
             tags = [(tg, a, int(v or 0), None) for tg, a, v in
                     first_df.lazy().filter(pl.col("uid") == uid).group_by("tag", "api")
                     .agg(pl.col("screen_off_ms").sum())
-                    .sort(["screen_off_ms", "tag"], descending=[True, False])
+                    .sort(["screen_off_ms", "tag", "api"], descending=[True, False, False])
                     .collect(engine=ENGINE).iter_rows()]
         by_api: dict[str, int] = {}
         for _, a, v, _ in tags:
@@ -266,7 +266,7 @@ def _top_tags(agg: pl.DataFrame, uid: int, exempt: list[str]) -> list[tuple]:
         return []
     rows = (agg.lazy().filter((pl.col("uid") == uid) & ~pl.col("api").is_in(exempt))
             .group_by("tag", "api").agg(pl.col("value_ms").sum(), pl.col("rule").first())
-            .sort(["value_ms", "tag"], descending=[True, False])
+            .sort(["value_ms", "tag", "api"], descending=[True, False, False])
             .collect(engine=ENGINE))  # one plan (issue 17)
     return [(t, a, int(v or 0), r) for t, a, v, r in rows.iter_rows()]
 
@@ -280,8 +280,10 @@ def stuck(ctx: Context) -> list[dict]:
     covered: set[tuple] = set()
     lw = ctx.history_longwakes
     if lw.height:
+        # Of equally long holds of a tag, the earliest (its row) is the one reported.
         best = (lw.lazy().filter(app_uid_expr())
-                .sort(["duration_ms", "uid", "tag"], descending=[True, False, False])
+                .sort(["duration_ms", "uid", "tag", "start_row"],
+                      descending=[True, False, False, False])
                 .group_by("uid", "tag", maintain_order=True)
                 .agg(pl.all().first(), pl.len().alias("n"),
                      (pl.col("duration_ms") >= t["value"] * HOUR_MS).sum().alias("n_over"))
@@ -322,8 +324,8 @@ def stuck(ctx: Context) -> list[dict]:
         agg = (wl.filter((pl.col("kind") == "partial") & app_uid_expr()
                          & pl.col("max_ms").is_not_null())
                .filter(pl.col("max_ms") >= t["value"] * HOUR_MS))
-        for r in agg.sort(["max_ms", "uid", "tag"], descending=[True, False, False]).iter_rows(
-                named=True):
+        for r in agg.sort(["max_ms", "uid", "tag"], descending=[True, False, False],
+                          maintain_order=True).iter_rows(named=True):
             if (r["uid"], r["tag"]) in covered:
                 continue
             value = r["max_ms"] / HOUR_MS

@@ -103,10 +103,11 @@ def _chips(items) -> Cell:
 
 
 def _limit(df: pl.DataFrame, sort: list[str], limit: int = ROW_LIMIT) -> tuple[pl.DataFrame, int]:
-    """Sort by the columns that exist (descending) and keep the top `limit` rows."""
+    """Sort by the columns that exist (descending; ties keep the table's order, whatever the
+    Polars release or thread count) and keep the top `limit` rows."""
     keys = [c for c in sort if c in df.columns]
     if keys:
-        df = df.sort(keys, descending=True, nulls_last=True)
+        df = df.sort(keys, descending=True, nulls_last=True, maintain_order=True)
     return df.head(limit), df.height
 
 

@@ -465,8 +465,10 @@ def _findings(base: Any, new: Any) -> dict[str, list[dict]]:
         return {r["id"]: r for r in f.select(keep).iter_rows(named=True)}
     a, b = rows(base), rows(new)
     rank = lambda r: SEVERITY_RANK.get(r.get("severity"), 9)  # noqa: E731
-    appeared = sorted((b[i] for i in b.keys() - a.keys()), key=rank)
-    resolved = sorted((a[i] for i in a.keys() - b.keys()), key=rank)
+    # In the findings' own order within a severity (a set difference's order changes run
+    # to run: string hashes are salted per process).
+    appeared = sorted((r for i, r in b.items() if i not in a), key=rank)
+    resolved = sorted((r for i, r in a.items() if i not in b), key=rank)
     changed = []
     for i in sorted(a.keys() & b.keys()):
         if a[i]["severity"] != b[i]["severity"]:

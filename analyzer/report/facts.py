@@ -231,8 +231,9 @@ def sorted_findings(analysis: Analysis) -> pl.DataFrame:
         ratio = pl.lit(0.0)
     energy = pl.col("energy_mah") if "energy_mah" in cols else pl.lit(None, pl.Float64)
     return (f.lazy().with_columns(_rank=rank, _energy=energy, _ratio=ratio.cast(pl.Float64))
+             # Stable: equal findings keep the analysis' order (its sort ends on kind, id).
              .sort(["_rank", "_energy", "_ratio"], descending=[False, True, True],
-                   nulls_last=True)
+                   nulls_last=True, maintain_order=True)
              .drop("_rank", "_energy", "_ratio").collect(engine=ENGINE))
 
 
@@ -250,7 +251,8 @@ def sorted_apps(analysis: Analysis) -> pl.DataFrame:
         if col in a.columns:
             keys.append(pl.col(col))
             desc.append(True)
-    return a.sort(keys, descending=desc, nulls_last=True) if keys else a
+    # Stable: equal apps keep the apps table's order (its sort ends on the package).
+    return a.sort(keys, descending=desc, nulls_last=True, maintain_order=True) if keys else a
 
 
 def severity_at_least(findings: pl.DataFrame, level: str) -> int:

@@ -41,13 +41,15 @@ def _charts(summary: FleetSummary, top: int) -> list[dict]:
         return []
     charts = []
     by_wake = (apps.filter(pl.col("wakeups_per_hour_max") > 0)
-               .sort("wakeups_per_hour_fleet_mean", descending=True).head(top))
+               .sort(["wakeups_per_hour_fleet_mean", "package"], descending=[True, False])
+               .head(top))
     if by_wake.height:
         charts.append({"id": "chart-wakeups", **_box_chart(
             values, by_wake.get_column("package").to_list(), "wakeups_per_hour", 1.0,
             "Wakeup alarms per hour, per capture", "wakeups/h")})
     by_wl = (apps.filter(pl.col("partial_wakelock_ms_per_24h_max") > 0)
-             .sort("partial_wakelock_ms_per_24h_fleet_mean", descending=True).head(top))
+             .sort(["partial_wakelock_ms_per_24h_fleet_mean", "package"],
+                   descending=[True, False]).head(top))
     if by_wl.height:
         charts.append({"id": "chart-wakelocks", **_box_chart(
             values, by_wl.get_column("package").to_list(), "partial_wakelock_ms_per_24h",

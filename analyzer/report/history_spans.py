@@ -111,7 +111,9 @@ def app_intervals(analysis: Analysis) -> tuple[pl.DataFrame, HistoryAxis, str]:
         parts.append(extra)
         source += " and alarm wakeup history"
     spans = pl.concat(parts, how="vertical") if parts else _empty()
-    return spans.sort("start_elapsed_ms", "kind", "uid", nulls_last=True), axis, source
+    # Stable: spans of one start, kind and uid keep history_intervals' order.
+    return (spans.sort("start_elapsed_ms", "kind", "uid", nulls_last=True, maintain_order=True),
+            axis, source)
 
 
 def _radio_wakeups(history: pl.DataFrame, axis: HistoryAxis) -> pl.DataFrame:
@@ -172,7 +174,8 @@ def _from_table(given: pl.DataFrame, history: pl.DataFrame,
                    & pl.col("uid").is_not_null())
     if not {"component", "rule"} <= set(df.columns):
         df = df.drop("component", "rule", strict=False).join(
-            _attribution(history), on=["kind", "uid", "tag"], how="left", nulls_equal=True)
+            _attribution(history), on=["kind", "uid", "tag"], how="left", nulls_equal=True,
+            maintain_order="left")
     end = pl.coalesce(pl.col("end_elapsed_ms"), pl.col("start_elapsed_ms"))
     df = df.with_columns(end_elapsed_ms=end, instant=end == pl.col("start_elapsed_ms"))
     if "duration_ms" not in df.columns:

@@ -145,7 +145,8 @@ def _event_spans(ev: pl.DataFrame, start: int, end: int) -> pl.DataFrame:
                                                  start=pl.col("x"))
     ends = ev.filter((pl.col("_s") == 1) & ~pl.col("orphan")).select(
         *key, k=pl.col("S") - pl.col("O"), end=pl.col("x"))
-    paired = starts.join(ends, on=[*key, "k"], how="left", nulls_equal=True).select(
+    paired = starts.join(ends, on=[*key, "k"], how="left", nulls_equal=True,
+                         maintain_order="left").select(
         *base, start=pl.col("start"), end=pl.col("end").fill_null(end))
     orphans = ev.filter(pl.col("orphan")).select(**base, start=pl.lit(start, dtype=pl.Int64),
                                                  end=pl.col("x"))
@@ -216,8 +217,9 @@ def _from_history(h: pl.DataFrame, analysis: Analysis, tl: Timeline) -> pl.DataF
                 .filter(pl.col("battery_level").is_not_null())
                 .select("_r", pl.col("battery_level").cast(pl.Int64))
                 .join(hc.frame.lazy().select(pl.col("_row").cast(pl.UInt32).alias("_r"),
-                                             x=x + pl.col("offset_ms")), on="_r")
-                .sort("x").select("x", "battery_level")
+                                             x=x + pl.col("offset_ms")), on="_r",
+                      maintain_order="left")
+                .sort("x", maintain_order=True).select("x", "battery_level")
                 .filter((pl.col("battery_level") != pl.col("battery_level").shift(1))
                         .fill_null(True) | (pl.int_range(pl.len()) == pl.len() - 1))
                 .collect(engine=ENGINE))

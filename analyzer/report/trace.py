@@ -234,7 +234,8 @@ def _lane_tracks(b: _Builder, rows: list[dict], new_track) -> tuple[int, int]:
 
 def _apps(b: _Builder, spans: pl.DataFrame, summary: TraceSummary) -> dict[int, int]:
     """One process per app uid, one thread per (kind, lane); returns uid → process track."""
-    ordered = spans.sort("start_elapsed_ms", "end_elapsed_ms").drop("duration_ms")
+    ordered = spans.sort("start_elapsed_ms", "end_elapsed_ms",
+                         maintain_order=True).drop("duration_ms")
     app = ordered.filter(pl.col("uid").is_not_null() & (pl.col("uid") > 0))
     procs: dict[int, int] = {}
     tid = [max(int(app.get_column("uid").max() or 0) + 1, 100_000_000)] if app.height else [0]

@@ -118,7 +118,7 @@ def _api_breakdown(analysis: Analysis) -> dict[str, list[tuple[str, int]]]:
     g = (wl.lazy().filter(partial & pl.col("package").is_not_null())
            .group_by("package", "api").agg(pl.col("total_ms").sum())
            .filter(pl.col("total_ms") > 0)
-           .sort(["package", "total_ms"], descending=[False, True])
+           .sort(["package", "total_ms", "api"], descending=[False, True, False])
            .collect(engine=ENGINE))
     out: dict[str, list[tuple[str, int]]] = {}
     for pkg, api, ms in g.iter_rows():
@@ -250,7 +250,7 @@ def alarm_views(analysis: Analysis) -> list[TableView]:
 
     pend = pending_once(facts.table(analysis, "alarm_pending"))
     if "when_relative_ms" in pend.columns:
-        pend = pend.sort("when_relative_ms", nulls_last=True)
+        pend = pend.sort("when_relative_ms", nulls_last=True, maintain_order=True)
     total = pend.height
     p = TableView("alarm-pending-table", "Pending alarms",
                   [("Due in", "num"), ("App", ""), ("Tag", ""), ("API", ""), ("Type", ""),
@@ -355,7 +355,10 @@ def job_views(analysis: Analysis) -> list[TableView]:
 
     hist = facts.table(analysis, "jobscheduler_history")
     if "offset_ms" in hist.columns:
-        hist = hist.sort("offset_ms", descending=True, nulls_last=True)
+        # Most recent first: the dump lists events oldest first, so events of one instant
+        # come in reverse dump order (reversed, then a stable sort).
+        hist = hist.reverse().sort("offset_ms", descending=True, nulls_last=True,
+                                   maintain_order=True)
     h = TableView("jobs-history-table", "Job history (most recent first)",
                   [("When", "num"), ("Event", ""), ("App", ""), ("Job", ""), ("API", ""),
                    ("Stop reason", "")], total=hist.height, open=False,

@@ -104,13 +104,14 @@ def wakeup_view(analysis: Analysis) -> dict:
     out["tables"].append(v)
     g = (chains.lazy().filter(pl.col("event") == "suspend_abort")
          .group_by(pl.col("cause_kind"), pl.col("tag")).len()
-         .sort(["len", "tag"], descending=[True, False], nulls_last=True)
+         .sort(["len", "tag", "cause_kind"], descending=[True, False, False], nulls_last=True)
          .collect(engine=ENGINE))
     if g.height:
         kw = facts.table(analysis, "batterystats_kernel_wakelocks")
         if kw.height and {"name", "total_ms"} <= set(kw.columns):
             g = g.lazy().join(kw.lazy().group_by("name").agg(pl.col("total_ms").sum()),
-                              left_on="tag", right_on="name", how="left").collect(
+                              left_on="tag", right_on="name", how="left",
+                              maintain_order="left").collect(
                 engine=ENGINE)
         else:
             g = g.with_columns(pl.lit(None, pl.Int64).alias("total_ms"))

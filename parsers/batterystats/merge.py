@@ -59,7 +59,9 @@ def merge(checkin: dict[str, pl.DataFrame], human: dict[str, pl.DataFrame],
           diags: Diagnostics) -> dict[str, pl.DataFrame]:
     """Checkin's tables where it has rows, the human form's elsewhere; packages unioned."""
     out: dict[str, pl.DataFrame] = {}
-    for name in set(checkin) | set(human):
+    # Checkin's tables, then the human form's others: a set's order changes run to run
+    # (string hashes are salted per process), and `_compare` adds diagnostics in this order.
+    for name in [*checkin, *(n for n in human if n not in checkin)]:
         c, h = checkin.get(name), human.get(name)
         if name == "packages":
             frames = [f for f in (c, h) if f is not None and f.height]
