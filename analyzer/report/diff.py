@@ -349,19 +349,17 @@ def _screen_off_holders(analysis: Analysis) -> tuple[dict, float | None]:
     """Per package: seconds the history names it as the wakelock holder while the screen
     was off on battery, with the number of such intervals, and the history's screen-off
     hours (history_intervals: the first holder of each held span, so a lower bound)."""
-    from wakescope.analyzer.passes.history import timeline
     from wakescope.analyzer.passes.history_intervals import first_holder_screen_off
 
     h = table(analysis, "batterystats_history")
     if h.is_empty() or "api" not in h.columns:
         return {}, None
-    hist = h.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64))
-    tl = timeline(hist)
-    if tl is None:
-        return {}, None
-    off_ms = int((tl.rows["dur"] * tl.rows["screen_off"]).sum())
+    # Screen-off time on battery has one home, the history's clock (as in the wakeup view).
+    hc = analysis.history_clock
+    off_ms = hc.screen_off_battery_ms if hc is not None else 0
     if not off_ms:
         return {}, None
+    hist = h.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64))
     per = first_holder_screen_off(table(analysis, "history_intervals"), hist)
     if per.is_empty() or "owner_package" not in per.columns:
         return {}, off_ms / HOUR
