@@ -4,6 +4,12 @@ A LazyFrame's `collect()` runs on Polars' streaming engine by default (Polars 2.
 plans here, of a few hundred to a few thousand rows, that costs ~4 ms more per plan than the
 in-memory engine that eager methods use (Polars 2.1, issue 17). Every analyzer plan collects
 with `ENGINE`.
+
+Row order is part of every output (tables, "top N" cuts, first/last picks, hover-text numbers),
+and Polars promises none by default: a sort whose keys can tie takes `maintain_order=True` (or
+a tie-breaking key), a join whose output order is relied on takes `maintain_order="left"`, and
+a float sum runs over rows in a defined order. Without that, outputs changed from Polars 2.1 to
+2.2 and with the thread count.
 """
 
 ENGINE = "in-memory"

@@ -9,6 +9,9 @@ owner picked by row order (emulator 9: a DownloadManager job of u0a7 run for u0a
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -35,6 +38,26 @@ def test_json_byte_stable(rel):
     path = corpus_path(rel)
     runs = {_json(path) for _ in range(2)}
     assert len(runs) == 1
+
+
+@pytest.mark.parametrize("rel", [BUGREPORTS["sailfish_8_1"], BUGREPORTS["emulator_9"]],
+                         ids=["sailfish_8_1", "emulator_9"])
+def test_report_bytes_do_not_depend_on_threads_or_hash_seed(rel, tmp_path):
+    """The whole report (HTML, Markdown, JSON) is the same with one Polars thread or two and
+    under different string-hash seeds: no order comes from a thread schedule, an unstable
+    sort, a join without `maintain_order` or a set (analyzer/plans.py)."""
+    path = corpus_path(rel)
+    outs = []
+    for threads, seed in (("1", "1"), ("2", "2")):
+        out = tmp_path / f"t{threads}"
+        out.mkdir()
+        env = {**os.environ, "POLARS_MAX_THREADS": threads, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "wakescope", "report", str(path),
+                        "-o", str(out / "r.html"), "--md", str(out / "r.md"),
+                        "--json", str(out / "r.json")], env=env, check=True,
+                       capture_output=True)
+        outs.append([(out / f"r.{ext}").read_bytes() for ext in ("html", "md", "json")])
+    assert outs[0] == outs[1]
 
 
 def test_job_for_another_uid_names_the_api_for_both_owners():
