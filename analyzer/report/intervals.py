@@ -118,6 +118,7 @@ def _col(df: pl.DataFrame, name: str, dtype=pl.String) -> pl.Expr:
 # ---------------------------------------------------------------------------------------
 
 _SPAN_COLS = ("group", "owner", "tag", "api", "start", "end", "label", "closed_by")
+_TEXT_COLS = ("group", "owner", "tag", "api", "label", "closed_by")
 
 
 def _event_spans(ev: pl.DataFrame, start: int, end: int) -> pl.DataFrame:
@@ -187,7 +188,11 @@ DISPLAY_OWNER = "screen / display"
 UNKNOWN_HOLDER = "first holder unknown"
 
 
-def _from_history(h: pl.DataFrame, analysis: Analysis, tl: Timeline) -> pl.DataFrame:
+def _from_history(h: pl.DataFrame, analysis: Analysis,
+                  tl: Timeline) -> tuple[list[pl.DataFrame | pl.LazyFrame], pl.DataFrame]:
+    """The history's spans (a frame or plan per source, for `_spans`), and the
+    wakeup_chains whose rows the wakeup spans' `_wake` names (their hover labels are built
+    for the drawn spans only, `_with_wakeup_labels`)."""
     from wakescope.analyzer.device_time import history_axis
     from wakescope.analyzer.passes.history_intervals import build_all, clock_of
 
@@ -202,7 +207,7 @@ def _from_history(h: pl.DataFrame, analysis: Analysis, tl: Timeline) -> pl.DataF
               else clock_of(hist, meta, clock))
     if hc is None:
         tl.axis = "none"
-        return pl.DataFrame()
+        return [], chains
     ax = history_axis(hc)
     tl.axis, tl.axis_title = ax.kind, ax.title
     tl.source = "batterystats history"
@@ -211,28 +216,28 @@ def _from_history(h: pl.DataFrame, analysis: Analysis, tl: Timeline) -> pl.DataF
     tl.shifts = [(ax.x(o) - tl.start, d, z) for o, d, z in ax.shifts]
     x = pl.lit(ax.x0, pl.Int64)
     if "battery_level" in h.columns:
-        # One plan: each level on the axis (the clock's frame: one row per record), in time
-        # order, where it changes, and the last one.
-        keep = (h.lazy().select("battery_level").with_row_index("_r")
+        # One plan: each level on the axis (the clock's frame: one row per record, `_row`
+        # its row of the history, whose level it gathers: a join of the two cost ~35 MB on a
+        # long history, issue 19 item 8), in time order, where it changes, and the last one.
+        level = h.get_column("battery_level")
+        keep = (hc.frame.lazy()
+                .select(x=x + pl.col("offset_ms"),
+                        battery_level=pl.lit(level).gather(pl.col("_row")))
                 .filter(pl.col("battery_level").is_not_null())
-                .select("_r", pl.col("battery_level").cast(pl.Int64))
-                .join(hc.frame.lazy().select(pl.col("_row").cast(pl.UInt32).alias("_r"),
-                                             x=x + pl.col("offset_ms")), on="_r",
-                      maintain_order="left")
-                .sort("x", maintain_order=True).select("x", "battery_level")
+                .select("x", pl.col("battery_level").cast(pl.Int64))
+                .sort("x", maintain_order=True)
                 .filter((pl.col("battery_level") != pl.col("battery_level").shift(1))
                         .fill_null(True) | (pl.int_range(pl.len()) == pl.len() - 1))
                 .collect(engine=ENGINE))
         tl.battery = [(int(a), int(v)) for a, v in keep.iter_rows()]
-    parts = [_interval_spans(iv, x), _wakeup_spans(chains, x), _clock_spans(hc, ax, x)]
-    parts = [p for p in parts if p.height]
-    return pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
+    return [_interval_spans(iv, x), _wakeup_spans(chains, x), _clock_spans(hc, ax, x)], chains
 
 
-def _interval_spans(iv: pl.DataFrame, x: pl.Expr) -> pl.DataFrame:
-    """history_intervals rows → spans: device lanes and per-app lanes."""
+def _interval_spans(iv: pl.DataFrame, x: pl.Expr) -> pl.LazyFrame:
+    """history_intervals rows → spans: device lanes and per-app lanes (a plan, run by
+    `_spans`)."""
     if iv.is_empty():
-        return pl.DataFrame()
+        return pl.LazyFrame()
     rows = iv.lazy()
     dev = rows.filter(pl.col("kind").is_in(list(DEVICE_KINDS))).select(
         group=pl.lit("device"),
@@ -260,13 +265,32 @@ def _interval_spans(iv: pl.DataFrame, x: pl.Expr) -> pl.DataFrame:
         api=pl.when(display).then(pl.lit("display")).otherwise(pl.col("api")),
         start=x + pl.col("start_offset_ms"), end=x + pl.col("end_offset_ms"),
         label=pl.lit(""), closed_by=pl.col("closed_by"))
-    return pl.concat([dev, apps], how="diagonal_relaxed").collect(engine=ENGINE)
+    return pl.concat([dev, apps], how="diagonal_relaxed")
 
 
-def _wakeup_spans(chains: pl.DataFrame, x: pl.Expr) -> pl.DataFrame:
-    """wakeup_chains' wakeups → instants on the wakeup-cause lane, coloured by cause API."""
+def _wakeup_spans(chains: pl.DataFrame, x: pl.Expr) -> pl.LazyFrame:
+    """wakeup_chains' wakeups → instants on the wakeup-cause lane, coloured by cause API (a
+    plan, run by `_spans`); `_wake`: the wakeup's row of `chains`, whose label is
+    built only if it is drawn (a label per wakeup of a long history was ~100 bytes x 100k,
+    most merged away)."""
     if chains.is_empty():
-        return pl.DataFrame()
+        return pl.LazyFrame()
+    return chains.lazy().with_row_index("_wake").filter(pl.col("event") == "wakeup").select(
+        group=pl.lit("wakeup"), owner=pl.lit("*"), uid=pl.col("uid"), tag=pl.lit(None, pl.String),
+        api=pl.when(pl.col("cause_kind") == "none").then(pl.lit("kernel"))
+        .otherwise(pl.coalesce(pl.col("api"), pl.lit("unknown"))),
+        start=x + pl.col("wake_offset_ms"), end=x + pl.col("wake_offset_ms"),
+        _wake=pl.col("_wake"),
+    )
+
+
+# The wakeup_chains columns a wakeup's label reads.
+_WAKEUP_LABEL_COLS = ("reason_class", "reason", "cause_kind", "tag", "package", "uid",
+                      "awake_ms")
+
+
+def _wakeup_label() -> pl.Expr:
+    """The hover label of a wakeup_chains wakeup: kernel reason, cause, CPU awake time."""
     who = pl.coalesce(pl.col("package"), pl.when(pl.col("uid").is_not_null())
                       .then(pl.lit("uid ") + pl.col("uid").cast(pl.String)))
     cause = pl.when(pl.col("cause_kind") == "none").then(
@@ -275,7 +299,7 @@ def _wakeup_spans(chains: pl.DataFrame, x: pl.Expr) -> pl.DataFrame:
                        pl.col("tag").fill_null("").str.slice(0, TAG_CHARS),
                        pl.when(who.is_not_null()).then(pl.lit(" · ") + who).otherwise(
                            pl.lit(""))]))
-    label = pl.concat_str([
+    return pl.concat_str([
         pl.lit("wakeup: "), pl.coalesce(pl.col("reason_class"), pl.lit("no kernel reason")),
         pl.when(pl.col("reason").is_not_null())
         .then(pl.lit(" (") + pl.col("reason").str.slice(0, TAG_CHARS) + pl.lit(")"))
@@ -285,12 +309,17 @@ def _wakeup_spans(chains: pl.DataFrame, x: pl.Expr) -> pl.DataFrame:
         .then(pl.lit("\nCPU awake ") + pl.col("awake_ms").cast(pl.String) + pl.lit(" ms"))
         .otherwise(pl.lit("")),
     ])
-    return chains.lazy().filter(pl.col("event") == "wakeup").select(
-        group=pl.lit("wakeup"), owner=pl.lit("*"), uid=pl.col("uid"), tag=pl.lit(None, pl.String),
-        api=pl.when(pl.col("cause_kind") == "none").then(pl.lit("kernel"))
-        .otherwise(pl.coalesce(pl.col("api"), pl.lit("unknown"))),
-        start=x + pl.col("wake_offset_ms"), end=x + pl.col("wake_offset_ms"), label=label,
-    ).collect(engine=ENGINE)
+
+
+def _with_wakeup_labels(rows: pl.DataFrame, chains: pl.DataFrame) -> pl.DataFrame:
+    """`rows` (drawn spans) with the wakeup spans' labels built from their `_wake` row of
+    `chains`; other spans keep theirs."""
+    wake = rows.get_column("_wake") if "_wake" in rows.columns else None
+    if wake is None or wake.null_count() == wake.len():
+        return rows
+    drawn = chains.select(pl.col(_WAKEUP_LABEL_COLS).gather(wake))
+    label = drawn.select(pl.when(pl.lit(wake).is_not_null()).then(_wakeup_label())).to_series()
+    return rows.with_columns(label=pl.coalesce(pl.col("label"), label))
 
 
 def _clock_spans(hc, ax, x: pl.Expr) -> pl.DataFrame:
@@ -403,17 +432,17 @@ def _alarm_wakeups(analysis: Analysis) -> pl.DataFrame:
     return wh.filter(pl.col("kind") == keep)
 
 
-def _alarm_instants(analysis: Analysis, tl: Timeline) -> pl.DataFrame:
-    """App alarm wakeups (alarm dump, 10+) inside the battery history's time range."""
+def _alarm_instants(analysis: Analysis, tl: Timeline) -> pl.LazyFrame:
+    """App alarm wakeups (alarm dump, 10+) inside the battery history's time range: instants
+    on the alarm lanes, nothing to pair (a plan, run by `_spans`)."""
     wh = _alarm_wakeups(analysis)
     now, axis = _now_local_ms(analysis)
     if not wh.height or now is None or axis != tl.axis or "offset_ms" not in wh.columns:
-        return pl.DataFrame()
-    ev = _prepare(wh.with_columns(x=pl.lit(now) + pl.col("offset_ms"), kind=pl.lit("event"),
-                                  name=pl.lit("alarm"), transition=pl.lit("instant"),
-                                  tag=pl.lit(None, dtype=pl.String)))
-    ev = ev.filter(pl.col("x").is_between(tl.start, tl.end))
-    return _event_spans(ev, tl.start, tl.end) if ev.height else pl.DataFrame()
+        return pl.LazyFrame()
+    x = pl.lit(now) + pl.col("offset_ms")
+    return wh.lazy().filter(x.is_between(tl.start, tl.end)).select(
+        group=pl.lit("alarm"), owner=_owner_expr(wh), tag=pl.lit(None, pl.String),
+        api=_col(wh, "api"), label=pl.lit(""), start=x, end=x)
 
 
 # ---------------------------------------------------------------------------------------
@@ -467,35 +496,27 @@ def build(analysis: Analysis) -> Timeline:
     """The timeline of one analysis; `Timeline.empty` when no timed rows exist."""
     tl = Timeline()
     h = table(analysis, "batterystats_history")
-    spans = pl.DataFrame()
+    sources: list[pl.DataFrame | pl.LazyFrame] = []
+    chains = pl.DataFrame()
     if h.height and "kind" in h.columns:
-        spans = _from_history(h, analysis, tl)
+        sources, chains = _from_history(h, analysis, tl)
         if tl.axis != "none":
-            extra = _alarm_instants(analysis, tl)
-            if extra.height:
-                spans = pl.concat([spans, extra], how="diagonal_relaxed")
+            sources.append(_alarm_instants(analysis, tl))
     if tl.axis == "none":
-        spans = _from_services(analysis, tl)
+        sources = [_from_services(analysis, tl)]
+    spans = _spans(sources)
+    del sources
     if spans.is_empty():
         return tl
-    int_cols = ("start", "end")
-    spans = (spans.lazy()
-             .select(pl.col(c) if c in spans.columns
-                     else pl.lit(None, pl.Int64 if c in int_cols else pl.String).alias(c)
-                     for c in _SPAN_COLS)
-             .filter(pl.col("start").is_not_null() & pl.col("end").is_not_null()
-                     & (pl.col("end") >= pl.col("start")))
-             .with_columns(api=pl.coalesce(
-                 pl.col("api"), pl.col("group").replace_strict(GROUP_API, default=None)))
-             .collect(engine=ENGINE))
     tl.total_spans = spans.height
 
     # Lanes: device lanes in fixed order, then per group the owners with most time. One
     # ranking of every (group, owner), read per group in its order.
     rank = (spans.lazy().group_by("group", "owner")
-                 .agg(dur=(pl.col("end") - pl.col("start")).sum(), len=pl.len())
-                 .sort(["dur", "len", "owner"], descending=[True, True, False])
-                 .collect(engine=ENGINE))
+                .agg(dur=(pl.col("end") - pl.col("start")).sum(), len=pl.len())
+                .with_columns(pl.col("group", "owner").cast(pl.String))
+                .sort(["dur", "len", "owner"], descending=[True, True, False])
+                .collect(engine=ENGINE))
     owners_of: dict[str, list[str]] = {}
     for group, owner, n in rank.select("group", "owner", "len").iter_rows():
         owners_of.setdefault(group, []).append(owner)
@@ -539,16 +560,18 @@ def build(analysis: Analysis) -> Timeline:
     mapping = [(g, o, lane_index[(g, o)]) for g, o in lane_keys
                if g == "device" or g in dict(SPECIAL_LANES)]
     mapping += [(g, o, lane_index[lk]) for (g, o), lk in owner_lane.items()]
-    lanes_df = pl.DataFrame(mapping, schema={"group": pl.String, "owner": pl.String,
+    lanes_df = pl.DataFrame(mapping, schema={"group": pl.Categorical, "owner": pl.Categorical,
                                              "lane": pl.Int64}, orient="row")
     # Where each span is drawn: the rows of each (lane, trace), in order of first appearance
     # in the spans sorted by lane and start, worked out on narrow frames (the lane of each
     # span, then row, lane, start and trace); the spans themselves are gathered a part at a
     # time, never copied whole (a join or sort of every column was the report's peak on
-    # long histories, issue 19 item 8). The sort is stable, on the spans' order: spans of
-    # one lane with one start keep their source order, whatever the Polars release (an
-    # unstable sort drew them, and numbered their hover texts, in an order that changed
-    # from Polars 2.1 to 2.2). Spans of no lane (lane null) are dropped with their parts.
+    # long histories, issue 19 item 8). The spans are sorted by start alone, then the parts
+    # by lane: the same order, without a sort on two keys (~20 MB more on a long history).
+    # Both sorts are stable, on the spans' order: spans of one lane with one start keep
+    # their source order, whatever the Polars release (an unstable sort drew them, and
+    # numbered their hover texts, in an order that changed from Polars 2.1 to 2.2). Spans
+    # of no lane (lane null) are dropped with their parts.
     lane_of = (spans.lazy().select("group", "owner")
                .join(lanes_df.lazy(), on=["group", "owner"], how="left",
                      maintain_order="left")
@@ -558,21 +581,23 @@ def build(analysis: Analysis) -> Timeline:
                      "start",
                      trace=pl.when(pl.col("group") == "device")
                      .then(pl.when(pl.col("owner") == "device_idle")
-                             .then(pl.lit("doze_") + pl.col("label").fill_null(""))
+                             .then(pl.concat_str(pl.lit("doze_"), pl.col("label").fill_null(""))
+                                   .cast(pl.Categorical))
                              .otherwise(pl.col("owner")))
-                     .when(pl.col("group") == "top").then(pl.lit("top_app"))
-                     .when(pl.col("group") == "clock").then(pl.lit("clock"))
+                     .when(pl.col("group") == "top").then(pl.lit("top_app", pl.Categorical))
+                     .when(pl.col("group") == "clock").then(pl.lit("clock", pl.Categorical))
                      .otherwise(pl.col("api").fill_null("unknown")))
-             .sort("lane", "start", maintain_order=True)
+             .sort("start", maintain_order=True)
              .group_by("lane", "trace", maintain_order=True).agg("_r")
              .filter(pl.col("lane").is_not_null())
+             .sort("lane", maintain_order=True)
              .collect(engine=ENGINE))
     del lane_of
 
     # Many spans share one hover text (a lane's holder, tag and API): built once per key.
     text_index: dict[str, int] = {}
     text_of: dict[tuple, int] = {}
-    for lane, trace, rows, merged in _lane_parts(spans, parts):
+    for lane, trace, rows, merged in _lane_parts(spans, parts, chains):
         tl.merged += merged
         for owner, tag, api, start, end, label, closed_by, n, held in rows:
             key = (lane, owner, tag, api, label, closed_by, n, held if n > 1 else None)
@@ -586,33 +611,69 @@ def build(analysis: Analysis) -> Timeline:
     return tl
 
 
+def _spans(sources: list[pl.DataFrame | pl.LazyFrame]) -> pl.DataFrame:
+    """The sources' spans in one frame, as the timeline reads them: `_SPAN_COLS` (and
+    `_wake`), the API defaulted per group, spans without a proven start and end dropped.
+
+    The texts are Categorical: a few hundred distinct values over 300k+ spans on a long
+    history cost 4 bytes a cell, not 16, and the lanes are grouped, joined and sorted on
+    them cheaply (the report's peak, issue 19 item 8). One plan, each source cast on its
+    own (casting the concatenated String columns cost ~45 MB more). A drawn part reads
+    the texts back as String (`_part`).
+    """
+    parts = []
+    for src in sources:
+        lf = src.lazy()
+        have = lf.collect_schema().names()
+        if not have:  # a source with nothing to draw
+            continue
+        text = {c: pl.col(c) if c in have else pl.lit(None, pl.String) for c in _TEXT_COLS}
+        text["api"] = pl.coalesce(text["api"],
+                                  text["group"].replace_strict(GROUP_API, default=None))
+        parts.append(lf.select(
+            *(text[c].cast(pl.Categorical).alias(c) if c in text
+              else pl.col(c) if c in have else pl.lit(None, pl.Int64).alias(c)
+              for c in _SPAN_COLS),
+            *(["_wake"] if "_wake" in have else []),
+        ).filter(pl.col("start").is_not_null() & pl.col("end").is_not_null()
+                 & (pl.col("end") >= pl.col("start"))))
+    if not parts:
+        return pl.DataFrame()
+    return pl.concat(parts, how="diagonal_relaxed").collect(engine=ENGINE)
+
+
 # The columns of a drawn span (`_lane_parts`' rows), in order.
 _ROW_COLS = ("owner", "tag", "api", "start", "end", "label", "closed_by", "n", "held")
 
 
-def _lane_parts(spans: pl.DataFrame,
-                parts: pl.DataFrame) -> Iterator[tuple[int, str, list[tuple], int]]:
+def _lane_parts(spans: pl.DataFrame, parts: pl.DataFrame,
+                chains: pl.DataFrame) -> Iterator[tuple[int, str, list[tuple], int]]:
     """Per part of `parts` (lane, trace, `_r`: its rows of `spans`, in order): the lane, the
     trace, its rows (`_ROW_COLS`), merged (`_merge`) when over the fair cap, and how many
-    spans merging folded."""
+    spans merging folded. `chains`: the wakeup_chains the wakeup spans' labels are from."""
     r = parts.get_column("_r")
     sizes = r.list.len()
     budget = _fair_cap(sizes.to_list(), SEGMENT_BUDGET)
     # The parts drawn whole are few rows in all (the fair cap's budget): one gather, one
     # pass; a part over the cap is gathered alone and merged.
-    whole = iter(_part(spans, r.filter(sizes <= budget).explode()).rows())
+    whole = iter(_with_wakeup_labels(_part(spans, r.filter(sizes <= budget).explode()), chains)
+                 .select(_ROW_COLS).rows())
     for i, (lane, trace, n) in enumerate(zip(parts.get_column("lane"),
                                              parts.get_column("trace"), sizes, strict=True)):
         if n > budget:
-            merged = _merge(_part(spans, r[i]), budget).select(_ROW_COLS)
+            merged = _with_wakeup_labels(_merge(_part(spans, r[i]), budget), chains).select(
+                _ROW_COLS)
             yield lane, trace, merged.rows(), n - merged.height
         else:
             yield lane, trace, list(islice(whole, n)), 0
 
 
 def _part(spans: pl.DataFrame, rows: pl.Series) -> pl.DataFrame:
-    """`rows` of the spans, with the columns a drawn span needs (`_ROW_COLS`)."""
-    return spans[rows].select(*(c for c in _ROW_COLS if c not in ("n", "held")),
+    """`rows` of the spans, with the columns a drawn span needs (`_ROW_COLS`, and `_wake`
+    for `_with_wakeup_labels`)."""
+    return spans[rows].select(*(pl.col(c).cast(pl.String) if c in _TEXT_COLS else c
+                                for c in _ROW_COLS if c not in ("n", "held")),
+                              *(["_wake"] if "_wake" in spans.columns else []),
                               n=pl.lit(1, dtype=pl.UInt32),
                               held=pl.col("end") - pl.col("start"))
 

@@ -54,9 +54,13 @@ def wakeup_view(analysis: Analysis) -> dict:
     hc = _clock(analysis)
     wakes = chains.lazy().filter(pl.col("event") == "wakeup")
     if hc is not None:
-        wakes = wakes.join(hc.frame.lazy().select(
-            pl.col("_row").cast(pl.Int64).alias("wake_row"),
-            pl.col("local_ms").alias("wake_local_ms")), on="wake_row", how="left")
+        # The clock's rows of the wakeups only: joining the whole clock (a row per history
+        # record) copied it, the section's peak on long histories (issue 19 item 8).
+        at = hc.frame.lazy().select(pl.col("_row").cast(pl.Int64).alias("wake_row"),
+                                    pl.col("local_ms").alias("wake_local_ms"))
+        rows = chains.get_column("wake_row").implode()
+        wakes = wakes.join(at.filter(pl.col("wake_row").is_in(rows)),
+                           on="wake_row", how="left")
     wakes = wakes.collect(engine=ENGINE)
     screen_off_ms = hc.screen_off_battery_ms if hc is not None else 0
     zone = hc.zone if hc is not None else None
