@@ -19,7 +19,7 @@ from __future__ import annotations
 import polars as pl
 
 from wakescope.analyzer.knowledge import Rule, RuleSet
-from wakescope.analyzer.plans import ENGINE
+from wakescope.analyzer.plans import ENGINE, LONG_ENGINE
 from wakescope.parsers.uid import PER_USER_RANGE
 
 ATTR_COLS = ("api", "component", "rule", "owner_package")
@@ -165,13 +165,13 @@ DISTINCT_KEYS_MIN_ROWS = 100_000
 _HISTORY_SOURCES = ("name", "tag", "uid", "package")
 
 
-def _history_sources(df: pl.DataFrame) -> pl.DataFrame:
+def _history_sources(df: pl.DataFrame) -> pl.LazyFrame:
     """The columns a history row's attribution depends on (`_key_plan`), nothing more."""
     cols = [pl.col(c) for c in _HISTORY_SOURCES if c in df.columns]
     if "value" in df.columns and "name" in df.columns:
         cols.append(pl.when(pl.col("name") == "wake_reason").then(pl.col("value"))
                     .alias("value"))
-    return df.select(cols)
+    return df.lazy().select(cols)
 
 
 def _keys(plans: list[pl.LazyFrame], names: pl.DataFrame) -> pl.DataFrame:
@@ -351,8 +351,10 @@ def _refine_alarm_packages(tables: dict[str, pl.DataFrame]) -> None:
         if df is None or df.is_empty() or "owner_package" not in df.columns:
             continue
         # The rows with an alarm stats package (one pk row per key), written back by
-        # position: the table is not copied (issue 19 item 8).
+        # position: the table is not copied; only rows with one of alarm stats' tags are
+        # joined, not every row's keys (issue 19 item 8).
         hits = (df.lazy().with_row_index("_r").select("_r", "uid", "tag")
+                .filter(pl.col("tag").is_in(pk.get_column("_atag").implode()))
                 .join(pk.lazy(), left_on=["uid", "tag"], right_on=["_auid", "_atag"],
                       how="inner")
                 .select("_r", "_apkg").collect(engine=ENGINE))
@@ -378,7 +380,8 @@ def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
         if name == "batterystats_history" and df.height > DISTINCT_KEYS_MIN_ROWS:
             # A long history's rows repeat a few keys (one row per record): the keys are
             # made for its distinct source combinations and joined back (issue 19 item 8).
-            df = distinct[name] = _history_sources(df).unique(maintain_order=True)
+            df = distinct[name] = (_history_sources(df).unique(maintain_order=True)
+                                   .collect(engine=LONG_ENGINE))
         plan = _key_plan(name, df)
         if plan is not None:
             plans.append(plan)
@@ -403,10 +406,10 @@ def attribute(tables: dict[str, pl.DataFrame], rules: RuleSet,
             # the attributes gathered: the join yields one index column, not every row's
             # keys and attributes (issue 19 item 8).
             src = distinct[name]
-            pos = (_history_sources(df).lazy()
+            pos = (_history_sources(df)
                    .join(src.lazy().with_row_index("_k"), on=src.columns, how="left",
                          nulls_equal=True, maintain_order="left")
-                   .select("_k").collect(engine=ENGINE).to_series())
+                   .select("_k").collect(engine=LONG_ENGINE).to_series())
             attrs = attrs.select(pl.all().gather(pos))
         out[name] = pl.concat([df, attrs], how="horizontal")
     _refine_jobs(out)

@@ -17,7 +17,7 @@ from the alarm dump's `nowRTC` line; without either, UTC. Every label names its 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -157,27 +157,33 @@ def utc_from_local_expr(local: pl.Expr, zone: Zone) -> pl.Expr:
                                       non_existent="null").dt.convert_time_zone("UTC")
 
 
+# The clock's per-row columns only the history's own tables read while they are built
+# (history_intervals, wakeup_chains); `HistoryClock.without` drops them after.
+BUILD_COLUMNS = ("elapsed_ms", "on_battery_ms", "screen_off_ms")
+
+
 @dataclass
 class HistoryClock:
     """Per history row (`_i` order, a row's position is its `_i`): `_row`, offset_ms,
-    utc_ms, local_ms (device wall time, real zone rules), elapsed_ms, on_battery_ms and
-    screen_off_ms (cumulative on-battery and screen-off on-battery time before it), plus
-    the clock changes and the zone. Kept with the analysis (the report draws with it), so
-    it carries only these columns: one per history row each (issue 19 item 8)."""
+    utc_ms and local_ms (device wall time, real zone rules), plus the clock changes, the
+    zone and the screen-off time on battery the history covers. As built it also has
+    elapsed_ms, on_battery_ms and screen_off_ms (cumulative on-battery and screen-off
+    on-battery time before the row), which the history's tables read; the clock kept with
+    the analysis (the report draws with it) is without them (`BUILD_COLUMNS`): each is a
+    value per history row (issue 19 item 8)."""
 
     frame: pl.DataFrame
     changes: pl.DataFrame = field(default_factory=pl.DataFrame)
     zone: Zone = field(default_factory=Zone)
     source: str = "none"     # how utc_ms was derived
     axis: str = "relative"   # local (zone known or the history's local clock), utc, relative
+    # Screen-off time on battery that the history covers, ms: screen_off_ms at the last
+    # record, which adds no time of its own (the wakeup rates' denominator).
+    screen_off_battery_ms: int = 0
 
-    @property
-    def screen_off_battery_ms(self) -> int:
-        """Screen-off time on battery that the history covers, ms: the running total at the
-        last record, which adds no time of its own (the wakeup rates' denominator)."""
-        off = self.frame.get_column("screen_off_ms") if "screen_off_ms" in self.frame.columns \
-            else None
-        return int(off[-1] or 0) if off is not None and off.len() else 0
+    def without(self, *columns: str) -> HistoryClock:
+        """This clock without those per-row columns (once what read them is built)."""
+        return replace(self, frame=self.frame.drop(columns, strict=False))
 
 
 def _epoch(col: str, df: pl.DataFrame) -> pl.Expr:
@@ -281,9 +287,10 @@ def history_clock(h: pl.DataFrame, meta: Any = None, clock: Any = None) -> Histo
         _off=pl.col("_batt") * (~pl.col("_screen")).cast(pl.Int64),
     ).select("_row", "offset_ms", "utc_ms", "local_ms", "elapsed_ms",
              on_battery_ms=pl.col("_batt").cum_sum() - pl.col("_batt"),
-             screen_off_ms=pl.col("_off").cum_sum() - pl.col("_off"))
-    return HistoryClock(frame.collect(engine=ENGINE), _clock_changes(f), zone, source,
-                        axis)
+             screen_off_ms=pl.col("_off").cum_sum() - pl.col("_off")).collect(engine=ENGINE)
+    off = frame.get_column("screen_off_ms")
+    return HistoryClock(frame, _clock_changes(f), zone, source, axis,
+                        screen_off_battery_ms=int(off[-1] or 0) if off.len() else 0)
 
 
 def _mapped(col: str, anchor: dict, last_boot: int) -> pl.Expr:

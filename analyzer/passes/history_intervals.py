@@ -28,7 +28,13 @@ from typing import Any
 
 import polars as pl
 
-from wakescope.analyzer.device_time import BOUNDARY, HistoryClock, has_row, history_clock
+from wakescope.analyzer.device_time import (
+    BOUNDARY,
+    BUILD_COLUMNS,
+    HistoryClock,
+    has_row,
+    history_clock,
+)
 from wakescope.analyzer.plans import ENGINE
 from wakescope.analyzer.tables import HISTORY_INTERVALS, WAKEUP_CHAINS
 from wakescope.parsers.uid import PER_USER_RANGE
@@ -98,7 +104,9 @@ def _rows(history: pl.DataFrame) -> pl.DataFrame:
         _col(h, "package"), _col(h, "value"))
     if not _in_order(h):   # the parsers emit record order: a sort would copy every column
         lf = lf.sort(["seq", "_row"])
-    lf = lf.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
+    # Positions as Int32: `_i` and the positions taken from it (`_sleep`, `_proofs`) are a
+    # column on every history row each, half an Int64 one (issue 19 item 8).
+    lf = lf.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int32))
     return lf.with_columns(
         (_boundary() & pl.col("name").is_in(["start", "reset"])).cast(pl.Int64).cum_sum()
         .alias("_boot"),
@@ -309,8 +317,11 @@ def build_all(history: pl.DataFrame, meta: Any = None, clock: Any = None) -> His
     h = _rows(history)
     packages = _history_packages(h)
     intervals, hc = _build(h, meta, clock, packages)
+    # Each of the clock's build columns goes once what reads it is built: the running
+    # totals after the intervals, the elapsed times after the chains (issue 19 item 8).
+    hc = hc.without("on_battery_ms", "screen_off_ms")
     chains = wakeup_chains.build(h, hc, packages)
-    return HistoryTables(intervals, chains, hc)
+    return HistoryTables(intervals, chains, hc.without(*BUILD_COLUMNS))
 
 
 def build(history: pl.DataFrame, meta: Any = None, clock: Any = None) -> pl.DataFrame:
@@ -347,29 +358,36 @@ def _build(h: pl.DataFrame, meta: Any, clock: Any, packages: pl.DataFrame | None
     # narrow: sorting the finished rows copied all 18 columns at the stage's peak.
     spans = spans.with_columns(_at(t, "offset_ms", "s_i").alias("s_offset_ms")).sort(
         ["s_offset_ms", "kind", "uid", "tag"], nulls_last=True, maintain_order=True)
-    times = ("utc_ms", "elapsed_ms", "_row", "on_battery_ms", "screen_off_ms")
-    s = spans.with_columns(*(_at(t, c, "s_i").alias("s_" + c) for c in times),
-                           *(_at(t, c, "e_i").alias("e_" + c) for c in ("offset_ms", *times)))
-    # uid → the history's package.
+
+    def at_start(col: str) -> pl.Expr:
+        return _at(t, col, "s_i")
+
+    def at_end(col: str) -> pl.Expr:
+        return _at(t, col, "e_i")
+
+    # uid → the history's package: a lookup (one `packages` row per uid), where a join
+    # copied every span's columns at the stage's peak (issue 19 item 8).
     if packages is None:
         packages = _history_packages(h)
-    s = s.join(packages.lazy(), on="uid", how="left", maintain_order="left")
+    hist_pkg = pl.col("uid").replace_strict(packages.get_column("uid"),
+                                            packages.get_column("_hist_pkg"), default=None,
+                                            return_dtype=pl.String)
     app = (pl.col("uid") % PER_USER_RANGE) >= 10_000
-    out = s.select(
+    # The times are gathered into the output columns themselves: gathered first as helper
+    # columns, all of them were alive beside the output (issue 19 item 8).
+    out = spans.select(
         "kind", "uid",
-        package=pl.coalesce(pl.col("pkg_hint"), pl.when(app).then(pl.col("_hist_pkg"))),
+        package=pl.coalesce(pl.col("pkg_hint"), pl.when(app).then(hist_pkg)),
         tag="tag", api="api",
-        start_elapsed_ms="s_elapsed_ms", end_elapsed_ms="e_elapsed_ms",
-        start=pl.from_epoch("s_utc_ms", time_unit="ms").dt.replace_time_zone("UTC"),
-        end=pl.from_epoch("e_utc_ms", time_unit="ms").dt.replace_time_zone("UTC"),
-        duration_ms=(pl.col("e_offset_ms") - pl.col("s_offset_ms")).clip(lower_bound=0),
+        start_elapsed_ms=at_start("elapsed_ms"), end_elapsed_ms=at_end("elapsed_ms"),
+        start=pl.from_epoch(at_start("utc_ms"), time_unit="ms").dt.replace_time_zone("UTC"),
+        end=pl.from_epoch(at_end("utc_ms"), time_unit="ms").dt.replace_time_zone("UTC"),
+        duration_ms=(at_end("offset_ms") - pl.col("s_offset_ms")).clip(lower_bound=0),
         closed_by="closed_by", opened_by="opened_by",
-        start_offset_ms="s_offset_ms", end_offset_ms="e_offset_ms",
-        on_battery_ms=(pl.col("e_on_battery_ms") - pl.col("s_on_battery_ms"))
-        .clip(lower_bound=0),
-        screen_off_ms=(pl.col("e_screen_off_ms") - pl.col("s_screen_off_ms"))
-        .clip(lower_bound=0),
-        start_row="s__row", end_row="e__row",
+        start_offset_ms="s_offset_ms", end_offset_ms=at_end("offset_ms"),
+        on_battery_ms=(at_end("on_battery_ms") - at_start("on_battery_ms")).clip(lower_bound=0),
+        screen_off_ms=(at_end("screen_off_ms") - at_start("screen_off_ms")).clip(lower_bound=0),
+        start_row=at_start("_row"), end_row=at_end("_row"),
     ).collect(engine=ENGINE)
     if out.is_empty():
         return HISTORY_INTERVALS.empty(), hc

@@ -110,6 +110,11 @@ def _candidates(code: pl.Expr, tag: pl.Expr, uid: pl.Expr, api: pl.Expr, tc: pl.
     return cause_kind, cause_api
 
 
+# `build`'s helper columns that only the reason and cause steps (`_Plan.chain`) read.
+_FOUND = ("_i", "_sleep", "tag", "value", "_run", "_rsn", "_ap", "_code", "_wake", "_ri",
+          "_ci", "_roff", "_rtext", "_next_wake")
+
+
 class _Plan(NamedTuple):
     """`build`'s expressions that do not depend on the history (built once per process:
     building them took a few ms a report, about what running them takes)."""
@@ -231,6 +236,12 @@ def build(h: pl.DataFrame, hc: HistoryClock, packages: pl.DataFrame | None = Non
 
     t = hc.frame
     rows = h.lazy().select(plan.rows).with_columns(plan.marks).filter(plan.keep).with_columns(
+        # The next wakeup's position (the rows left are the wakeups and the aborts).
+        _next_wake=pl.when(~pl.col("_abort")).then("_i").shift(-1).backward_fill(),
+    # Wakeups and aborts at one offset keep their record order (a stable sort), sorted
+    # while the rows are narrow: sorting the finished rows copied every column at the
+    # stage's peak (issue 19 item 8). All below is per row or gathered by position.
+    ).sort("offset_ms", plan.out["event"], maintain_order=True).with_columns(
         _roff=at(h, "offset_ms", "_ri"),
         _rtext=pl.coalesce(at(h, "tag", "_ri"), at(h, "value", "_ri")),
         _coff=at(h, "offset_ms", "_ci"), _ctag=at(h, "tag", "_ci"),
@@ -239,11 +250,11 @@ def build(h: pl.DataFrame, hc: HistoryClock, packages: pl.DataFrame | None = Non
         _crow=at(h, "_row", "_ci"),
         _soff=at(t, "offset_ms", "_sleep"), _utc=at(t, "utc_ms", "_i"),
         _el=at(t, "elapsed_ms", "_i"),
-        # The next wakeup's position (the rows left are the wakeups and the aborts).
-        _next_wake=pl.when(~pl.col("_abort")).then("_i").shift(-1).backward_fill(),
         # An abort's own reason (null on wakeups).
         _own=pl.when("_abort").then(pl.coalesce("tag", "value")),
-    ).with_columns(plan.chain)
+    # What only found the reason and the cause goes before the output is made beside the
+    # rest (issue 19 item 8).
+    ).with_columns(plan.chain).drop(_FOUND)
     out = plan.out
     if packages is not None and packages.height:
         # Apps' uids whose cause names no package: the history's own package strings.
@@ -252,9 +263,7 @@ def build(h: pl.DataFrame, hc: HistoryClock, packages: pl.DataFrame | None = Non
                                   default=None, return_dtype=pl.String)
         out = {**out, "package": pl.coalesce(
             out["package"], pl.when((uid % PER_USER_RANGE) >= 10_000).then(hist))}
-    # Wakeups and aborts at one offset keep their record order (a stable sort).
-    chains = rows.select(**out).sort("wake_offset_ms", "event", maintain_order=True).collect(
-        engine=ENGINE, **_OPT)
+    chains = rows.select(**out).collect(engine=ENGINE, **_OPT)
     if chains.is_empty():
         return WAKEUP_CHAINS.empty()
     return WAKEUP_CHAINS.conform(chains)
