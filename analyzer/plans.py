@@ -3,7 +3,7 @@
 A LazyFrame's `collect()` runs on Polars' streaming engine by default (Polars 2.x); on the
 plans here, of a few hundred to a few thousand rows, that costs ~4 ms more per plan than the
 in-memory engine that eager methods use (Polars 2.1, issue 17). Every analyzer plan collects
-with `ENGINE`.
+with `ENGINE`, but the few that hash every row of a long history (`LONG_ENGINE`).
 
 Row order is part of every output (tables, "top N" cuts, first/last picks, hover-text numbers),
 and Polars promises none by default: a sort whose keys can tie takes `maintain_order=True` (or
