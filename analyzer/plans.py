@@ -12,6 +12,8 @@ a float sum runs over rows in a defined order. Without that, outputs changed fro
 2.2 and with the thread count.
 """
 
+import polars as pl
+
 ENGINE = "in-memory"
 
 # The engine for the few plans that hash every row of a long battery history against a
@@ -20,3 +22,9 @@ ENGINE = "in-memory"
 # history ~100 MB less at the analysis' peak, issue 19 item 8). Only for long tables: on
 # small ones it costs the ~4 ms a plan said above.
 LONG_ENGINE = "streaming"
+
+
+def gather_at(frame: pl.DataFrame, col: str, pos: str) -> pl.Expr:
+    """`frame`'s `col` at the row positions in column `pos` (null where `pos` is null): for a
+    frame in position order, a gather where a join would copy the rows it adds to."""
+    return pl.lit(frame.get_column(col)).gather(pl.col(pos))

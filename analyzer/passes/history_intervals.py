@@ -35,7 +35,7 @@ from wakescope.analyzer.device_time import (
     has_row,
     history_clock,
 )
-from wakescope.analyzer.plans import ENGINE
+from wakescope.analyzer.plans import ENGINE, gather_at
 from wakescope.analyzer.tables import HISTORY_INTERVALS, WAKEUP_CHAINS
 from wakescope.parsers.uid import PER_USER_RANGE
 
@@ -247,20 +247,14 @@ def _event_spans(h: pl.DataFrame) -> pl.LazyFrame:
     return pl.concat([paired, orphans], how="diagonal_relaxed")
 
 
-def _at(frame: pl.DataFrame, col: str, pos: str) -> pl.Expr:
-    """`frame`'s `col` at the history positions (`_i`) in column `pos`: `frame` is in `_i`
-    order with `_i` its position, so a gather, where a join would copy the spans."""
-    return pl.lit(frame.get_column(col)).gather(pl.col(pos))
-
-
 def _close(spans: pl.LazyFrame, h: pl.DataFrame) -> pl.LazyFrame:
     """Every span gets a proven end: its own stop; else the earliest of the next CPU sleep
     (wakelock-backed kinds), the next wakelock-state drop (`wakelock`), the next boundary;
     else the last record."""
     last = int(h["_i"].max())
-    s = spans.with_columns(_at(h, c, "s_i").alias(c) for c in ("_sleep", "_drop", "_bound"))
+    s = spans.with_columns(gather_at(h, c, "s_i").alias(c) for c in ("_sleep", "_drop", "_bound"))
     # The next boundary's word (`closed_by`): reset, shutdown or reboot, by its record.
-    s = s.with_columns(_bound_kind=_at(h, "name", "_bound")
+    s = s.with_columns(_bound_kind=gather_at(h, "name", "_bound")
                        .replace_strict(BOUNDARY, default=None, return_dtype=pl.String))
     # Proofs strictly after the start row (a start and its own record's sleep: the sleep
     # item precedes the start item in the record, so `>= s_i` is already after it).
@@ -356,14 +350,14 @@ def _build(h: pl.DataFrame, meta: Any, clock: Any, packages: pl.DataFrame | None
     t = hc.frame
     # The table's order (start, kind, uid, tag; a stable sort), taken while the spans are
     # narrow: sorting the finished rows copied all 18 columns at the stage's peak.
-    spans = spans.with_columns(_at(t, "offset_ms", "s_i").alias("s_offset_ms")).sort(
+    spans = spans.with_columns(gather_at(t, "offset_ms", "s_i").alias("s_offset_ms")).sort(
         ["s_offset_ms", "kind", "uid", "tag"], nulls_last=True, maintain_order=True)
 
     def at_start(col: str) -> pl.Expr:
-        return _at(t, col, "s_i")
+        return gather_at(t, col, "s_i")
 
     def at_end(col: str) -> pl.Expr:
-        return _at(t, col, "e_i")
+        return gather_at(t, col, "e_i")
 
     # uid → the history's package: a lookup (one `packages` row per uid), where a join
     # copied every span's columns at the stage's peak (issue 19 item 8).

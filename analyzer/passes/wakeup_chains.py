@@ -21,7 +21,7 @@ from typing import NamedTuple
 import polars as pl
 
 from wakescope.analyzer.device_time import HistoryClock, Zone, local_expr
-from wakescope.analyzer.plans import ENGINE
+from wakescope.analyzer.plans import ENGINE, gather_at
 from wakescope.analyzer.tables import WAKEUP_CHAINS
 from wakescope.parsers.uid import PER_USER_RANGE
 
@@ -230,10 +230,6 @@ def build(h: pl.DataFrame, hc: HistoryClock, packages: pl.DataFrame | None = Non
         h = h.with_columns(pl.col(untyped).cast(pl.String))
     plan = _plan()
 
-    def at(frame: pl.DataFrame, col: str, pos: str) -> pl.Expr:
-        """`frame`'s `col` at the history positions in column `pos` (null where null)."""
-        return pl.lit(frame.get_column(col)).gather(pl.col(pos))
-
     t = hc.frame
     rows = h.lazy().select(plan.rows).with_columns(plan.marks).filter(plan.keep).with_columns(
         # The next wakeup's position (the rows left are the wakeups and the aborts).
@@ -242,14 +238,14 @@ def build(h: pl.DataFrame, hc: HistoryClock, packages: pl.DataFrame | None = Non
     # while the rows are narrow: sorting the finished rows copied every column at the
     # stage's peak (issue 19 item 8). All below is per row or gathered by position.
     ).sort("offset_ms", plan.out["event"], maintain_order=True).with_columns(
-        _roff=at(h, "offset_ms", "_ri"),
-        _rtext=pl.coalesce(at(h, "tag", "_ri"), at(h, "value", "_ri")),
-        _coff=at(h, "offset_ms", "_ci"), _ctag=at(h, "tag", "_ci"),
-        _cuid=at(h, "uid", "_ci"), _capi=at(h, "api", "_ci"),
-        _cpkg=pl.coalesce(at(h, "owner_package", "_ci"), at(h, "package", "_ci")),
-        _crow=at(h, "_row", "_ci"),
-        _soff=at(t, "offset_ms", "_sleep"), _utc=at(t, "utc_ms", "_i"),
-        _el=at(t, "elapsed_ms", "_i"),
+        _roff=gather_at(h, "offset_ms", "_ri"),
+        _rtext=pl.coalesce(gather_at(h, "tag", "_ri"), gather_at(h, "value", "_ri")),
+        _coff=gather_at(h, "offset_ms", "_ci"), _ctag=gather_at(h, "tag", "_ci"),
+        _cuid=gather_at(h, "uid", "_ci"), _capi=gather_at(h, "api", "_ci"),
+        _cpkg=pl.coalesce(gather_at(h, "owner_package", "_ci"), gather_at(h, "package", "_ci")),
+        _crow=gather_at(h, "_row", "_ci"),
+        _soff=gather_at(t, "offset_ms", "_sleep"), _utc=gather_at(t, "utc_ms", "_i"),
+        _el=gather_at(t, "elapsed_ms", "_i"),
         # An abort's own reason (null on wakeups).
         _own=pl.when("_abort").then(pl.coalesce("tag", "value")),
     # What only found the reason and the cause goes before the output is made beside the
