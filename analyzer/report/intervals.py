@@ -20,7 +20,7 @@ from itertools import islice
 import polars as pl
 
 from wakescope.analyzer.model import Analysis
-from wakescope.analyzer.plans import ENGINE
+from wakescope.analyzer.plans import ENGINE, gather_at
 from wakescope.analyzer.report.facts import fmt_ms, table
 
 # Device lanes: (history name, label, how "on" is read).
@@ -219,10 +219,9 @@ def _from_history(h: pl.DataFrame, analysis: Analysis,
         # One plan: each level on the axis (the clock's frame: one row per record, `_row`
         # its row of the history, whose level it gathers: a join of the two cost ~35 MB on a
         # long history, issue 19 item 8), in time order, where it changes, and the last one.
-        level = h.get_column("battery_level")
         keep = (hc.frame.lazy()
                 .select(x=x + pl.col("offset_ms"),
-                        battery_level=pl.lit(level).gather(pl.col("_row")))
+                        battery_level=gather_at(h, "battery_level", "_row"))
                 .filter(pl.col("battery_level").is_not_null())
                 .select("x", pl.col("battery_level").cast(pl.Int64))
                 .sort("x", maintain_order=True)
