@@ -8,7 +8,10 @@ Per input, `--pairs` alternating whole-process runs (after one warm-up of each):
 `wakescope report INPUT -o x.html`, then Battery Historian's two parsers on the bug report
 text (`checkin-parse -input TXT -output x.pb` and `history-parse --summary=totalTime
 -input TXT`, timed together). The ratio is taken pair by pair; the median of the pairs is
-printed, with each side's median wall time and largest peak RSS (`os.wait4`).
+printed, with each side's median wall time and largest peak RSS (`os.wait4`). Each pair
+also runs `benchmarks.floor` on the input: the interpreter, `import polars`, reading the
+input and a first use of Polars, with none of wakescope's work; it says how much of issue
+17's absolute targets (≤ 0.6 s, ≤ 100 MB) any Polars-based report has left for its own.
 
 Battery Historian's parsers come from `--bh DIR`, `$BH_BIN`, or are built with
 `../shared/tools/bh-build` from the fetched snapshot `../.mirror/google+battery-historian`;
@@ -33,6 +36,7 @@ DEFAULT = CORPUS / "bugreports" / "bugreport-sailfish-OPM1.171019.021-2018-04-02
 BH_BUILD = ROOT / ".." / "shared" / "tools" / "bh-build"
 BH_MIRROR = ROOT / ".." / ".mirror" / "google+battery-historian" / "repo"
 TARGET_RATIO = 0.5  # issue 17: wakescope report ≤ 0.5 × Battery Historian's two parsers
+TARGET_S, TARGET_MB = 0.6, 100  # issue 17: the report's absolute wall time and peak RSS
 
 
 def find_bh(explicit: Path | None) -> tuple[Path | None, str]:
@@ -87,12 +91,15 @@ def compare(path: Path, bh: Path, pairs: int) -> dict:
         tmp = Path(tmp_name)
         text = bugreport_text(path, tmp)
         ws_cmd = [*_wakescope(), "report", str(path), "-o", str(tmp / "report.html")]
+        floor_cmd = [sys.executable, "-m", "benchmarks.floor", str(path)]
         _run_child(ws_cmd)  # warm-ups: page cache, bytecode, compiled templates
         _bh_run(bh, text, tmp)
-        ws, hist = [], []
+        _run_child(floor_cmd)
+        ws, hist, floor = [], [], []
         for _ in range(pairs):
             ws.append(_run_child(ws_cmd))
             hist.append(_bh_run(bh, text, tmp))
+            floor.append(_run_child(floor_cmd))
         ratios = [w[0] / h[0] for w, h in zip(ws, hist, strict=True) if h[0] > 0]
         # CPU time (user + sys) says what the code costs when the machine is shared and the
         # wall times swing; Battery Historian's Go runtime may use both cores.
@@ -109,7 +116,9 @@ def compare(path: Path, bh: Path, pairs: int) -> dict:
             **{f"historian_{k}": v for k, v in rss_parts(hist).items()},
             "ratio": round(statistics.median(ratios), 3) if ratios else None,
             "cpu_ratio": round(statistics.median(cpu_ratios), 3) if cpu_ratios else None,
-            "exit": [ws[-1][3], hist[-1][3]],
+            "floor_ms": round(statistics.median(f[0] for f in floor), 1),
+            "floor_rss_mb": round(statistics.median(f[2] for f in floor), 1),
+            "exit": [ws[-1][3], hist[-1][3], floor[-1][3]],
         }
 
 
@@ -131,6 +140,11 @@ def print_table(rows: list[dict]) -> None:
         print(f"{Path(r['file']).name}: RSS made of data (anonymous) + code (file-backed, "
               f"sampled): wakescope {_parts(r, 'wakescope')}, Battery Historian "
               f"{_parts(r, 'historian')}")
+        print(f"  floor (interpreter, import polars, reading the input, first Polars use; "
+              f"benchmarks.floor): {r['floor_ms']:.0f} ms, {r['floor_rss_mb']:.1f} MB: "
+              f"≤ {TARGET_S} s and ≤ {TARGET_MB} MB leave "
+              f"{TARGET_S * 1000 - r['floor_ms']:.0f} ms and "
+              f"{TARGET_MB - r['floor_rss_mb']:.1f} MB for parsing, analysis and HTML")
     print("(medians of alternating whole-process runs; ratio: wall, the target; cpu ratio: "
           "user + sys,\n what the code costs when the machine is busy; CPU ms in --json)")
 

@@ -48,3 +48,23 @@ def test_a_child_run_says_what_its_memory_was_made_of():
     assert run.anon_mb >= 80
     assert run.file_mb > 1
     assert run.peak_mb >= run.anon_mb
+
+
+def test_the_floor_reads_the_same_text_as_a_report():
+    """`benchmarks.floor` reads the bug report member the container picks (the sample's
+    `bugreport-*.txt`), all of it: its bytes and line ends are the member's."""
+    import subprocess
+    import zipfile
+
+    from wakescope.parsers.container import _pick_member
+
+    sample = SAMPLES / "bugreport-sample.zip"
+    with zipfile.ZipFile(sample) as zf:
+        info, _ = _pick_member(zf, str(sample), [])
+        data = zf.read(info)
+    line_ends = data.count(b"\n")
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.floor", str(sample)],
+                          capture_output=True, text=True, cwd=Path(__file__).parents[1])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(f"read {len(data)} bytes, {line_ends} line ends; ")
+    assert proc.stdout.rstrip().endswith("37 groups")  # com.pkg0 … com.pkg36
