@@ -95,9 +95,10 @@ def measure(path: Path, repeat: int, stages: set[str]) -> dict:
         for sec in cap.sections:
             seen[sec.name] = seen.get(sec.name, 0) + 1
             label = f"parse:{sec.name}" + (f"#{seen[sec.name]}" if seen[sec.name] > 1 else "")
-            ms, cpu, _ = _best(lambda sec=sec: parsers.parse_section(cap, sec.name, sec),
-                               repeat)
-            add(label, ms, cpu, lines=sec.line_count)
+            ms, cpu, tables = _best(lambda sec=sec: parsers.parse_section(cap, sec.name, sec),
+                                    repeat)
+            add(label, ms, cpu, lines=sec.line_count,
+                rows={name: frame.height for name, frame in tables.items()})
     loaded = None
     if stages & {"load", "analyse", "energy", "report", "trace"}:
         if "load" in stages:

@@ -17,6 +17,13 @@ by `os.wait4`; the peak over the text size is the memory figure of issues 17 and
 in a fresh interpreter the two history sections' parse time (`parse:batterystats` +
 `parse:batterystats_checkin`, best of `--repeat`). The scaling column divides each input's
 parse time by the first one's and by the history ratio: ≤ 1.0 is linear or better.
+
+The "table floor" is what the parsed history's rows take in memory by their published types
+alone (docs/tables.md `batterystats_history` plus the attribution columns the analysis
+adds): 8 bytes a cell for Int64 and Datetime, 4 for Int32, and 16 for String (Arrow's
+string view, before any text longer than 12 bytes), over the text size. Beside the floor of
+the interpreter and Polars (`benchmarks.floor`), it says how much of "≤ 3× the text" a
+history held as that table leaves.
 """
 
 from __future__ import annotations
@@ -114,22 +121,43 @@ def write_inputs(folder: Path, sizes: list[int]) -> list[tuple[int, int, Path]]:
     return made
 
 
+def table_bytes_per_row() -> int:
+    """Bytes per history row by the published types (String: its 16-byte view only)."""
+    import polars as pl
+
+    from wakescope.analyzer.tables import ATTRIBUTION_COLUMNS
+    from wakescope.parsers.batterystats.schema import HISTORY
+
+    widths = {pl.String: 16, pl.Int64: 8, pl.Datetime: 8, pl.Int32: 4}
+    dtypes = [c.dtype for c in HISTORY.columns] + [d for _, d, _ in ATTRIBUTION_COLUMNS]
+    return sum(next(w for t, w in widths.items() if d == t) for d in dtypes)
+
+
 def measure(sizes: list[int], repeat: int) -> list[dict]:
     rows = []
+    per_row = table_bytes_per_row()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         for n, factor, path in write_inputs(tmp, sizes):
             text_mb = path.stat().st_size / 1e6
             run = _run_child([*_wakescope(), "report", str(path), "-o", str(tmp / "r.html")])
             parsed = run_worker(path, repeat, {"parse"})
-            hist_ms = sum(s["ms"] for s in parsed.get("stages", [])
-                          if s["stage"] in ("parse:batterystats", "parse:batterystats_checkin"))
+            hist = [s for s in parsed.get("stages", [])
+                    if s["stage"] in ("parse:batterystats", "parse:batterystats_checkin")]
+            hist_ms = sum(s["ms"] for s in hist)
+            # The checkin history's rows are the ones kept when both forms have them (merge).
+            hist_rows = max((s.get("rows", {}).get("batterystats_history", 0) for s in hist),
+                            default=0)
+            floor_mb = hist_rows * per_row / 1e6
             rows.append({"history_lines": n, "factor": factor, "text_mb": round(text_mb, 2),
                          "report_ms": round(run.wall_ms, 1),
                          "report_cpu_ms": round(run.cpu_ms, 1),
                          "peak_rss_mb": round(run.peak_mb, 1),
                          "rss_per_text": round(run.peak_mb / text_mb, 2), **rss_parts([run]),
-                         "history_parse_ms": round(hist_ms, 1), "exit": run.status,
+                         "history_parse_ms": round(hist_ms, 1), "history_rows": hist_rows,
+                         "table_floor_mb": round(floor_mb, 1),
+                         "table_floor_per_text": round(floor_mb / text_mb, 2),
+                         "exit": run.status,
                          "error": parsed.get("error")})
             path.unlink()
     base = rows[0] if rows else None
@@ -169,6 +197,11 @@ def main(argv: list[str] | None = None) -> int:
               + (f"  ({r['error']})" if r.get("error") else ""))
     print("(scaling: parse time ratio over history ratio, against the first row; ≤ 1 linear;"
           "\n data / code: the largest anonymous / file-backed RSS, as in --cli)")
+    per_row = table_bytes_per_row()
+    for r in rows:
+        print(f"{r['history_lines']} lines: {r['history_rows']} history rows × {per_row} bytes "
+              f"(published types) = table floor {r['table_floor_mb']:.1f} MB, "
+              f"{r['table_floor_per_text']:.2f}× the text")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
     return 0

@@ -20,6 +20,8 @@ def test_measure_reports_every_stage_and_section():
     assert res["kind"] == "jobscheduler" and res["lines"] == 1013
     assert all(s["ms"] >= 0 and s["cpu_ms"] >= 0 for s in res["stages"])
     assert res["stages"][1]["target_ms"] == 100 and res["stages"][1]["lines"] == 1012
+    # Rows per table the section gave: `Registered 11 jobs:` (line 147 of the dump).
+    assert res["stages"][1]["rows"]["jobscheduler_jobs"] == 11
     assert res["peak_rss_mb"] > 0 and res["report_mb"] > 0 and res["trace_mb"] >= 0
 
 
@@ -68,3 +70,12 @@ def test_the_floor_reads_the_same_text_as_a_report():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(f"read {len(data)} bytes, {line_ends} line ends; ")
     assert proc.stdout.rstrip().endswith("37 groups")  # com.pkg0 … com.pkg36
+
+
+def test_the_history_table_floor_is_its_published_types():
+    """docs/tables.md: batterystats_history has six 8-byte columns (seq, offset_ms,
+    elapsed_ms, time, local_time, uid), two Int32 (battery_level, user_id) and seven
+    String, and attribution adds four String: 6 × 8 + 2 × 4 + 11 × 16 bytes a row."""
+    from benchmarks.stress import table_bytes_per_row
+
+    assert table_bytes_per_row() == 6 * 8 + 2 * 4 + 11 * 16 == 232
