@@ -89,3 +89,26 @@ def test_form_disagreement_names_the_first_key():
     assert msg == ("batterystats_wakelocks: checkin and human form disagree on total_ms for 2 "
                    "of 3 rows (checkin used); e.g. {'uid': 10010, 'tag': 'gms', "
                    "'kind': 'partial', 'c': 50000, 'h': 40000}")
+
+
+def test_form_disagreements_follow_the_checkin_tables_order():
+    """Two tables that disagree give their diagnostics in the checkin form's table order,
+    whichever it is: the merge once walked a set of table names, whose order is the same
+    for both orders below (and changes from run to run with the string-hash seed)."""
+    from wakescope.parsers.batterystats.merge import merge
+    from wakescope.parsers.diagnostics import Diagnostics
+
+    wakelocks = ({"uid": [10_090], "tag": ["sync"], "kind": ["partial"],
+                  "total_ms": [90_000]},
+                 {"uid": [10_090], "tag": ["sync"], "kind": ["partial"],
+                  "total_ms": [60_000]})  # |Δ| 30,000 > 5 % of 90,000 + 1000
+    jobs = ({"uid": [10_010], "job": ["gms/.Sync"], "count": [9_000]},
+            {"uid": [10_010], "job": ["gms/.Sync"], "count": [1_000]})  # 8,000 > 1,450
+    tables = {"batterystats_wakelocks": wakelocks, "batterystats_jobs": jobs}
+    for order in (["batterystats_wakelocks", "batterystats_jobs"],
+                  ["batterystats_jobs", "batterystats_wakelocks"]):
+        diags = Diagnostics()
+        merge({n: pl.DataFrame(tables[n][0]) for n in order},
+              {n: pl.DataFrame(tables[n][1]) for n in reversed(order)}, diags)
+        named = [d.message.split(":")[0] for d in diags.items if "disagree on" in d.message]
+        assert named == order
