@@ -35,6 +35,7 @@ from wakescope.analyzer.device_time import (
     has_row,
     history_clock,
 )
+from wakescope.analyzer.passes.history_items import cpu_sleep, cpu_wake
 from wakescope.analyzer.plans import ENGINE, gather_at
 from wakescope.analyzer.tables import HISTORY_INTERVALS, WAKEUP_CHAINS
 from wakescope.parsers.uid import PER_USER_RANGE
@@ -84,12 +85,6 @@ def _boundary() -> pl.Expr:
             & (pl.col("_i") > 0))
 
 
-def _cpu_sleep() -> pl.Expr:
-    """A `-running` item: the CPU went to sleep."""
-    return (pl.col("kind") == "state") & (pl.col("name") == "running") & (
-        pl.col("transition") == "stop")
-
-
 def _rows(history: pl.DataFrame) -> pl.DataFrame:
     """History in record order with what the intervals, the clock and the chains all read:
     `_i` (position), `_boot` (boot segment) and `_sleep` (position of the next CPU sleep at
@@ -110,7 +105,7 @@ def _rows(history: pl.DataFrame) -> pl.DataFrame:
     return lf.with_columns(
         (_boundary() & pl.col("name").is_in(["start", "reset"])).cast(pl.Int64).cum_sum()
         .alias("_boot"),
-        pl.when(_cpu_sleep()).then(pl.col("_i")).backward_fill().alias("_sleep"),
+        pl.when(cpu_sleep()).then(pl.col("_i")).backward_fill().alias("_sleep"),
     ).collect(engine=ENGINE)
 
 
@@ -125,7 +120,7 @@ def _proofs(h: pl.DataFrame) -> pl.DataFrame:
     drop = (kind == "wakelock") & (name == "wake_lock") & (tr == "stop")
     # CPU-awake span of each record: sleeps in earlier records (a record's `-running` item
     # comes before its events, which still belong to the span it ends).
-    n_sleep = _cpu_sleep().cast(pl.Int64)
+    n_sleep = cpu_sleep().cast(pl.Int64)
     new_record = (pl.col("seq") != pl.col("seq").shift(1)).fill_null(True)
     return h.lazy().with_columns(
         pl.when(new_record).then(n_sleep.cum_sum() - n_sleep).forward_fill().alias("_awake"),
@@ -133,8 +128,7 @@ def _proofs(h: pl.DataFrame) -> pl.DataFrame:
         pl.when(bound).then(pl.col("_i")).backward_fill().alias("_bound"),
         # The latest CPU wake and boundary at or before each row (where an orphan stop of
         # wakelock-backed work can have started at the earliest).
-        pl.when((kind == "state") & (name == "running") & (tr == "start"))
-        .then(pl.col("_i")).forward_fill().alias("_woke"),
+        pl.when(cpu_wake()).then(pl.col("_i")).forward_fill().alias("_woke"),
         pl.when(bound).then(pl.col("_i")).forward_fill().fill_null(0).alias("_prev_bound"),
     ).collect(engine=ENGINE)
 

@@ -21,6 +21,7 @@ from typing import NamedTuple
 import polars as pl
 
 from wakescope.analyzer.device_time import HistoryClock, Zone, local_expr
+from wakescope.analyzer.passes.history_items import cpu_wake
 from wakescope.analyzer.plans import ENGINE, gather_at
 from wakescope.analyzer.tables import WAKEUP_CHAINS
 from wakescope.parsers.uid import PER_USER_RANGE
@@ -145,8 +146,7 @@ def _plan() -> _Plan:
     # The first record after a reset or boot prints the whole state: its `+running` is
     # the state then, not a wakeup.
     first = pl.when(kind != "marker").then(seq).min().over("_boot")
-    run = ((kind == "state") & (name == "running") & (tr == "start")
-           & (seq != first).fill_null(True)).fill_null(False)
+    run = (cpu_wake() & (seq != first).fill_null(True)).fill_null(False)
     ap = ((kind == "event") & (name == "wakeupap")).fill_null(False)
     rows = [
         pl.col("_i", "_row", "_sleep", "offset_ms", "tag", "value"),
