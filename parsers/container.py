@@ -38,6 +38,8 @@ _FIRST_BUFFER = 64 << 20  # a bug report text is 10–40 MB
 
 # `dumpstate_log.txt` (dumpstate's own log, 8+ zips) is no bug report text.
 _MAIN_NAME = re.compile(r"^(?:bugreport|dumpstate(?!_log))[^/]*\.txt$", re.IGNORECASE)
+# A bug report zip inside a zip (a ticket's attachments zipped again): read one level down.
+_ZIP_NAME = re.compile(r"(?:^|/)bugreport[^/]*\.zip$", re.IGNORECASE)
 _DUMPSTATE = re.compile(rb"^== dumpstate: ", re.MULTILINE)
 _SERVICE_LINE = re.compile(rb"^DUMP OF SERVICE ", re.MULTILINE)
 
@@ -47,11 +49,12 @@ class RawInput:
     """The main text's bytes and where they came from."""
 
     data: bytes | bytearray
-    container: str  # text | zip | gzip | gzip+zip | stdin
+    container: str  # text | zip | zip+zip | gzip | gzip+zip | stdin (+zip…)
     member: str | None = None
     zip_version: str | None = None
     zip_members: int | None = None
     notes: list[str] = field(default_factory=list)  # container warnings for the diagnostics
+    outer: str | None = None  # the member of an outer zip this zip was read from (zip+zip)
 
 
 def _text_cap() -> int:
@@ -95,9 +98,10 @@ def _read_capped(stream, limit: int, what: str) -> bytes:
             )
 
 
-def _pick_member(zf: zipfile.ZipFile, label: str,
-                 notes: list[str]) -> tuple[zipfile.ZipInfo, str | None]:
-    """The main entry: `main_entry.txt` when present, else the bug report text (formats §1.1).
+def _pick_member(zf: zipfile.ZipFile, label: str, notes: list[str],
+                 nested: bool = False) -> tuple[zipfile.ZipInfo, str | None]:
+    """The main entry: `main_entry.txt` when present, else the bug report text (formats §1.1);
+    with no text at all and `nested`, a bug report zip it holds (`_inner_zip`).
 
     Member names are only compared, never used as paths (nothing is extracted), so a
     `../` name is harmless here.
@@ -132,17 +136,34 @@ def _pick_member(zf: zipfile.ZipFile, label: str,
                      f"read {pick.filename} instead")
     if pick is not None:
         return pick, version
+    inner = _inner_zip(infos) if nested else None
+    if inner is not None:
+        return inner, version
     raise InputError(
         f"{label} is a zip archive but holds no bug report text "
-        "(no main_entry.txt, no bugreport-*.txt or dumpstate*.txt member, no .txt file)."
+        "(no main_entry.txt, no bugreport-*.txt or dumpstate*.txt member, no .txt file"
+        + (", no bug report zip)." if nested else "; a zip inside it is read only one level "
+           "down).")
     )
 
 
-def _read_zip(source, label: str) -> RawInput:
+def _inner_zip(infos: list[zipfile.ZipInfo]) -> zipfile.ZipInfo | None:
+    """The bug report zip of a zip that holds no text: a `bugreport*.zip` member (the
+    largest), else its only `.zip` member."""
+    zips = [i for i in infos if i.filename.lower().endswith(".zip")]
+    named = [i for i in zips if _ZIP_NAME.search(i.filename)]
+    if named:
+        return max(named, key=lambda i: i.file_size)
+    return zips[0] if len(zips) == 1 else None
+
+
+def _read_zip(source, label: str, nested: bool = True) -> RawInput:
+    """The main text of a zip (`_pick_member`); `nested`: a zip holding no text but a bug
+    report zip is read through that one (one level: the inner zip's own zips are not)."""
     try:
         with zipfile.ZipFile(source) as zf:
             notes: list[str] = []
-            info, version = _pick_member(zf, label, notes)
+            info, version = _pick_member(zf, label, notes, nested)
             if info.flag_bits & 0x1:
                 raise InputError(f"{label}: zip member {info.filename} is encrypted; "
                                  "wakescope reads only unencrypted bug reports.")
@@ -170,6 +191,11 @@ def _read_zip(source, label: str) -> RawInput:
                     raise InputError(f"{label}: zip member {info.filename} expands to more "
                                      f"than {limit >> 20} MiB; refusing it as a likely zip "
                                      "bomb.")
+            if info.filename.lower().endswith(".zip") and nested:
+                inner = _read_zip(io.BytesIO(data), f"{label} ({info.filename})", nested=False)
+                inner.container, inner.outer = "zip+zip", info.filename
+                inner.member = f"{info.filename}/{inner.member}"
+                return inner
             return RawInput(data, "zip", info.filename, version, len(zf.infolist()), notes)
     except InputError:
         raise
@@ -204,7 +230,8 @@ def _from_bytes(data: bytes, label: str, container: str) -> RawInput:
         container = "gzip"
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         raw = _read_zip(io.BytesIO(data), label)
-        raw.container = f"{container}+zip" if container != "text" else "zip"
+        if container != "text":
+            raw.container = f"{container}+{raw.container}"
         return raw
     return RawInput(data, container)
 
@@ -334,6 +361,10 @@ def open_text(path: str | os.PathLike) -> Opened:
     text = norm.data
     body = Body(text)
     diags = Diagnostics()
+    if raw.outer is not None:
+        diags.info("nested_zip", "container",
+                   f"the zip holds no bug report text; read the bug report zip {raw.outer} "
+                   "inside it")
     for note in raw.notes:
         diags.warning("main_entry_missing", "container", note)
     if _looks_binary(body.head(65536)):

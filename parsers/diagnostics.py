@@ -14,6 +14,7 @@ LEVELS = ("error", "warning", "info")
 CODES: dict[str, str] = {
     # reading the input (container stage)
     "main_entry_missing": "the zip's main_entry.txt names a member it does not hold",
+    "nested_zip": "the zip held no bug report text but a bug report zip, which was read",
     "bytes_replaced": "invalid byte sequences were replaced with U+FFFD while decoding",
     "nul_bytes": "NUL bytes were removed from the text",
     "line_ends": "line ends were normalised (CRLF, CR CR LF)",

@@ -227,6 +227,52 @@ def test_zip_in_gzip(tmp_path):
     assert cap.container == "gzip+zip" and cap.member == "dump.txt" and cap.kind == "alarm"
 
 
+def _zip(members: dict[str, bytes | str], method=zipfile.ZIP_STORED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_bug_report_zip_inside_a_zip(tmp_path):
+    """A ticket's attachments zipped again: the outer zip holds no text but the bug report
+    zip (and a screenshot), which is read; the capture is the inner zip's, as if given
+    directly, and says where it came from."""
+    sample = (ROOT / "sample_logs" / "bugreport-sample.zip").read_bytes()
+    outer = _write(tmp_path, "ticket-4711.zip",
+                   _zip({"screenshot.png": b"\x89PNG\r\n", "logs/bugreport-nova5.zip": sample}))
+    cap = parsers.open_capture(outer)
+    direct = parsers.open_capture(ROOT / "sample_logs" / "bugreport-sample.zip")
+    assert cap.container == "zip+zip" and direct.container == "zip"
+    assert cap.member == "logs/bugreport-nova5.zip/" + direct.member
+    assert cap.text == direct.text and cap.meta.device == direct.meta.device == "nova5"
+    [note] = [d for d in cap.diagnostics.items if d.code == "nested_zip"]
+    assert note.level == "info" and "logs/bugreport-nova5.zip" in note.message
+    # Any name, when it is the only zip; gzip around it too.
+    alone = _write(tmp_path, "a.zip", _zip({"upload.zip": sample}))
+    assert parsers.open_capture(alone).container == "zip+zip"
+    gz = _write(tmp_path, "a.zip.gz", gzip.compress(_zip({"upload.zip": sample})))
+    assert parsers.open_capture(gz).container == "gzip+zip+zip"
+
+
+def test_zip_inside_a_zip_is_read_one_level_only(tmp_path):
+    """A zip of a zip of a bug report zip, two zips of no bug report name, or an inner zip
+    that is a bomb: one sentence each, nothing unpacked past its caps."""
+    sample = (ROOT / "sample_logs" / "bugreport-sample.zip").read_bytes()
+    deep = _write(tmp_path, "deep.zip", _zip({"bugreport-b.zip": _zip({"bugreport-a.zip":
+                                                                       sample})}))
+    with pytest.raises(InputError, match="read only one level down"):
+        parsers.open_capture(deep)
+    two = _write(tmp_path, "two.zip", _zip({"a.zip": sample, "b.zip": sample}))
+    with pytest.raises(InputError, match=r"holds no bug report text .*no bug report zip\)"):
+        parsers.open_capture(two)
+    bomb = _zip({"bugreport-x.txt": b"\0" * (24 << 20)}, zipfile.ZIP_DEFLATED)
+    outer = _write(tmp_path, "bomb.zip", _zip({"bugreport-bomb.zip": bomb}))
+    with pytest.raises(InputError, match=r"\(bugreport-bomb.zip\): .*zip bomb"):
+        parsers.open_capture(outer)
+
+
 def test_concatenated_dumps(tmp_path):
     text = "$ adb shell dumpsys alarm\n" + ALARM + JOBS + "9,0,i,vers,36,215,A,B\n9,h,0:START\n"
     cap = parsers.open_capture(_write(tmp_path, "all.txt", text.encode()))

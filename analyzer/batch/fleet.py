@@ -39,7 +39,8 @@ CAPTURES = table(
                   "wakescope bug)"),
     ("reason", S, "why partial/failed/error"),
     ("kind", S, "bugreport, batterystats, batterystats_checkin, jobscheduler, alarm"),
-    ("container", S, "zip, gzip, text"),
+    ("container", S, "text, zip, gzip, stdin, or the layers read, outermost first "
+                    "(gzip+zip, zip+zip: a bug report zip inside a zip)"),
     ("manufacturer", S, ""), ("brand", S, ""), ("model", S, ""),
     ("device", S, "device code name (ro.product.device)"),
     ("device_key", S, "digest of manufacturer|model|serial (bug reports with properties)"),
