@@ -204,13 +204,13 @@ _SAMPLE_S = 0.005
 
 
 def _rss_parts(pid: int, stop: threading.Event, out: dict) -> None:
-    """Largest RssAnon and RssFile of `pid` (MB) until `stop`, into `out`."""
+    """Largest RssAnon, RssFile and VmHWM of `pid` (MB) until `stop`, into `out`."""
     path = f"/proc/{pid}/status"
     while not stop.is_set():
         try:
             with open(path) as fh:
                 for line in fh:
-                    if line.startswith(("RssAnon:", "RssFile:")):
+                    if line.startswith(("RssAnon:", "RssFile:", "VmHWM:")):
                         key, value = line.split(":", 1)
                         mb = int(value.split()[0]) * 1024 / 1e6
                         out[key] = max(out.get(key, 0.0), mb)
@@ -219,9 +219,33 @@ def _rss_parts(pid: int, stop: threading.Event, out: dict) -> None:
         stop.wait(_SAMPLE_S)
 
 
+def _own_hwm_mb() -> float | None:
+    """This process's peak RSS so far (VmHWM, MB); None where /proc is absent."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024 / 1e6
+    except OSError:
+        pass
+    return None
+
+
+def _child_peak(maxrss_mb: float, own_mb: float | None, sampled_mb: float | None) -> float:
+    """The child's own peak RSS. Linux carries the spawning process's high-water mark into
+    the child (`exec_mmap` keeps the old mm's hiwater in `ru_maxrss`, also after vfork), so
+    `ru_maxrss` is max(this process's VmHWM at the spawn, the child's peak): above the
+    first it is the child's peak; at it, the child's own VmHWM sampled every few ms is
+    (a child of a 300 MB parent that does nothing reads 311 MB there)."""
+    if own_mb is None or sampled_mb is None or maxrss_mb > own_mb + 1:
+        return maxrss_mb
+    return sampled_mb
+
+
 def _run_child(cmd: list[str]) -> Run:
-    """Wall ms, CPU ms, peak RSS MB (os.wait4 rusage), exit status, and what the RSS was
-    made of (`Run`) for one child."""
+    """Wall ms, CPU ms, peak RSS MB (os.wait4 rusage, `_child_peak`), exit status, and what
+    the RSS was made of (`Run`) for one child."""
+    own = _own_hwm_mb()
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
@@ -237,8 +261,8 @@ def _run_child(cmd: list[str]) -> Run:
     wall = (time.perf_counter() - t0) * 1000
     proc.returncode = os.waitstatus_to_exitcode(status)
     cpu = (usage.ru_utime + usage.ru_stime) * 1000
-    return Run(wall, cpu, _rss_mb(usage), proc.returncode,
-               parts.get("RssAnon"), parts.get("RssFile"))
+    return Run(wall, cpu, _child_peak(_rss_mb(usage), own, parts.get("VmHWM")),
+               proc.returncode, parts.get("RssAnon"), parts.get("RssFile"))
 
 
 def rss_parts(runs: list[Run]) -> dict:

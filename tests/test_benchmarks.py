@@ -79,3 +79,25 @@ def test_the_history_table_floor_is_its_published_types():
     from benchmarks.stress import table_bytes_per_row
 
     assert table_bytes_per_row() == 6 * 8 + 2 * 4 + 11 * 16 == 232
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_a_child_run_peak_is_its_own_not_the_spawners():
+    """Linux hands a spawning process's peak RSS to its child's `ru_maxrss`: from a process
+    that once held 150 MB, an idle interpreter read 150 MB. `_run_child` gives the child's
+    own peak (its sampled VmHWM) there, and `ru_maxrss` when the child goes above."""
+    from benchmarks.__main__ import _child_peak, _own_hwm_mb, _run_child
+
+    held = bytearray(150 << 20)
+    held[::4096] = b"\1" * len(held[::4096])  # touch every page
+    assert _own_hwm_mb() >= 150
+    idle = _run_child([sys.executable, "-c", "import time; time.sleep(0.3)"])
+    assert idle.status == 0 and idle.peak_mb < 60
+    big = _run_child([sys.executable, "-c",
+                      "import time; b = bytearray(400 << 20); time.sleep(0.1)"])
+    assert big.peak_mb >= 400
+    del held
+    # ru_maxrss above the spawner's mark is the child's; at it, the sample is.
+    assert _child_peak(430.0, 160.0, 425.0) == 430.0
+    assert _child_peak(160.0, 160.0, 12.0) == 12.0
+    assert _child_peak(160.0, 160.0, None) == 160.0  # not sampled: all there is
