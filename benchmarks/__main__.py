@@ -6,7 +6,7 @@
                                                # trace)
     python -m benchmarks --cli                 # `wakescope info` / `report` wall time + RSS
 
-Each input is measured in a fresh subprocess, so its peak RSS (resource.getrusage) is its
+Each input is measured in a fresh subprocess, so its peak RSS (its own VmHWM) is its
 own. Each stage runs once to warm up, then `--repeat` times; the best time is reported.
 Nothing here asserts: the targets are printed next to the figures.
 """
@@ -134,9 +134,13 @@ def measure(path: Path, repeat: int, stages: set[str]) -> dict:
             ms, cpu, summary = _best(lambda: write_trace(result, out), repeat)
             add("trace", ms, cpu, slices=summary.slices + summary.instants)
             info["trace_mb"] = round(out.stat().st_size / 1e6, 2)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # This process's own peak: VmHWM is its mm's since exec; ru_maxrss would also hold the
+    # spawning process's (`_child_peak`).
+    peak = _own_hwm_mb()
+    if peak is None:
+        peak = _rss_mb(resource.getrusage(resource.RUSAGE_SELF))
     return {"file": str(path), "size_mb": round(path.stat().st_size / 1e6, 2), **info,
-            "stages": rows, "peak_rss_mb": round(_rss_mb(usage), 1), "notes": notes}
+            "stages": rows, "peak_rss_mb": round(peak, 1), "notes": notes}
 
 
 def _energy_stage(loaded):
