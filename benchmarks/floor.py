@@ -25,18 +25,22 @@ import zipfile
 def read_through(path: str) -> tuple[int, int]:
     """Bytes and line ends of the input's bug report text (a zip's largest `.txt` member,
     else the file itself), read in 1 MiB pieces."""
-    with (_member(path) if zipfile.is_zipfile(path) else open(path, "rb")) as fh:
-        size = lines = 0
-        while piece := fh.read(1 << 20):
-            size += len(piece)
-            lines += piece.count(b"\n")
+    with open(path, "rb") as raw:
+        if not zipfile.is_zipfile(raw):
+            raw.seek(0)
+            return _count(raw)
+        with zipfile.ZipFile(raw) as zf:
+            texts = [i for i in zf.infolist() if i.filename.lower().endswith(".txt")]
+            with zf.open(max(texts, key=lambda i: i.file_size)) as member:
+                return _count(member)
+
+
+def _count(stream) -> tuple[int, int]:
+    size = lines = 0
+    while piece := stream.read(1 << 20):
+        size += len(piece)
+        lines += piece.count(b"\n")
     return size, lines
-
-
-def _member(path: str):
-    zf = zipfile.ZipFile(path)
-    texts = [i for i in zf.infolist() if i.filename.lower().endswith(".txt")]
-    return zf.open(max(texts, key=lambda i: i.file_size))
 
 
 def first_use() -> int:

@@ -146,8 +146,10 @@ def measure(sizes: list[int], repeat: int) -> list[dict]:
                     if s["stage"] in ("parse:batterystats", "parse:batterystats_checkin")]
             hist_ms = sum(s["ms"] for s in hist)
             # The checkin history's rows are the ones kept when both forms have them (merge).
-            hist_rows = max((s.get("rows", {}).get("batterystats_history", 0) for s in hist),
-                            default=0)
+            rows_by = {s["stage"]: s.get("rows", {}).get("batterystats_history", 0)
+                       for s in hist}
+            hist_rows = (rows_by.get("parse:batterystats_checkin")
+                         or rows_by.get("parse:batterystats", 0))
             floor_mb = hist_rows * per_row / 1e6
             rows.append({"history_lines": n, "factor": factor, "text_mb": round(text_mb, 2),
                          "report_ms": round(run.wall_ms, 1),

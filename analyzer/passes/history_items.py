@@ -1,5 +1,5 @@
 """What one `batterystats_history` row says, as Polars predicates shared by the passes that
-read the history (intervals, the clock's spans, wakeup chains): one spelling each."""
+read the history row by row (history intervals, wakeup chains): one spelling each."""
 
 from __future__ import annotations
 
