@@ -4,9 +4,9 @@
    mutations plus drawn text (control characters, bidi, huge numbers, lines spliced from
    another section), reparsed: no parser failure, every table keeps its declared schema.
 2. The CLI: an excerpt of a standalone corpus dump, mutated, in a drawn container (text,
-   gzip, zip, truncated gzip, flipped bytes), through `info`, `parse` and `report`: exit
-   0, 1 or 2 only, never a traceback or an internal error, and every table written conforms
-   to its schema.
+   gzip, zip, a zip inside a zip with its inner zip whole or cut, truncated gzip, flipped
+   bytes), through `info`, `parse` and `report`: exit 0, 1 or 2 only, never a traceback or
+   an internal error, and every table written conforms to its schema.
 
 Bounded for CI: derandomized (the same examples every run), `FUZZ_EXAMPLES` examples per
 test (default 60 sections, 12 CLI runs; raise it locally, e.g. FUZZ_EXAMPLES=2000, and set
@@ -147,22 +147,25 @@ MAX_LINES = 600  # an excerpt keeps each CLI run short
 def _container(text: str, data) -> tuple[str, bytes]:
     """The mutated text in a drawn container, some of them broken on purpose."""
     raw = text.encode("utf-8", "surrogatepass")
-    kind = data.draw(st.sampled_from(["txt", "gz", "zip", "gz-cut", "flip", "utf16"]),
-                     label="container")
+    kind = data.draw(st.sampled_from(["txt", "gz", "zip", "gz-cut", "flip", "utf16",
+                                      "zip-in-zip"]), label="container")
     if kind == "gz":
         return "x.txt.gz", gzip.compress(raw, 1)
     if kind == "gz-cut":
         packed = gzip.compress(raw, 1)
         return "x.gz", packed[:data.draw(st.integers(0, len(packed)), label="cut")]
     if kind == "zip":
+        return "x.zip", _zipped(raw, data)
+    if kind == "zip-in-zip":  # a bug report zip zipped again, its inner zip maybe cut
+        inner = _zipped(raw, data)
+        inner = inner[:data.draw(st.sampled_from([len(inner), len(inner) // 2]), label="cut")]
         buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            name = data.draw(st.sampled_from(["dumpsys.txt", "bugreport-x.txt", "a/b.log",
-                                              "../up.txt", "x\x1b[2J.txt"]), label="member")
-            zf.writestr(name, raw)
-            if data.draw(st.booleans(), label="main_entry"):
-                zf.writestr("main_entry.txt", data.draw(st.sampled_from([name, "gone.txt"]),
-                                                        label="entry"))
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+            zf.writestr(data.draw(st.sampled_from(["bugreport-x.zip", "upload.zip",
+                                                   "a/bugreport-\x1b[2J.zip"]), label="inner"),
+                        inner)
+            if data.draw(st.booleans(), label="screenshot"):
+                zf.writestr("screenshot.png", b"\x89PNG\r\n\x1a\n")
         return "x.zip", buf.getvalue()
     if kind == "flip":
         b = bytearray(raw)
@@ -174,6 +177,19 @@ def _container(text: str, data) -> tuple[str, bytes]:
     if kind == "utf16":
         return "x.txt", b"\xff\xfe" + text.encode("utf-16-le", "surrogatepass")
     return "x.txt", raw
+
+
+def _zipped(raw: bytes, data) -> bytes:
+    """The text as a zip member under a drawn name, maybe named by a main_entry.txt."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        name = data.draw(st.sampled_from(["dumpsys.txt", "bugreport-x.txt", "a/b.log",
+                                          "../up.txt", "x\x1b[2J.txt"]), label="member")
+        zf.writestr(name, raw)
+        if data.draw(st.booleans(), label="main_entry"):
+            zf.writestr("main_entry.txt", data.draw(st.sampled_from([name, "gone.txt"]),
+                                                    label="entry"))
+    return buf.getvalue()
 
 
 def _written_schema_problems(folder: Path) -> list[str]:
