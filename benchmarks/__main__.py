@@ -207,17 +207,24 @@ class Run(NamedTuple):
 _SAMPLE_S = 0.005
 
 
+def _status_mb(pid: int | str, keys: tuple[str, ...]) -> dict[str, float]:
+    """The `keys` (e.g. "VmHWM") of /proc/<pid>/status, in MB (raises OSError or
+    ValueError where it cannot be read)."""
+    out: dict[str, float] = {}
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            key, _, value = line.partition(":")
+            if key in keys:
+                out[key] = int(value.split()[0]) * 1024 / 1e6
+    return out
+
+
 def _rss_parts(pid: int, stop: threading.Event, out: dict) -> None:
     """Largest RssAnon, RssFile and VmHWM of `pid` (MB) until `stop`, into `out`."""
-    path = f"/proc/{pid}/status"
     while not stop.is_set():
         try:
-            with open(path) as fh:
-                for line in fh:
-                    if line.startswith(("RssAnon:", "RssFile:", "VmHWM:")):
-                        key, value = line.split(":", 1)
-                        mb = int(value.split()[0]) * 1024 / 1e6
-                        out[key] = max(out.get(key, 0.0), mb)
+            for key, mb in _status_mb(pid, ("RssAnon", "RssFile", "VmHWM")).items():
+                out[key] = max(out.get(key, 0.0), mb)
         except (OSError, ValueError):
             return
         stop.wait(_SAMPLE_S)
@@ -226,13 +233,9 @@ def _rss_parts(pid: int, stop: threading.Event, out: dict) -> None:
 def _own_hwm_mb() -> float | None:
     """This process's peak RSS so far (VmHWM, MB); None where /proc is absent."""
     try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024 / 1e6
-    except OSError:
-        pass
-    return None
+        return _status_mb("self", ("VmHWM",)).get("VmHWM")
+    except (OSError, ValueError):
+        return None
 
 
 def _child_peak(maxrss_mb: float, own_mb: float | None, sampled_mb: float | None) -> float:

@@ -157,6 +157,7 @@ def measure(sizes: list[int], repeat: int) -> list[dict]:
                          "peak_rss_mb": round(run.peak_mb, 1),
                          "rss_per_text": round(run.peak_mb / text_mb, 2), **rss_parts([run]),
                          "history_parse_ms": round(hist_ms, 1), "history_rows": hist_rows,
+                         "table_bytes_per_row": per_row,
                          "table_floor_mb": round(floor_mb, 1),
                          "table_floor_per_text": round(floor_mb / text_mb, 2),
                          "exit": run.status,
@@ -199,9 +200,9 @@ def main(argv: list[str] | None = None) -> int:
               + (f"  ({r['error']})" if r.get("error") else ""))
     print("(scaling: parse time ratio over history ratio, against the first row; ≤ 1 linear;"
           "\n data / code: the largest anonymous / file-backed RSS, as in --cli)")
-    per_row = table_bytes_per_row()
     for r in rows:
-        print(f"{r['history_lines']} lines: {r['history_rows']} history rows × {per_row} bytes "
+        print(f"{r['history_lines']} lines: {r['history_rows']} history rows × "
+              f"{r['table_bytes_per_row']} bytes "
               f"(published types) = table floor {r['table_floor_mb']:.1f} MB, "
               f"{r['table_floor_per_text']:.2f}× the text")
     if args.json:
